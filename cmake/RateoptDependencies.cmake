@@ -1,0 +1,13 @@
+# Every dependency comes from a Debian package (scripts/setup.sh installs them).
+find_package(Threads REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+find_package(CLI11 2.1 REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+if(RATEOPT_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(RATEOPT_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

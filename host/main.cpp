@@ -1,0 +1,177 @@
+// rateopt: the command-line program (SPEC §5).  Exit codes: 0 success (a proven-infeasible problem
+// included), 2 bad input or options, 3 solver failure, 4 device or resource failure.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "rateopt/book.hpp"
+#include "rateopt/build_config.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/options.hpp"
+#include "rateopt/report.hpp"
+#include "rateopt/solve.hpp"
+
+namespace {
+
+using namespace rateopt;
+using json = nlohmann::json;
+
+std::string flag_name(const char* key) {
+  std::string s = std::string("--") + key;
+  for (char& c : s)
+    if (c == '_') c = '-';
+  return s;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Registers one flag per option of the table; after parsing, options_from() applies defaults, then
+/// the config file, then the flags given (so a flag overrides the file).
+class OptionFlags {
+ public:
+  explicit OptionFlags(CLI::App& app) {
+    OptimiseOptions defaults;
+    visit_options(defaults, [&](const OptionInfo& info, auto& field) {
+      using T = std::decay_t<decltype(field)>;
+      const std::string flag = flag_name(info.key);
+      std::string help = info.help;
+      if (info.choices[0]) help += std::string(" {") + info.choices + "}";
+      if constexpr (std::is_same_v<T, bool>) {
+        const std::string no = "--no-" + flag.substr(2);
+        flags_[info.key] = app.add_flag(flag + ",!" + no, bools_[info.key], help);
+      } else {
+        flags_[info.key] = app.add_option(flag, text_[info.key], help);
+      }
+      kinds_[info.key] = info.kind;
+    });
+    app.add_option("--config", config_, "JSON file of options (keys as the flags, with _ for -)")
+        ->check(CLI::ExistingFile);
+  }
+
+  OptimiseOptions options_from() const {
+    OptimiseOptions o;
+    if (!config_.empty()) apply_options_json(o, read_text_file(config_), config_);
+    json given = json::object();
+    for (const auto& [key, opt] : flags_) {
+      if (opt->count() == 0) continue;
+      const OptionKind kind = kinds_.at(key);
+      if (kind == OptionKind::boolean) {
+        given[key] = bools_.at(key);
+      } else if (kind == OptionKind::text) {
+        given[key] = text_.at(key);
+      } else {
+        const std::string& s = text_.at(key);
+        json v;
+        try {
+          v = json::parse(s);
+        } catch (const json::parse_error&) {
+          v = nullptr;
+        }
+        if (!v.is_number()) throw InputError("option " + flag_name(key.c_str()) + " = \"" + s + "\" is not a number");
+        given[key] = v;
+      }
+    }
+    apply_options_json(o, given.dump(), "command line");
+    return o;
+  }
+
+ private:
+  std::map<std::string, CLI::Option*> flags_;
+  std::map<std::string, std::string> text_;
+  std::map<std::string, bool> bools_;
+  std::map<std::string, OptionKind> kinds_;
+  std::string config_;
+};
+
+int run_optimise(const std::string& book_path, const std::string& out_dir, bool force, bool as_json,
+                 const OptionFlags& flags) {
+  const OptimiseOptions options = flags.options_from();
+  options.validate();
+  check_output_dir(out_dir, {"result.json", "policies.csv"}, force);
+  const Book book = read_book_csv(book_path);
+  for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
+  const SolveResult result = optimise(book, options);
+  write_solve_outputs(out_dir, book, options, result, force);
+  if (as_json) {
+    std::cout << summary_json(book, options, result) << "\n";
+  } else {
+    std::cout << result.full_report() << "\n";
+    std::cout << "wrote " << out_dir << "/result.json and " << out_dir << "/policies.csv\n";
+  }
+  const bool ok = result.status == SolveStatus::converged || result.status == SolveStatus::infeasible;
+  return ok ? 0 : 3;
+}
+
+int run_generate(size_t policies, uint64_t seed, const std::string& profile, const std::string& out, bool force) {
+  struct stat st;
+  if (!force && stat(out.c_str(), &st) == 0) throw InputError(out + " exists; use --force to replace it");
+  const Book book = generate_book(policies, seed, profile);
+  write_book_csv(book, out);
+  std::cout << "wrote " << policies << " policies (" << profile << " profile, seed " << seed << ") to " << out
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rateopt: portfolio price optimisation for insurance books, solved policy by policy"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version",
+                       std::string("rateopt ") + RATEOPT_VERSION + " (git " + RATEOPT_GIT_REVISION + "), CUDA " +
+                           (RATEOPT_HAVE_CUDA ? "compiled in" : "not compiled in"));
+
+  CLI::App* opt = app.add_subcommand("optimise", "optimise one price multiplier per policy (SPEC §1)");
+  opt->alias("optimize");
+  std::string book_path, out_dir;
+  bool force = false, as_json = false;
+  opt->add_option("--book", book_path, "book CSV")->required();
+  opt->add_option("--out-dir", out_dir, "output directory for result.json and policies.csv")->required();
+  opt->add_flag("--force", force, "replace existing outputs");
+  opt->add_flag("--json", as_json, "print the summary as one JSON object instead of the report");
+  OptionFlags flags(*opt);
+
+  CLI::App* gen = app.add_subcommand("generate", "write a synthetic book with the peer's distributions");
+  size_t policies = 0;
+  uint64_t seed = 42;
+  std::string profile = "benchmark", out;
+  bool gen_force = false;
+  gen->add_option("--policies", policies, "number of policies")->required();
+  gen->add_option("--seed", seed, "random seed (default 42)");
+  gen->add_option("--profile", profile, "benchmark | quickstart (default benchmark)");
+  gen->add_option("--out", out, "output CSV")->required();
+  gen->add_flag("--force", gen_force, "replace an existing file");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (*opt) return run_optimise(book_path, out_dir, force, as_json, flags);
+    if (*gen) return run_generate(policies, seed, profile, out, gen_force);
+    std::cout << app.help();
+    return 0;
+  } catch (const rateopt::Error& e) {
+    std::cerr << "rateopt: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "rateopt: error: out of memory\n";
+    return 4;
+  } catch (const std::exception& e) {
+    std::cerr << "rateopt: error: " << e.what() << "\n";
+    return 3;
+  }
+}

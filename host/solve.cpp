@@ -1,0 +1,90 @@
+// optimise(): validate, prepare, choose the backend, run the algorithm, derive per-policy outputs.
+#include "rateopt/solve.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "backend.hpp"
+#include "problem.hpp"
+#include "rateopt/build_config.hpp"
+#include "rateopt/errors.hpp"
+#include "solver.hpp"
+
+namespace rateopt {
+
+namespace {
+
+// The backend for options.device, recording what was asked for, what runs and why.
+std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, SolveResult& res) {
+  res.backend_requested = o.device;
+  if (o.device == "cuda") throw DeviceError("device cuda: this build has no CUDA backend yet");
+  if (o.device == "auto") res.fallback_reason = "no CUDA backend in this build; using the CPU";
+  auto be = make_cpu_backend(o.threads);
+  res.backend_used = be->name();
+  res.device_name = be->device_name();
+  return be;
+}
+
+}  // namespace
+
+SolveResult optimise(const Book& book, const OptimiseOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  options.validate();
+  book.validate();
+  SolveResult res;
+  res.warnings = book.warnings;
+  Problem problem = prepare_problem(book, options, res);
+  auto backend = choose_backend(options, res);
+  backend->upload(problem.policies);
+  res.seconds_prepare = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  run_solver(problem, *backend, options, res);
+
+  const PolicyOutputs out = policy_outputs(book, options, res);
+  const double buffer = options.enbp_buffer.value_or(0.0);
+  for (size_t i = 0; i < book.size(); ++i) {
+    if (problem.policies.demand == math::DemandKind::log_linear && out.expected_demand[i] > 1.0)
+      ++res.n_demand_above_one;
+    if (book.renewal_flag[i] && !std::isnan(book.enbp[i])) {
+      const double excess = out.new_premium[i] - book.enbp[i] * (1.0 - buffer);
+      res.max_enbp_excess = res.max_enbp_excess ? std::max(*res.max_enbp_excess, excess) : excess;
+      res.n_enbp_binding += out.enbp_binding[i];
+    }
+  }
+  if (res.n_demand_above_one > 0)
+    res.warnings.push_back(std::to_string(res.n_demand_above_one) +
+                           " policies have log-linear demand above 1 at the answer (not capped, as in the peer)");
+  if (res.n_bound_conflicts > 0)
+    res.warnings.push_back(std::to_string(res.n_bound_conflicts) +
+                           " policies had lower bound above upper bound; the upper (ENBP) bound won");
+  res.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return res;
+}
+
+PolicyOutputs policy_outputs(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+  const size_t n = book.size();
+  PolicyOutputs out;
+  out.new_premium.resize(n);
+  out.expected_demand.resize(n);
+  out.contribution.resize(n);
+  out.rate_change_pct.resize(n);
+  out.enbp_binding.assign(n, 0);
+  const bool logistic = options.demand_model == "logistic";
+  const double buffer = options.enbp_buffer.value_or(0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double m = result.multiplier[i], tc = book.technical_price[i];
+    double d0 = book.p_demand[i], d1 = book.elasticity[i];
+    if (logistic) math::logistic_parameters(book.p_demand[i], book.elasticity[i], d0, d1);
+    const double x = math::demand_value(logistic ? math::DemandKind::logistic : math::DemandKind::log_linear,
+                                        d0, d1, m);
+    out.new_premium[i] = m * tc;
+    out.expected_demand[i] = x;
+    out.contribution[i] = (m * tc - book.expected_loss_cost[i] - book.expense[i]) * x;
+    out.rate_change_pct[i] = (m / book.prior_multiplier[i] - 1.0) * 100.0;
+    if (book.renewal_flag[i] && !std::isnan(book.enbp[i]))
+      out.enbp_binding[i] = m >= book.enbp[i] / tc * (1.0 - buffer) - 1e-9;
+  }
+  return out;
+}
+
+}  // namespace rateopt

@@ -1,0 +1,70 @@
+// The book of policies (SPEC §1.1) in structure-of-arrays form, and its CSV reader.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rateopt {
+
+/// One row per policy (or per segment when `weight` > 1).  Column vectors all have size(); optional
+/// columns that are absent from the file hold their documented defaults, and the has_* flags say
+/// whether the file carried them.
+struct Book {
+  std::string source;  ///< file path the book came from ("" when built in memory)
+
+  std::vector<double> technical_price;     ///< tc > 0, money
+  std::vector<double> expected_loss_cost;  ///< c ≥ 0, money
+  std::vector<double> p_demand;            ///< x0 in (0,1): demand at m = 1
+  std::vector<double> elasticity;          ///< ε, d ln x / d ln p at m = 1
+  std::vector<uint8_t> renewal_flag;       ///< 1 for renewals (default 0)
+  std::vector<double> enbp;                ///< equivalent new-business price; NaN where not given
+  std::vector<double> prior_multiplier;    ///< current price / tc (default 1)
+  std::vector<double> claims_variance;     ///< Var of claims ≥ 0 (default 0)
+  std::vector<double> expense;             ///< expected expense ≥ 0 (default 0)
+  std::vector<double> weight;              ///< policies the row stands for, > 0 (default 1)
+  std::vector<int32_t> group;              ///< index into group_names (default 0 = "all")
+  std::vector<std::string> group_names;    ///< distinct `group` labels in order of first appearance
+
+  /// policy_id strings packed: id of row i is id_chars[id_offset[i], id_offset[i+1]).
+  /// Empty id_offset means the ids are the 1-based row numbers.
+  std::string id_chars;
+  std::vector<uint64_t> id_offset;
+
+  /// CSV line number (1-based, header = 1) of each row, for messages; empty for in-memory books.
+  std::vector<uint64_t> line_number;
+
+  bool has_enbp = false;
+  bool has_claims_variance = false;
+  bool has_group = false;
+
+  /// Warnings raised while reading (unknown columns, positive elasticities, …).
+  std::vector<std::string> warnings;
+
+  size_t size() const { return technical_price.size(); }
+  std::string policy_id(size_t i) const;
+  /// Line number for messages about row i (row + 1 when the book was not read from a file).
+  uint64_t line_of(size_t i) const { return line_number.empty() ? i + 2 : line_number[i]; }
+
+  /// Resize every column to n rows with defaults (for books built in code).
+  void resize(size_t n);
+  /// Check every per-row rule of SPEC §1.1 and the lengths of the columns; throws InputError.
+  void validate() const;
+};
+
+/// Read a book CSV (SPEC §1.1, §6).  Header names are fixed, order free; unknown columns are ignored
+/// with a warning.  Every violation throws InputError naming file, line, column and rule.
+Book read_book_csv(const std::string& path);
+
+/// Parse a book from CSV text already in memory; `name` is used in messages.
+Book parse_book_csv(const char* data, size_t size, const std::string& name);
+
+/// Write a book to CSV with the canonical header (full double precision, round-trips exactly).
+void write_book_csv(const Book& book, const std::string& path);
+
+/// Synthetic books with the peer's distributions (SPEC §5; issue 2):
+///   "benchmark"  — the peer's benchmark profile,
+///   "quickstart" — the peer's quick-start profile.
+Book generate_book(size_t policies, uint64_t seed, const std::string& profile);
+
+}  // namespace rateopt

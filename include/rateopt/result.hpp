@@ -1,0 +1,99 @@
+// What a portfolio solve returns (SPEC §1.6), modelled on Ceres' Solver::Summary.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rateopt {
+
+enum class SolveStatus { converged, infeasible, max_iterations, numerical_failure, time_limit };
+
+const char* to_string(SolveStatus s);
+/// Inverse of to_string; throws InputError for an unknown name.
+SolveStatus solve_status_from_string(const std::string& s);
+
+/// One portfolio constraint at the answer.
+struct ConstraintReport {
+  std::string name;   ///< lr_max, retention_min, fairness_max, …
+  double value = 0;   ///< its quantity at the answer (LR, retention, GWP, disparity ratio)
+  double limit = 0;   ///< the limit in force (after any model-quality relaxation)
+  double slack = 0;   ///< distance to the limit, ≥ 0 when satisfied, in the quantity's units
+  double relative_violation = 0;  ///< max(0, −slack)/|limit|
+  bool binding = false;           ///< slack within tolerance
+  /// Change in optimal profit per unit relaxation of the limit, ≥ 0 (0 when not binding).
+  double shadow_price = 0;
+  std::string shadow_price_unit;  ///< "money per percentage point of LR", "money per money of GWP", …
+};
+
+/// One record per solver iteration (both phases).
+struct IterationRecord {
+  std::string phase;  ///< "dual" (separable warm start) or "al" (augmented Lagrangian)
+  int iteration = 0;
+  double objective = 0;      ///< profit (or loss ratio) at the iterate
+  double max_violation = 0;  ///< largest relative constraint violation
+  double penalty = 0;        ///< augmented-Lagrangian penalty μ (0 in the dual phase)
+  double stationarity = 0;   ///< relative projected-gradient norm of the Lagrangian
+  int64_t passes = 0;        ///< passes over the book so far
+  double seconds = 0;        ///< since the solve started
+};
+
+struct SolveResult {
+  SolveStatus status = SolveStatus::numerical_failure;
+  bool converged = false;
+  std::string message;
+
+  // --- per policy (SPEC §1.6); derived columns are computed by policy_outputs()
+  std::vector<double> multiplier;
+  std::vector<double> lower_bound;
+  std::vector<double> upper_bound;
+
+  // --- portfolio
+  double expected_profit = 0;
+  double expected_gwp = 0;
+  double expected_claims = 0;
+  double expected_loss_ratio = 0;
+  double expected_retention = 0;  ///< NaN when the book has no renewals
+  int64_t n_policies = 0;
+  int64_t n_renewals = 0;
+  int64_t n_bound_conflicts = 0;  ///< policies whose ENBP cap was below their lower bound
+  int64_t n_demand_above_one = 0; ///< log-linear policies with x > 1 at the answer (warned)
+
+  std::vector<ConstraintReport> constraints;
+  std::optional<double> dual_bound;      ///< upper bound on achievable profit (null if not separable)
+  std::optional<double> optimality_gap;  ///< (bound − profit)/|bound|
+  std::string dual_bound_note;           ///< why the bound is null, when it is
+
+  // --- ENBP evidence (SPEC §1.7)
+  int64_t n_renewals_with_enbp = 0;
+  int64_t n_enbp_binding = 0;
+  std::optional<double> max_enbp_excess;  ///< max over renewals of m·tc − enbp·(1−buffer), ≤ 0
+
+  // --- solver facts
+  std::string backend_requested;
+  std::string backend_used;
+  std::string device_name;
+  std::string fallback_reason;
+  std::string precision = "fp64";
+  int outer_iterations = 0;
+  int inner_iterations = 0;
+  int dual_iterations = 0;
+  int64_t passes = 0;
+  int restarts_run = 0;
+  double seconds_total = 0;
+  double seconds_prepare = 0;
+  double seconds_dual = 0;
+  double seconds_al = 0;
+  double seconds_certify = 0;
+  double lagrangian_stationarity = 0;  ///< relative projected gradient of the Lagrangian at the answer
+  std::vector<IterationRecord> iterations;
+  std::vector<std::string> warnings;
+
+  /// One line: status, profit, LR, retention, gap, passes, seconds.
+  std::string brief_report() const;
+  /// One screen for humans: portfolio, constraints with shadow prices, certificate, solver facts.
+  std::string full_report() const;
+};
+
+}  // namespace rateopt

@@ -1,0 +1,57 @@
+// Helpers shared by the tests: a scratch directory per test, whole-file I/O, exact double comparison.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace rateopt::test {
+
+/// An empty directory for the running test under RATEOPT_TEST_TMP, named after the test so that tests
+/// run in parallel by ctest never share one.
+inline std::filesystem::path scratch_dir() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->test_suite_name()) + "." + info->name();
+  for (char& c : name) {
+    if (c == '/') c = '_';  // parameterised tests have '/' in their names
+  }
+  const std::filesystem::path dir = std::filesystem::path(RATEOPT_TEST_TMP) / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+inline void write_text_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) ADD_FAILURE() << "cannot write " << path;
+}
+
+inline std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) ADD_FAILURE() << "cannot read " << path;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// Bit-for-bit equality of two double columns (NaN equals NaN; 0 and −0 differ), naming the first
+/// difference.
+inline ::testing::AssertionResult same_doubles(const std::vector<double>& expected, const std::vector<double>& actual) {
+  if (expected.size() != actual.size()) {
+    return ::testing::AssertionFailure() << "sizes differ: " << expected.size() << " vs " << actual.size();
+  }
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const bool both_nan = std::isnan(expected[i]) && std::isnan(actual[i]);
+    if (!both_nan && (expected[i] != actual[i] || std::signbit(expected[i]) != std::signbit(actual[i]))) {
+      return ::testing::AssertionFailure() << "row " << i << ": " << std::hexfloat << expected[i] << " vs "
+                                           << actual[i];
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace rateopt::test
