@@ -81,8 +81,9 @@ BENCHMARK(BM_WriteBookCsv)->Unit(benchmark::kMillisecond)->UseRealTime();
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("book_csv", "1e6-row benchmark profile; reader and writer are single-threaded, "
-                                          "so bytes_per_second is per core (requirement: >= 100 MB/s)");
+  benchmark::AddCustomContext("book_csv",
+                              "1e6-row benchmark profile; reader and writer are single-threaded, "
+                              "so bytes_per_second is per core (requirement: >= 100 MB/s)");
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,10 +1,11 @@
 // Book: policy ids, defaults for books built in code, and the per-row rules of SPEC §1.1.
+#include "rateopt/book.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
 
-#include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {

@@ -76,8 +76,7 @@ std::string quoted_for_message(std::string_view text) {
 
 class BookCsvParser {
  public:
-  BookCsvParser(const char* data, size_t size, const std::string& name)
-      : p_(data), end_(data + size), name_(name) {}
+  BookCsvParser(const char* data, size_t size, const std::string& name) : p_(data), end_(data + size), name_(name) {}
 
   Book parse();
 
@@ -284,7 +283,8 @@ size_t BookCsvParser::estimate_rows() const {
   const auto lines = static_cast<size_t>(std::count(p_, p_ + sample, '\n'));
   if (sample == remaining || lines == 0) return lines + 1;
   return static_cast<size_t>(static_cast<double>(remaining) / static_cast<double>(sample) * 1.05 *
-                             static_cast<double>(lines)) + 16;
+                             static_cast<double>(lines)) +
+         16;
 }
 
 Book BookCsvParser::parse() {
@@ -536,7 +536,8 @@ void write_rows(const Book& book, CsvOutput& out) {
 
   for (size_t i = 0; i < book.size(); ++i) {
     if (write_ids) {
-      out.put_text(std::string_view(book.id_chars).substr(book.id_offset[i], book.id_offset[i + 1] - book.id_offset[i]));
+      out.put_text(
+          std::string_view(book.id_chars).substr(book.id_offset[i], book.id_offset[i + 1] - book.id_offset[i]));
       out.put(',');
     }
     out.put(book.technical_price[i]);
@@ -579,11 +580,11 @@ void write_rows(const Book& book, CsvOutput& out) {
 // The writer indexes every column by row; refuse a book whose columns disagree rather than read past one.
 void check_columns_for_writing(const Book& book) {
   const size_t n = book.size();
-  const bool lengths_agree =
-      book.expected_loss_cost.size() == n && book.p_demand.size() == n && book.elasticity.size() == n &&
-      book.renewal_flag.size() == n && book.enbp.size() == n && book.prior_multiplier.size() == n &&
-      book.claims_variance.size() == n && book.expense.size() == n && book.weight.size() == n &&
-      book.group.size() == n && (book.id_offset.empty() || book.id_offset.size() == n + 1);
+  const bool lengths_agree = book.expected_loss_cost.size() == n && book.p_demand.size() == n &&
+                             book.elasticity.size() == n && book.renewal_flag.size() == n && book.enbp.size() == n &&
+                             book.prior_multiplier.size() == n && book.claims_variance.size() == n &&
+                             book.expense.size() == n && book.weight.size() == n && book.group.size() == n &&
+                             (book.id_offset.empty() || book.id_offset.size() == n + 1);
   if (!lengths_agree) book.validate();  // throws, naming the column
   for (int32_t g : book.group) {
     if (g < 0 || static_cast<size_t>(g) >= book.group_names.size()) book.validate();

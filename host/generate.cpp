@@ -178,7 +178,8 @@ Book generate_book(size_t policies, uint64_t seed, const std::string& profile) {
     generate_quickstart(book, random);
   }
   for (size_t i = 0; i < policies; ++i) {
-    book.claims_variance[i] = kClaimsVariancePerLossCostSquared * book.expected_loss_cost[i] * book.expected_loss_cost[i];
+    book.claims_variance[i] =
+        kClaimsVariancePerLossCostSquared * book.expected_loss_cost[i] * book.expected_loss_cost[i];
   }
   book.has_enbp = true;
   book.has_claims_variance = true;

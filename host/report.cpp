@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <omp.h>
 #include <openssl/evp.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>

@@ -155,8 +155,11 @@ std::string SolveResult::full_report() const {
   std::string out;
   auto line = [&](const std::string& text) { out += text + '\n'; };
 
-  line(format("Status        %s%s%s", to_string(status), message.empty() ? "" : ": ", message.c_str()));
-  if (!converged && status == SolveStatus::converged) line("              (not every check passed: see warnings)");
+  // Messages often open with the status name already; print it once.
+  const std::string status_name = to_string(status);
+  std::string detail = message;
+  if (detail.rfind(status_name + ": ", 0) == 0) detail.erase(0, status_name.size() + 2);
+  line("Status        " + status_name + (detail.empty() ? "" : ": " + detail));
 
   line(format("Portfolio     %s policies, %s renewals, %s bound conflicts (ENBP cap below the floor)",
               count(n_policies).c_str(), count(n_renewals).c_str(), count(n_bound_conflicts).c_str()));
@@ -165,9 +168,6 @@ std::string SolveResult::full_report() const {
   line(format("  expected claims   %18s", amount(expected_claims).c_str()));
   line(format("  loss ratio        %18s", percent(expected_loss_ratio, 4).c_str()));
   line(format("  retention         %18s", retention_text(expected_retention, 4).c_str()));
-  if (n_demand_above_one > 0)
-    line(format("  %s policies have expected demand above 1 (log-linear demand is not capped)",
-                count(n_demand_above_one).c_str()));
 
   if (constraints.empty()) {
     line("Constraints   none");

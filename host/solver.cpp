@@ -42,7 +42,13 @@ class Solver {
     res_.seconds_dual = seconds() - t0;
 
     const double t1 = seconds();
-    if (stop_ == Stop::none) al_phase(lambda_, /*record=*/true);
+    // A dual that ran away usually means no point meets every constraint: try to prove it before
+    // spending the augmented-Lagrangian iterations.
+    if (dual_diverged_ && stop_ == Stop::none) {
+      std::ostringstream proof;
+      if (diagnose_infeasible(proof)) infeasibility_proof_ = proof.str();
+    }
+    if (stop_ == Stop::none && infeasibility_proof_.empty()) al_phase(lambda_, /*record=*/true);
     restarts();
     res_.seconds_al = seconds() - t1;
 
@@ -128,7 +134,8 @@ class Solver {
     be_.accept_trial();
     T_ = to_vec(cur.T);
     const int max_steps = P_.separable ? 40 : 10;
-    int it = 0;
+    int it = 0, stalled = 0;
+    double best_err = std::numeric_limits<double>::infinity();
     for (; it < max_steps && !out_of_budget(); ++it) {
       const Vec g = V * T_ - rhs;  // linearised constraints at T(λ)
       double err = 0;
@@ -139,6 +146,14 @@ class Solver {
         break;
       }
       if (err <= 0.1 * feas_tol_) break;
+      // A dual that keeps falling without the violation shrinking is heading to −∞: the
+      // constraints cannot hold together.  Hand over (the certificate step diagnoses it).
+      stalled = err < 0.9 * best_err ? 0 : stalled + 1;
+      best_err = std::min(best_err, err);
+      if (stalled >= 5 || lam.maxCoeff() > 1e10) {
+        dual_diverged_ = true;
+        break;
+      }
 
       // Newton step on the free multipliers (positive, or at zero with a violated constraint).
       std::vector<int> F;
@@ -157,6 +172,12 @@ class Solver {
       const Vec stepF = Hd.ldlt().solve(gF);
       Vec step = Vec::Zero(nc_);
       for (size_t a = 0; a < F.size(); ++a) step[F[a]] = stepF[a];
+      // Where few policies sit inside their boxes the curvature is nearly singular and the Newton
+      // step meaningless: keep each step within a trust region of the multipliers' own size
+      // (constraints and objective are scaled to order one, so are the multipliers).
+      const double trust = std::max(1.0, 10.0 * lam.maxCoeff());
+      const double longest = step.cwiseAbs().maxCoeff();
+      if (!(longest <= trust)) step *= std::isfinite(longest) ? trust / longest : 0.0;
 
       bool accepted = false;
       double t = 1.0;
@@ -186,6 +207,7 @@ class Solver {
     }
     res_.dual_iterations = it;
     lambda_ = to_std(lam);
+    dual_lambda_ = lambda_;
   }
 
   // ------------------------------------------------------------------ phase 2: augmented Lagrangian
@@ -275,6 +297,7 @@ class Solver {
       if (record_iterations) record("al", outer, mu, stationarity);
       if (stop_ != Stop::none) return false;
       if (inner_done && violation <= feas_tol_) return true;
+      if (nc_ > 0 && *std::max_element(lam.begin(), lam.end()) > 1e12) return false;  // diverging: infeasible?
       if (violation > 0.25 * prev_violation) mu = std::min(mu * 10.0, 1e14);
       prev_violation = violation;
     }
@@ -375,14 +398,20 @@ class Solver {
       res_.status = SolveStatus::converged;
       msg << "converged: every bound and constraint holds";
       if (res_.optimality_gap) msg << ", certified within " << *res_.optimality_gap << " of the best profit";
-    } else if (stop_ == Stop::numerical) {
-      res_.status = SolveStatus::numerical_failure;
-      msg << "numerical failure: a non-finite value appeared during the solve";
     } else if (stop_ == Stop::time_limit) {
       res_.status = SolveStatus::time_limit;
       msg << "time limit of " << *o_.time_limit << " s reached";
+    } else if (!feasible && !infeasibility_proof_.empty()) {
+      res_.status = SolveStatus::infeasible;
+      msg << infeasibility_proof_;
+      for (auto& c : res_.constraints) c.shadow_price = 0.0;
     } else if (!feasible && diagnose_infeasible(msg)) {
       res_.status = SolveStatus::infeasible;
+      // multipliers of a problem with no solution price nothing
+      for (auto& c : res_.constraints) c.shadow_price = 0.0;
+    } else if (stop_ == Stop::numerical) {
+      res_.status = SolveStatus::numerical_failure;
+      msg << "numerical failure: a non-finite value appeared during the solve";
     } else {
       res_.status = SolveStatus::max_iterations;
       msg << (stop_ == Stop::pass_limit ? "pass limit reached" : "iteration limit reached");
@@ -408,20 +437,24 @@ class Solver {
       return true;
     }
     if (!P_.separable) return false;
-    Vec w = Vec::Zero(nc_);
-    for (int k = 0; k < nc_; ++k) w[k] = std::max(lambda_[k], g_now[k] > feas_tol_ ? 1e-3 : 0.0);
-    if (w.sum() <= 0) return false;
-    w /= w.sum();
-    Vec omega = Vec::Zero(K_);
-    for (int k = 0; k < nc_; ++k) omega -= w[k] * P_.constraints[k].gradient(T_);
-    PassSums s;
-    be_.lagrangian_argmax(to_std(omega), false, s);
-    const Vec Tf = to_vec(s.T);
-    if (w.dot(constraint_values(Tf)) <= feas_tol_) return false;
-    msg << "constraints cannot hold together within the bounds:";
-    for (int k = 0; k < nc_; ++k)
-      if (w[k] > 1e-6) msg << " " << P_.constraints[k].label;
-    return true;
+    // Farkas: weights w ≥ 0 with max over the box of −Σ w_k g_k < 0 prove that no point satisfies
+    // every g_k ≤ 0.  The multipliers of a diverging solve point along such a direction.
+    for (const std::vector<double>* lam : {&dual_lambda_, &lambda_}) {
+      if (lam->size() != static_cast<size_t>(nc_)) continue;
+      Vec w = to_vec(*lam).cwiseMax(0.0);
+      if (!(w.sum() > 0) || !std::isfinite(w.sum())) continue;
+      w /= w.sum();
+      Vec omega = Vec::Zero(K_);
+      for (int k = 0; k < nc_; ++k) omega -= w[k] * P_.constraints[k].gradient(T_);
+      PassSums s;
+      be_.lagrangian_argmax(to_std(omega), false, s);
+      if (w.dot(constraint_values(to_vec(s.T))) <= feas_tol_) continue;
+      msg << "constraints cannot hold together within the bounds:";
+      for (int k = 0; k < nc_; ++k)
+        if (w[k] > 1e-6) msg << " " << P_.constraints[k].label;
+      return true;
+    }
+    return false;
   }
 
   // The best value of the constraint's quantity within the bounds, as text.
@@ -465,6 +498,9 @@ class Solver {
   std::chrono::steady_clock::time_point start_;
   Vec T_;
   std::vector<double> lambda_;
+  std::vector<double> dual_lambda_;  ///< multipliers where the dual phase stopped
+  bool dual_diverged_ = false;       ///< the dual phase stopped on a runaway or stalled dual
+  std::string infeasibility_proof_;  ///< set when infeasibility was proven before the AL phase
   Stop stop_ = Stop::none;
 };
 

@@ -15,11 +15,11 @@
 namespace rateopt {
 namespace {
 
+using test::same_doubles;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-using test::same_doubles;
 
 const std::string kRequiredHeader = "technical_price,expected_loss_cost,p_demand,elasticity\n";
 
@@ -199,10 +199,12 @@ TEST(BookCsv, MissingRequiredColumn) {
 TEST(BookCsv, RowWithTheWrongNumberOfFields) {
   EXPECT_THAT(parse_error(kRequiredHeader + "100,60,0.8,-1.5\n100,60,0.8\n"),
               HasSubstr("t.csv:3: row has 3 fields, header has 4"));
-  EXPECT_THAT(parse_error(kRequiredHeader + "100,60,0.8,-1.5,7\n"), HasSubstr("t.csv:2: row has 5 fields, header has 4"));
+  EXPECT_THAT(parse_error(kRequiredHeader + "100,60,0.8,-1.5,7\n"),
+              HasSubstr("t.csv:2: row has 5 fields, header has 4"));
   EXPECT_THAT(parse_error("policy_id," + kRequiredHeader + "\"a,b\",100,60\r\n"),
               HasSubstr("t.csv:2: row has 3 fields, header has 5"));
-  EXPECT_THAT(parse_error(kRequiredHeader + "100,60,0.8,-1.5\n100"), HasSubstr("t.csv:3: row has 1 fields, header has 4"));
+  EXPECT_THAT(parse_error(kRequiredHeader + "100,60,0.8,-1.5\n100"),
+              HasSubstr("t.csv:3: row has 1 fields, header has 4"));
 }
 
 TEST(BookCsv, TextInANumericField) {
@@ -288,21 +290,20 @@ TEST_P(BookCsvRange, NamesFileLineColumnAndRule) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryRule, BookCsvRange,
-    ::testing::Values(RangeCase{"", "", "0,60,0.8,-1.5", "t.csv:3: technical_price = 0 is not > 0"},
-                      RangeCase{"", "", "-5,60,0.8,-1.5", "t.csv:3: technical_price = -5 is not > 0"},
-                      RangeCase{"", "", "100,-1,0.8,-1.5", "t.csv:3: expected_loss_cost = -1 is not >= 0"},
-                      RangeCase{"", "", "100,60,1.3,-1.5", "t.csv:3: p_demand = 1.3 is outside (0,1)"},
-                      RangeCase{"", "", "100,60,0,-1.5", "t.csv:3: p_demand = 0 is outside (0,1)"},
-                      RangeCase{"", "", "100,60,1,-1.5", "t.csv:3: p_demand = 1 is outside (0,1)"},
-                      RangeCase{"enbp", "110", "100,60,0.8,-1.5,0", "t.csv:3: enbp = 0 is not > 0"},
-                      RangeCase{"enbp", "", "100,60,0.8,-1.5,-3", "t.csv:3: enbp = -3 is not > 0"},
-                      RangeCase{"prior_multiplier", "1", "100,60,0.8,-1.5,0",
-                                "t.csv:3: prior_multiplier = 0 is not > 0"},
-                      RangeCase{"claims_variance", "4", "100,60,0.8,-1.5,-2",
-                                "t.csv:3: claims_variance = -2 is not >= 0"},
-                      RangeCase{"expense", "3", "100,60,0.8,-1.5,-0.5", "t.csv:3: expense = -0.5 is not >= 0"},
-                      RangeCase{"weight", "2", "100,60,0.8,-1.5,0", "t.csv:3: weight = 0 is not > 0"},
-                      RangeCase{"weight", "2", "100,60,0.8,-1.5,-1", "t.csv:3: weight = -1 is not > 0"}));
+    ::testing::Values(
+        RangeCase{"", "", "0,60,0.8,-1.5", "t.csv:3: technical_price = 0 is not > 0"},
+        RangeCase{"", "", "-5,60,0.8,-1.5", "t.csv:3: technical_price = -5 is not > 0"},
+        RangeCase{"", "", "100,-1,0.8,-1.5", "t.csv:3: expected_loss_cost = -1 is not >= 0"},
+        RangeCase{"", "", "100,60,1.3,-1.5", "t.csv:3: p_demand = 1.3 is outside (0,1)"},
+        RangeCase{"", "", "100,60,0,-1.5", "t.csv:3: p_demand = 0 is outside (0,1)"},
+        RangeCase{"", "", "100,60,1,-1.5", "t.csv:3: p_demand = 1 is outside (0,1)"},
+        RangeCase{"enbp", "110", "100,60,0.8,-1.5,0", "t.csv:3: enbp = 0 is not > 0"},
+        RangeCase{"enbp", "", "100,60,0.8,-1.5,-3", "t.csv:3: enbp = -3 is not > 0"},
+        RangeCase{"prior_multiplier", "1", "100,60,0.8,-1.5,0", "t.csv:3: prior_multiplier = 0 is not > 0"},
+        RangeCase{"claims_variance", "4", "100,60,0.8,-1.5,-2", "t.csv:3: claims_variance = -2 is not >= 0"},
+        RangeCase{"expense", "3", "100,60,0.8,-1.5,-0.5", "t.csv:3: expense = -0.5 is not >= 0"},
+        RangeCase{"weight", "2", "100,60,0.8,-1.5,0", "t.csv:3: weight = 0 is not > 0"},
+        RangeCase{"weight", "2", "100,60,0.8,-1.5,-1", "t.csv:3: weight = -1 is not > 0"}));
 
 TEST(BookCsv, ZeroIsAllowedWhereTheRuleSaysGreaterOrEqual) {
   const Book book = parse("claims_variance,expense," + kRequiredHeader + "0,0,100,0,0.5,-1\n");

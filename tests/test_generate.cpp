@@ -16,9 +16,9 @@
 namespace rateopt {
 namespace {
 
+using test::same_doubles;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using test::same_doubles;
 
 constexpr size_t kSamplePolicies = 200000;
 
@@ -30,8 +30,9 @@ struct Moments {
 };
 
 // Mean and standard deviation of f(i) over the rows i that `keep` selects.
-Moments moments(size_t n, const std::function<double(size_t)>& f,
-                const std::function<bool(size_t)>& keep = [](size_t) { return true; }) {
+Moments moments(
+    size_t n, const std::function<double(size_t)>& f,
+    const std::function<bool(size_t)>& keep = [](size_t) { return true; }) {
   Moments m;
   double sum = 0;
   double sum_squares = 0;
@@ -68,9 +69,9 @@ double standard_normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0
 double standard_normal_pdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2.0 * 3.14159265358979323846); }
 
 bool same_book(const Book& a, const Book& b) {
-  return same_doubles(a.technical_price, b.technical_price) && same_doubles(a.expected_loss_cost, b.expected_loss_cost) &&
-         same_doubles(a.p_demand, b.p_demand) && same_doubles(a.elasticity, b.elasticity) &&
-         a.renewal_flag == b.renewal_flag && same_doubles(a.enbp, b.enbp) &&
+  return same_doubles(a.technical_price, b.technical_price) &&
+         same_doubles(a.expected_loss_cost, b.expected_loss_cost) && same_doubles(a.p_demand, b.p_demand) &&
+         same_doubles(a.elasticity, b.elasticity) && a.renewal_flag == b.renewal_flag && same_doubles(a.enbp, b.enbp) &&
          same_doubles(a.prior_multiplier, b.prior_multiplier) && same_doubles(a.claims_variance, b.claims_variance) &&
          a.group == b.group && a.group_names == b.group_names && a.id_chars == b.id_chars && a.id_offset == b.id_offset;
 }
@@ -196,10 +197,10 @@ TEST_F(BenchmarkProfile, DemandIsClippedBeta82) {
   const double below = cdf(0.55);
   const double above = 1 - cdf(0.95);
   const double clipped_mean = 0.55 * below + (partial_mean(0.95) - partial_mean(0.55)) + 0.95 * above;
-  const double clipped_second_moment = 0.55 * 0.55 * below +
-                                       72 * ((std::pow(0.95, 10) - std::pow(0.55, 10)) / 10 -
-                                             (std::pow(0.95, 11) - std::pow(0.55, 11)) / 11) +
-                                       0.95 * 0.95 * above;
+  const double clipped_second_moment =
+      0.55 * 0.55 * below +
+      72 * ((std::pow(0.95, 10) - std::pow(0.55, 10)) / 10 - (std::pow(0.95, 11) - std::pow(0.55, 11)) / 11) +
+      0.95 * 0.95 * above;
   const double clipped_sd = std::sqrt(clipped_second_moment - clipped_mean * clipped_mean);
 
   const Moments x0 = moments(b.size(), [&b](size_t i) { return b.p_demand[i]; });

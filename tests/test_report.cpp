@@ -297,6 +297,14 @@ TEST(FullReport, ShowsEveryConstraintCertificateAndSolverFacts) {
   EXPECT_LE(split_lines(report).size(), 40u) << "more than one screen:\n" << report;
 }
 
+TEST(FullReport, NamesTheStatusOnceWhenTheMessageRepeatsIt) {
+  SolveResult r = tiny_result();
+  r.message = "converged: every bound and constraint holds";
+  const std::string report = r.full_report();
+  EXPECT_NE(report.find("Status        converged: every bound"), std::string::npos) << report;
+  EXPECT_EQ(report.find("converged: converged"), std::string::npos) << report;
+}
+
 TEST(FullReport, ExplainsAMissingDualBoundAndMissingRetention) {
   SolveResult r = tiny_result();
   r.dual_bound.reset();

@@ -12,8 +12,9 @@
 
 namespace rateopt::test {
 
-/// An empty directory for the running test under RATEOPT_TEST_TMP, named after the test so that tests
-/// run in parallel by ctest never share one.
+/// A directory for the running test under RATEOPT_TEST_TMP, named after the test so that tests run in
+/// parallel by ctest never share one.  Emptied on the test's first call only: calling it again in the
+/// same test returns the same directory with its files.
 inline std::filesystem::path scratch_dir() {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string(info->test_suite_name()) + "." + info->name();
@@ -21,7 +22,11 @@ inline std::filesystem::path scratch_dir() {
     if (c == '/') c = '_';  // parameterised tests have '/' in their names
   }
   const std::filesystem::path dir = std::filesystem::path(RATEOPT_TEST_TMP) / name;
-  std::filesystem::remove_all(dir);
+  static std::string emptied_for;  // the test whose directory was last emptied
+  if (emptied_for != name) {
+    std::filesystem::remove_all(dir);
+    emptied_for = name;
+  }
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -47,8 +52,8 @@ inline ::testing::AssertionResult same_doubles(const std::vector<double>& expect
   for (size_t i = 0; i < expected.size(); ++i) {
     const bool both_nan = std::isnan(expected[i]) && std::isnan(actual[i]);
     if (!both_nan && (expected[i] != actual[i] || std::signbit(expected[i]) != std::signbit(actual[i]))) {
-      return ::testing::AssertionFailure() << "row " << i << ": " << std::hexfloat << expected[i] << " vs "
-                                           << actual[i];
+      return ::testing::AssertionFailure()
+             << "row " << i << ": " << std::hexfloat << expected[i] << " vs " << actual[i];
     }
   }
   return ::testing::AssertionSuccess();

@@ -1,0 +1,240 @@
+// Whole solves against N, and the throughput of one pass over the book (DESIGN.md, Benchmarks).
+//
+//   BM_Solve/N           rateopt::optimise on a generate_book(N, 2026, "benchmark") book with
+//                        lr_max 0.68, retention_min 0.78, max_rate_change 0.25, enbp_buffer 0.01, cpu.
+//                        Counters: passes, seconds_per_solve, optimality_gap, converged, policies_per_second.
+//   BM_EvaluationPass/N  one CpuBackend::evaluate pass (reads wtc wc we wr wv d0 d1 m: 8 doubles/policy).
+//   BM_ArgmaxPass/N      one CpuBackend::lagrangian_argmax pass with curvature, as the dual phase runs it
+//                        (reads the 8 arrays plus lb ub: 10 doubles/policy; writes the trial point: 1).
+//   BM_MemoryCopy/N      std::memcpy of the bytes an evaluation pass reads (8 doubles/policy), split over
+//                        the same number of threads as the backend: the copy-bandwidth baseline, measured
+//                        in the same run.
+//
+// bytes_per_second of the passes counts the bytes read plus the bytes written; for the copy it counts
+// the bytes copied (read), and the counter traffic_per_second counts read + write (2x) so the pass's
+// traffic can be stated as a fraction of copy traffic (bench/run_cpu_bench.sh does that).
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+#include "problem.hpp"
+#include "rateopt/book.hpp"
+#include "rateopt/options.hpp"
+#include "rateopt/result.hpp"
+#include "rateopt/solve.hpp"
+
+namespace {
+
+constexpr uint64_t kSeed = 2026;
+constexpr int kEvaluateDoubles = 8;   // wtc wc we wr wv d0 d1 m
+constexpr int kArgmaxReadDoubles = 10;  // + lb ub
+constexpr int kArgmaxWriteDoubles = 1;  // trial point
+
+rateopt::OptimiseOptions bench_options() {
+  rateopt::OptimiseOptions o;
+  o.lr_max = 0.68;
+  o.retention_min = 0.78;
+  o.max_rate_change = 0.25;
+  o.enbp_buffer = 0.01;
+  o.device = "cpu";
+  return o;
+}
+
+/// The most recent book generated, kept while consecutive benchmarks use the same N.  Benchmarks are
+/// registered N-major, so each book is generated once per use and only one large book lives at a time.
+template <class T>
+struct LastOne {
+  size_t n = 0;
+  std::unique_ptr<T> value;
+};
+
+const rateopt::Book& solve_book(size_t n) {
+  static LastOne<rateopt::Book> cache;
+  if (!cache.value || cache.n != n) {
+    cache.value.reset();
+    cache.value = std::make_unique<rateopt::Book>(rateopt::generate_book(n, kSeed, "benchmark"));
+    cache.n = n;
+  }
+  return *cache.value;
+}
+
+/// Prepared problem, uploaded CPU backend and a representative price vector for one N.
+struct PassFixture {
+  rateopt::Problem problem;
+  std::unique_ptr<rateopt::Backend> backend;
+  std::vector<double> omega;
+};
+
+PassFixture& pass_fixture(size_t n) {
+  static LastOne<PassFixture> cache;
+  if (!cache.value || cache.n != n) {
+    cache.value.reset();
+    auto fx = std::make_unique<PassFixture>();
+    {
+      const rateopt::Book book = rateopt::generate_book(n, kSeed, "benchmark");
+      rateopt::SolveResult scratch;
+      fx->problem = rateopt::prepare_problem(book, bench_options(), scratch);
+    }  // the book is dropped here: the passes only need the prepared arrays
+    fx->backend = rateopt::make_cpu_backend(0);
+    fx->backend->upload(fx->problem.policies);
+    // Lagrangian prices as the dual phase forms them, ω = ∇f − Σ λ_k ∇g_k, at T of the start point
+    // with every multiplier 0.3 (scaled units): a price vector of the right shape and size.
+    rateopt::PassSums s;
+    fx->backend->evaluate(s);
+    const rateopt::Vec T = Eigen::Map<const rateopt::Vec>(s.T.data(), static_cast<Eigen::Index>(s.T.size()));
+    rateopt::Vec w = fx->problem.objective.gradient(T);
+    for (const rateopt::ConstraintTerm& c : fx->problem.constraints) w -= 0.3 * c.gradient(T);
+    fx->omega.assign(w.data(), w.data() + w.size());
+    cache.value = std::move(fx);
+    cache.n = n;
+  }
+  return *cache.value;
+}
+
+void BM_Solve(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const rateopt::Book& book = solve_book(n);
+  const rateopt::OptimiseOptions options = bench_options();
+  rateopt::SolveResult last;
+  for (auto _ : state) {
+    rateopt::SolveResult r = rateopt::optimise(book, options);
+    benchmark::DoNotOptimize(r.multiplier.data());
+    last = std::move(r);
+  }
+  state.counters["passes"] = static_cast<double>(last.passes);
+  state.counters["outer_iterations"] = static_cast<double>(last.outer_iterations);
+  state.counters["dual_iterations"] = static_cast<double>(last.dual_iterations);
+  state.counters["seconds_per_solve"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate |
+                                                                      benchmark::Counter::kInvert);
+  state.counters["solver_seconds_total"] = last.seconds_total;
+  state.counters["optimality_gap"] =
+      last.optimality_gap ? *last.optimality_gap : std::numeric_limits<double>::quiet_NaN();
+  state.counters["converged"] = last.converged ? 1.0 : 0.0;
+  state.counters["max_relative_violation"] = [&] {
+    double v = 0;
+    for (const auto& c : last.constraints) v = std::max(v, c.relative_violation);
+    return v;
+  }();
+  state.counters["policies_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(rateopt::to_string(last.status)) + ", " + last.device_name);
+}
+
+void pass_counters(benchmark::State& state, size_t n, int doubles_moved) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * doubles_moved * sizeof(double)));
+  state.counters["bytes_per_pass"] = static_cast<double>(n * doubles_moved * sizeof(double));
+}
+
+void BM_EvaluationPass(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  PassFixture& fx = pass_fixture(n);
+  rateopt::PassSums s;
+  for (auto _ : state) {
+    fx.backend->evaluate(s);
+    benchmark::DoNotOptimize(s.T.data());
+    benchmark::ClobberMemory();
+  }
+  pass_counters(state, n, kEvaluateDoubles);
+  state.SetLabel(fx.backend->device_name());
+}
+
+void BM_ArgmaxPass(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  PassFixture& fx = pass_fixture(n);
+  rateopt::PassSums s;
+  for (auto _ : state) {
+    fx.backend->lagrangian_argmax(fx.omega, /*want_curvature=*/true, s);
+    benchmark::DoNotOptimize(s.T.data());
+    benchmark::ClobberMemory();
+  }
+  pass_counters(state, n, kArgmaxReadDoubles + kArgmaxWriteDoubles);
+  state.counters["n_free_fraction"] = static_cast<double>(s.n_free) / static_cast<double>(n);
+  state.SetLabel(fx.backend->device_name() + ", with curvature");
+}
+
+void BM_MemoryCopy(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const size_t bytes = n * kEvaluateDoubles * sizeof(double);
+  const int threads = omp_get_max_threads();
+  std::vector<char> src(bytes), dst(bytes);
+  // touch both buffers (first-touch by the copying threads) so no page faults are timed
+#pragma omp parallel num_threads(threads)
+  {
+    const size_t t = static_cast<size_t>(omp_get_thread_num());
+    const size_t begin = bytes * t / threads, end = bytes * (t + 1) / threads;
+    std::memset(src.data() + begin, 1, end - begin);
+    std::memset(dst.data() + begin, 0, end - begin);
+  }
+  for (auto _ : state) {
+#pragma omp parallel num_threads(threads)
+    {
+      const size_t t = static_cast<size_t>(omp_get_thread_num());
+      const size_t begin = bytes * t / threads, end = bytes * (t + 1) / threads;
+      std::memcpy(dst.data() + begin, src.data() + begin, end - begin);
+    }
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  state.counters["traffic_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * bytes * 2), benchmark::Counter::kIsRate);
+  state.counters["bytes_per_pass"] = static_cast<double>(bytes);
+  state.SetLabel(std::to_string(threads) + " threads");
+}
+
+void register_benchmarks() {
+  // Solves: iterations fixed so the whole program stays within a few minutes.
+  const std::pair<int64_t, int64_t> solves[] = {{1000, 50}, {10000, 20}, {100000, 5}, {1000000, 3}};
+  for (const auto& [n, iters] : solves) {
+    benchmark::RegisterBenchmark("BM_Solve", BM_Solve)
+        ->Arg(n)
+        ->Iterations(iters)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+  // Passes, N-major so each prepared book is built once: evaluation, argmax, copy baseline.
+  for (int64_t n = 1000; n <= 10000000; n *= 10) {
+    benchmark::RegisterBenchmark("BM_EvaluationPass", BM_EvaluationPass)
+        ->Arg(n)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime()
+        ->MinTime(0.3);
+    benchmark::RegisterBenchmark("BM_ArgmaxPass", BM_ArgmaxPass)
+        ->Arg(n)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime()
+        ->MinTime(0.3);
+    benchmark::RegisterBenchmark("BM_MemoryCopy", BM_MemoryCopy)
+        ->Arg(n)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime()
+        ->MinTime(0.3);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_benchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("book", "generate_book(N, seed 2026, \"benchmark\")");
+  benchmark::AddCustomContext("options", "lr_max 0.68, retention_min 0.78, max_rate_change 0.25, "
+                                         "enbp_buffer 0.01, device cpu");
+  benchmark::AddCustomContext("omp_max_threads", std::to_string(omp_get_max_threads()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# CPU solve and pass-throughput benchmark (DESIGN.md, Benchmarks).
+#
+# Builds bench_solve (Release), runs it with JSON output, and writes
+#   bench/results/cpu_solve_<date>.json   the raw Google Benchmark output
+#   bench/results/cpu_solve_<date>.md     machine, command, solve table, pass-throughput table, targets
+#
+# Usage: bench/run_cpu_bench.sh [extra bench_solve flags, e.g. --benchmark_filter=BM_Solve]
+# Environment: BUILD_DIR (default <repo>/build-bench), JOBS (default nproc).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build-bench}"
+JOBS="${JOBS:-$(nproc)}"
+RESULTS="$ROOT/bench/results"
+STAMP="$(date +%Y-%m-%d)"
+JSON="$RESULTS/cpu_solve_$STAMP.json"
+MD="$RESULTS/cpu_solve_$STAMP.md"
+mkdir -p "$RESULTS"
+
+echo "== configure + build (Release) in $BUILD_DIR"
+cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DRATEOPT_BUILD_TESTS=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j"$JOBS" --target bench_solve
+
+BIN="$BUILD_DIR/bench/bench_solve"
+CMD=("$BIN" "--benchmark_out=$JSON" "--benchmark_out_format=json" "$@")
+
+# --- the machine, captured before the run
+export RB_CPU="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
+export RB_CPUS="$(nproc) logical CPUs usable ($(lscpu | sed -n 's/^Core(s) per socket:[[:space:]]*//p' | head -1) cores/socket, $(lscpu | sed -n 's/^Thread(s) per core:[[:space:]]*//p' | head -1) thread(s)/core)"
+export RB_MEM="$(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+export RB_GXX="$(g++ --version | head -1)"
+export RB_KERNEL="$(uname -sr)"
+export RB_GIT="$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (working tree has uncommitted changes)')"
+export RB_BUILD_TYPE="$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD_DIR/CMakeCache.txt")"
+export RB_LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+export RB_OMP="${OMP_NUM_THREADS:-unset}"
+export RB_CMD="${CMD[*]}"
+export RB_JSON="$JSON"
+export RB_MD="$MD"
+
+echo "== run: ${CMD[*]}"
+echo "   load average before: $RB_LOAD_BEFORE"
+START=$(date +%s)
+"${CMD[@]}"
+export RB_WALL="$(( $(date +%s) - START )) s"
+export RB_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - <<'PY'
+import json, math, os, re
+
+env = os.environ
+with open(env["RB_JSON"]) as f:
+    doc = json.load(f)
+ctx, rows = doc["context"], [b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
+
+def parse(b):
+    m = re.match(r"([A-Za-z_]+)/(\d+)", b["name"])
+    return m.group(1), int(m.group(2))
+
+def secs(b):
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+    return b["real_time"] * scale
+
+def fmt_n(n):
+    e = round(math.log10(n))
+    return f"1e{e}" if 10 ** e == n else str(n)
+
+def sig(x, d=3):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:.{d}g}"
+
+by = {}
+for b in rows:
+    name, n = parse(b)
+    by.setdefault(name, {})[n] = b
+
+out = []
+w = out.append
+w(f"# CPU solve benchmark, {doc['context']['date'][:10]}\n")
+w("## Machine\n")
+w("| | |\n|---|---|")
+w(f"| CPU | {env['RB_CPU']} |")
+w(f"| cores | {env['RB_CPUS']}; OMP_NUM_THREADS={env['RB_OMP']}; backend threads = {ctx.get('omp_max_threads', '?')} |")
+w("| caches | " + ", ".join(f"L{c['level']} {c['type']} {c['size']//1024} KiB" for c in ctx.get("caches", [])) + " |")
+w(f"| memory | {env['RB_MEM']} |")
+w(f"| compiler | {env['RB_GXX']} (CMAKE_BUILD_TYPE={env['RB_BUILD_TYPE']}) |")
+w(f"| kernel | {env['RB_KERNEL']} |")
+w(f"| git revision | {env['RB_GIT']} |")
+w(f"| load average (1/5/15 min) | before {env['RB_LOAD_BEFORE']}, after {env['RB_LOAD_AFTER']} |")
+w(f"| run wall time | {env['RB_WALL']} |")
+w(f"| Google Benchmark | library_build_type={ctx.get('library_build_type','?')} (the Debian libbenchmark package; rateopt itself is Release) |")
+w("")
+w("Load averages above the core count mean other processes shared the CPUs during the run, and the "
+  "wall times below are then upper bounds, not the machine's capability.\n")
+w("## Command\n")
+w("```\nbench/run_cpu_bench.sh\n# which runs:\n" + env["RB_CMD"] + "\n```\n")
+w(f"Book: {ctx.get('book','')}; options: {ctx.get('options','')}.\n")
+
+solve = by.get("BM_Solve", {})
+if solve:
+    w("## Whole solves\n")
+    w("Wall time per solve is the mean over the timed iterations (book generated outside the timed loop; "
+      "`optimise` includes validation and problem preparation). `solver s` is the solver's own "
+      "`seconds_total` of the last iteration.\n")
+    w("| N | iterations | passes | wall s / solve | solver s | optimality gap | converged | max rel. violation | policies/s | status |")
+    w("|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---|")
+    for n in sorted(solve):
+        b = solve[n]
+        w(f"| {fmt_n(n)} | {b['iterations']} | {int(b['passes'])} | {b['seconds_per_solve']:.4g} | "
+          f"{b['solver_seconds_total']:.4g} | {sig(b.get('optimality_gap'))} | {'yes' if b['converged'] == 1 else 'NO'} | "
+          f"{sig(b.get('max_relative_violation'))} | {b['policies_per_second']:.3g} | {b.get('label','')} |")
+    w("")
+
+ev, am, cp = by.get("BM_EvaluationPass", {}), by.get("BM_ArgmaxPass", {}), by.get("BM_MemoryCopy", {})
+if ev or am or cp:
+    w("## Pass throughput\n")
+    w("Bytes per pass count the per-policy arrays a pass touches: evaluation reads 8 doubles "
+      "(wtc wc we wr wv d0 d1 m); argmax reads 10 (+ lb ub) and writes 1 (the trial point) and is timed "
+      "with the curvature sums, as the dual phase runs it. The copy baseline is `std::memcpy` of the "
+      "evaluation pass's bytes, split over the same threads, measured in the same run; its traffic is "
+      "read + write (2x the bytes copied). `fraction of copy` = pass traffic / copy traffic at the same N.\n")
+    w("| N | pass | time / pass | policies/s | GB/s | fraction of copy | copy GB/s (read+write) |")
+    w("|---:|---|---:|---:|---:|---:|---:|")
+    for n in sorted(set(ev) | set(am) | set(cp)):
+        copy = cp.get(n)
+        copy_traffic = copy["traffic_per_second"] if copy else None
+        for label, tab in (("evaluate", ev), ("lagrangian_argmax", am)):
+            b = tab.get(n)
+            if not b:
+                continue
+            t = secs(b)
+            frac = b["bytes_per_second"] / copy_traffic if copy_traffic else None
+            w(f"| {fmt_n(n)} | {label} | {t*1e3:.4g} ms | {b['items_per_second']:.3g} | "
+              f"{b['bytes_per_second']/1e9:.3g} | {sig(frac, 2)} | {sig(copy_traffic/1e9 if copy_traffic else None)} |")
+        if copy:
+            w(f"| {fmt_n(n)} | memcpy ({copy.get('label','')}) | {secs(copy)*1e3:.4g} ms | "
+              f"{copy['items_per_second']:.3g} | {copy['traffic_per_second']/1e9:.3g} | 1 | "
+              f"{copy['traffic_per_second']/1e9:.3g} |")
+    w("")
+
+if solve:
+    w("## Targets\n")
+    w("| target | figure | met |")
+    w("|---|---|:---:|")
+    worst = max(int(b["passes"]) for b in solve.values())
+    w(f"| at most 60 passes at every N | max passes = {worst} | {'yes' if worst <= 60 else 'NO'} |")
+    if 1000000 in solve:
+        t = solve[1000000]["seconds_per_solve"]
+        w(f"| N = 1e6 solved in under 3 s ({env['RB_CPUS'].split()[0]} CPUs) | {t:.3g} s wall | {'yes' if t < 3 else 'NO'} |")
+    big = {n: b for n, b in solve.items() if n >= 100000}
+    if big:
+        gaps = {n: b.get("optimality_gap") for n, b in big.items()}
+        ok = all(g is not None and not math.isnan(g) and g < 1e-6 for g in gaps.values())
+        w("| optimality gap below 1e-6 from N = 1e5 up | " +
+          ", ".join(f"{fmt_n(n)}: {sig(g)}" for n, g in sorted(gaps.items())) + f" | {'yes' if ok else 'NO'} |")
+    unconv = [fmt_n(n) for n, b in sorted(solve.items()) if b["converged"] != 1]
+    w(f"| every solve converged | {'all' if not unconv else 'not at ' + ', '.join(unconv)} | {'yes' if not unconv else 'NO'} |")
+    w("")
+
+w(f"Raw output: `{os.path.relpath(env['RB_JSON'], os.path.dirname(env['RB_MD']))}`.")
+with open(env["RB_MD"], "w") as f:
+    f.write("\n".join(out) + "\n")
+print("wrote", env["RB_MD"])
+PY

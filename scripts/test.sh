@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up, build, and run the whole test suite (GPU tests skip cleanly without a device).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+ctest --test-dir build --output-on-failure -j"$jobs"
