@@ -40,7 +40,7 @@ struct PassSums {
   std::vector<double> r;          ///< Σ_i j_i g_i / δ_i over free policies (newton_system)
   double g_dinv_g = 0;            ///< Σ_i g_i² / δ_i over free policies (newton_system)
   double max_projected_gradient = 0;  ///< max_i |projected g_i| / (w·tc)_i
-  int64_t n_free = 0;                 ///< policies strictly inside their box (or free in Newton)
+  int64_t n_free = 0;  ///< argmax: policies strictly inside their box; newton_system: free policies
   void resize(int K) {
     T.assign(K, 0.0);
     curvature.assign(static_cast<size_t>(K) * K, 0.0);

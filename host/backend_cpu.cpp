@@ -74,7 +74,7 @@ class CpuBackend final : public Backend {
       const Separable s = math::separable_from_prices(coeffs(i), w, g);
       const Demand dm = math::demand(p_->demand, p_->d0[i], p_->d1[i], m);
       const math::NewtonLocal nl =
-          math::newton_local(math::separable_value(dm, s, m), s, m, p_->lb[i], p_->ub[i]);
+          math::newton_local(dm, math::separable_value(dm, s, m), s, m, p_->lb[i], p_->ub[i]);
       if (!nl.free) return;
       ++acc.n_free;
       acc.g_dinv_g += nl.g * nl.g / nl.delta;
@@ -92,7 +92,7 @@ class CpuBackend final : public Backend {
       const double lb = p_->lb[i], ub = p_->ub[i];
       const Separable s = math::separable_from_prices(coeffs(i), w, g);
       const Demand dm = math::demand(p_->demand, p_->d0[i], p_->d1[i], m);
-      const math::NewtonLocal nl = math::newton_local(math::separable_value(dm, s, m), s, m, lb, ub);
+      const math::NewtonLocal nl = math::newton_local(dm, math::separable_value(dm, s, m), s, m, lb, ub);
       double mt = m;
       if (nl.free) {
         double jg[math::basis::global_count], j3[math::basis::per_group];
@@ -148,7 +148,9 @@ class CpuBackend final : public Backend {
   void run(PassSums& out, const Body& body) {
     ++passes_;
     const int64_t chunks = static_cast<int64_t>(n_chunks_);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+    // small books run on one thread: waking a team costs more than the pass
+    const int team = static_cast<int>(std::min<int64_t>(threads_, chunks));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
     for (int64_t c = 0; c < chunks; ++c) {
       PassSums& acc = partials_[c];
       acc.resize(K_);

@@ -393,7 +393,9 @@ std::vector<ConstraintReport> report_constraints(const Problem& P, const Optimis
   }
   for (auto& r : out) {
     r.relative_violation = std::max(0.0, -r.slack) / std::fabs(r.limit);
-    r.binding = r.shadow_price > 0.0 || std::fabs(r.slack) <= 1e3 * tolerance * std::fabs(r.limit);
+    // at its limit: within tolerance, or priced by a positive multiplier (never when violated)
+    r.binding = r.relative_violation <= tolerance &&
+                (r.shadow_price > 0.0 || std::fabs(r.slack) <= 1e3 * tolerance * std::fabs(r.limit));
     const char* per = (r.name == "gwp_min" || r.name == "gwp_max") ? "money of GWP"
                       : r.name == "retention_min"                  ? "percentage point of retention"
                       : r.name == "fairness_max"                   ? "0.01 of the disparity ratio"

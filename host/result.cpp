@@ -109,9 +109,13 @@ std::string slack_text(QuantityKind kind, double slack) {
   return significant(slack, 3);
 }
 
+// A violation this large is beyond any sensible tolerance, so it is flagged even where the solver
+// marked the constraint binding (as it does for the constraint an infeasible problem cannot meet).
+constexpr double kClearViolation = 1e-6;
+
 std::string constraint_state(const ConstraintReport& c) {
-  if (c.binding) return "binding";
-  return c.slack < 0 ? "VIOLATED" : "slack";
+  if (c.relative_violation > kClearViolation || (!c.binding && c.slack < 0)) return "VIOLATED";
+  return c.binding ? "binding" : "slack";
 }
 
 std::string retention_text(double retention, int decimals) {

@@ -110,30 +110,47 @@ class Solver {
   // For fixed multipliers the Lagrangian separates into one 1-D problem per policy, maximised
   // globally by the backend.  The dual D(λ) = Σ max_m h_i + λ·b is convex with gradient −g(T(λ)) and
   // Hessian V·(Σ j jᵀ/(−h''))·Vᵀ, so Newton on λ ≥ 0 needs one pass per step.
+  // A non-separable problem (stochastic LR, loss-ratio disparity, loss-ratio objective) is solved as
+  // a sequence of such problems, each linearised at the last answer; for stochastic LR the
+  // linearisation of √V over-estimates it, so every round's answer is feasible and no worse.
   void dual_phase() {
+    Vec lam = Vec::Zero(nc_);
+    const int rounds = P_.separable ? 1 : 12;
+    int steps = 0;
+    for (int round = 0; round < rounds && stop_ == Stop::none && !dual_diverged_; ++round) {
+      const Vec T_before = T_;
+      steps += dual_newton(lam, P_.separable ? 40 : 15);
+      if (T_before.size() == T_.size() &&
+          (T_ - T_before).cwiseAbs().maxCoeff() <= 1e-13 * T_.cwiseAbs().maxCoeff())
+        break;
+    }
+    res_.dual_iterations = steps;
+    lambda_ = to_std(lam);
+    dual_lambda_ = lambda_;
+  }
+
+  // Damped Newton on the dual of the problem linearised at T_ (exact when separable).  Returns the
+  // number of steps; leaves the multipliers at the last accepted point's argmax, T_ and lam updated.
+  int dual_newton(Vec& lam, int max_steps) {
     Mat V(nc_, K_);
-    Vec rhs(nc_), f;
-    auto linearize = [&](const Vec& T) {
-      f = P_.objective.gradient(T.size() ? T : Vec::Zero(K_));
-      for (int k = 0; k < nc_; ++k) {
-        const Vec grad = P_.constraints[k].gradient(T.size() ? T : Vec::Zero(K_));
-        V.row(k) = grad.transpose();
-        rhs[k] = P_.constraints[k].is_linear() ? P_.constraints[k].b : grad.dot(T) - P_.constraints[k].value(T);
-      }
-    };
-    linearize(T_);
-    auto dual_value = [&](const Vec& lam, PassSums& s) {
-      const Vec omega = f - V.transpose() * lam;
+    Vec rhs(nc_);
+    const Vec T0 = T_.size() ? T_ : Vec::Zero(K_);
+    const Vec f = P_.objective.gradient(T0);
+    for (int k = 0; k < nc_; ++k) {
+      const Vec grad = P_.constraints[k].gradient(T0);
+      V.row(k) = grad.transpose();
+      rhs[k] = P_.constraints[k].is_linear() ? P_.constraints[k].b : grad.dot(T0) - P_.constraints[k].value(T0);
+    }
+    auto dual_value = [&](const Vec& l, PassSums& s) {
+      const Vec omega = f - V.transpose() * l;
       be_.lagrangian_argmax(to_std(omega), /*want_curvature=*/true, s);
-      return s.h_sum + lam.dot(rhs);
+      return s.h_sum + l.dot(rhs);
     };
 
-    Vec lam = Vec::Zero(nc_);
     PassSums cur;
     double D = dual_value(lam, cur);
     be_.accept_trial();
     T_ = to_vec(cur.T);
-    const int max_steps = P_.separable ? 40 : 10;
     int it = 0, stalled = 0;
     double best_err = std::numeric_limits<double>::infinity();
     for (; it < max_steps && !out_of_budget(); ++it) {
@@ -188,8 +205,7 @@ class Solver {
         lam_new = (lam + t * step).cwiseMax(0.0);
         D_new = dual_value(lam_new, trial);
         const double decrease = g.dot(lam_new - lam);  // −∇D·Δλ
-        // nonseparable: the linearisation moves with T, so D is not one function; take the step
-        if (!P_.separable || D_new <= D - 1e-4 * decrease + 1e-14 * std::fabs(D)) {
+        if (D_new <= D - 1e-4 * decrease + 1e-14 * std::fabs(D)) {
           accepted = std::isfinite(D_new);
           break;
         }
@@ -200,14 +216,8 @@ class Solver {
       cur = trial;
       D = D_new;
       T_ = to_vec(cur.T);
-      if (!P_.separable) {
-        linearize(T_);
-        D = cur.h_sum + lam.dot(rhs);
-      }
     }
-    res_.dual_iterations = it;
-    lambda_ = to_std(lam);
-    dual_lambda_ = lambda_;
+    return it;
   }
 
   // ------------------------------------------------------------------ phase 2: augmented Lagrangian
@@ -261,7 +271,7 @@ class Solver {
         stop_ = Stop::numerical;
         return false;
       }
-      if (sys.n_free == 0 || predicted <= 1e-22 * std::max(1.0, std::fabs(phi))) return true;
+      if (predicted <= 1e-22 * std::max(1.0, std::fabs(phi))) return true;
 
       bool accepted = false;
       PassSums trial;
@@ -292,14 +302,18 @@ class Solver {
       double stationarity = 0;
       const bool inner_done = inner_newton(lam, mu, 30, stationarity);
       const Vec g = constraint_values(T_);
-      const double violation = max_violation(g);
-      for (int k = 0; k < nc_; ++k) lam[k] = std::max(0.0, lam[k] + mu * g[k]);
+      // KKT error: violation, and complementarity (a positive multiplier on a slack constraint)
+      double kkt_error = max_violation(g);
+      for (int k = 0; k < nc_; ++k) {
+        lam[k] = std::max(0.0, lam[k] + mu * g[k]);
+        kkt_error = std::max(kkt_error, std::min(lam[k], -g[k]));
+      }
       if (record_iterations) record("al", outer, mu, stationarity);
       if (stop_ != Stop::none) return false;
-      if (inner_done && violation <= feas_tol_) return true;
+      if (inner_done && kkt_error <= feas_tol_) return true;
       if (nc_ > 0 && *std::max_element(lam.begin(), lam.end()) > 1e12) return false;  // diverging: infeasible?
-      if (violation > 0.25 * prev_violation) mu = std::min(mu * 10.0, 1e14);
-      prev_violation = violation;
+      if (kkt_error > 0.25 * prev_violation) mu = std::min(mu * 10.0, 1e14);
+      prev_violation = kkt_error;
     }
     return false;
   }
@@ -348,11 +362,7 @@ class Solver {
     for (size_t i = 0; i < res_.multiplier.size(); ++i)
       bounds_ok &= res_.multiplier[i] >= res_.lower_bound[i] && res_.multiplier[i] <= res_.upper_bound[i];
 
-    // Zero multipliers of constraints with slack (complementarity), then KKT stationarity.
-    std::vector<double> lam_kkt = lam;
-    const Vec g = constraint_values(T_);
-    for (int k = 0; k < nc_; ++k)
-      if (g[k] < -1e3 * feas_tol_) lam_kkt[k] = 0.0;
+    const std::vector<double> lam_kkt = kkt_multipliers(lam);
     const Vec omega = lagrangian_prices(T_, lam_kkt);
     PassSums sys;
     be_.newton_system(to_std(omega), sys);
@@ -396,19 +406,19 @@ class Solver {
     std::ostringstream msg;
     if (res_.converged) {
       res_.status = SolveStatus::converged;
-      msg << "converged: every bound and constraint holds";
+      msg << "every bound and constraint holds";
       if (res_.optimality_gap) msg << ", certified within " << *res_.optimality_gap << " of the best profit";
     } else if (stop_ == Stop::time_limit) {
       res_.status = SolveStatus::time_limit;
       msg << "time limit of " << *o_.time_limit << " s reached";
-    } else if (!feasible && !infeasibility_proof_.empty()) {
+    } else if (!feasible && (!infeasibility_proof_.empty() || diagnose_infeasible(msg))) {
       res_.status = SolveStatus::infeasible;
       msg << infeasibility_proof_;
+      // a problem with no solution has no optimum to bound and its multipliers price nothing
       for (auto& c : res_.constraints) c.shadow_price = 0.0;
-    } else if (!feasible && diagnose_infeasible(msg)) {
-      res_.status = SolveStatus::infeasible;
-      // multipliers of a problem with no solution price nothing
-      for (auto& c : res_.constraints) c.shadow_price = 0.0;
+      res_.dual_bound.reset();
+      res_.optimality_gap.reset();
+      res_.dual_bound_note = "no dual bound: the problem is infeasible";
     } else if (stop_ == Stop::numerical) {
       res_.status = SolveStatus::numerical_failure;
       msg << "numerical failure: a non-finite value appeared during the solve";
@@ -420,6 +430,44 @@ class Solver {
     }
     res_.message = msg.str();
     res_.passes = be_.passes();
+  }
+
+  // Exact KKT multipliers at the answer: zero on constraints with slack, and on the active ones the
+  // nonnegative least-squares fit of ∇F0 = Σ λ_k ∇g_k over the free policies, in the Newton metric
+  // Σ_i (·)²/δ_i.  One pass gives M = Σ j jᵀ/δ and r = Σ j g/δ at the solver's multipliers; the
+  // objective's part is r0 = r + M·Vᵀλ, and the fit solves (V M Vᵀ) λ = V r0 on the active set.
+  std::vector<double> kkt_multipliers(const std::vector<double>& lam) {
+    std::vector<double> out(nc_, 0.0);
+    if (nc_ == 0) return out;
+    const Vec g = constraint_values(T_);
+    PassSums sys;
+    be_.newton_system(to_std(lagrangian_prices(T_, lam)), sys);
+    const Eigen::Map<const Mat> M(sys.curvature.data(), K_, K_);
+    Mat V(nc_, K_);
+    for (int k = 0; k < nc_; ++k) V.row(k) = P_.constraints[k].gradient(T_).transpose();
+    const Vec r0 = to_vec(sys.r) + M * V.transpose() * to_vec(lam);
+    std::vector<int> active;
+    for (int k = 0; k < nc_; ++k)
+      if (g[k] >= -1e3 * feas_tol_) active.push_back(k);
+    // active-set NNLS: drop the most negative multiplier until all are ≥ 0
+    while (!active.empty()) {
+      const int n = static_cast<int>(active.size());
+      Mat VA(n, K_);
+      for (int a = 0; a < n; ++a) VA.row(a) = V.row(active[a]);
+      Mat H = VA * M * VA.transpose();
+      H.diagonal().array() += 1e-14 * std::max(H.diagonal().maxCoeff(), 1e-300);
+      const Vec x = H.ldlt().solve(VA * r0);
+      int worst = -1;
+      for (int a = 0; a < n; ++a)
+        if (x[a] < 0 && (worst < 0 || x[a] < x[worst])) worst = a;
+      if (worst < 0 && x.allFinite()) {
+        for (int a = 0; a < n; ++a) out[active[a]] = x[a];
+        break;
+      }
+      if (worst < 0) return lam;  // singular fit: keep the solver's multipliers
+      active.erase(active.begin() + worst);
+    }
+    return out;
   }
 
   // Prove infeasibility: a constraint whose own best within the bounds violates it, or a

@@ -311,12 +311,14 @@ TEST(FullReport, ExplainsAMissingDualBoundAndMissingRetention) {
   r.optimality_gap.reset();
   r.dual_bound_note = "stochastic_lr is not separable";
   r.expected_retention = std::numeric_limits<double>::quiet_NaN();
-  r.constraints[0].slack = -0.01;
-  r.constraints[0].binding = false;
+  r.constraints[1].slack = -0.01;  // retention_min missed by a point, still flagged binding
+  r.constraints[1].relative_violation = 0.01 / 0.9;
+  r.constraints[1].binding = true;
   const std::string report = r.full_report();
   EXPECT_NE(report.find("no dual bound: stochastic_lr is not separable"), std::string::npos) << report;
   EXPECT_NE(report.find("n/a (no renewals)"), std::string::npos) << report;
-  EXPECT_NE(report.find("VIOLATED"), std::string::npos) << report;
+  const std::string retention_row = report.substr(report.find("  retention_min"));
+  EXPECT_NE(retention_row.find("VIOLATED"), std::string::npos) << report;
   EXPECT_NE(r.brief_report().find("gap n/a"), std::string::npos) << r.brief_report();
 }
 

@@ -54,17 +54,26 @@ struct Book {
 
 /// Read a book CSV (SPEC §1.1, §6).  Header names are fixed, order free; unknown columns are ignored
 /// with a warning.  Every violation throws InputError naming file, line, column and rule.
+/// Accepts LF, CRLF or CR line endings, a UTF-8 BOM, blank lines (skipped) and quoted fields ("..." with
+/// "" for a quote).  Empty optional fields take their defaults (empty enbp = not given, empty policy_id =
+/// row number, empty group = "all"); renewal_flag is 0/1/true/false in any case.  Ends with validate();
+/// positive elasticities give one warning.  A missing file: InputError "path: cannot open: <reason>".
 Book read_book_csv(const std::string& path);
 
 /// Parse a book from CSV text already in memory; `name` is used in messages.
 Book parse_book_csv(const char* data, size_t size, const std::string& name);
 
 /// Write a book to CSV with the canonical header (full double precision, round-trips exactly).
+/// Optional columns are written only when the book carries them (has_* flag set, ids present, or a value
+/// other than the default).  Written to a temporary file and renamed over `path` (which it replaces);
+/// a write failure throws DeviceError "path: cannot write: <reason>".
 void write_book_csv(const Book& book, const std::string& path);
 
 /// Synthetic books with the peer's distributions (SPEC §5; issue 2):
 ///   "benchmark"  — the peer's benchmark profile,
 ///   "quickstart" — the peer's quick-start profile.
+/// Deterministic for a seed; both profiles set claims_variance = 5·c² (distributions documented in
+/// host/generate.cpp).  policies == 0 or an unknown profile: InputError.
 Book generate_book(size_t policies, uint64_t seed, const std::string& profile);
 
 }  // namespace rateopt

@@ -45,7 +45,7 @@ struct OptimiseOptions {
   uint64_t seed = 42;
   double tolerance = 1e-9;  ///< relative tolerance of every constraint at the answer
   int max_outer_iterations = 40;
-  int max_passes = 400;                  ///< hard cap on passes over the book
+  int max_passes = 2000;                 ///< hard cap on passes over the book
   std::optional<double> time_limit;      ///< seconds
   int threads = 0;                       ///< CPU threads; 0 = all cores
 
@@ -123,7 +123,7 @@ void visit_options(OptimiseOptions& o, F&& f) {
   f(OptionInfo{"max_outer_iterations", OptionKind::integer,
                "augmented-Lagrangian outer iterations at most (default 40)", ""},
     o.max_outer_iterations);
-  f(OptionInfo{"max_passes", OptionKind::integer, "passes over the book at most (default 400)", ""},
+  f(OptionInfo{"max_passes", OptionKind::integer, "passes over the book at most (default 2000)", ""},
     o.max_passes);
   f(OptionInfo{"time_limit", OptionKind::optional_real, "seconds before stopping with time_limit (default none)",
                ""},

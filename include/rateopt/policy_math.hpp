@@ -161,21 +161,26 @@ RATEOPT_HD void basis_derivatives(const PolicyCoefficients& p, const Demand& dm,
   group3[2] = global[basis::claims];
 }
 
-/// One policy's part of a projected-Newton step: gradient g = h'(m), curvature δ = max(−h'', floor)
-/// and whether the policy is free (not held at a bound by a gradient pointing outwards).  The floor
-/// keeps δ positive where h is locally convex, so the step still goes uphill.
+/// One policy's part of a projected-Newton step: gradient g = h'(m), curvature δ and whether the
+/// policy is free (not held on a bound by a gradient pointing outwards).  δ = max(|h''|, floor):
+/// where h is locally convex or its curvature cancels, the floor (1% of the size of the terms that
+/// make up h'') keeps the step from exploding while still going uphill.
 struct NewtonLocal {
   double g;
   double delta;
   bool free;
 };
 
-RATEOPT_HD NewtonLocal newton_local(const SeparableValue& v, const Separable& s, double m, double lb, double ub) {
+RATEOPT_HD NewtonLocal newton_local(const Demand& dm, const SeparableValue& v, const Separable& s, double m,
+                                    double lb, double ub) {
   NewtonLocal n;
   n.g = v.dh;
-  const double scale = (s.A * m < 0 ? -s.A * m : s.A * m) + (s.B < 0 ? -s.B : s.B) + (s.D * m < 0 ? -s.D * m : s.D * m);
-  const double floor = 1e-6 * scale / (m * m);
-  n.delta = -v.d2h > floor ? -v.d2h : floor;
+  const double lin = s.A * m + s.B;
+  const double terms =
+      (dm.d2x * lin < 0 ? -dm.d2x * lin : dm.d2x * lin) + 2.0 * (s.A * dm.dx < 0 ? -s.A * dm.dx : s.A * dm.dx);
+  const double floor = 1e-2 * terms;
+  const double curvature = v.d2h < 0 ? -v.d2h : v.d2h;
+  n.delta = curvature > floor ? curvature : floor;
   const bool held = (m <= lb && n.g <= 0.0) || (m >= ub && n.g >= 0.0);
   n.free = !held && n.delta > 0.0;
   return n;

@@ -9,7 +9,7 @@ Regenerate (from the repository root):
 
     python3 -m venv /work/peer-venv
     /work/peer-venv/bin/pip install -r tools/peer/requirements.txt
-    /work/peer-venv/bin/python tools/peer/make_peer_fixtures.py            # ~2-3 minutes
+    /work/peer-venv/bin/python tools/peer/make_peer_fixtures.py            # ~3-5 minutes (2 cores)
     /work/peer-venv/bin/python tools/peer/make_peer_fixtures.py --no-500   # skip the N=500 book
 
 What it writes (into tests/fixtures/peer/ unless --out is given):
@@ -370,7 +370,7 @@ def recompute(m, b, model, cfg, peer, scipy_multipliers):
                     n_enbp_binding=int(np.sum(b["renewal"] & (m >= b["enbp"] / b["tc"] * (1 - (cfg.get("enbp_buffer") or 0.0)) - 1e-9)))),
         constraints=cons,
         worst_violation_rel=worst_rel,
-        worst_violation_constraint=worst_name if cons else None,
+        worst_violation_constraint=worst_name if worst_rel > 0.0 else None,
         feasible_at_spec_tolerance=bool(worst_rel <= 1e-9 and bound_viol == 0.0),
         relative_mismatch_vs_peer=mism,
         shadow_prices_from_scipy_multipliers=shadow,
