@@ -51,7 +51,9 @@ class OptionFlags {
         const std::string no = "--no-" + flag.substr(2);
         flags_[info.key] = app.add_flag(flag + ",!" + no, bools_[info.key], help);
       } else {
-        flags_[info.key] = app.add_option(flag, text_[info.key], help);
+        const bool whole = info.kind == OptionKind::integer || info.kind == OptionKind::unsigned_integer;
+        flags_[info.key] = app.add_option(flag, text_[info.key], help)
+                               ->type_name(info.kind == OptionKind::text ? "TEXT" : whole ? "INT" : "NUMBER");
       }
       kinds_[info.key] = info.kind;
     });
