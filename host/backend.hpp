@@ -17,16 +17,16 @@ namespace rateopt {
 /// Per-policy coefficients, structure of arrays, as every backend needs them.
 struct PolicyArrays {
   math::DemandKind demand = math::DemandKind::log_linear;
-  int n_groups = 0;  ///< fairness groups carried in the basis (0 when fairness is off)
-  std::vector<double> wtc;  ///< w·tc
-  std::vector<double> wc;   ///< w·c
-  std::vector<double> we;   ///< w·e
-  std::vector<double> wr;   ///< w·[renewal]
-  std::vector<double> wv;   ///< w·claims_variance
-  std::vector<double> d0;   ///< demand parameter 0 (x0 or α)
-  std::vector<double> d1;   ///< demand parameter 1 (ε or β)
-  std::vector<double> lb;   ///< lower bound of m
-  std::vector<double> ub;   ///< upper bound of m
+  int n_groups = 0;            ///< fairness groups carried in the basis (0 when fairness is off)
+  std::vector<double> wtc;     ///< w·tc
+  std::vector<double> wc;      ///< w·c
+  std::vector<double> we;      ///< w·e
+  std::vector<double> wr;      ///< w·[renewal]
+  std::vector<double> wv;      ///< w·claims_variance
+  std::vector<double> d0;      ///< demand parameter 0 (x0 or α)
+  std::vector<double> d1;      ///< demand parameter 1 (ε or β)
+  std::vector<double> lb;      ///< lower bound of m
+  std::vector<double> ub;      ///< upper bound of m
   std::vector<int32_t> group;  ///< fairness group, or −1 when n_groups = 0
   size_t size() const { return wtc.size(); }
   int basis_size() const { return math::basis::size(n_groups); }
@@ -34,13 +34,13 @@ struct PolicyArrays {
 
 /// The sums one pass returns.  Matrices are K×K row-major, K = basis size.
 struct PassSums {
-  std::vector<double> T;          ///< basis sums at the point the pass produced or evaluated
-  double h_sum = 0;               ///< Σ_i h_i(m_i) for the prices given (lagrangian_argmax)
-  std::vector<double> curvature;  ///< Σ_i j_i j_iᵀ / δ_i over free (or interior) policies
-  std::vector<double> r;          ///< Σ_i j_i g_i / δ_i over free policies (newton_system)
-  double g_dinv_g = 0;            ///< Σ_i g_i² / δ_i over free policies (newton_system)
+  std::vector<double> T;              ///< basis sums at the point the pass produced or evaluated
+  double h_sum = 0;                   ///< Σ_i h_i(m_i) for the prices given (lagrangian_argmax)
+  std::vector<double> curvature;      ///< Σ_i j_i j_iᵀ / δ_i over free (or interior) policies
+  std::vector<double> r;              ///< Σ_i j_i g_i / δ_i over free policies (newton_system)
+  double g_dinv_g = 0;                ///< Σ_i g_i² / δ_i over free policies (newton_system)
   double max_projected_gradient = 0;  ///< max_i |projected g_i| / (w·tc)_i
-  int64_t n_free = 0;  ///< argmax: policies strictly inside their box; newton_system: free policies
+  int64_t n_free = 0;                 ///< argmax: policies strictly inside their box; newton_system: free policies
   void resize(int K) {
     T.assign(K, 0.0);
     curvature.assign(static_cast<size_t>(K) * K, 0.0);

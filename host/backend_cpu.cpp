@@ -73,8 +73,7 @@ class CpuBackend final : public Backend {
       const double m = m_[i];
       const Separable s = math::separable_from_prices(coeffs(i), w, g);
       const Demand dm = math::demand(p_->demand, p_->d0[i], p_->d1[i], m);
-      const math::NewtonLocal nl =
-          math::newton_local(dm, math::separable_value(dm, s, m), s, m, p_->lb[i], p_->ub[i]);
+      const math::NewtonLocal nl = math::newton_local(dm, math::separable_value(dm, s, m), s, m, p_->lb[i], p_->ub[i]);
       if (!nl.free) return;
       ++acc.n_free;
       acc.g_dinv_g += nl.g * nl.g / nl.delta;
@@ -124,8 +123,7 @@ class CpuBackend final : public Backend {
   }
 
   // curvature += j jᵀ/δ and r += j·g/δ over the basis entries this policy touches
-  void add_curvature(size_t i, const Demand& dm, double m, int g, double delta, double grad,
-                     PassSums& acc) const {
+  void add_curvature(size_t i, const Demand& dm, double m, int g, double delta, double grad, PassSums& acc) const {
     double j[math::basis::global_count + math::basis::per_group];
     int idx[math::basis::global_count + math::basis::per_group];
     math::basis_derivatives(coeffs(i), dm, m, j, j + math::basis::global_count);

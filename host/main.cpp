@@ -1,5 +1,6 @@
 // rateopt: the command-line program (SPEC §5).  Exit codes: 0 success (a proven-infeasible problem
 // included), 2 bad input or options, 3 solver failure, 4 device or resource failure.
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
@@ -7,7 +8,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "rateopt/book.hpp"
 #include "rateopt/build_config.hpp"
@@ -53,7 +53,9 @@ class OptionFlags {
       } else {
         const bool whole = info.kind == OptionKind::integer || info.kind == OptionKind::unsigned_integer;
         flags_[info.key] = app.add_option(flag, text_[info.key], help)
-                               ->type_name(info.kind == OptionKind::text ? "TEXT" : whole ? "INT" : "NUMBER");
+                               ->type_name(info.kind == OptionKind::text ? "TEXT"
+                                           : whole                       ? "INT"
+                                                                         : "NUMBER");
       }
       kinds_[info.key] = info.kind;
     });
@@ -120,8 +122,7 @@ int run_generate(size_t policies, uint64_t seed, const std::string& profile, con
   if (!force && stat(out.c_str(), &st) == 0) throw InputError(out + " exists; use --force to replace it");
   const Book book = generate_book(policies, seed, profile);
   write_book_csv(book, out);
-  std::cout << "wrote " << policies << " policies (" << profile << " profile, seed " << seed << ") to " << out
-            << "\n";
+  std::cout << "wrote " << policies << " policies (" << profile << " profile, seed " << seed << ") to " << out << "\n";
   return 0;
 }
 
@@ -130,9 +131,8 @@ int run_generate(size_t policies, uint64_t seed, const std::string& profile, con
 int main(int argc, char** argv) {
   CLI::App app{"rateopt: portfolio price optimisation for insurance books, solved policy by policy"};
   app.require_subcommand(0, 1);
-  app.set_version_flag("--version",
-                       std::string("rateopt ") + RATEOPT_VERSION + " (git " + RATEOPT_GIT_REVISION + "), CUDA " +
-                           (RATEOPT_HAVE_CUDA ? "compiled in" : "not compiled in"));
+  app.set_version_flag("--version", std::string("rateopt ") + RATEOPT_VERSION + " (git " + RATEOPT_GIT_REVISION +
+                                        "), CUDA " + (RATEOPT_HAVE_CUDA ? "compiled in" : "not compiled in"));
 
   CLI::App* opt = app.add_subcommand("optimise", "optimise one price multiplier per policy (SPEC §1)");
   opt->alias("optimize");

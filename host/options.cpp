@@ -59,8 +59,8 @@ void OptimiseOptions::validate() const {
   require(max_multiplier >= min_multiplier,
           "max_multiplier = " + fmt(max_multiplier) + " must be ≥ min_multiplier = " + fmt(min_multiplier));
   if (technical_floor)
-    require(max_multiplier >= 1.0, "max_multiplier = " + fmt(max_multiplier) +
-                                       " must be ≥ 1 when technical_floor is on");
+    require(max_multiplier >= 1.0,
+            "max_multiplier = " + fmt(max_multiplier) + " must be ≥ 1 when technical_floor is on");
   if (max_rate_change)
     require(*max_rate_change > 0 && *max_rate_change < 1,
             "max_rate_change = " + fmt(*max_rate_change) + " must be in (0,1)");
@@ -68,15 +68,13 @@ void OptimiseOptions::validate() const {
     require(*enbp_buffer >= 0 && *enbp_buffer < 1, "enbp_buffer = " + fmt(*enbp_buffer) + " must be in [0,1)");
   for (auto [name, v] : {std::pair<const char*, std::optional<double>>{"lr_max", lr_max}, {"lr_min", lr_min}})
     if (v) require(*v > 0, std::string(name) + " = " + fmt(*v) + " must be > 0");
-  if (lr_min && lr_max)
-    require(*lr_min < *lr_max, "lr_min = " + fmt(*lr_min) + " must be < lr_max = " + fmt(*lr_max));
+  if (lr_min && lr_max) require(*lr_min < *lr_max, "lr_min = " + fmt(*lr_min) + " must be < lr_max = " + fmt(*lr_max));
   for (auto [name, v] : {std::pair<const char*, std::optional<double>>{"gwp_min", gwp_min}, {"gwp_max", gwp_max}})
     if (v) require(*v > 0, std::string(name) + " = " + fmt(*v) + " must be > 0");
   if (gwp_min && gwp_max)
     require(*gwp_min < *gwp_max, "gwp_min = " + fmt(*gwp_min) + " must be < gwp_max = " + fmt(*gwp_max));
   if (retention_min)
-    require(*retention_min > 0 && *retention_min <= 1,
-            "retention_min = " + fmt(*retention_min) + " must be in (0,1]");
+    require(*retention_min > 0 && *retention_min <= 1, "retention_min = " + fmt(*retention_min) + " must be in (0,1]");
   require(stochastic_alpha > 0 && stochastic_alpha < 1,
           "stochastic_alpha = " + fmt(stochastic_alpha) + " must be in (0,1)");
   if (stochastic_lr) require(lr_max.has_value(), "stochastic_lr needs lr_max");
@@ -85,8 +83,7 @@ void OptimiseOptions::validate() const {
     require(model_rho.has_value(), "model_quality_adjusted_lr needs model_rho");
   }
   if (model_rho) require(*model_rho > 0 && *model_rho <= 1, "model_rho = " + fmt(*model_rho) + " must be in (0,1]");
-  if (model_cv_lambda)
-    require(*model_cv_lambda > 0, "model_cv_lambda = " + fmt(*model_cv_lambda) + " must be > 0");
+  if (model_cv_lambda) require(*model_cv_lambda > 0, "model_cv_lambda = " + fmt(*model_cv_lambda) + " must be > 0");
   if (fairness_max) require(*fairness_max >= 1, "fairness_max = " + fmt(*fairness_max) + " must be ≥ 1");
   require(n_restarts >= 0, "n_restarts = " + std::to_string(n_restarts) + " must be ≥ 0");
   require(tolerance > 0 && tolerance <= 1e-3, "tolerance = " + fmt(tolerance) + " must be in (0, 1e-3]");
@@ -119,9 +116,12 @@ void apply_options_json(OptimiseOptions& o, const std::string& json_text, const 
         if (!v.is_number()) bad("a number");
         field = v.get<double>();
       } else if constexpr (std::is_same_v<T, std::optional<double>>) {
-        if (v.is_null()) field.reset();
-        else if (!v.is_number()) bad("a number or null");
-        else field = v.get<double>();
+        if (v.is_null())
+          field.reset();
+        else if (!v.is_number())
+          bad("a number or null");
+        else
+          field = v.get<double>();
       } else if constexpr (std::is_same_v<T, bool>) {
         if (!v.is_boolean()) bad("true or false");
         field = v.get<bool>();

@@ -219,8 +219,9 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
   P.objective.profit = o.objective == "profit";
   P.objective.scale = P.objective.profit ? gwp_ref : (lr_ref > 0 ? lr_ref : 1.0);
   if (!P.objective.profit && !o.gwp_min && !o.retention_min)
-    res.warnings.push_back("objective loss_ratio without gwp_min or retention_min: the answer is the smallest "
-                           "loss ratio within the bounds, usually every price at its upper bound");
+    res.warnings.push_back(
+        "objective loss_ratio without gwp_min or retention_min: the answer is the smallest "
+        "loss ratio within the bounds, usually every price at its upper bound");
 
   // --- constraints (SPEC §1.5), scaled so that g is a relative quantity
   auto linear = [&](const std::string& name, const std::string& label, Vec v, double rhs, double limit,
@@ -274,8 +275,7 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
     P.constraints.back().scale = *o.gwp_min;
   }
   if (o.gwp_max) {
-    linear("gwp_max", "gwp_max", unit(K, b::gwp, 1.0 / *o.gwp_max), 1.0, *o.gwp_max,
-           ConstraintTerm::Relax::gwp_cap);
+    linear("gwp_max", "gwp_max", unit(K, b::gwp, 1.0 / *o.gwp_max), 1.0, *o.gwp_max, ConstraintTerm::Relax::gwp_cap);
     P.constraints.back().scale = *o.gwp_max;
   }
   if (o.retention_min) {
@@ -380,9 +380,8 @@ std::vector<ConstraintReport> report_constraints(const Problem& P, const Optimis
       double hi = -1e300, lo = 1e300;
       for (int g = 0; g < P.policies.n_groups; ++g) {
         if (P.group_weight[g] <= 0) continue;
-        const double q = o.fairness_metric == "premium_disparity"
-                             ? T[b::group_premium(g)] / P.group_weight[g]
-                             : T[b::group_claims(g)] / T[b::group_gwp(g)];
+        const double q = o.fairness_metric == "premium_disparity" ? T[b::group_premium(g)] / P.group_weight[g]
+                                                                  : T[b::group_claims(g)] / T[b::group_gwp(g)];
         hi = std::max(hi, q);
         lo = std::min(lo, q);
       }

@@ -19,17 +19,17 @@ using Mat = Eigen::MatrixXd;
 /// One scalar constraint g(T) ≤ 0, divided by its scale so that g is a relative quantity.
 struct ConstraintTerm {
   enum class Kind {
-    linear,          ///< g = v·T − b
-    stochastic_lr,   ///< g = (C + z·√V − lr·G) / scale
-    lr_ratio_pair,   ///< g = (C_a/G_a − f·C_b/G_b) / scale
+    linear,         ///< g = v·T − b
+    stochastic_lr,  ///< g = (C + z·√V − lr·G) / scale
+    lr_ratio_pair,  ///< g = (C_a/G_a − f·C_b/G_b) / scale
   };
   Kind kind = Kind::linear;
-  std::string name;   ///< option it comes from: lr_max, retention_min, fairness_max, …
-  std::string label;  ///< name plus detail, e.g. "fairness_max[pcw/direct]"
-  Vec v;              ///< linear: coefficients (already scaled)
-  double b = 0;       ///< linear: right-hand side (already scaled)
-  double limit = 0;   ///< the option's value in force (lr, f, …)
-  double z = 0;       ///< stochastic_lr: z = √(α/(1−α))
+  std::string name;                ///< option it comes from: lr_max, retention_min, fairness_max, …
+  std::string label;               ///< name plus detail, e.g. "fairness_max[pcw/direct]"
+  Vec v;                           ///< linear: coefficients (already scaled)
+  double b = 0;                    ///< linear: right-hand side (already scaled)
+  double limit = 0;                ///< the option's value in force (lr, f, …)
+  double z = 0;                    ///< stochastic_lr: z = √(α/(1−α))
   int group_a = -1, group_b = -1;  ///< pair constraints
   double scale = 1;
   /// ∂g/∂(relaxation of the limit) is −relax_coefficient·(this factor of T); see relax_gradient.
@@ -79,8 +79,7 @@ struct PortfolioMetrics {
 PortfolioMetrics portfolio_metrics(const Problem& problem, const Vec& T);
 
 /// One ConstraintReport per option in use (pairs folded into one), from T and the multipliers.
-std::vector<ConstraintReport> report_constraints(const Problem& problem, const OptimiseOptions& options,
-                                                 const Vec& T, const std::vector<double>& lambda,
-                                                 double tolerance);
+std::vector<ConstraintReport> report_constraints(const Problem& problem, const OptimiseOptions& options, const Vec& T,
+                                                 const std::vector<double>& lambda, double tolerance);
 
 }  // namespace rateopt

@@ -165,8 +165,8 @@ Json enbp_evidence_json(const SolveResult& r) {
 }
 
 Json seconds_by_phase_json(const SolveResult& r) {
-  return Json{{"prepare", r.seconds_prepare}, {"dual", r.seconds_dual}, {"al", r.seconds_al},
-              {"certify", r.seconds_certify}};
+  return Json{
+      {"prepare", r.seconds_prepare}, {"dual", r.seconds_dual}, {"al", r.seconds_al}, {"certify", r.seconds_certify}};
 }
 
 Json iterations_json(const SolveResult& r) {
@@ -274,9 +274,8 @@ Json audit_object(const Book& book, const OptimiseOptions& options, const SolveR
   Json audit = Json::object();
   audit["inputs"] = inputs_json(book);
   audit["configuration"] = Json::parse(options_to_json(options));
-  audit["rateopt"] = Json{{"version", version_string()},
-                          {"git_revision", git_revision()},
-                          {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
+  audit["rateopt"] =
+      Json{{"version", version_string()}, {"git_revision", git_revision()}, {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
   audit["timestamp_utc"] = utc_timestamp_now();
   audit["solver"] = Json{{"backend_requested", r.backend_requested},
                          {"backend_used", r.backend_used},
@@ -365,8 +364,9 @@ void write_policies_csv(const std::string& path, const Book& book, const SolveRe
   const size_t block_count = (n + kRowsPerBlock - 1) / kRowsPerBlock;
 
   AtomicFile file(path);
-  file.write("policy_id,multiplier,new_premium,expected_demand,contribution,rate_change_pct,enbp_binding,"
-             "lower_bound,upper_bound\n");
+  file.write(
+      "policy_id,multiplier,new_premium,expected_demand,contribution,rate_change_pct,enbp_binding,"
+      "lower_bound,upper_bound\n");
   std::vector<std::string> texts(std::min(blocks_per_batch, block_count));
   for (size_t first_block = 0; first_block < block_count; first_block += blocks_per_batch) {
     const size_t batch_size = std::min(blocks_per_batch, block_count - first_block);

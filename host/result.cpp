@@ -13,9 +13,8 @@ namespace rateopt {
 
 namespace {
 
-constexpr SolveStatus kAllStatuses[] = {SolveStatus::converged, SolveStatus::infeasible,
-                                        SolveStatus::max_iterations, SolveStatus::numerical_failure,
-                                        SolveStatus::time_limit};
+constexpr SolveStatus kAllStatuses[] = {SolveStatus::converged, SolveStatus::infeasible, SolveStatus::max_iterations,
+                                        SolveStatus::numerical_failure, SolveStatus::time_limit};
 
 // Warnings beyond this many are counted, not listed, so the full report stays one screen.
 constexpr size_t kMaxWarningsShown = 8;
@@ -92,9 +91,12 @@ QuantityKind quantity_kind(const std::string& name) {
 
 std::string quantity(QuantityKind kind, double x) {
   switch (kind) {
-    case QuantityKind::ratio: return percent(x, 4);
-    case QuantityKind::money: return amount(x);
-    case QuantityKind::plain: return significant(x, 6);
+    case QuantityKind::ratio:
+      return percent(x, 4);
+    case QuantityKind::money:
+      return amount(x);
+    case QuantityKind::plain:
+      return significant(x, 6);
   }
   return significant(x, 6);
 }
@@ -102,9 +104,12 @@ std::string quantity(QuantityKind kind, double x) {
 // Slack is shown with few significant digits: near zero its order of magnitude is what matters.
 std::string slack_text(QuantityKind kind, double slack) {
   switch (kind) {
-    case QuantityKind::ratio: return significant(100 * slack, 3) + " pp";
-    case QuantityKind::money: return std::fabs(slack) >= 1 ? amount(slack) : significant(slack, 3);
-    case QuantityKind::plain: return significant(slack, 3);
+    case QuantityKind::ratio:
+      return significant(100 * slack, 3) + " pp";
+    case QuantityKind::money:
+      return std::fabs(slack) >= 1 ? amount(slack) : significant(slack, 3);
+    case QuantityKind::plain:
+      return significant(slack, 3);
   }
   return significant(slack, 3);
 }
@@ -130,11 +135,16 @@ std::string gap_text(const SolveResult& r) {
 
 const char* to_string(SolveStatus s) {
   switch (s) {
-    case SolveStatus::converged: return "converged";
-    case SolveStatus::infeasible: return "infeasible";
-    case SolveStatus::max_iterations: return "max_iterations";
-    case SolveStatus::numerical_failure: return "numerical_failure";
-    case SolveStatus::time_limit: return "time_limit";
+    case SolveStatus::converged:
+      return "converged";
+    case SolveStatus::infeasible:
+      return "infeasible";
+    case SolveStatus::max_iterations:
+      return "max_iterations";
+    case SolveStatus::numerical_failure:
+      return "numerical_failure";
+    case SolveStatus::time_limit:
+      return "time_limit";
   }
   return "unknown";
 }
@@ -150,9 +160,9 @@ SolveStatus solve_status_from_string(const std::string& s) {
 
 std::string SolveResult::brief_report() const {
   return format("%s | profit %s | GWP %s | LR %s | retention %s | gap %s | %s passes | %.3f s", to_string(status),
-                amount(expected_profit).c_str(), amount(expected_gwp).c_str(),
-                percent(expected_loss_ratio, 2).c_str(), retention_text(expected_retention, 2).c_str(),
-                gap_text(*this).c_str(), count(passes).c_str(), seconds_total);
+                amount(expected_profit).c_str(), amount(expected_gwp).c_str(), percent(expected_loss_ratio, 2).c_str(),
+                retention_text(expected_retention, 2).c_str(), gap_text(*this).c_str(), count(passes).c_str(),
+                seconds_total);
 }
 
 std::string SolveResult::full_report() const {
@@ -180,8 +190,8 @@ std::string SolveResult::full_report() const {
     for (const ConstraintReport& c : constraints) name_width = std::max(name_width, c.name.size());
     const int w = static_cast<int>(name_width);
     line("Constraints");
-    line(format("  %-*s %13s %13s %12s %-8s %13s  %s", w, "name", "value", "limit", "slack", "state",
-                "shadow price", "unit"));
+    line(format("  %-*s %13s %13s %12s %-8s %13s  %s", w, "name", "value", "limit", "slack", "state", "shadow price",
+                "unit"));
     for (const ConstraintReport& c : constraints) {
       const QuantityKind kind = quantity_kind(c.name);
       line(format("  %-*s %13s %13s %12s %-8s %13s  %s", w, c.name.c_str(), quantity(kind, c.value).c_str(),
@@ -194,8 +204,7 @@ std::string SolveResult::full_report() const {
     line(format("Certificate   dual bound %s, optimality gap %s (profit is within this fraction of the best)",
                 amount(*dual_bound).c_str(), gap_text(*this).c_str()));
   } else {
-    line(format("Certificate   no dual bound: %s",
-                dual_bound_note.empty() ? "not computed" : dual_bound_note.c_str()));
+    line(format("Certificate   no dual bound: %s", dual_bound_note.empty() ? "not computed" : dual_bound_note.c_str()));
   }
 
   if (n_renewals_with_enbp == 0) {

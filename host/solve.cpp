@@ -75,8 +75,8 @@ PolicyOutputs policy_outputs(const Book& book, const OptimiseOptions& options, c
     const double m = result.multiplier[i], tc = book.technical_price[i];
     double d0 = book.p_demand[i], d1 = book.elasticity[i];
     if (logistic) math::logistic_parameters(book.p_demand[i], book.elasticity[i], d0, d1);
-    const double x = math::demand_value(logistic ? math::DemandKind::logistic : math::DemandKind::log_linear,
-                                        d0, d1, m);
+    const double x =
+        math::demand_value(logistic ? math::DemandKind::logistic : math::DemandKind::log_linear, d0, d1, m);
     out.new_premium[i] = m * tc;
     out.expected_demand[i] = x;
     out.contribution[i] = (m * tc - book.expected_loss_cost[i] - book.expense[i]) * x;

@@ -15,7 +15,9 @@ namespace {
 
 namespace b = math::basis;
 
-Vec to_vec(const std::vector<double>& v) { return Eigen::Map<const Vec>(v.data(), static_cast<Eigen::Index>(v.size())); }
+Vec to_vec(const std::vector<double>& v) {
+  return Eigen::Map<const Vec>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
 std::vector<double> to_std(const Vec& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
 
 // Why a phase stopped early.
@@ -24,7 +26,12 @@ enum class Stop { none, time_limit, pass_limit, numerical };
 class Solver {
  public:
   Solver(const Problem& P, Backend& be, const OptimiseOptions& o, SolveResult& res)
-      : P_(P), be_(be), o_(o), res_(res), K_(P.K), nc_(static_cast<int>(P.constraints.size())),
+      : P_(P),
+        be_(be),
+        o_(o),
+        res_(res),
+        K_(P.K),
+        nc_(static_cast<int>(P.constraints.size())),
         start_(std::chrono::steady_clock::now()) {
     // Internal targets are tighter than the user's tolerance so that the natural-unit check passes.
     feas_tol_ = std::min(1e-11, 1e-2 * o.tolerance);
@@ -59,9 +66,7 @@ class Solver {
 
  private:
   // ------------------------------------------------------------------ small helpers
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
 
   bool out_of_budget() {
     if (stop_ != Stop::none) return true;
@@ -120,8 +125,7 @@ class Solver {
     for (int round = 0; round < rounds && stop_ == Stop::none && !dual_diverged_; ++round) {
       const Vec T_before = T_;
       steps += dual_newton(lam, P_.separable ? 40 : 15);
-      if (T_before.size() == T_.size() &&
-          (T_ - T_before).cwiseAbs().maxCoeff() <= 1e-13 * T_.cwiseAbs().maxCoeff())
+      if (T_before.size() == T_.size() && (T_ - T_before).cwiseAbs().maxCoeff() <= 1e-13 * T_.cwiseAbs().maxCoeff())
         break;
     }
     res_.dual_iterations = steps;

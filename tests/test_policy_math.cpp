@@ -62,8 +62,10 @@ TEST(PolicyMath, SeparableDerivativesMatchFiniteDifferences) {
         const Params p = params(kind, 0.8, -1.7);
         const double h = 1e-5 * m;
         const SeparableValue v = separable_value(demand(kind, p.d0, p.d1, m), s, m);
-        const double fd1 = (separable_h(kind, p.d0, p.d1, s, m + h) - separable_h(kind, p.d0, p.d1, s, m - h)) / (2 * h);
-        const double fd2 = (separable_dh(kind, p.d0, p.d1, s, m + h) - separable_dh(kind, p.d0, p.d1, s, m - h)) / (2 * h);
+        const double fd1 =
+            (separable_h(kind, p.d0, p.d1, s, m + h) - separable_h(kind, p.d0, p.d1, s, m - h)) / (2 * h);
+        const double fd2 =
+            (separable_dh(kind, p.d0, p.d1, s, m + h) - separable_dh(kind, p.d0, p.d1, s, m - h)) / (2 * h);
         EXPECT_LT(std::fabs(v.dh - fd1) / (1 + std::fabs(fd1)), 1e-7);
         EXPECT_LT(std::fabs(v.d2h - fd2) / (1 + std::fabs(fd2)), 1e-6);
       }
@@ -125,13 +127,15 @@ TEST(PolicyMath, SeparableArgmaxBeatsDenseGrid) {
       const double hm = separable_h(kind, p.d0, p.d1, s, m);
       double best = -1e300;
       const int grid = 4000;
-      for (int k = 0; k <= grid; ++k) best = std::max(best, separable_h(kind, p.d0, p.d1, s, lb + (ub - lb) * k / grid));
+      for (int k = 0; k <= grid; ++k)
+        best = std::max(best, separable_h(kind, p.d0, p.d1, s, lb + (ub - lb) * k / grid));
       ASSERT_GE(hm, best - 1e-12 * (1 + std::fabs(best)))
           << "kind " << int(kind) << " x0 " << x0 << " eps " << eps << " A " << s.A << " B " << s.B << " D " << s.D
           << " box [" << lb << "," << ub << "] m " << m;
       if (m > lb && m < ub) {
         ++interior;
-        EXPECT_LT(std::fabs(separable_dh(kind, p.d0, p.d1, s, m)), 1e-8 * (std::fabs(s.A) + std::fabs(s.B) + std::fabs(s.D)));
+        EXPECT_LT(std::fabs(separable_dh(kind, p.d0, p.d1, s, m)),
+                  1e-8 * (std::fabs(s.A) + std::fabs(s.B) + std::fabs(s.D)));
       }
     }
   EXPECT_GT(interior, 1000);  // the test exercised interior maxima, not only bounds

@@ -60,7 +60,10 @@ Book tiny_book() {
   book.weight = {1.0, 2.0, 1.0};
   book.group = {0, 0, 0};
   book.group_names = {"all"};
-  book.id_chars = "P1" "P,2" "P3";
+  book.id_chars =
+      "P1"
+      "P,2"
+      "P3";
   book.id_offset = {0, 2, 5, 7};
   book.has_enbp = true;
   return book;
@@ -133,8 +136,7 @@ TEST(Sha256File, MatchesPublishedTestVectors) {
   EXPECT_EQ(sha256_file(dir + "/empty.txt"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   // Larger than one read chunk of the implementation (1 MiB), so the chunks are chained.
   write_text_file(dir + "/two_chunks.txt", std::string(1000000, 'a'));
-  EXPECT_EQ(sha256_file(dir + "/two_chunks.txt"),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(sha256_file(dir + "/two_chunks.txt"), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(Sha256File, MissingFileIsInputErrorNamingIt) {
@@ -275,8 +277,7 @@ TEST(SummaryJson, ListsReaderWarningsOnce) {
   Book book = tiny_book();
   book.warnings = {"unknown column 'postcode' ignored", "elasticity > 0 on 1 policy"};
   const json s = json::parse(summary_json(book, OptimiseOptions{}, tiny_result()));
-  EXPECT_EQ(s.at("warnings"),
-            json::array({"elasticity > 0 on 1 policy", "unknown column 'postcode' ignored"}));
+  EXPECT_EQ(s.at("warnings"), json::array({"elasticity > 0 on 1 policy", "unknown column 'postcode' ignored"}));
 }
 
 // --- text reports --------------------------------------------------------------------------------
@@ -368,8 +369,8 @@ TEST(WriteSolveOutputs, WritesPoliciesCsvAndResultJsonWithAudit) {
   EXPECT_EQ(audit.at("rateopt").at("version"), version_string());
   EXPECT_EQ(audit.at("rateopt").at("git_revision"), git_revision());
   EXPECT_TRUE(audit.at("rateopt").at("cuda_compiled").is_boolean());
-  EXPECT_TRUE(std::regex_match(audit.at("timestamp_utc").get<std::string>(),
-                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  EXPECT_TRUE(
+      std::regex_match(audit.at("timestamp_utc").get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
   EXPECT_EQ(audit.at("solver").at("tolerance").get<double>(), OptimiseOptions{}.tolerance);
   EXPECT_EQ(audit.at("constraint_evaluation").at("lr_max").at("shadow_price").get<double>(), 15234.5);
   EXPECT_EQ(audit.at("enbp_evidence").at("n_renewals_with_enbp"), 2);

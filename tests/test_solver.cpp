@@ -70,10 +70,12 @@ TEST(SolverBruteForce, TwoPolicyBooksMatchFineGrid) {
       {"unconstrained", [](OptimiseOptions&, const Book&) {}},
       {"retention_min", [](OptimiseOptions& o, const Book&) { o.retention_min = 0.84; }},
       {"lr_max", [](OptimiseOptions& o, const Book&) { o.lr_max = 0.55; }},
-      {"gwp_min", [](OptimiseOptions& o, const Book& b) {
+      {"gwp_min",
+       [](OptimiseOptions& o, const Book& b) {
          o.gwp_min = 1.02 * (b.technical_price[0] * b.p_demand[0] + b.technical_price[1] * b.p_demand[1]);
        }},
-      {"lr_min+gwp_max", [](OptimiseOptions& o, const Book& b) {
+      {"lr_min+gwp_max",
+       [](OptimiseOptions& o, const Book& b) {
          o.lr_min = 0.5;
          o.gwp_max = 0.9 * (b.technical_price[0] * b.p_demand[0] + b.technical_price[1] * b.p_demand[1]);
        }},
@@ -457,7 +459,7 @@ TEST(SolverBounds, BoundsFollowSpecOrderAndEnbpWins) {
   EXPECT_LE(r.upper_bound[0] * 100, 120 * 0.99);
   EXPECT_EQ(r.lower_bound[1], r.upper_bound[1]);
   EXPECT_NEAR(r.upper_bound[1], 0.9405, 1e-12);
-  EXPECT_NEAR(r.lower_bound[2], 1.0, 1e-15);  // max(0.5, 1, 1.1·0.75)
+  EXPECT_NEAR(r.lower_bound[2], 1.0, 1e-15);    // max(0.5, 1, 1.1·0.75)
   EXPECT_NEAR(r.upper_bound[2], 1.375, 1e-12);  // min(3, 1.1·1.25)
   EXPECT_EQ(r.n_bound_conflicts, 1);
   EXPECT_EQ(r.n_enbp_binding, 1 + (r.multiplier[0] >= r.upper_bound[0] - 1e-9 ? 1 : 0));

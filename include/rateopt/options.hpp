@@ -45,9 +45,9 @@ struct OptimiseOptions {
   uint64_t seed = 42;
   double tolerance = 1e-9;  ///< relative tolerance of every constraint at the answer
   int max_outer_iterations = 40;
-  int max_passes = 2000;                 ///< hard cap on passes over the book
-  std::optional<double> time_limit;      ///< seconds
-  int threads = 0;                       ///< CPU threads; 0 = all cores
+  int max_passes = 2000;             ///< hard cap on passes over the book
+  std::optional<double> time_limit;  ///< seconds
+  int threads = 0;                   ///< CPU threads; 0 = all cores
 
   /// Throw InputError naming the option and the broken rule (e.g. "lr_min 0.7 must be < lr_max 0.6").
   void validate() const;
@@ -58,10 +58,10 @@ enum class OptionKind { real, optional_real, boolean, integer, unsigned_integer,
 
 /// One row of the option table.
 struct OptionInfo {
-  const char* key;       ///< JSON key; the CLI flag is --key with '-' for '_'
+  const char* key;  ///< JSON key; the CLI flag is --key with '-' for '_'
   OptionKind kind;
-  const char* help;      ///< one line, units and default
-  const char* choices;   ///< "a|b|c" for text options, "" otherwise
+  const char* help;     ///< one line, units and default
+  const char* choices;  ///< "a|b|c" for text options, "" otherwise
 };
 
 /// Calls f(info, field) for every option, in table order.  field is a reference to the member of the
@@ -76,22 +76,19 @@ void visit_options(OptimiseOptions& o, F&& f) {
   f(OptionInfo{"min_multiplier", OptionKind::real, "lowest multiplier m = price/tc (default 0.5)", ""},
     o.min_multiplier);
   f(OptionInfo{"max_multiplier", OptionKind::real, "highest multiplier (default 3.0)", ""}, o.max_multiplier);
-  f(OptionInfo{"technical_floor", OptionKind::boolean, "never price below the technical price (default true)",
-               ""},
+  f(OptionInfo{"technical_floor", OptionKind::boolean, "never price below the technical price (default true)", ""},
     o.technical_floor);
   f(OptionInfo{"max_rate_change", OptionKind::optional_real,
                "largest relative change from the prior multiplier, e.g. 0.25 (default none)", ""},
     o.max_rate_change);
   f(OptionInfo{"enbp_buffer", OptionKind::optional_real,
-               "renewal price at most enbp·(1−buffer); setting it requires enbp on every renewal (default 0)",
-               ""},
+               "renewal price at most enbp·(1−buffer); setting it requires enbp on every renewal (default 0)", ""},
     o.enbp_buffer);
   f(OptionInfo{"lr_max", OptionKind::optional_real, "loss ratio C/G at most this (default none)", ""}, o.lr_max);
   f(OptionInfo{"lr_min", OptionKind::optional_real, "loss ratio at least this (default none)", ""}, o.lr_min);
   f(OptionInfo{"gwp_min", OptionKind::optional_real, "expected GWP at least this, money (default none)", ""},
     o.gwp_min);
-  f(OptionInfo{"gwp_max", OptionKind::optional_real, "expected GWP at most this, money (default none)", ""},
-    o.gwp_max);
+  f(OptionInfo{"gwp_max", OptionKind::optional_real, "expected GWP at most this, money (default none)", ""}, o.gwp_max);
   f(OptionInfo{"retention_min", OptionKind::optional_real,
                "renewal volume retention at least this, in (0,1) (default none)", ""},
     o.retention_min);
@@ -115,18 +112,15 @@ void visit_options(OptimiseOptions& o, F&& f) {
     o.fairness_metric);
   f(OptionInfo{"device", OptionKind::text, "backend (default auto: GPU when usable, else CPU)", "auto|cpu|cuda"},
     o.device);
-  f(OptionInfo{"n_restarts", OptionKind::integer, "extra solves from random starts (default 0)", ""},
-    o.n_restarts);
+  f(OptionInfo{"n_restarts", OptionKind::integer, "extra solves from random starts (default 0)", ""}, o.n_restarts);
   f(OptionInfo{"seed", OptionKind::unsigned_integer, "seed of the restarts (default 42)", ""}, o.seed);
   f(OptionInfo{"tolerance", OptionKind::real, "relative constraint tolerance at the answer (default 1e-9)", ""},
     o.tolerance);
   f(OptionInfo{"max_outer_iterations", OptionKind::integer,
                "augmented-Lagrangian outer iterations at most (default 40)", ""},
     o.max_outer_iterations);
-  f(OptionInfo{"max_passes", OptionKind::integer, "passes over the book at most (default 2000)", ""},
-    o.max_passes);
-  f(OptionInfo{"time_limit", OptionKind::optional_real, "seconds before stopping with time_limit (default none)",
-               ""},
+  f(OptionInfo{"max_passes", OptionKind::integer, "passes over the book at most (default 2000)", ""}, o.max_passes);
+  f(OptionInfo{"time_limit", OptionKind::optional_real, "seconds before stopping with time_limit (default none)", ""},
     o.time_limit);
   f(OptionInfo{"threads", OptionKind::integer, "CPU threads, 0 = all cores (default 0)", ""}, o.threads);
 }

@@ -171,8 +171,8 @@ struct NewtonLocal {
   bool free;
 };
 
-RATEOPT_HD NewtonLocal newton_local(const Demand& dm, const SeparableValue& v, const Separable& s, double m,
-                                    double lb, double ub) {
+RATEOPT_HD NewtonLocal newton_local(const Demand& dm, const SeparableValue& v, const Separable& s, double m, double lb,
+                                    double ub) {
   NewtonLocal n;
   n.g = v.dh;
   const double lin = s.A * m + s.B;
@@ -263,8 +263,7 @@ RATEOPT_HD int refine_at_roots(const F& f, double* pts, int n, int cap) {
 /// point is found by a bracketed root search and compared with both bounds.
 ///   log-linear: h'·m^(1−ε)/x0 = q(m) = A(ε+1)m + Bε + (D/x0)m^(1−ε); q' is monotone in m.
 ///   logistic:   h'·(1+t)²/t = r(m), t = e^(α+βm); r'' = β²[(A+D)/t + D·t] changes sign at most once.
-RATEOPT_HD double separable_argmax(DemandKind kind, double d0, double d1, const Separable& s, double lb,
-                                   double ub) {
+RATEOPT_HD double separable_argmax(DemandKind kind, double d0, double d1, const Separable& s, double lb, double ub) {
   if (!(ub > lb)) return ub;
   detail::RootTarget dh{kind, d0, d1, s, 0};
   if (kind == DemandKind::log_linear && s.D == 0.0) {

@@ -16,10 +16,10 @@ SolveStatus solve_status_from_string(const std::string& s);
 
 /// One portfolio constraint at the answer.
 struct ConstraintReport {
-  std::string name;   ///< lr_max, retention_min, fairness_max, …
-  double value = 0;   ///< its quantity at the answer (LR, retention, GWP, disparity ratio)
-  double limit = 0;   ///< the limit in force (after any model-quality relaxation)
-  double slack = 0;   ///< distance to the limit, ≥ 0 when satisfied, in the quantity's units
+  std::string name;               ///< lr_max, retention_min, fairness_max, …
+  double value = 0;               ///< its quantity at the answer (LR, retention, GWP, disparity ratio)
+  double limit = 0;               ///< the limit in force (after any model-quality relaxation)
+  double slack = 0;               ///< distance to the limit, ≥ 0 when satisfied, in the quantity's units
   double relative_violation = 0;  ///< max(0, −slack)/|limit|
   bool binding = false;           ///< slack within tolerance
   /// Change in optimal profit per unit relaxation of the limit, ≥ 0 (0 when not binding).
@@ -57,8 +57,8 @@ struct SolveResult {
   double expected_retention = 0;  ///< NaN when the book has no renewals
   int64_t n_policies = 0;
   int64_t n_renewals = 0;
-  int64_t n_bound_conflicts = 0;  ///< policies whose ENBP cap was below their lower bound
-  int64_t n_demand_above_one = 0; ///< log-linear policies with x > 1 at the answer (warned)
+  int64_t n_bound_conflicts = 0;   ///< policies whose ENBP cap was below their lower bound
+  int64_t n_demand_above_one = 0;  ///< log-linear policies with x > 1 at the answer (warned)
 
   std::vector<ConstraintReport> constraints;
   std::optional<double> dual_bound;      ///< upper bound on achievable profit (null if not separable)
