@@ -6,13 +6,10 @@
 #include <cmath>
 
 #include "backend.hpp"
+#include "rateopt/policy_passes.hpp"
 
 namespace rateopt {
 namespace {
-
-using math::Demand;
-using math::PolicyCoefficients;
-using math::Separable;
 
 constexpr size_t kChunk = 8192;
 
@@ -41,105 +38,71 @@ class CpuBackend final : public Backend {
   void accept_trial() override { std::swap(m_, trial_); }
 
   void evaluate(PassSums& out) override {
-    run(out, [&](size_t i, PassSums& acc) {
-      const double m = m_[i];
-      add_terms(i, math::demand_value(p_->demand, p_->d0[i], p_->d1[i], m), m, acc);
-    });
+    run(out, [&](size_t i, Accumulator& acc) { math::pass_evaluate(p_->demand, policy(i), m_[i], acc); });
   }
 
   void lagrangian_argmax(const std::vector<double>& omega, bool want_curvature, PassSums& out) override {
-    const double* w = omega.data();
-    run(out, [&](size_t i, PassSums& acc) {
-      const int g = group_of(i);
-      const Separable s = math::separable_from_prices(coeffs(i), w, g);
-      const double lb = p_->lb[i], ub = p_->ub[i];
-      const double m = math::separable_argmax(p_->demand, p_->d0[i], p_->d1[i], s, lb, ub);
-      trial_[i] = m;
-      const Demand dm = math::demand(p_->demand, p_->d0[i], p_->d1[i], m);
-      const math::SeparableValue v = math::separable_value(dm, s, m);
-      acc.h_sum += v.h;
-      add_terms(i, dm.x, m, acc);
-      if (want_curvature && m > lb && m < ub && v.d2h < 0.0) {
-        add_curvature(i, dm, m, g, -v.d2h, 0.0, acc);
-        ++acc.n_free;
-      }
+    run(out, [&](size_t i, Accumulator& acc) {
+      trial_[i] = math::pass_argmax(p_->demand, policy(i), omega.data(), want_curvature, acc);
     });
   }
 
   void newton_system(const std::vector<double>& omega, PassSums& out) override {
-    const double* w = omega.data();
-    run(out, [&](size_t i, PassSums& acc) {
-      const int g = group_of(i);
-      const double m = m_[i];
-      const Separable s = math::separable_from_prices(coeffs(i), w, g);
-      const Demand dm = math::demand(p_->demand, p_->d0[i], p_->d1[i], m);
-      const math::NewtonLocal nl = math::newton_local(dm, math::separable_value(dm, s, m), s, m, p_->lb[i], p_->ub[i]);
-      if (!nl.free) return;
-      ++acc.n_free;
-      acc.g_dinv_g += nl.g * nl.g / nl.delta;
-      acc.max_projected_gradient = std::max(acc.max_projected_gradient, std::fabs(nl.g) / p_->wtc[i]);
-      add_curvature(i, dm, m, g, nl.delta, nl.g, acc);
-    });
+    run(out,
+        [&](size_t i, Accumulator& acc) { math::pass_newton_system(p_->demand, policy(i), omega.data(), m_[i], acc); });
   }
 
   void newton_trial(const std::vector<double>& omega, const std::vector<double>& z, double alpha,
                     PassSums& out) override {
-    const double* w = omega.data();
-    run(out, [&](size_t i, PassSums& acc) {
-      const int g = group_of(i);
-      const double m = m_[i];
-      const double lb = p_->lb[i], ub = p_->ub[i];
-      const Separable s = math::separable_from_prices(coeffs(i), w, g);
-      const Demand dm = math::demand(p_->demand, p_->d0[i], p_->d1[i], m);
-      const math::NewtonLocal nl = math::newton_local(dm, math::separable_value(dm, s, m), s, m, lb, ub);
-      double mt = m;
-      if (nl.free) {
-        double jg[math::basis::global_count], j3[math::basis::per_group];
-        math::basis_derivatives(coeffs(i), dm, m, jg, j3);
-        double jz = 0.0;
-        for (int k = 0; k < math::basis::global_count; ++k) jz += jg[k] * z[k];
-        if (g >= 0)
-          for (int k = 0; k < math::basis::per_group; ++k) jz += j3[k] * z[math::basis::group_premium(g) + k];
-        mt = std::min(ub, std::max(lb, m + alpha * (nl.g - jz) / nl.delta));
-      }
-      trial_[i] = mt;
-      add_terms(i, math::demand_value(p_->demand, p_->d0[i], p_->d1[i], mt), mt, acc);
+    run(out, [&](size_t i, Accumulator& acc) {
+      trial_[i] = math::pass_newton_trial(p_->demand, policy(i), omega.data(), z.data(), alpha, m_[i], acc);
     });
   }
 
  private:
-  PolicyCoefficients coeffs(size_t i) const {
-    return PolicyCoefficients{p_->wtc[i], p_->wc[i], p_->we[i], p_->wr[i], p_->wv[i]};
-  }
-  int group_of(size_t i) const { return p_->n_groups > 0 ? p_->group[i] : -1; }
-
-  void add_terms(size_t i, double x, double m, PassSums& acc) const {
-    double tg[math::basis::global_count], t3[math::basis::per_group];
-    math::basis_terms(coeffs(i), x, m, tg, t3);
-    for (int k = 0; k < math::basis::global_count; ++k) acc.T[k] += tg[k];
-    const int g = group_of(i);
-    if (g >= 0)
-      for (int k = 0; k < math::basis::per_group; ++k) acc.T[math::basis::group_premium(g) + k] += t3[k];
-  }
-
-  // curvature += j jᵀ/δ and r += j·g/δ over the basis entries this policy touches
-  void add_curvature(size_t i, const Demand& dm, double m, int g, double delta, double grad, PassSums& acc) const {
-    double j[math::basis::global_count + math::basis::per_group];
+  // Adds one policy's compact contributions (5 global entries, then its group's 3) into the
+  // chunk's partial sums in the full basis layout.
+  struct Accumulator {
+    PassSums& sums;
+    int K;
     int idx[math::basis::global_count + math::basis::per_group];
-    math::basis_derivatives(coeffs(i), dm, m, j, j + math::basis::global_count);
     int n = math::basis::global_count;
-    for (int k = 0; k < n; ++k) idx[k] = k;
-    if (g >= 0) {
+
+    Accumulator(PassSums& s, int basis_size) : sums(s), K(basis_size) {
+      for (int k = 0; k < math::basis::global_count; ++k) idx[k] = k;
+    }
+    void set_group(int g) {
+      n = math::basis::global_count;
+      if (g < 0) return;
       for (int k = 0; k < math::basis::per_group; ++k) idx[n + k] = math::basis::group_premium(g) + k;
       n += math::basis::per_group;
     }
-    const double inv = 1.0 / delta;
-    for (int a = 0; a < n; ++a) {
-      const double ja = j[a] * inv;
-      acc.r[idx[a]] += ja * grad;
-      double* row = &acc.curvature[static_cast<size_t>(idx[a]) * K_];
-      for (int b = 0; b < n; ++b) row[idx[b]] += ja * j[b];
+    void add_terms(const double* t8) {
+      for (int a = 0; a < n; ++a) sums.T[idx[a]] += t8[a];
     }
+    void add_h(double h) { sums.h_sum += h; }
+    void add_curvature(const double* j8, double inv_delta, double g) {
+      for (int a = 0; a < n; ++a) {
+        const double ja = j8[a] * inv_delta;
+        sums.r[idx[a]] += ja * g;
+        double* row = &sums.curvature[static_cast<size_t>(idx[a]) * K];
+        for (int b = 0; b < n; ++b) row[idx[b]] += ja * j8[b];
+      }
+    }
+    void add_newton_scalars(double g2_over_delta, double scaled_gradient) {
+      sums.g_dinv_g += g2_over_delta;
+      sums.max_projected_gradient = std::max(sums.max_projected_gradient, scaled_gradient);
+    }
+    void count_free() { ++sums.n_free; }
+  };
+
+  math::PolicyData policy(size_t i) const {
+    return math::PolicyData{math::PolicyCoefficients{p_->wtc[i], p_->wc[i], p_->we[i], p_->wr[i], p_->wv[i]},
+                            p_->d0[i],
+                            p_->d1[i],
+                            p_->lb[i],
+                            p_->ub[i],
+                            p_->n_groups > 0 ? p_->group[i] : -1};
   }
 
   template <class Body>
@@ -150,10 +113,14 @@ class CpuBackend final : public Backend {
     const int team = static_cast<int>(std::min<int64_t>(threads_, chunks));
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
     for (int64_t c = 0; c < chunks; ++c) {
-      PassSums& acc = partials_[c];
-      acc.resize(K_);
+      PassSums& part = partials_[c];
+      part.resize(K_);
+      Accumulator acc(part, K_);
       const size_t begin = static_cast<size_t>(c) * kChunk, end = std::min(n_, begin + kChunk);
-      for (size_t i = begin; i < end; ++i) body(i, acc);
+      for (size_t i = begin; i < end; ++i) {
+        acc.set_group(p_->n_groups > 0 ? p_->group[i] : -1);
+        body(i, acc);
+      }
     }
     out.resize(K_);
     for (const PassSums& part : partials_) {
