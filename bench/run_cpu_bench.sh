@@ -104,7 +104,8 @@ if load1 >= 1.0:
       "(libgomp's default spin-wait makes this worse), so means and medians are upper bounds; the `min` "
       "columns are the closest to the machine's uncontended capability.\n")
 else:
-    w(f"The 1-minute load average stayed below 1 ({load1:.2f}): the machine was quiet.\n")
+    w(f"The 1-minute load average stayed below 1 ({load1:.2f}) on {env['RB_CPUS'].split()[0]} CPUs: the run had "
+      "the cores mostly to itself.\n")
 w("## Command\n")
 w("```\nbench/run_cpu_bench.sh\n# which runs:\n" + env["RB_CMD"] + "\n```\n")
 w(f"Book: {ctx.get('book','')}; options: {ctx.get('options','')}.\n")
@@ -123,6 +124,17 @@ if solve:
           f"{b['solve_seconds_median']:.4g} | {b['solve_seconds_min']:.4g} | {sig(b.get('optimality_gap'))} | "
           f"{'yes' if b['converged'] == 1 else 'NO'} | {sig(b.get('max_relative_violation'))} | "
           f"{n / b['solve_seconds_median']:.3g} | {b.get('label','')} |")
+    w("")
+    w("Where the time of the last solve went (SolveResult's split; `rest` is validation and per-policy "
+      "outputs after the solver):\n")
+    w("| N | total s | prepare | dual | al | certify | rest |")
+    w("|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sorted(solve):
+        b = solve[n]
+        parts = [b.get(k, float("nan")) for k in ("seconds_prepare", "seconds_dual", "seconds_al", "seconds_certify")]
+        total = b.get("seconds_total_last", float("nan"))
+        w(f"| {fmt_n(n)} | {total:.3g} | " + " | ".join(f"{x:.3g}" for x in parts) +
+          f" | {max(0.0, total - sum(parts)):.3g} |")
     w("")
 
 ev, am, cp = by.get("BM_EvaluationPass", {}), by.get("BM_ArgmaxPass", {}), by.get("BM_MemoryCopy", {})

@@ -16,7 +16,8 @@ if(RATEOPT_CUDA)
     file(GLOB RATEOPT_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/kernels/*.cu)
     if(RATEOPT_CUDA_SOURCES)
       add_library(rateopt_kernels STATIC ${RATEOPT_CUDA_SOURCES})
-      target_include_directories(rateopt_kernels PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+      target_include_directories(rateopt_kernels PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                                                 PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/host)
       target_compile_options(rateopt_kernels PRIVATE
         $<$<COMPILE_LANGUAGE:CUDA>:--Werror all-warnings -Xcompiler=-Wall,-Wextra,-Werror>)
       target_link_libraries(rateopt_kernels PUBLIC CUDA::cudart_static)

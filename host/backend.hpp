@@ -90,4 +90,20 @@ class Backend {
 /// answer does not depend on the number of threads.  threads = 0 uses every core.
 std::unique_ptr<Backend> make_cpu_backend(int threads);
 
+/// Whether a CUDA device can run the kernels, and why not.  Any failure to initialise (no driver,
+/// "driver version is insufficient", no device, wrong architecture, device busy) is "not usable".
+struct CudaDeviceProbe {
+  bool usable = false;
+  std::string name;    ///< e.g. "NVIDIA H100 80GB HBM3"
+  std::string reason;  ///< why not usable
+};
+
+// Defined in kernels/ only in builds with CUDA (RATEOPT_HAVE_CUDA in rateopt/build_config.hpp).
+CudaDeviceProbe probe_cuda_device();
+/// The CUDA backend on device 0: the book resident in device memory (RAII buffers allocated once at
+/// upload), one fused kernel per pass, deterministic block and fold reductions, only the small
+/// vector of sums copied back.  upload() throws DeviceError naming the size asked for and the size
+/// free when the book does not fit.
+std::unique_ptr<Backend> make_cuda_backend();
+
 }  // namespace rateopt

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <type_traits>
 
+#include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
@@ -55,6 +56,8 @@ void OptimiseOptions::validate() const {
               std::string(info.key) + " = \"" + field + "\" must be one of " + info.choices);
     }
   });
+  require(RATEOPT_HAVE_CUDA || device != "cuda",
+          "device = \"cuda\": this build has no CUDA support (rebuild where a CUDA compiler is found)");
   require(min_multiplier > 0, "min_multiplier = " + fmt(min_multiplier) + " must be > 0");
   require(max_multiplier >= min_multiplier,
           "max_multiplier = " + fmt(max_multiplier) + " must be ≥ min_multiplier = " + fmt(min_multiplier));

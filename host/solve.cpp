@@ -14,12 +14,33 @@ namespace rateopt {
 
 namespace {
 
-// The backend for options.device, recording what was asked for, what runs and why.
-std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, SolveResult& res) {
+// The backend for options.device, uploaded, recording what was asked for, what runs and why.
+// auto uses the GPU when one is usable and the book fits, and otherwise the CPU, saying why; an
+// explicit cuda without a usable GPU is a DeviceError (exit 4).
+std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyArrays& policies, SolveResult& res) {
   res.backend_requested = o.device;
-  if (o.device == "cuda") throw DeviceError("device cuda: this build has no CUDA backend yet");
-  if (o.device == "auto") res.fallback_reason = "no CUDA backend in this build; using the CPU";
+#if RATEOPT_HAVE_CUDA
+  if (o.device != "cpu") {
+    const CudaDeviceProbe probe = probe_cuda_device();
+    if (!probe.usable && o.device == "cuda") throw DeviceError("device cuda: " + probe.reason);
+    if (probe.usable) {
+      try {
+        auto be = make_cuda_backend();
+        be->upload(policies);
+        res.backend_used = be->name();
+        res.device_name = be->device_name();
+        return be;
+      } catch (const DeviceError& e) {
+        if (o.device == "cuda") throw;
+        res.fallback_reason = std::string(e.what()) + "; using the CPU";
+      }
+    } else {
+      res.fallback_reason = probe.reason + "; using the CPU";
+    }
+  }
+#endif
   auto be = make_cpu_backend(o.threads);
+  be->upload(policies);
   res.backend_used = be->name();
   res.device_name = be->device_name();
   return be;
@@ -34,8 +55,7 @@ SolveResult optimise(const Book& book, const OptimiseOptions& options) {
   SolveResult res;
   res.warnings = book.warnings;
   Problem problem = prepare_problem(book, options, res);
-  auto backend = choose_backend(options, res);
-  backend->upload(problem.policies);
+  auto backend = choose_backend(options, problem.policies, res);
   res.seconds_prepare = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   run_solver(problem, *backend, options, res);
