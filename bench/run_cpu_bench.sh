@@ -44,9 +44,20 @@ export RB_MD="$MD"
 
 echo "== run: ${CMD[*]}"
 echo "   load average before: $RB_LOAD_BEFORE"
-START=$(date +%s)
+# CPU time of the whole machine (/proc/stat, clock ticks) and of this run, to tell how much of the
+# machine other processes took while it ran.
+busy_ticks() { awk '/^cpu /{printf "%d\n", $2+$3+$4+$7+$8+$9}' /proc/stat; }
+TIMES="$(mktemp)"
+trap 'rm -f "$TIMES"' EXIT
+# `times` must run in this shell (not a $(...) subshell) to see this shell's children
+child_cpu_s() { awk 'END{n=0; for(i=1;i<=NF;i++){split($i,a,/[ms]/); n+=a[1]*60+a[2]} printf "%.3f\n", n}' "$TIMES"; }
+times >"$TIMES"; C0=$(child_cpu_s); B0=$(busy_ticks); START=$(date +%s.%N)
 "${CMD[@]}"
-export RB_WALL="$(( $(date +%s) - START )) s"
+END=$(date +%s.%N); B1=$(busy_ticks); times >"$TIMES"; C1=$(child_cpu_s)
+export RB_WALL_S="$(awk -v a="$START" -v b="$END" 'BEGIN{printf "%.1f", b-a}')"
+export RB_OWN_CPU_S="$(awk -v a="$C0" -v b="$C1" 'BEGIN{printf "%.2f", b-a}')"
+export RB_ALL_CPU_S="$(awk -v a="$B0" -v b="$B1" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz}')"
+export RB_NCPU="$(nproc)"
 export RB_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - <<'PY'
@@ -94,18 +105,20 @@ w(f"| git revision | {env['RB_GIT']} |")
 if env.get("RB_DIRTY", "").strip():
     w(f"| modified outside bench/ | {env['RB_DIRTY'].strip()} |")
 w(f"| load average (1/5/15 min) | before {env['RB_LOAD_BEFORE']}, after {env['RB_LOAD_AFTER']} |")
-w(f"| run wall time | {env['RB_WALL']} |")
+others = max(0.0, float(env["RB_ALL_CPU_S"]) - float(env["RB_OWN_CPU_S"]))
+share = others / (float(env["RB_WALL_S"]) * int(env["RB_NCPU"]))
+w(f"| run wall time | {env['RB_WALL_S']} s; CPU time: this run {env['RB_OWN_CPU_S']} s, whole machine {env['RB_ALL_CPU_S']} s |")
+w(f"| other processes during the run | {others:.1f} CPU s = {100*share:.1f}% of the machine's {env['RB_NCPU']} CPUs |")
 w(f"| Google Benchmark | library_build_type={ctx.get('library_build_type','?')} (the Debian libbenchmark package; rateopt itself is Release) |")
 w("")
-load1 = max(float(env["RB_LOAD_BEFORE"].split()[0]), float(env["RB_LOAD_AFTER"].split()[0]))
-if load1 >= 1.0:
-    w(f"**Contended run:** the 1-minute load average reached {load1:.2f} on {env['RB_CPUS'].split()[0]} CPUs, so "
-      "other processes shared the cores. The backend's OpenMP threads then lose whole scheduler slices "
-      "(libgomp's default spin-wait makes this worse), so means and medians are upper bounds; the `min` "
-      "columns are the closest to the machine's uncontended capability.\n")
+if share >= 0.05:
+    w(f"**Contended run:** other processes used {100*share:.0f}% of the CPUs while the benchmark ran. The "
+      "backend's OpenMP threads then lose whole scheduler slices (libgomp's default spin-wait makes this "
+      "worse), so means and medians are upper bounds; the `min` columns are the closest to the machine's "
+      "uncontended capability.\n")
 else:
-    w(f"The 1-minute load average stayed below 1 ({load1:.2f}) on {env['RB_CPUS'].split()[0]} CPUs: the run had "
-      "the cores mostly to itself.\n")
+    w(f"Other processes used {100*share:.1f}% of the CPUs during the run: the benchmark had the machine "
+      "essentially to itself.\n")
 w("## Command\n")
 w("```\nbench/run_cpu_bench.sh\n# which runs:\n" + env["RB_CMD"] + "\n```\n")
 w(f"Book: {ctx.get('book','')}; options: {ctx.get('options','')}.\n")

