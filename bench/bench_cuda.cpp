@@ -35,15 +35,6 @@ bool gpu_or_skip(benchmark::State& state) {
   return probe.usable;
 }
 
-OptimiseOptions benchmark_constraints() {
-  OptimiseOptions o;
-  o.lr_max = 0.68;
-  o.retention_min = 0.78;
-  o.max_rate_change = 0.25;
-  o.enbp_buffer = 0.01;
-  return o;
-}
-
 struct Prepared {
   Book book;
   Problem problem;
@@ -54,26 +45,23 @@ std::unique_ptr<Prepared> prepare(int64_t n) {
   auto p = std::make_unique<Prepared>();
   p->book = generate_book(static_cast<size_t>(n), 2026, "benchmark");
   SolveResult res;
-  p->problem = prepare_problem(p->book, benchmark_constraints(), res);
+  p->problem = prepare_problem(p->book, benchmark_constraint_options(), res);
   p->backend = make_cuda_backend();
   p->backend->upload(p->problem.policies);
   return p;
 }
 
-template <class Pass>
-void time_pass(benchmark::State& state, double bytes_per_policy, Pass pass) {
-  if (!gpu_or_skip(state)) return;
-  const int64_t n = state.range(0);
-  auto p = prepare(n);
+/// Runs f once per benchmark iteration between two CUDA events, reports each iteration's device
+/// time to Google Benchmark and returns the mean seconds per iteration.
+template <class F>
+double event_timed_loop(benchmark::State& state, F f) {
   cudaEvent_t start, stop;
   cudaEventCreate(&start);
   cudaEventCreate(&stop);
-  PassSums sums;
-  pass(*p, sums);  // warm-up
   double total_ms = 0;
   for (auto _ : state) {
     cudaEventRecord(start);
-    pass(*p, sums);
+    f();
     cudaEventRecord(stop);
     cudaEventSynchronize(stop);
     float ms = 0;
@@ -83,8 +71,18 @@ void time_pass(benchmark::State& state, double bytes_per_policy, Pass pass) {
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
+  return total_ms / 1e3 / static_cast<double>(state.iterations());
+}
+
+template <class Pass>
+void time_pass(benchmark::State& state, double bytes_per_policy, Pass pass) {
+  if (!gpu_or_skip(state)) return;
+  const int64_t n = state.range(0);
+  auto p = prepare(n);
+  PassSums sums;
+  pass(*p, sums);  // warm-up
+  const double seconds = event_timed_loop(state, [&] { pass(*p, sums); });
   const double bytes = bytes_per_policy * static_cast<double>(n);
-  const double seconds = total_ms / 1e3 / static_cast<double>(state.iterations());
   state.counters["bytes_per_pass"] = bytes;
   state.counters["traffic_GBps"] = bytes / seconds / 1e9;
   state.counters["policies_per_second"] = static_cast<double>(n) / seconds;
@@ -101,26 +99,11 @@ void BM_DeviceCopy(benchmark::State& state) {
     state.SkipWithError("device allocation failed");
     return;
   }
-  cudaEvent_t start, stop;
-  cudaEventCreate(&start);
-  cudaEventCreate(&stop);
-  double total_ms = 0;
-  for (auto _ : state) {
-    cudaEventRecord(start);
-    cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice);
-    cudaEventRecord(stop);
-    cudaEventSynchronize(stop);
-    float ms = 0;
-    cudaEventElapsedTime(&ms, start, stop);
-    total_ms += ms;
-    state.SetIterationTime(ms / 1e3);
-  }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
+  const double seconds = event_timed_loop(state, [&] { cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice); });
   cudaFree(src);
   cudaFree(dst);
   const double traffic = 2.0 * static_cast<double>(bytes);  // read + write
-  copy_traffic_gbps[n] = traffic / (total_ms / 1e3 / static_cast<double>(state.iterations())) / 1e9;
+  copy_traffic_gbps[n] = traffic / seconds / 1e9;
   state.counters["traffic_GBps"] = copy_traffic_gbps[n];
 }
 
@@ -142,7 +125,7 @@ void BM_CudaArgmaxPass(benchmark::State& state) {
 void BM_CudaSolve(benchmark::State& state) {
   if (!gpu_or_skip(state)) return;
   const Book book = generate_book(static_cast<size_t>(state.range(0)), 2026, "benchmark");
-  OptimiseOptions o = benchmark_constraints();
+  OptimiseOptions o = benchmark_constraint_options();
   o.device = "cuda";
   SolveResult r;
   for (auto _ : state) r = optimise(book, o);

@@ -53,12 +53,8 @@ void time_stats(benchmark::State& state, std::vector<double> t, const char* pref
   state.counters[std::string(prefix) + "_median"] = median;
 }
 
-rateopt::OptimiseOptions bench_options() {
-  rateopt::OptimiseOptions o;
-  o.lr_max = 0.68;
-  o.retention_min = 0.78;
-  o.max_rate_change = 0.25;
-  o.enbp_buffer = 0.01;
+rateopt::OptimiseOptions cpu_benchmark_options() {
+  rateopt::OptimiseOptions o = rateopt::benchmark_constraint_options();
   o.device = "cpu";
   return o;
 }
@@ -96,7 +92,7 @@ PassFixture& pass_fixture(size_t n) {
     {
       const rateopt::Book book = rateopt::generate_book(n, kSeed, "benchmark");
       rateopt::SolveResult scratch;
-      fx->problem = rateopt::prepare_problem(book, bench_options(), scratch);
+      fx->problem = rateopt::prepare_problem(book, cpu_benchmark_options(), scratch);
     }  // the book is dropped here: the passes only need the prepared arrays
     fx->backend = rateopt::make_cpu_backend(0);
     fx->backend->upload(fx->problem.policies);
@@ -117,7 +113,7 @@ PassFixture& pass_fixture(size_t n) {
 void BM_Solve(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   const rateopt::Book& book = solve_book(n);
-  const rateopt::OptimiseOptions options = bench_options();
+  const rateopt::OptimiseOptions options = cpu_benchmark_options();
   rateopt::SolveResult last;
   std::vector<double> seconds;
   for (auto _ : state) {

@@ -22,11 +22,7 @@ const ConstraintReport* find_constraint(const SolveResult& r, const std::string&
 }
 
 OptimiseOptions benchmark_options() {
-  OptimiseOptions o;
-  o.lr_max = 0.68;
-  o.retention_min = 0.78;
-  o.max_rate_change = 0.25;
-  o.enbp_buffer = 0.01;
+  OptimiseOptions o = benchmark_constraint_options();
   o.device = "cpu";
   return o;
 }

@@ -53,6 +53,17 @@ struct OptimiseOptions {
   void validate() const;
 };
 
+/// The peer's benchmark constraint set, used throughout the benchmarks and tests: lr_max 0.68,
+/// retention_min 0.78, max_rate_change 0.25, enbp_buffer 0.01, everything else at its default.
+inline OptimiseOptions benchmark_constraint_options() {
+  OptimiseOptions o;
+  o.lr_max = 0.68;
+  o.retention_min = 0.78;
+  o.max_rate_change = 0.25;
+  o.enbp_buffer = 0.01;
+  return o;
+}
+
 /// How an option is typed in the table.
 enum class OptionKind { real, optional_real, boolean, integer, unsigned_integer, text };
 
