@@ -39,7 +39,7 @@ struct PassSums {
   std::vector<double> curvature;      ///< Σ_i j_i j_iᵀ / δ_i over free (or interior) policies
   std::vector<double> r;              ///< Σ_i j_i g_i / δ_i over free policies (newton_system)
   double g_dinv_g = 0;                ///< Σ_i g_i² / δ_i over free policies (newton_system)
-  double max_projected_gradient = 0;  ///< max_i |projected g_i| / (w·tc)_i
+  double max_projected_gradient = 0;  ///< max_i |projected g_i| / (w·tc)_i (newton_system, argmax)
   int64_t n_free = 0;                 ///< argmax: policies strictly inside their box; newton_system: free policies
   void resize(int K) {
     T.assign(K, 0.0);

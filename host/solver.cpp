@@ -37,11 +37,12 @@ class Solver {
     feas_tol_ = std::min(1e-11, 1e-2 * o.tolerance);
   }
 
-  void solve() {
+  void solve(const std::vector<double>* warm_lambda) {
     // The dual phase needs no starting point; the non-separable linearisation starts at the lower
     // bounds, where every price is as close to technical as the options allow.
     be_.set_multipliers(P_.policies.lb);
     lambda_.assign(nc_, 0.0);
+    if (warm_lambda && warm_lambda->size() == static_cast<size_t>(nc_)) lambda_ = *warm_lambda;
 
     const double t0 = seconds();
     if (!P_.separable) evaluate();
@@ -55,7 +56,10 @@ class Solver {
       std::ostringstream proof;
       if (diagnose_infeasible(proof)) infeasibility_proof_ = proof.str();
     }
-    if (stop_ == Stop::none && infeasibility_proof_.empty()) al_phase(lambda_, /*record=*/true);
+    // A separable problem whose dual Newton converged is already at an exact KKT point: every
+    // policy at its global Lagrangian maximum, constraints met, multipliers complementary.
+    exact_dual_ = P_.separable && dual_converged_ && o_.n_restarts == 0;
+    if (stop_ == Stop::none && infeasibility_proof_.empty() && !exact_dual_) al_phase(lambda_, /*record=*/true);
     restarts();
     res_.seconds_al = seconds() - t1;
 
@@ -63,6 +67,8 @@ class Solver {
     certify();
     res_.seconds_certify = seconds() - t2;
   }
+
+  const std::vector<double>& multipliers() const { return lambda_; }
 
  private:
   // ------------------------------------------------------------------ small helpers
@@ -119,7 +125,7 @@ class Solver {
   // a sequence of such problems, each linearised at the last answer; for stochastic LR the
   // linearisation of √V over-estimates it, so every round's answer is feasible and no worse.
   void dual_phase() {
-    Vec lam = Vec::Zero(nc_);
+    Vec lam = to_vec(lambda_);
     const int rounds = P_.separable ? 1 : 12;
     int steps = 0;
     for (int round = 0; round < rounds && stop_ == Stop::none && !dual_diverged_; ++round) {
@@ -151,8 +157,10 @@ class Solver {
       return s.h_sum + l.dot(rhs);
     };
 
-    PassSums cur;
-    double D = dual_value(lam, cur);
+    PassSums& cur = dual_sums_;
+    double& D = dual_value_;
+    dual_converged_ = false;
+    D = dual_value(lam, cur);
     be_.accept_trial();
     T_ = to_vec(cur.T);
     int it = 0, stalled = 0;
@@ -166,7 +174,10 @@ class Solver {
         stop_ = Stop::numerical;
         break;
       }
-      if (err <= 0.1 * feas_tol_) break;
+      if (err <= 0.1 * feas_tol_) {
+        dual_converged_ = true;
+        break;
+      }
       // A dual that keeps falling without the violation shrinking is heading to −∞: the
       // constraints cannot hold together.  Hand over (the certificate step diagnoses it).
       stalled = err < 0.9 * best_err ? 0 : stalled + 1;
@@ -366,11 +377,17 @@ class Solver {
     for (size_t i = 0; i < res_.multiplier.size(); ++i)
       bounds_ok &= res_.multiplier[i] >= res_.lower_bound[i] && res_.multiplier[i] <= res_.upper_bound[i];
 
-    const std::vector<double> lam_kkt = kkt_multipliers(lam);
+    // At an exact dual point the multipliers, the stationarity and the dual bound all come from the
+    // last argmax pass; otherwise they cost a pass each.
+    const std::vector<double> lam_kkt = exact_dual_ ? lam : kkt_multipliers(lam);
     const Vec omega = lagrangian_prices(T_, lam_kkt);
-    PassSums sys;
-    be_.newton_system(to_std(omega), sys);
-    res_.lagrangian_stationarity = sys.max_projected_gradient * P_.objective.scale;
+    if (exact_dual_) {
+      res_.lagrangian_stationarity = dual_sums_.max_projected_gradient * P_.objective.scale;
+    } else {
+      PassSums sys;
+      be_.newton_system(to_std(omega), sys);
+      res_.lagrangian_stationarity = sys.max_projected_gradient * P_.objective.scale;
+    }
 
     const PortfolioMetrics pm = portfolio_metrics(P_, T_);
     res_.expected_profit = pm.profit;
@@ -389,10 +406,13 @@ class Solver {
 
     // Dual bound: any λ ≥ 0 gives max_m L(m, λ) ≥ optimal profit when the problem is separable.
     if (P_.separable) {
-      PassSums s;
-      be_.lagrangian_argmax(to_std(omega), false, s);
-      double D = s.h_sum;
-      for (int k = 0; k < nc_; ++k) D += lam_kkt[k] * P_.constraints[k].b;
+      double D = dual_value_;
+      if (!exact_dual_) {
+        PassSums s;
+        be_.lagrangian_argmax(to_std(omega), false, s);
+        D = s.h_sum;
+        for (int k = 0; k < nc_; ++k) D += lam_kkt[k] * P_.constraints[k].b;
+      }
       res_.dual_bound = D * P_.profit_scale;
       res_.optimality_gap = (*res_.dual_bound - pm.profit) / std::fabs(*res_.dual_bound);
     } else {
@@ -551,6 +571,10 @@ class Solver {
   Vec T_;
   std::vector<double> lambda_;
   std::vector<double> dual_lambda_;  ///< multipliers where the dual phase stopped
+  bool dual_converged_ = false;      ///< the last dual Newton met its tolerance
+  bool exact_dual_ = false;          ///< the answer is the dual phase's exact KKT point
+  PassSums dual_sums_;               ///< the dual phase's last accepted argmax pass
+  double dual_value_ = 0;            ///< D(λ) at that pass (scaled)
   bool dual_diverged_ = false;       ///< the dual phase stopped on a runaway or stalled dual
   std::string infeasibility_proof_;  ///< set when infeasibility was proven before the AL phase
   Stop stop_ = Stop::none;
@@ -558,8 +582,11 @@ class Solver {
 
 }  // namespace
 
-void run_solver(const Problem& problem, Backend& backend, const OptimiseOptions& options, SolveResult& result) {
-  Solver(problem, backend, options, result).solve();
+void run_solver(const Problem& problem, Backend& backend, const OptimiseOptions& options, SolveResult& result,
+                const std::vector<double>* warm_lambda, std::vector<double>* final_lambda) {
+  Solver solver(problem, backend, options, result);
+  solver.solve(warm_lambda);
+  if (final_lambda) *final_lambda = solver.multipliers();
 }
 
 }  // namespace rateopt

@@ -14,6 +14,9 @@ namespace rateopt {
 
 /// Solve the prepared problem on the backend (already uploaded) and fill result: multipliers,
 /// portfolio metrics, constraint reports, dual bound, status and solver facts.
-void run_solver(const Problem& problem, Backend& backend, const OptimiseOptions& options, SolveResult& result);
+/// warm_lambda: the scaled constraint multipliers of a neighbouring solve (a sweep's previous point),
+/// the dual phase's starting point; final_lambda receives this solve's, for the next.
+void run_solver(const Problem& problem, Backend& backend, const OptimiseOptions& options, SolveResult& result,
+                const std::vector<double>* warm_lambda = nullptr, std::vector<double>* final_lambda = nullptr);
 
 }  // namespace rateopt

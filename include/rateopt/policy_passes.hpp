@@ -49,6 +49,9 @@ RATEOPT_HD double pass_argmax(DemandKind kind, const PolicyData& p, const double
   compact_terms(p.coefficients, dm.x, m, t8);
   acc.add_terms(t8);
   acc.add_h(v.h);
+  // the projected gradient at the argmax (zero up to round-off; the certificate reports it)
+  const double pg = (m <= p.lb && v.dh < 0.0) || (m >= p.ub && v.dh > 0.0) ? 0.0 : v.dh;
+  acc.add_newton_scalars(0.0, (pg < 0 ? -pg : pg) / p.coefficients.wtc);
   if (want_curvature && m > p.lb && m < p.ub && v.d2h < 0.0) {
     double j8[basis::global_count + basis::per_group];
     basis_derivatives(p.coefficients, dm, m, j8, j8 + basis::global_count);
