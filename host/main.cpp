@@ -1,7 +1,10 @@
 // rateopt: the command-line program (SPEC §5).  Exit codes: 0 success (a proven-infeasible problem
 // included), 2 bad input or options, 3 solver failure, 4 device or resource failure.
 #include <sys/stat.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +19,7 @@
 #include "rateopt/options.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
+#include "rateopt/sweep.hpp"
 
 namespace {
 
@@ -118,6 +122,53 @@ int run_optimise(const std::string& book_path, const std::string& out_dir, bool 
   return ok ? 0 : 3;
 }
 
+// Progress on stderr when it is a terminal: points done, elapsed, estimate of the rest.
+SweepProgress terminal_progress(const char* what) {
+  if (!isatty(STDERR_FILENO)) return {};
+  const auto start = std::chrono::steady_clock::now();
+  return [what, start](int done, int total) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double left = done > 0 ? elapsed / done * (total - done) : 0.0;
+    std::fprintf(stderr, "\r%s: %d/%d points, %.1f s elapsed, about %.1f s left   ", what, done, total, elapsed, left);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  };
+}
+
+struct FrontierArgs {
+  std::string book, out_dir, sweep;
+  double from = 0, to = 0;
+  int points = 15;
+  bool force = false, as_json = false;
+};
+
+int run_frontier(const FrontierArgs& a, const OptionFlags& flags) {
+  const OptimiseOptions options = flags.options_from();
+  options.validate();
+  check_output_dir(a.out_dir, {"frontier.csv", "frontier.svg", "result.json"}, a.force);
+  const Book book = read_book_csv(a.book);
+  for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
+  const FrontierResult f =
+      efficient_frontier(book, options, a.sweep, a.from, a.to, a.points, terminal_progress("frontier"));
+  // the limit the options already carry for the swept constraint is the "chosen" point of the chart
+  const std::optional<double> chosen = a.sweep == "retention_min" ? options.retention_min
+                                       : a.sweep == "gwp_min"     ? options.gwp_min
+                                                                  : options.lr_max;
+  write_frontier_outputs(a.out_dir, f, chosen, a.force);
+  if (a.as_json) {
+    std::cout << frontier_json(f) << "\n";
+  } else {
+    std::printf("Efficient frontier over %s, %d points, %lld passes, %.3f s (%s)\n", a.sweep.c_str(), a.points,
+                static_cast<long long>(f.passes), f.seconds, f.backend_used.c_str());
+    std::printf("%14s %-10s %18s %10s %10s %16s\n", "epsilon", "status", "profit", "LR", "retention", "shadow price");
+    for (const FrontierPoint& p : f.points)
+      std::printf("%14.6g %-10s %18.2f %10.6f %10.6f %16.2f\n", p.epsilon,
+                  p.converged ? "converged" : to_string(p.status), p.profit, p.loss_ratio, p.retention, p.shadow_price);
+    std::cout << "wrote " << a.out_dir << "/frontier.csv, frontier.svg and result.json\n";
+  }
+  return 0;
+}
+
 int run_generate(size_t policies, uint64_t seed, const std::string& profile, const std::string& out, bool force) {
   struct stat st;
   if (!force && stat(out.c_str(), &st) == 0) throw InputError(out + " exists; use --force to replace it");
@@ -159,6 +210,18 @@ int main(int argc, char** argv) {
   gen->add_option("--out", out, "output CSV")->required();
   gen->add_flag("--force", gen_force, "replace an existing file");
 
+  CLI::App* fr = app.add_subcommand("frontier", "efficient frontier: re-solve along a constraint (SPEC §2)");
+  FrontierArgs fa;
+  fr->add_option("--book", fa.book, "book CSV")->required();
+  fr->add_option("--sweep", fa.sweep, "constraint to sweep {retention_min|gwp_min|lr_max}")->required();
+  fr->add_option("--from", fa.from, "first limit")->required();
+  fr->add_option("--to", fa.to, "last limit")->required();
+  fr->add_option("--points", fa.points, "number of points (default 15)");
+  fr->add_option("--out-dir", fa.out_dir, "output directory for frontier.csv, frontier.svg, result.json")->required();
+  fr->add_flag("--force", fa.force, "replace existing outputs");
+  fr->add_flag("--json", fa.as_json, "print the frontier as one JSON object");
+  OptionFlags frontier_flags(*fr);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -168,6 +231,7 @@ int main(int argc, char** argv) {
   try {
     if (*opt) return run_optimise(book_path, out_dir, force, as_json, flags);
     if (*gen) return run_generate(policies, seed, profile, out, gen_force);
+    if (*fr) return run_frontier(fa, frontier_flags);
     std::cout << app.help();
     return 0;
   } catch (const rateopt::Error& e) {

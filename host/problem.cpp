@@ -147,7 +147,6 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
     throw InputError(book.source, 0, "stochastic_lr needs a `claims_variance` column");
   pa.n_groups = fairness ? static_cast<int>(book.group_names.size()) : 0;
   P.K = pa.basis_size();
-  const int K = P.K;
 
   for (auto* v : {&pa.wtc, &pa.wc, &pa.we, &pa.wr, &pa.wv, &pa.d0, &pa.d1, &pa.lb, &pa.ub}) v->resize(n);
   pa.group.assign(n, -1);
@@ -215,7 +214,18 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
   res.n_policies = static_cast<int64_t>(n);
 
   P.profit_scale = gwp_ref;
-  const double lr_ref = claims_ref / gwp_ref;
+  P.lr_ref = claims_ref / gwp_ref;
+  P.mean_premium = wtc_sum / weight_sum;
+  build_constraints(P, book, o, res);
+  return P;
+}
+
+void build_constraints(Problem& P, const Book& book, const OptimiseOptions& o, SolveResult& res) {
+  const int K = P.K;
+  const double gwp_ref = P.profit_scale, lr_ref = P.lr_ref;
+  const PolicyArrays& pa = P.policies;
+  P.constraints.clear();
+  P.separable = true;
   P.objective.profit = o.objective == "profit";
   P.objective.scale = P.objective.profit ? gwp_ref : (lr_ref > 0 ? lr_ref : 1.0);
   if (!P.objective.profit && !o.gwp_min && !o.retention_min)
@@ -288,10 +298,10 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
       res.warnings.push_back("retention_min ignored: the book has no renewals");
     }
   }
-  if (fairness) {
+  if (o.fairness_max) {
     const double f = *o.fairness_max;
     const bool premium = o.fairness_metric == "premium_disparity";
-    const double mean_premium = wtc_sum / weight_sum;
+    const double mean_premium = P.mean_premium;
     for (int a = 0; a < pa.n_groups; ++a) {
       for (int c = 0; c < pa.n_groups; ++c) {
         if (a == c || P.group_weight[a] <= 0 || P.group_weight[c] <= 0) continue;
@@ -322,7 +332,6 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
     }
   }
   if (!P.objective.profit) P.separable = false;
-  return P;
 }
 
 // ---------------------------------------------------------------- reporting

@@ -61,6 +61,8 @@ struct Problem {
   std::vector<ConstraintTerm> constraints;
   int K = 0;                  ///< basis size
   double profit_scale = 1;    ///< P_ref = Σ w·tc·x0
+  double lr_ref = 1;          ///< Σ w·c·x0 / P_ref, the loss ratio at m = 1
+  double mean_premium = 1;    ///< Σ w·tc / Σ w
   double renewal_weight = 0;  ///< Σ_R w
   std::vector<double> group_weight;
   std::vector<std::string> group_names;
@@ -71,6 +73,10 @@ struct Problem {
 /// Build the problem: bounds of SPEC §1.4 (counting conflicts into result), demand parameters,
 /// constraint terms of §1.5.  Throws InputError for options the book cannot support.
 Problem prepare_problem(const Book& book, const OptimiseOptions& options, SolveResult& result);
+
+/// (Re)build the objective and constraint terms for these options on an already prepared problem, as
+/// a sweep does between points: only limits change, so the backend's arrays stay valid.
+void build_constraints(Problem& problem, const Book& book, const OptimiseOptions& options, SolveResult& result);
 
 /// The natural quantities of SPEC §1.6 from T: profit, GWP, claims, LR, retention.
 struct PortfolioMetrics {

@@ -8,15 +8,11 @@
 #include "problem.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
+#include "solve_internal.hpp"
 #include "solver.hpp"
 
 namespace rateopt {
 
-namespace {
-
-// The backend for options.device, uploaded, recording what was asked for, what runs and why.
-// auto uses the GPU when one is usable and the book fits, and otherwise the CPU, saying why; an
-// explicit cuda without a usable GPU is a DeviceError (exit 4).
 std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyArrays& policies, SolveResult& res) {
   res.backend_requested = o.device;
 #if RATEOPT_HAVE_CUDA
@@ -45,8 +41,6 @@ std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyAr
   res.device_name = be->device_name();
   return be;
 }
-
-}  // namespace
 
 SolveResult optimise(const Book& book, const OptimiseOptions& options) {
   const auto start = std::chrono::steady_clock::now();

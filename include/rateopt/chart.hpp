@@ -20,11 +20,11 @@ struct ChartSeries {
   std::string colour;                // optional CSS colour for the line and markers; empty = the palette's next
 };
 
-/// A highlighted point (the chosen / TOPSIS point), drawn prominently with its label.
+/// A highlighted point (the chosen / TOPSIS point), drawn prominently in red with its label.  Kept
+/// to three fields so that ChartMarker{x, y, "label"} compiles cleanly under -Wextra.
 struct ChartMarker {
   double x, y;
   std::string label;
-  std::string colour;  // optional CSS colour; empty = a strong red
 };
 
 struct Chart {

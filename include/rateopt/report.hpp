@@ -1,12 +1,14 @@
 // Writing a solve's outputs: result.json (summary + audit trail, SPEC §1.6–1.7) and policies.csv.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "rateopt/book.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/result.hpp"
+#include "rateopt/sweep.hpp"
 
 namespace rateopt {
 
@@ -27,6 +29,16 @@ void write_file_atomically(const std::string& path, const std::string& contents)
 
 /// SHA-256 of a file, lowercase hex.
 std::string sha256_file(const std::string& path);
+
+/// The frontier as one JSON object (points, passes, seconds, backend), and its chart: profit against
+/// the swept quantity, the chosen limit (or else the most profitable point) marked.
+std::string frontier_json(const FrontierResult& frontier);
+std::string frontier_svg(const FrontierResult& frontier, const std::optional<double>& chosen_limit);
+
+/// DIR/frontier.csv (epsilon, converged, status, profit, gwp, loss_ratio, retention, shadow_price, …),
+/// DIR/frontier.svg and DIR/result.json, atomically, refusing to overwrite without force.
+void write_frontier_outputs(const std::string& out_dir, const FrontierResult& frontier,
+                            const std::optional<double>& chosen_limit, bool force);
 
 /// rateopt's version and the git revision it was built from.
 std::string version_string();
