@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/options.hpp"
+#include "rateopt/pareto.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
 #include "rateopt/sweep.hpp"
@@ -169,6 +171,80 @@ int run_frontier(const FrontierArgs& a, const OptionFlags& flags) {
   return 0;
 }
 
+// "A:B" → (A, B), as the range flags are written.
+std::pair<double, double> parse_range(const std::string& flag, const std::string& text) {
+  const size_t colon = text.find(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    size_t used_a = 0, used_b = 0;
+    const double a = std::stod(text.substr(0, colon), &used_a);
+    const double b = std::stod(text.substr(colon + 1), &used_b);
+    if (used_a != colon || used_b != text.size() - colon - 1) throw std::invalid_argument("trailing text");
+    return {a, b};
+  } catch (const std::exception&) {
+    throw InputError("option " + flag + " = \"" + text + "\" must be FROM:TO, e.g. 0.70:0.85");
+  }
+}
+
+struct ParetoArgs {
+  std::string book, out_dir, sweep_x, x_range, fairness_range, metric = "premium_disparity";
+  std::string weights = "0.5,0.3,0.2";
+  int points_x = 5, points_y = 5;
+  bool force = false, as_json = false;
+};
+
+int run_pareto(const ParetoArgs& a, const OptionFlags& flags) {
+  const OptimiseOptions options = flags.options_from();
+  const auto [x_from, x_to] = parse_range("--x-range", a.x_range);
+  const auto [f_from, f_to] = parse_range("--fairness-range", a.fairness_range);
+  std::array<double, 3> weights{};
+  {
+    std::stringstream in(a.weights);
+    std::string item;
+    int k = 0;
+    while (std::getline(in, item, ',')) {
+      size_t used = 0;
+      double w = 0;
+      try {
+        w = std::stod(item, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (k >= 3 || used != item.size()) k = 4;
+      if (k < 3) weights[k] = w;
+      ++k;
+    }
+    if (k != 3)
+      throw InputError("option --topsis-weights = \"" + a.weights +
+                       "\" must be three numbers: profit,retention,disparity");
+  }
+  check_output_dir(a.out_dir, {"pareto_surface.csv", "pareto_front.csv", "pareto.svg", "result.json"}, a.force);
+  const Book book = read_book_csv(a.book);
+  for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
+  const ParetoResult r = pareto_surface(book, options, a.sweep_x, x_from, x_to, a.points_x, f_from, f_to, a.points_y,
+                                        a.metric, weights, terminal_progress("pareto"));
+  write_pareto_outputs(a.out_dir, r, a.force);
+  if (a.as_json) {
+    std::cout << pareto_json(r) << "\n";
+  } else {
+    std::printf("Pareto surface %s × fairness_max (%s): %zu points, %zu non-dominated, %lld passes, %.3f s\n",
+                a.sweep_x.c_str(), a.metric.c_str(), r.surface.size(), r.front.size(), static_cast<long long>(r.passes),
+                r.seconds);
+    if (r.choice) {
+      const ParetoPoint& p = r.surface[*r.choice];
+      std::printf(
+          "TOPSIS choice (weights %g,%g,%g): %s %.6g, fairness_max %.6g → profit %.2f, retention %.6f, "
+          "disparity %.6f\n",
+          weights[0], weights[1], weights[2], a.sweep_x.c_str(), p.x_limit, p.fairness_limit, p.profit, p.retention,
+          p.disparity);
+    } else {
+      std::printf("no grid point converged: nothing to choose\n");
+    }
+    std::cout << "wrote " << a.out_dir << "/pareto_surface.csv, pareto_front.csv, pareto.svg and result.json\n";
+  }
+  return 0;
+}
+
 int run_generate(size_t policies, uint64_t seed, const std::string& profile, const std::string& out, bool force) {
   struct stat st;
   if (!force && stat(out.c_str(), &st) == 0) throw InputError(out + " exists; use --force to replace it");
@@ -222,6 +298,20 @@ int main(int argc, char** argv) {
   fr->add_flag("--json", fa.as_json, "print the frontier as one JSON object");
   OptionFlags frontier_flags(*fr);
 
+  CLI::App* pa = app.add_subcommand("pareto", "profit–retention–fairness Pareto surface with a TOPSIS choice");
+  ParetoArgs pr;
+  pa->add_option("--book", pr.book, "book CSV")->required();
+  pa->add_option("--sweep-x", pr.sweep_x, "constraint on the x axis {retention_min|lr_max|gwp_min}")->required();
+  pa->add_option("--x-range", pr.x_range, "FROM:TO of the x constraint, e.g. 0.70:0.85")->required();
+  pa->add_option("--fairness-range", pr.fairness_range, "FROM:TO of fairness_max, e.g. 1.05:1.30")->required();
+  pa->add_option("--points-x", pr.points_x, "grid points along x (default 5)");
+  pa->add_option("--points-y", pr.points_y, "grid points along fairness_max (default 5)");
+  pa->add_option("--topsis-weights", pr.weights, "weights of profit,retention,disparity (default 0.5,0.3,0.2)");
+  pa->add_option("--out-dir", pr.out_dir, "output directory")->required();
+  pa->add_flag("--force", pr.force, "replace existing outputs");
+  pa->add_flag("--json", pr.as_json, "print the surface as one JSON object");
+  OptionFlags pareto_flags(*pa);  // --fairness-metric comes from the option table
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -232,6 +322,10 @@ int main(int argc, char** argv) {
     if (*opt) return run_optimise(book_path, out_dir, force, as_json, flags);
     if (*gen) return run_generate(policies, seed, profile, out, gen_force);
     if (*fr) return run_frontier(fa, frontier_flags);
+    if (*pa) {
+      pr.metric = pareto_flags.options_from().fairness_metric;
+      return run_pareto(pr, pareto_flags);
+    }
     std::cout << app.help();
     return 0;
   } catch (const rateopt::Error& e) {

@@ -1,0 +1,148 @@
+// The Pareto surface (SPEC §2): grid solves, dominance, TOPSIS.
+#include "rateopt/pareto.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "problem.hpp"
+#include "rateopt/errors.hpp"
+#include "solve_internal.hpp"
+#include "solver.hpp"
+
+namespace rateopt {
+
+std::vector<size_t> non_dominated(const std::vector<ParetoObjectives>& p, const std::vector<bool>& usable) {
+  std::vector<size_t> front;
+  for (size_t a = 0; a < p.size(); ++a) {
+    if (!usable[a]) continue;
+    bool dominated = false;
+    for (size_t b = 0; b < p.size() && !dominated; ++b) {
+      if (b == a || !usable[b]) continue;
+      const bool no_worse =
+          p[b].profit >= p[a].profit && p[b].retention >= p[a].retention && p[b].disparity <= p[a].disparity;
+      const bool better =
+          p[b].profit > p[a].profit || p[b].retention > p[a].retention || p[b].disparity < p[a].disparity;
+      dominated = no_worse && better;
+    }
+    if (!dominated) front.push_back(a);
+  }
+  return front;
+}
+
+std::optional<size_t> topsis_choice(const std::vector<ParetoObjectives>& p, const std::vector<size_t>& candidates,
+                                    const std::array<double, 3>& weights) {
+  if (candidates.empty()) return std::nullopt;
+  auto value = [&](size_t i, int k) { return k == 0 ? p[i].profit : k == 1 ? p[i].retention : p[i].disparity; };
+  // benefit-oriented, weighted, min-max normalised columns
+  std::array<double, 3> lo, hi;
+  for (int k = 0; k < 3; ++k) {
+    lo[k] = hi[k] = value(candidates[0], k);
+    for (size_t i : candidates) {
+      lo[k] = std::min(lo[k], value(i, k));
+      hi[k] = std::max(hi[k], value(i, k));
+    }
+  }
+  auto score_of = [&](size_t i) {
+    double d_ideal = 0, d_anti = 0;
+    for (int k = 0; k < 3; ++k) {
+      double v = hi[k] > lo[k] ? (value(i, k) - lo[k]) / (hi[k] - lo[k]) : 0.0;
+      if (k == 2) v = hi[k] > lo[k] ? 1.0 - v : 0.0;  // disparity is minimised
+      // after normalising, the ideal is weight·1 and the anti-ideal weight·0 (or both 0 on a flat column)
+      const double ideal = hi[k] > lo[k] ? weights[k] : 0.0;
+      d_ideal += (weights[k] * v - ideal) * (weights[k] * v - ideal);
+      d_anti += (weights[k] * v) * (weights[k] * v);
+    }
+    d_ideal = std::sqrt(d_ideal);
+    d_anti = std::sqrt(d_anti);
+    return d_ideal + d_anti > 0 ? d_anti / (d_ideal + d_anti) : 0.0;
+  };
+  size_t best = candidates[0];
+  double best_score = score_of(best);
+  for (size_t i : candidates) {
+    const double s = score_of(i);
+    if (s > best_score) {
+      best_score = s;
+      best = i;
+    }
+  }
+  return best;
+}
+
+ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const std::string& sweep_x, double x_from,
+                            double x_to, int nx, double fairness_from, double fairness_to, int ny,
+                            const std::string& metric, const std::array<double, 3>& weights,
+                            const SweepProgress& progress) {
+  if (sweep_x != "retention_min" && sweep_x != "gwp_min" && sweep_x != "lr_max")
+    throw InputError("option sweep_x = \"" + sweep_x + "\" must be one of retention_min|lr_max|gwp_min");
+  if (nx < 1 || ny < 1) throw InputError("option points_x and points_y must be at least 1");
+  for (double w : weights)
+    if (!(w >= 0) || !std::isfinite(w)) throw InputError("option topsis_weights must be finite and ≥ 0");
+  auto at = [&](double x, double f) {
+    OptimiseOptions o = options;
+    if (sweep_x == "retention_min") o.retention_min = x;
+    if (sweep_x == "gwp_min") o.gwp_min = x;
+    if (sweep_x == "lr_max") o.lr_max = x;
+    o.fairness_max = f;
+    o.fairness_metric = metric;
+    return o;
+  };
+  for (double x : {x_from, x_to})
+    for (double f : {fairness_from, fairness_to}) at(x, f).validate();
+  book.validate();
+
+  const auto start = std::chrono::steady_clock::now();
+  SolveResult setup;
+  Problem problem = prepare_problem(book, at(x_from, fairness_from), setup);
+  const auto backend = choose_backend(options, problem.policies, setup);
+
+  ParetoResult out;
+  out.sweep_x = sweep_x;
+  out.metric = metric;
+  out.weights = weights;
+  out.backend_used = setup.backend_used;
+  out.device_name = setup.device_name;
+  out.fallback_reason = setup.fallback_reason;
+  out.surface.resize(static_cast<size_t>(nx) * ny);
+  int done = 0;
+  for (int r = 0; r < ny; ++r) {
+    std::vector<double> lambda;  // warm start along the row (snake order keeps neighbours adjacent)
+    for (int step = 0; step < nx; ++step) {
+      const int c = r % 2 == 0 ? step : nx - 1 - step;
+      const auto t0 = std::chrono::steady_clock::now();
+      const int64_t passes_before = backend->passes();
+      ParetoPoint& pt = out.surface[static_cast<size_t>(r) * nx + c];
+      pt.x_limit = nx == 1 ? x_from : x_from + (x_to - x_from) * c / (nx - 1);
+      pt.fairness_limit = ny == 1 ? fairness_from : fairness_from + (fairness_to - fairness_from) * r / (ny - 1);
+      const OptimiseOptions o = at(pt.x_limit, pt.fairness_limit);
+      SolveResult res;
+      build_constraints(problem, book, o, res);
+      run_solver(problem, *backend, o, res, lambda.empty() ? nullptr : &lambda, &lambda);
+      if (res.status != SolveStatus::converged) lambda.clear();
+      pt.status = res.status;
+      pt.converged = res.converged;
+      pt.profit = res.expected_profit;
+      pt.retention = res.expected_retention;
+      pt.gwp = res.expected_gwp;
+      pt.loss_ratio = res.expected_loss_ratio;
+      for (const ConstraintReport& cr : res.constraints)
+        if (cr.name == "fairness_max") pt.disparity = cr.value;
+      pt.passes = backend->passes() - passes_before;
+      pt.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (progress) progress(++done, nx * ny);
+    }
+  }
+  std::vector<ParetoObjectives> objectives;
+  std::vector<bool> usable;
+  for (const ParetoPoint& p : out.surface) {
+    objectives.push_back({p.profit, std::isfinite(p.retention) ? p.retention : 0.0, p.disparity});
+    usable.push_back(p.converged);
+  }
+  out.front = non_dominated(objectives, usable);
+  for (size_t i : out.front) out.surface[i].on_front = true;
+  out.choice = topsis_choice(objectives, out.front, weights);
+  out.passes = backend->passes();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace rateopt

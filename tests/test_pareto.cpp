@@ -1,0 +1,116 @@
+// The Pareto surface: dominance against its definition, TOPSIS against hand-checkable choices, a real
+// grid whose front holds no dominated point and whose points meet their limits, and the CLI.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <sys/wait.h>
+
+#include "rateopt/book.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/pareto.hpp"
+
+using namespace rateopt;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool dominates(const ParetoObjectives& b, const ParetoObjectives& a) {
+  return b.profit >= a.profit && b.retention >= a.retention && b.disparity <= a.disparity &&
+         (b.profit > a.profit || b.retention > a.retention || b.disparity < a.disparity);
+}
+
+}  // namespace
+
+TEST(Pareto, NonDominatedMatchesTheDefinition) {
+  std::mt19937_64 rng(3);
+  std::uniform_int_distribution<int> coarse(0, 4);  // ties are common
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<ParetoObjectives> p(30);
+    std::vector<bool> usable(30);
+    for (size_t i = 0; i < p.size(); ++i) {
+      p[i] = {double(coarse(rng)), double(coarse(rng)), double(coarse(rng))};
+      usable[i] = coarse(rng) != 0;
+    }
+    const std::vector<size_t> front = non_dominated(p, usable);
+    std::vector<bool> in(p.size(), false);
+    for (size_t i : front) in[i] = true;
+    for (size_t a = 0; a < p.size(); ++a) {
+      bool dominated = false;
+      for (size_t b = 0; b < p.size(); ++b)
+        if (usable[a] && usable[b] && dominates(p[b], p[a])) dominated = true;
+      EXPECT_EQ(in[a], usable[a] && !dominated) << "point " << a;
+    }
+  }
+}
+
+TEST(Pareto, TopsisPicksTheObviousPointsAndAHandComputedOne) {
+  const std::vector<ParetoObjectives> p = {{100, 0.70, 1.30}, {90, 0.80, 1.10}, {80, 0.75, 1.00}, {95, 0.72, 1.20}};
+  const std::vector<size_t> all = {0, 1, 2, 3};
+  EXPECT_EQ(*topsis_choice(p, all, {1, 0, 0}), 0u);  // profit only
+  EXPECT_EQ(*topsis_choice(p, all, {0, 1, 0}), 1u);  // retention only
+  EXPECT_EQ(*topsis_choice(p, all, {0, 0, 1}), 2u);  // least disparity
+  // equal weights: normalised (profit, retention, 1−disparity) rows are
+  // 0:(1, 0, 0)  1:(0.5, 1, 2/3)  2:(0, 0.5, 1)  3:(0.75, 0.2, 1/3); point 1 is closest to (1,1,1)
+  EXPECT_EQ(*topsis_choice(p, all, {1, 1, 1}), 1u);
+  EXPECT_FALSE(topsis_choice(p, {}, {1, 1, 1}).has_value());
+}
+
+TEST(Pareto, SurfaceFrontHoldsNoDominatedPointAndPointsMeetTheirLimits) {
+  const Book book = generate_book(5000, 41, "benchmark");
+  OptimiseOptions o = benchmark_constraint_options();
+  o.device = "cpu";
+  const ParetoResult r =
+      pareto_surface(book, o, "retention_min", 0.70, 0.78, 5, 1.001, 1.03, 4, "premium_disparity", {1, 0, 0});
+  ASSERT_EQ(r.surface.size(), 20u);
+  ASSERT_FALSE(r.front.empty());
+  std::vector<ParetoObjectives> obj;
+  for (const ParetoPoint& p : r.surface) obj.push_back({p.profit, p.retention, p.disparity});
+  for (size_t a : r.front)
+    for (size_t b = 0; b < r.surface.size(); ++b)
+      if (r.surface[b].converged) {
+        EXPECT_FALSE(dominates(obj[b], obj[a])) << a << " dominated by " << b;
+      }
+  int converged = 0;
+  for (const ParetoPoint& p : r.surface) {
+    if (!p.converged) continue;
+    ++converged;
+    EXPECT_GE(p.retention, p.x_limit * (1 - 1e-9));
+    EXPECT_LE(p.disparity, p.fairness_limit * (1 + 1e-9));
+    EXPECT_LE(p.loss_ratio, 0.68 * (1 + 1e-9));
+  }
+  EXPECT_GE(converged, 16);
+  // weights (1,0,0): the most profitable front point; (0,0,1): the least disparity
+  ASSERT_TRUE(r.choice.has_value());
+  for (size_t i : r.front) EXPECT_LE(r.surface[i].profit, r.surface[*r.choice].profit);
+  std::vector<size_t> front = r.front;
+  const size_t fairest = *topsis_choice(obj, front, {0, 0, 1});
+  for (size_t i : r.front) EXPECT_GE(r.surface[i].disparity, r.surface[fairest].disparity);
+}
+
+TEST(ParetoCli, WritesTablesAndAChartThatRenders) {
+  const fs::path dir = fs::path(RATEOPT_TEST_TMP) / "pareto_cli";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string bin = RATEOPT_BINARY, book = (dir / "book.csv").string(), out = (dir / "out").string();
+  ASSERT_EQ(std::system((bin + " generate --policies 3000 --seed 9 --out " + book + " > /dev/null").c_str()), 0);
+  const std::string cmd = bin + " pareto --book " + book +
+                          " --sweep-x retention_min --x-range 0.70:0.78 --fairness-range 1.001:1.03 --points-x 3 "
+                          "--points-y 3 --topsis-weights 0.5,0.3,0.2 --max-rate-change 0.25 --out-dir " +
+                          out + " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  for (const char* f : {"pareto_surface.csv", "pareto_front.csv", "pareto.svg", "result.json"})
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  const std::string png = (dir / "pareto.png").string();
+  ASSERT_EQ(std::system(("rsvg-convert -o " + png + " " + (fs::path(out) / "pareto.svg").string()).c_str()), 0);
+  EXPECT_GT(fs::file_size(png), 10000u);
+  // a malformed range is an option error (exit 2) and writes nothing
+  const std::string bad = bin + " pareto --book " + book +
+                          " --sweep-x retention_min --x-range 0.70-0.78 --fairness-range 1.0:1.1 --out-dir " +
+                          (dir / "bad").string() + " 2> /dev/null";
+  const int rc = std::system(bad.c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  EXPECT_FALSE(fs::exists(dir / "bad"));
+}
