@@ -20,6 +20,7 @@
 #include "rateopt/options.hpp"
 #include "rateopt/pareto.hpp"
 #include "rateopt/report.hpp"
+#include "rateopt/scenarios.hpp"
 #include "rateopt/solve.hpp"
 #include "rateopt/sweep.hpp"
 
@@ -245,6 +246,47 @@ int run_pareto(const ParetoArgs& a, const OptionFlags& flags) {
   return 0;
 }
 
+struct ScenarioArgs {
+  std::string book, out_dir, scales, files;
+  bool force = false, as_json = false;
+};
+
+int run_scenarios_command(const ScenarioArgs& a, const OptionFlags& flags) {
+  if (a.scales.empty() && a.files.empty())
+    throw InputError("option: give --elasticity-scale and/or --elasticity-files");
+  const OptimiseOptions options = flags.options_from();
+  options.validate();
+  check_output_dir(a.out_dir, scenario_output_names(), a.force);
+  const Book book = read_book_csv(a.book);
+  for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
+  std::vector<ElasticityScenario> scenarios;
+  if (!a.scales.empty()) scenarios = scale_scenarios(book, parse_scale_list(a.scales));
+  std::stringstream files(a.files);
+  for (std::string path; std::getline(files, path, ',');)
+    if (!path.empty()) scenarios.push_back(read_elasticity_file(book, path));
+  const ScenarioResult r = run_scenarios(book, options, scenarios, terminal_progress("scenarios"));
+  for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+  write_scenario_outputs(a.out_dir, book, r, a.force);
+  bool ok = true;
+  if (a.as_json) {
+    std::cout << scenarios_json(r) << "\n";
+  } else {
+    std::printf("%-24s %-12s %18s %10s %10s %8s\n", "scenario", "status", "profit", "LR", "retention", "passes");
+  }
+  for (const ScenarioSummary& s : r.scenarios) {
+    ok &= s.status == SolveStatus::converged || s.status == SolveStatus::infeasible;
+    if (!a.as_json)
+      std::printf("%-24s %-12s %18.2f %10.6f %10.6f %8lld\n", s.name.c_str(), to_string(s.status), s.profit,
+                  s.loss_ratio, s.retention, static_cast<long long>(s.passes));
+  }
+  if (!a.as_json) {
+    std::printf("profit p10 %.2f, mean %.2f, p90 %.2f over %d converged scenarios\n", r.profit_p10, r.profit_mean,
+                r.profit_p90, r.n_converged);
+    std::cout << "wrote " << a.out_dir << "/scenario_policies.csv, scenarios.csv and result.json\n";
+  }
+  return ok ? 0 : 3;
+}
+
 int run_generate(size_t policies, uint64_t seed, const std::string& profile, const std::string& out, bool force) {
   struct stat st;
   if (!force && stat(out.c_str(), &st) == 0) throw InputError(out + " exists; use --force to replace it");
@@ -312,6 +354,18 @@ int main(int argc, char** argv) {
   pa->add_flag("--json", pr.as_json, "print the surface as one JSON object");
   OptionFlags pareto_flags(*pa);  // --fairness-metric comes from the option table
 
+  CLI::App* sc = app.add_subcommand("scenarios", "re-solve under elasticity scenarios (SPEC §2)");
+  ScenarioArgs sa;
+  sc->add_option("--book", sa.book, "book CSV")->required();
+  sc->add_option("--elasticity-scale", sa.scales,
+                 "scale every elasticity by each factor (finite, ≥ 0), one solve per factor, e.g. 0.75,1,1.25");
+  sc->add_option("--elasticity-files", sa.files,
+                 "CSV files with policy_id,elasticity covering every policy once; scenario named after the file");
+  sc->add_option("--out-dir", sa.out_dir, "output directory")->required();
+  sc->add_flag("--force", sa.force, "replace existing outputs");
+  sc->add_flag("--json", sa.as_json, "print the result as one JSON object");
+  OptionFlags scenario_flags(*sc);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -322,6 +376,7 @@ int main(int argc, char** argv) {
     if (*opt) return run_optimise(book_path, out_dir, force, as_json, flags);
     if (*gen) return run_generate(policies, seed, profile, out, gen_force);
     if (*fr) return run_frontier(fa, frontier_flags);
+    if (*sc) return run_scenarios_command(sa, scenario_flags);
     if (*pa) {
       pr.metric = pareto_flags.options_from().fairness_metric;
       return run_pareto(pr, pareto_flags);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <string_view>
 #include <unordered_map>
@@ -148,28 +149,46 @@ class CsvCursor {
 };
 
 /// Book row of a policy_id, by exact text.  Ids that are row numbers (no policy_id column) are
-/// matched arithmetically; stored ids through a hash map into the book's packed id text.
+/// matched arithmetically.  Stored ids go through an open-addressing hash table of (hash tag, row)
+/// slots over the book's packed id text, built once (it also proves the book's ids unique, without
+/// which matching by id is ambiguous: InputError); the row after the previous match is tried first,
+/// as files written from the book come in book order.
 class PolicyIndex {
  public:
+  static constexpr size_t npos = static_cast<size_t>(-1);
+
   explicit PolicyIndex(const Book& book) : book_(book) {
     if (book.id_offset.empty()) return;
     const size_t n = book.size();
-    rows_.reserve(n);
+    if (n >= std::numeric_limits<uint32_t>::max())
+      throw InputError(book.source, 0, "more than 4294967294 policies: elasticity files cannot be matched");
+    size_t capacity = 16;
+    while (capacity < 2 * n) capacity *= 2;
+    mask_ = capacity - 1;
+    slots_.assign(capacity, Slot{0, 0});
     for (size_t i = 0; i < n; ++i) {
-      const std::string_view id(book.id_chars.data() + book.id_offset[i], book.id_offset[i + 1] - book.id_offset[i]);
-      const auto inserted = rows_.emplace(id, i);
-      if (!inserted.second) {
-        throw InputError(book.source.empty() ? std::string("book") : book.source,
-                         static_cast<long>(book.line_of(i)),
-                         "policy_id " + quoted(id) + " repeats the one at line " +
-                             std::to_string(book.line_of(inserted.first->second)) +
-                             "; elasticity files match policies by policy_id, which must then be unique");
+      const std::string_view id = id_of(i);
+      const uint64_t h = hash(id);
+      const auto tag = static_cast<uint32_t>(h >> 32);
+      for (size_t s = h & mask_;; s = (s + 1) & mask_) {
+        Slot& slot = slots_[s];
+        if (slot.row_plus_one == 0) {
+          slot = Slot{tag, static_cast<uint32_t>(i + 1)};
+          break;
+        }
+        if (slot.tag == tag && id_of(slot.row_plus_one - 1) == id) {
+          const size_t first = slot.row_plus_one - 1;
+          throw InputError(book.source.empty() ? std::string("book") : book.source, static_cast<long>(book.line_of(i)),
+                           "policy_id " + quoted(id) + " repeats the one at line " +
+                               std::to_string(book.line_of(first)) +
+                               "; elasticity files match policies by policy_id, which must then be unique");
+        }
       }
     }
   }
 
-  /// Row of id, or npos.
-  size_t find(std::string_view id) const {
+  /// Row of id, or npos; `hint` is the row expected.
+  size_t find(std::string_view id, size_t hint) const {
     if (book_.id_offset.empty()) {
       // ids are "1".."n" exactly as std::to_string writes them: digits, no sign, no leading zero
       if (id.empty() || id[0] < '1' || id[0] > '9') return npos;
@@ -178,15 +197,41 @@ class PolicyIndex {
       if (parsed.ec != std::errc() || parsed.ptr != id.data() + id.size() || row > book_.size()) return npos;
       return static_cast<size_t>(row - 1);
     }
-    const auto found = rows_.find(id);
-    return found == rows_.end() ? npos : found->second;
+    if (hint < book_.size() && id_of(hint) == id) return hint;
+    const uint64_t h = hash(id);
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    for (size_t s = h & mask_;; s = (s + 1) & mask_) {
+      const Slot& slot = slots_[s];
+      if (slot.row_plus_one == 0) return npos;
+      if (slot.tag == tag && id_of(slot.row_plus_one - 1) == id) return slot.row_plus_one - 1;
+    }
   }
 
-  static constexpr size_t npos = static_cast<size_t>(-1);
-
  private:
+  struct Slot {
+    uint32_t tag;           ///< high half of the id's hash
+    uint32_t row_plus_one;  ///< 0 = empty
+  };
+
+  // FNV-1a over the bytes, then a murmur finaliser so both halves of the result are well mixed.
+  static uint64_t hash(std::string_view text) {
+    uint64_t h = 1469598103934665603ull;
+    for (const char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+  }
+
+  std::string_view id_of(size_t i) const {
+    return {book_.id_chars.data() + book_.id_offset[i], book_.id_offset[i + 1] - book_.id_offset[i]};
+  }
+
   const Book& book_;
-  std::unordered_map<std::string_view, size_t> rows_;
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
 };
 
 std::string file_stem(const std::string& path) {
@@ -294,7 +339,7 @@ std::vector<ElasticityScenario> scale_scenarios(const Book& book, const std::vec
 }
 
 ElasticityScenario read_elasticity_file(const Book& book, const std::string& path) {
-  const PolicyIndex index(book);  // first: a book with repeated ids fails before the file is read
+  const PolicyIndex index(book);  // first: a book whose ids repeat fails before the file is read
   const std::string data = read_whole_file(path);
   CsvCursor csv(data.data(), data.size(), path);
   csv.skip_bom();
@@ -332,7 +377,7 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
   std::vector<uint64_t> line_of_row(n, 0);  // the file line that gave each policy its value, 0 = none yet
   const size_t field_count = header.size();
   std::string id;  // the current row's policy_id (a quoted field's view would not survive the next field)
-  size_t rows = 0;
+  size_t rows = 0, next_row = 0;
   while (!csv.at_end()) {
     if (csv.at_line_end()) {  // blank line
       csv.skip_line_end();
@@ -340,7 +385,6 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
     }
     const uint64_t row_line = csv.line();
     double value = kNaN;
-    std::string_view value_text;
     bool value_empty = false;
     for (size_t j = 0; j < field_count; ++j) {
       if (j == id_col) {
@@ -358,8 +402,8 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
         csv.field(header[j]);
       }
       if (j + 1 < field_count) {
-        if (!csv.at_comma()) csv.fail(row_line, "row has " + std::to_string(j + 1) + " fields, header has " +
-                                                    std::to_string(field_count));
+        if (!csv.at_comma())
+          csv.fail(row_line, "row has " + std::to_string(j + 1) + " fields, header has " + std::to_string(field_count));
         csv.skip_comma();
       }
     }
@@ -368,28 +412,28 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
                              std::to_string(field_count));
     if (id.empty()) csv.fail(row_line, "policy_id is empty");
     if (value_empty) csv.fail(row_line, "elasticity is empty");
-    const size_t row = index.find(id);
+    const size_t row = index.find(id, next_row);
     if (row == PolicyIndex::npos)
       csv.fail(row_line, "policy_id " + quoted(id) + " is not in the book" +
                              (book.source.empty() ? std::string() : " " + book.source));
     if (line_of_row[row] != 0)
-      csv.fail(row_line, "policy_id " + quoted(id) + " appears again (first at line " +
-                             std::to_string(line_of_row[row]) + ")");
+      csv.fail(row_line,
+               "policy_id " + quoted(id) + " appears again (first at line " + std::to_string(line_of_row[row]) + ")");
     line_of_row[row] = row_line;
     out.elasticity[row] = value;
+    next_row = row + 1;
     ++rows;
     csv.skip_line_end();
   }
   if (rows != n) {
     size_t first = 0;
     while (first < n && line_of_row[first] != 0) ++first;
-    const std::string book_line =
-        book.source.empty() ? "book row " + std::to_string(first + 1)
-                            : book.source + ":" + std::to_string(book.line_of(first));
+    const std::string book_line = book.source.empty() ? "book row " + std::to_string(first + 1)
+                                                      : book.source + ":" + std::to_string(book.line_of(first));
     throw InputError(path, 0,
                      std::to_string(n - rows) + " of the book's " + std::to_string(n) +
-                         " policies are missing, first policy_id " + quoted(book.policy_id(first)) + " (" +
-                         book_line + ")");
+                         " policies are missing, first policy_id " + quoted(book.policy_id(first)) + " (" + book_line +
+                         ")");
   }
   return out;
 }
@@ -426,7 +470,7 @@ ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
     out.warnings.push_back(std::to_string(setup.n_bound_conflicts) +
                            " policies had lower bound above upper bound; the upper (ENBP) bound won");
   set_demand(problem.policies, book, scenarios[0].elasticity);
-  const auto backend = choose_backend(options, problem.policies, setup);
+  std::unique_ptr<Backend> backend = choose_backend(options, problem.policies, setup);
   out.backend_used = setup.backend_used;
   out.device_name = setup.device_name;
   out.fallback_reason = setup.fallback_reason;
@@ -438,7 +482,18 @@ ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
     const auto t0 = std::chrono::steady_clock::now();
     if (k > 0) {
       set_demand(problem.policies, book, sc.elasticity);
-      backend->upload(problem.policies);  // the demand arrays changed; multipliers restart at lb
+      try {
+        backend->upload(problem.policies);  // the demand arrays changed; multipliers restart at lb
+      } catch (const DeviceError& e) {
+        // A re-upload can fail where the first one fit (the device holds the old arrays while it
+        // checks); auto falls back to the CPU for the remaining scenarios, saying so.
+        if (options.device == "cuda" || backend->name() == "cpu") throw;
+        backend = make_cpu_backend(options.threads);
+        backend->upload(problem.policies);
+        out.fallback_reason = "scenario " + sc.name + ": " + e.what() + "; using the CPU from there on";
+        out.backend_used = backend->name();
+        out.device_name = backend->device_name();
+      }
     }
     SolveResult r;
     build_constraints(problem, book, options, r);

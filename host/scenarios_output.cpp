@@ -79,26 +79,24 @@ Json summary_object(const ScenarioResult& r) {
                              {"seconds", s.seconds}});
   Json warnings = Json::array();
   for (const std::string& w : r.warnings) warnings.push_back(w);
-  return Json{
-      {"kind", "elasticity_scenarios"},
-      {"n_scenarios", static_cast<int64_t>(r.scenarios.size())},
-      {"n_converged", r.n_converged},
-      {"profit",
-       Json{{"p10", finite_or_null(r.profit_p10)},
-            {"mean", finite_or_null(r.profit_mean)},
-            {"p90", finite_or_null(r.profit_p90)}}},
-      {"percentile_method",
-       "over converged scenarios only; linear interpolation between order statistics (numpy default): "
-       "h = (n-1)q, Q = v[floor h] + (h - floor h)(v[floor h + 1] - v[floor h])"},
-      {"n_policies", static_cast<int64_t>(r.multiplier_mean.size())},
-      {"scenarios", scenarios},
-      {"passes", r.passes},
-      {"seconds", r.seconds},
-      {"backend_used", r.backend_used},
-      {"device_name", text_or_null(r.device_name)},
-      {"fallback_reason", text_or_null(r.fallback_reason)},
-      {"warnings", warnings},
-      {"rateopt", Json{{"version", version_string()}, {"git_revision", git_revision()}}}};
+  return Json{{"kind", "elasticity_scenarios"},
+              {"n_scenarios", static_cast<int64_t>(r.scenarios.size())},
+              {"n_converged", r.n_converged},
+              {"profit", Json{{"p10", finite_or_null(r.profit_p10)},
+                              {"mean", finite_or_null(r.profit_mean)},
+                              {"p90", finite_or_null(r.profit_p90)}}},
+              {"percentile_method",
+               "over converged scenarios only; linear interpolation between order statistics (numpy default): "
+               "h = (n-1)q, Q = v[floor h] + (h - floor h)(v[floor h + 1] - v[floor h])"},
+              {"n_policies", static_cast<int64_t>(r.multiplier_mean.size())},
+              {"scenarios", scenarios},
+              {"passes", r.passes},
+              {"seconds", r.seconds},
+              {"backend_used", r.backend_used},
+              {"device_name", text_or_null(r.device_name)},
+              {"fallback_reason", text_or_null(r.fallback_reason)},
+              {"warnings", warnings},
+              {"rateopt", Json{{"version", version_string()}, {"git_revision", git_revision()}}}};
 }
 
 Json inputs_json(const Book& book) {
@@ -232,9 +230,8 @@ void write_scenario_outputs(const std::string& out_dir, const Book& book, const 
   Json audit = Json::object();
   audit["inputs"] = inputs_json(book);
   audit["configuration"] = Json::parse(options_to_json(result.options));
-  audit["rateopt"] = Json{{"version", version_string()},
-                          {"git_revision", git_revision()},
-                          {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
+  audit["rateopt"] =
+      Json{{"version", version_string()}, {"git_revision", git_revision()}, {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
   audit["timestamp_utc"] = utc_timestamp_now();
   document["audit"] = std::move(audit);
   const std::string result_text = document.dump(2) + '\n';

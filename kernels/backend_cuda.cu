@@ -207,6 +207,12 @@ class CudaBackend final : public Backend {
   std::string device_name() const override { return name_; }
 
   void upload(const PolicyArrays& pa) override {
+    // a re-upload (a new scenario) first frees the previous book, so it is not counted against free memory
+    columns_.clear();
+    for (DeviceBuffer<double>* b : {&m_, &trial_, &records_, &folded_, &params_}) *b = DeviceBuffer<double>();
+    chunk_begin_ = DeviceBuffer<int64_t>();
+    chunk_group_ = DeviceBuffer<int>();
+    chunk_slot_ = DeviceBuffer<int>();
     n_ = pa.size();
     K_ = pa.basis_size();
     n_groups_ = pa.n_groups;

@@ -16,9 +16,9 @@ namespace rateopt {
 
 /// One elasticity scenario: a full elasticity vector in book row order (size() == book.size()).
 struct ElasticityScenario {
-  std::string name;                 ///< unique within a run; column m_<name> of scenario_policies.csv
-  std::vector<double> elasticity;   ///< ε_i per policy, finite
-  std::string source = {};          ///< where it came from, for the outputs ("scale 0.75", a file path)
+  std::string name;                ///< unique within a run; column m_<name> of scenario_policies.csv
+  std::vector<double> elasticity;  ///< ε_i per policy, finite
+  std::string source = {};         ///< where it came from, for the outputs ("scale 0.75", a file path)
 };
 
 /// Parse a comma-separated list of scale factors ("0.75,1,1.25"; spaces allowed around the numbers).
@@ -59,7 +59,7 @@ struct ScenarioSummary {
 /// The whole run.  Percentiles are over the CONVERGED scenarios only (see scenario_percentile); where
 /// no scenario converged they are NaN (written as empty CSV fields and JSON null).
 struct ScenarioResult {
-  std::vector<ScenarioSummary> scenarios;  ///< in the order given
+  std::vector<ScenarioSummary> scenarios;                               ///< in the order given
   std::vector<double> multiplier_p10, multiplier_mean, multiplier_p90;  ///< per policy, book order
   double profit_p10 = 0, profit_mean = 0, profit_p90 = 0;
   int n_converged = 0;
