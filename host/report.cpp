@@ -2,6 +2,8 @@
 // and the atomic file writing behind them (SPEC §5).
 #include "rateopt/report.hpp"
 
+#include "report_internal.hpp"
+
 #include <fcntl.h>
 #include <omp.h>
 #include <openssl/evp.h>
@@ -29,6 +31,7 @@ namespace rateopt {
 
 namespace {
 
+using namespace report_detail;
 namespace fs = std::filesystem;
 // Ordered so that result.json reads top-down in the order the fields are written.
 using Json = nlohmann::ordered_json;
@@ -108,21 +111,9 @@ struct FileDescriptor {
   const int fd;
 };
 
-Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
-
 Json optional_or_null(const std::optional<double>& x) { return x ? finite_or_null(*x) : Json(nullptr); }
 
 // Empty strings mean "does not apply" (no fallback, no device, bound present); null says that plainly.
-Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
-
-std::string utc_timestamp_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 struct ConstraintTables {
   Json evaluation = Json::object();
@@ -232,51 +223,8 @@ Json summary_object(const Book& book, const OptimiseOptions& options, const Solv
   return s;
 }
 
-Json inputs_json(const Book& book) {
-  Json inputs = Json::object();
-  inputs["book_file"] = text_or_null(book.source);
-  if (book.source.empty()) {
-    inputs["book_sha256"] = nullptr;
-    inputs["book_sha256_note"] = "book built in memory, no file";
-  } else {
-    try {
-      inputs["book_sha256"] = sha256_file(book.source);
-    } catch (const InputError& e) {
-      // The book was read earlier; losing the file since must not lose the solve's outputs.
-      inputs["book_sha256"] = nullptr;
-      inputs["book_sha256_note"] = e.what();
-    }
-  }
-  int64_t renewals = 0;
-  double sum_weight = 0, sum_tc = 0, sum_c = 0, sum_weighted_tc = 0, sum_weighted_c = 0;
-  for (size_t i = 0; i < book.size(); ++i) {
-    const double w = book.weight[i];
-    renewals += book.renewal_flag[i] ? 1 : 0;
-    sum_weight += w;
-    sum_tc += book.technical_price[i];
-    sum_c += book.expected_loss_cost[i];
-    sum_weighted_tc += w * book.technical_price[i];
-    sum_weighted_c += w * book.expected_loss_cost[i];
-  }
-  inputs["n_policies"] = static_cast<int64_t>(book.size());
-  inputs["n_renewals"] = renewals;
-  inputs["sum_weight"] = sum_weight;
-  // Plain sums are the file's columns added up (reconcile with the source); weighted sums are what
-  // the book stands for when rows are segments.
-  inputs["sum_technical_price"] = sum_tc;
-  inputs["sum_expected_loss_cost"] = sum_c;
-  inputs["sum_weighted_technical_price"] = sum_weighted_tc;
-  inputs["sum_weighted_expected_loss_cost"] = sum_weighted_c;
-  return inputs;
-}
-
 Json audit_object(const Book& book, const OptimiseOptions& options, const SolveResult& r) {
-  Json audit = Json::object();
-  audit["inputs"] = inputs_json(book);
-  audit["configuration"] = Json::parse(options_to_json(options));
-  audit["rateopt"] =
-      Json{{"version", version_string()}, {"git_revision", git_revision()}, {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
-  audit["timestamp_utc"] = utc_timestamp_now();
+  Json audit = audit_header(book, options);
   audit["solver"] = Json{{"backend_requested", r.backend_requested},
                          {"backend_used", r.backend_used},
                          {"device_name", text_or_null(r.device_name)},
@@ -305,31 +253,10 @@ Json audit_object(const Book& book, const OptimiseOptions& options, const SolveR
   return audit;
 }
 
-// Shortest text that parses back to the same double: exact, and shorter than %.17g.
-void append_exact(std::string& out, double x) {
-  char text[64];
-  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
-  out.append(text, end);
-}
-
 void append_significant(std::string& out, double x, int digits) {
   char text[64];
   const auto end = std::to_chars(text, text + sizeof text, x, std::chars_format::general, digits).ptr;
   out.append(text, end);
-}
-
-// RFC 4180: quote a field only when it holds a separator, a quote or a line break.
-void append_csv_text(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(text);
-    return;
-  }
-  out += '"';
-  for (char ch : text) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  out += '"';
 }
 
 // Money columns need no more than 10 significant digits; multipliers and bounds are exact.
@@ -407,6 +334,94 @@ void check_policy_output_sizes(const Book& book, const PolicyOutputs& p) {
 }
 
 }  // namespace
+
+namespace report_detail {
+
+Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
+
+Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+std::string utc_timestamp_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+Json inputs_json(const Book& book) {
+  Json inputs = Json::object();
+  inputs["book_file"] = text_or_null(book.source);
+  if (book.source.empty()) {
+    inputs["book_sha256"] = nullptr;
+    inputs["book_sha256_note"] = "book built in memory, no file";
+  } else {
+    try {
+      inputs["book_sha256"] = sha256_file(book.source);
+    } catch (const InputError& e) {
+      // The book was read earlier; losing the file since must not lose the solve's outputs.
+      inputs["book_sha256"] = nullptr;
+      inputs["book_sha256_note"] = e.what();
+    }
+  }
+  int64_t renewals = 0;
+  double sum_weight = 0, sum_tc = 0, sum_c = 0, sum_weighted_tc = 0, sum_weighted_c = 0;
+  for (size_t i = 0; i < book.size(); ++i) {
+    const double w = book.weight[i];
+    renewals += book.renewal_flag[i] ? 1 : 0;
+    sum_weight += w;
+    sum_tc += book.technical_price[i];
+    sum_c += book.expected_loss_cost[i];
+    sum_weighted_tc += w * book.technical_price[i];
+    sum_weighted_c += w * book.expected_loss_cost[i];
+  }
+  inputs["n_policies"] = static_cast<int64_t>(book.size());
+  inputs["n_renewals"] = renewals;
+  inputs["sum_weight"] = sum_weight;
+  // Plain sums are the file's columns added up (reconcile with the source); weighted sums are what
+  // the book stands for when rows are segments.
+  inputs["sum_technical_price"] = sum_tc;
+  inputs["sum_expected_loss_cost"] = sum_c;
+  inputs["sum_weighted_technical_price"] = sum_weighted_tc;
+  inputs["sum_weighted_expected_loss_cost"] = sum_weighted_c;
+  return inputs;
+}
+
+// Shortest text that parses back to the same double: exact, and shorter than %.17g; NaN and
+// infinities are empty fields.
+void append_exact(std::string& out, double x) {
+  if (!std::isfinite(x)) return;  // NaN and infinities are empty fields
+  char text[64];
+  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
+  out.append(text, end);
+}
+
+// RFC 4180: quote a field only when it holds a separator, a quote or a line break.
+void append_csv_text(std::string& out, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(text);
+    return;
+  }
+  out += '"';
+  for (char ch : text) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+}
+
+Json audit_header(const Book& book, const OptimiseOptions& options) {
+  Json audit = Json::object();
+  audit["inputs"] = inputs_json(book);
+  audit["configuration"] = Json::parse(options_to_json(options));
+  audit["rateopt"] =
+      Json{{"version", version_string()}, {"git_revision", git_revision()}, {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
+  audit["timestamp_utc"] = utc_timestamp_now();
+  return audit;
+}
+
+}  // namespace report_detail
 
 std::string version_string() { return RATEOPT_VERSION; }
 

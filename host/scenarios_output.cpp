@@ -12,54 +12,20 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/scenarios.hpp"
+#include "report_internal.hpp"
 
 namespace rateopt {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
-Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
-
-std::string utc_timestamp_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
+using namespace report_detail;
 
 std::string join_path(const std::string& dir, const std::string& name) {
   if (dir.empty()) return name;
   return dir.back() == '/' ? dir + name : dir + "/" + name;
-}
-
-// Shortest text that parses back to the same double; NaN and infinities are empty fields.
-void append_exact(std::string& out, double x) {
-  if (!std::isfinite(x)) return;
-  char text[64];
-  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
-  out.append(text, end);
-}
-
-// RFC 4180: quote a field only when it holds a separator, a quote or a line break.
-void append_csv_text(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(text);
-    return;
-  }
-  out += '"';
-  for (char ch : text) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  out += '"';
 }
 
 Json summary_object(const ScenarioResult& r) {
@@ -97,37 +63,6 @@ Json summary_object(const ScenarioResult& r) {
               {"fallback_reason", text_or_null(r.fallback_reason)},
               {"warnings", warnings},
               {"rateopt", Json{{"version", version_string()}, {"git_revision", git_revision()}}}};
-}
-
-Json inputs_json(const Book& book) {
-  Json inputs = Json::object();
-  inputs["book_file"] = text_or_null(book.source);
-  if (book.source.empty()) {
-    inputs["book_sha256"] = nullptr;
-    inputs["book_sha256_note"] = "book built in memory, no file";
-  } else {
-    try {
-      inputs["book_sha256"] = sha256_file(book.source);
-    } catch (const InputError& e) {
-      // The book was read earlier; losing the file since must not lose the run's outputs.
-      inputs["book_sha256"] = nullptr;
-      inputs["book_sha256_note"] = e.what();
-    }
-  }
-  int64_t renewals = 0;
-  double sum_tc = 0, sum_c = 0, sum_e = 0;
-  for (size_t i = 0; i < book.size(); ++i) {
-    renewals += book.renewal_flag[i] ? 1 : 0;
-    sum_tc += book.technical_price[i];
-    sum_c += book.expected_loss_cost[i];
-    sum_e += book.elasticity[i];
-  }
-  inputs["n_policies"] = static_cast<int64_t>(book.size());
-  inputs["n_renewals"] = renewals;
-  inputs["sum_technical_price"] = sum_tc;
-  inputs["sum_expected_loss_cost"] = sum_c;
-  inputs["sum_book_elasticity"] = sum_e;
-  return inputs;
 }
 
 // scenario_policies.csv in memory: blocks of rows formatted in parallel, joined in book order.
@@ -227,13 +162,7 @@ void write_scenario_outputs(const std::string& out_dir, const Book& book, const 
 
   // Everything that can fail for reasons other than I/O happens before the first byte is written.
   Json document = summary_object(result);
-  Json audit = Json::object();
-  audit["inputs"] = inputs_json(book);
-  audit["configuration"] = Json::parse(options_to_json(result.options));
-  audit["rateopt"] =
-      Json{{"version", version_string()}, {"git_revision", git_revision()}, {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
-  audit["timestamp_utc"] = utc_timestamp_now();
-  document["audit"] = std::move(audit);
+  document["audit"] = audit_header(book, result.options);
   const std::string result_text = document.dump(2) + '\n';
   const std::string summary = summary_csv(result);
   const std::string policies = policies_csv(book, result);
