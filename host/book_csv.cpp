@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "rateopt/book.hpp"
+
+#include "csv_cursor.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
@@ -74,24 +76,14 @@ std::string quoted_for_message(std::string_view text) {
   return "\"" + std::string(text.substr(0, kMaxShown)) + "...\"";
 }
 
-class BookCsvParser {
+class BookCsvParser : private CsvCursor {
  public:
-  BookCsvParser(const char* data, size_t size, const std::string& name) : p_(data), end_(data + size), name_(name) {}
+  BookCsvParser(const char* data, size_t size, const std::string& name) : CsvCursor(data, size, name) {}
 
   Book parse();
 
  private:
-  [[noreturn]] void fail(uint64_t line, const std::string& message) const {
-    throw InputError(name_, static_cast<long>(line), message);
-  }
   std::string location(uint64_t line) const { return name_ + ":" + std::to_string(line) + ": "; }
-
-  // Line endings: "\n", "\r\n" or a lone "\r".
-  void skip_line_end() {
-    if (p_ < end_ && *p_ == '\r') ++p_;
-    if (p_ < end_ && *p_ == '\n') ++p_;
-    ++line_;
-  }
 
   void read_header(Book& book);
   std::string_view read_text_field(const std::string& column);
@@ -102,13 +94,8 @@ class BookCsvParser {
   [[noreturn]] void fail_field_count(const char* row_start) const;
   size_t estimate_rows() const;
 
-  const char* p_;
-  const char* const end_;
-  const std::string& name_;
-  uint64_t line_ = 1;
   uint64_t row_line_ = 0;  ///< line where the current row starts, for messages
   std::vector<FieldPlan> plan_;
-  std::string scratch_;  ///< unescaped text of the last quoted field
   std::string group_key_;
   std::unordered_map<std::string, int32_t> group_lookup_;
   int32_t last_group_ = -1;
@@ -116,31 +103,7 @@ class BookCsvParser {
 
 // Reads one field that may be quoted ("..." with "" for a quote) and leaves p_ on the delimiter.
 // The view points into the buffer, or into scratch_ for a quoted field.
-std::string_view BookCsvParser::read_text_field(const std::string& column) {
-  if (p_ == end_ || *p_ != '"') {
-    const char* start = p_;
-    while (p_ < end_ && !is_field_end(*p_)) ++p_;
-    return {start, static_cast<size_t>(p_ - start)};
-  }
-  const uint64_t open_line = line_;
-  ++p_;
-  scratch_.clear();
-  for (;;) {
-    const auto* quote = static_cast<const char*>(std::memchr(p_, '"', static_cast<size_t>(end_ - p_)));
-    if (quote == nullptr) fail(open_line, column + ": quoted field is not closed");
-    line_ += static_cast<uint64_t>(std::count(p_, quote, '\n'));
-    scratch_.append(p_, quote);
-    p_ = quote + 1;
-    if (p_ < end_ && *p_ == '"') {
-      scratch_ += '"';
-      ++p_;
-      continue;
-    }
-    break;
-  }
-  if (p_ < end_ && !is_field_end(*p_)) fail(line_, column + ": text after the closing quote");
-  return scratch_;
-}
+std::string_view BookCsvParser::read_text_field(const std::string& column) { return field(column); }
 
 // Fast path: a plain number followed by a delimiter.  Returns false for an empty field.
 inline bool BookCsvParser::read_number(const NumericColumn& column, double& value) {
