@@ -7,7 +7,6 @@
 #include "problem.hpp"
 #include "rateopt/errors.hpp"
 #include "solve_internal.hpp"
-#include "solver.hpp"
 
 namespace rateopt {
 
@@ -108,16 +107,13 @@ ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, co
     std::vector<double> lambda;  // warm start along the row (snake order keeps neighbours adjacent)
     for (int step = 0; step < nx; ++step) {
       const int c = r % 2 == 0 ? step : nx - 1 - step;
-      const auto t0 = std::chrono::steady_clock::now();
-      const int64_t passes_before = backend->passes();
       ParetoPoint& pt = out.surface[static_cast<size_t>(r) * nx + c];
       pt.x_limit = nx == 1 ? x_from : x_from + (x_to - x_from) * c / (nx - 1);
       pt.fairness_limit = ny == 1 ? fairness_from : fairness_from + (fairness_to - fairness_from) * r / (ny - 1);
-      const OptimiseOptions o = at(pt.x_limit, pt.fairness_limit);
-      SolveResult res;
-      build_constraints(problem, book, o, res);
-      run_solver(problem, *backend, o, res, lambda.empty() ? nullptr : &lambda, &lambda);
-      if (res.status != SolveStatus::converged) lambda.clear();
+      const std::vector<double> warm = lambda;
+      const SweepPointSolve solved =
+          solve_sweep_point(problem, book, *backend, at(pt.x_limit, pt.fairness_limit), warm, lambda);
+      const SolveResult& res = solved.result;
       pt.status = res.status;
       pt.converged = res.converged;
       pt.profit = res.expected_profit;
@@ -126,8 +122,8 @@ ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, co
       pt.loss_ratio = res.expected_loss_ratio;
       for (const ConstraintReport& cr : res.constraints)
         if (cr.name == "fairness_max") pt.disparity = cr.value;
-      pt.passes = backend->passes() - passes_before;
-      pt.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      pt.passes = solved.passes;
+      pt.seconds = solved.seconds;
       if (progress) progress(++done, nx * ny);
     }
   }

@@ -28,6 +28,19 @@ OptimiseOptions with_limit(const OptimiseOptions& base, const std::string& sweep
 
 }  // namespace
 
+SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
+                                  const std::vector<double>& start_lambda, std::vector<double>& lambda) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t passes_before = backend.passes();
+  SweepPointSolve out;
+  build_constraints(problem, book, options, out.result);
+  run_solver(problem, backend, options, out.result, start_lambda.empty() ? nullptr : &start_lambda, &lambda);
+  if (out.result.status != SolveStatus::converged) lambda.clear();
+  out.passes = backend.passes() - passes_before;
+  out.seconds = seconds_since(t0);
+  return out;
+}
+
 FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& options, const std::string& sweep,
                                   double from, double to, int points, const SweepProgress& progress) {
   if (sweep != "retention_min" && sweep != "gwp_min" && sweep != "lr_max")
@@ -72,15 +85,11 @@ FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& optio
     if (!lambda.empty() && previous.size() == lambda.size())
       for (size_t c = 0; c < lambda.size(); ++c) start_lambda[c] = std::max(0.0, 2.0 * lambda[c] - previous[c]);
     previous = lambda;
-    const auto t0 = std::chrono::steady_clock::now();
-    const int64_t passes_before = backend->passes();
     FrontierPoint pt;
     pt.epsilon = from + (to - from) * k / (points - 1);
-    const OptimiseOptions o = with_limit(options, sweep, pt.epsilon);
-    SolveResult r;
-    build_constraints(problem, book, o, r);
-    run_solver(problem, *backend, o, r, start_lambda.empty() ? nullptr : &start_lambda, &lambda);
-    if (r.status != SolveStatus::converged) lambda.clear();  // an infeasible point's multipliers mislead
+    const SweepPointSolve solved =
+        solve_sweep_point(problem, book, *backend, with_limit(options, sweep, pt.epsilon), start_lambda, lambda);
+    const SolveResult& r = solved.result;
     pt.status = r.status;
     pt.converged = r.converged;
     pt.message = r.message;
@@ -94,8 +103,8 @@ FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& optio
         pt.shadow_price = c.shadow_price;
         pt.shadow_price_unit = c.shadow_price_unit;
       }
-    pt.passes = backend->passes() - passes_before;
-    pt.seconds = seconds_since(t0);
+    pt.passes = solved.passes;
+    pt.seconds = solved.seconds;
     out.points.push_back(pt);
     if (tightening && pt.status == SolveStatus::infeasible) infeasible = &out.points.back();
     if (progress) progress(k + 1, points);

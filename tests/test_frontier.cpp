@@ -14,27 +14,14 @@
 #include "rateopt/errors.hpp"
 #include "rateopt/solve.hpp"
 #include "rateopt/sweep.hpp"
+#include "test_util.hpp"
 
 using namespace rateopt;
 namespace fs = std::filesystem;
 
-namespace {
-
-OptimiseOptions base_options() {
-  OptimiseOptions o = benchmark_constraint_options();
-  o.device = "cpu";
-  return o;
-}
-
-const Book& book_20k() {
-  static const Book book = generate_book(20000, 31, "benchmark");
-  return book;
-}
-
-}  // namespace
-
 TEST(Frontier, ProfitFallsAsRetentionRisesAndEveryPointHoldsItsConstraints) {
-  const FrontierResult f = efficient_frontier(book_20k(), base_options(), "retention_min", 0.70, 0.84, 15);
+  const FrontierResult f =
+      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "retention_min", 0.70, 0.84, 15);
   ASSERT_EQ(f.points.size(), 15u);
   int converged = 0, infeasible = 0;
   for (size_t k = 0; k < f.points.size(); ++k) {
@@ -68,11 +55,12 @@ TEST(Frontier, ProfitFallsAsRetentionRisesAndEveryPointHoldsItsConstraints) {
 }
 
 TEST(Frontier, WarmStartedPointsEqualColdSolves) {
-  const FrontierResult f = efficient_frontier(book_20k(), base_options(), "retention_min", 0.74, 0.79, 6);
+  const FrontierResult f =
+      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "retention_min", 0.74, 0.79, 6);
   for (const FrontierPoint& p : f.points) {
-    OptimiseOptions o = base_options();
+    OptimiseOptions o = test::cpu_benchmark_options();
     o.retention_min = p.epsilon;
-    const SolveResult cold = optimise(book_20k(), o);
+    const SolveResult cold = optimise(test::benchmark_book_20k(), o);
     ASSERT_EQ(cold.status, p.status);
     EXPECT_NEAR(p.profit, cold.expected_profit, 1e-9 * std::fabs(cold.expected_profit)) << p.epsilon;
     EXPECT_NEAR(p.shadow_price, cold.constraints[1].shadow_price, 1e-6 * std::fabs(cold.constraints[1].shadow_price))
@@ -90,16 +78,16 @@ TEST(Frontier, ShadowPricesAgreeWithTheSlopeOfTheFrontier) {
   };
   double gwp0 = 0;
   {
-    OptimiseOptions o = base_options();
+    OptimiseOptions o = test::cpu_benchmark_options();
     o.retention_min.reset();
-    gwp0 = optimise(book_20k(), o).expected_gwp;
+    gwp0 = optimise(test::benchmark_book_20k(), o).expected_gwp;
   }
   for (const Sweep& s : {Sweep{"retention_min", 0.75, 0.79, 0.01, -1}, Sweep{"lr_max", 0.6096, 0.6086, 0.01, +1},
                          Sweep{"gwp_min", 1.0 * gwp0, 1.03 * gwp0, 1.0, -1}}) {
     SCOPED_TRACE(s.name);
-    OptimiseOptions o = base_options();
+    OptimiseOptions o = test::cpu_benchmark_options();
     if (std::string(s.name) != "retention_min") o.retention_min.reset();
-    const FrontierResult f = efficient_frontier(book_20k(), o, s.name, s.from, s.to, 21);
+    const FrontierResult f = efficient_frontier(test::benchmark_book_20k(), o, s.name, s.from, s.to, 21);
     int checked = 0;
     for (size_t k = 1; k + 1 < f.points.size(); ++k) {
       const FrontierPoint &a = f.points[k - 1], &p = f.points[k], &c = f.points[k + 1];
@@ -113,9 +101,14 @@ TEST(Frontier, ShadowPricesAgreeWithTheSlopeOfTheFrontier) {
 }
 
 TEST(Frontier, BadSweepsAreInputErrors) {
-  EXPECT_THROW(efficient_frontier(book_20k(), base_options(), "lr_min", 0.5, 0.6, 5), InputError);
-  EXPECT_THROW(efficient_frontier(book_20k(), base_options(), "retention_min", 0.7, 0.8, 1), InputError);
-  EXPECT_THROW(efficient_frontier(book_20k(), base_options(), "retention_min", 0.7, 1.2, 5), InputError);
+  EXPECT_THROW(efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "lr_min", 0.5, 0.6, 5),
+               InputError);
+  EXPECT_THROW(
+      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "retention_min", 0.7, 0.8, 1),
+      InputError);
+  EXPECT_THROW(
+      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "retention_min", 0.7, 1.2, 5),
+      InputError);
 }
 
 TEST(FrontierCli, WritesCsvJsonAndAChartThatRenders) {

@@ -26,17 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-OptimiseOptions base_options() {
-  OptimiseOptions o = benchmark_constraint_options();
-  o.device = "cpu";
-  return o;
-}
-
-const Book& book_20k() {
-  static const Book book = generate_book(20000, 31, "benchmark");
-  return book;
-}
-
 const Book& book_2k() {
   static const Book book = generate_book(2000, 7, "benchmark");
   return book;
@@ -86,10 +75,11 @@ std::vector<std::string> lines_of(const std::string& text) {
 // ------------------------------------------------------------------------------------------ solves
 
 TEST(ScenarioSolve, ScaleOneReproducesThePlainSolveExactly) {
-  const OptimiseOptions o = base_options();
-  const SolveResult plain = optimise(book_20k(), o);
+  const OptimiseOptions o = test::cpu_benchmark_options();
+  const SolveResult plain = optimise(test::benchmark_book_20k(), o);
   ASSERT_TRUE(plain.converged) << plain.message;
-  const ScenarioResult r = run_scenarios(book_20k(), o, scale_scenarios(book_20k(), {1.0}));
+  const ScenarioResult r =
+      run_scenarios(test::benchmark_book_20k(), o, scale_scenarios(test::benchmark_book_20k(), {1.0}));
   ASSERT_EQ(r.scenarios.size(), 1u);
   const ScenarioSummary& s = r.scenarios[0];
   EXPECT_EQ(s.name, "scale_1");
@@ -114,7 +104,7 @@ TEST(ScenarioSolve, EveryScenarioEqualsAStandaloneSolveWhateverItsPlace) {
   // the backend is reused and re-uploaded between scenarios: later scenarios must not remember earlier ones
   for (const char* model : {"log_linear", "logistic"}) {
     SCOPED_TRACE(model);
-    OptimiseOptions o = base_options();
+    OptimiseOptions o = test::cpu_benchmark_options();
     o.demand_model = model;
     const std::vector<ElasticityScenario> scenarios = scale_scenarios(book_2k(), {1.25, 0.75, 1.0});
     const ScenarioResult r = run_scenarios(book_2k(), o, scenarios);
@@ -141,7 +131,8 @@ TEST(ScenarioSolve, MoreElasticDemandEarnsLessOnTheBenchmarkBook) {
   // technical price are pinned at m in [0.85, 1), where m^ε RISES with |ε|; at very elastic demand that
   // wins (with log-linear demand above 1 left uncapped, as in the peer) and profit rises again
   // (3.296e6 at scale 3, 3.335e6 at scale 5 on this book).
-  const ScenarioResult r = run_scenarios(book_20k(), base_options(), scale_scenarios(book_20k(), {0.75, 1.0, 1.25}));
+  const ScenarioResult r = run_scenarios(test::benchmark_book_20k(), test::cpu_benchmark_options(),
+                                         scale_scenarios(test::benchmark_book_20k(), {0.75, 1.0, 1.25}));
   ASSERT_EQ(r.scenarios.size(), 3u);
   for (const ScenarioSummary& s : r.scenarios) {
     SCOPED_TRACE(s.name);
@@ -156,14 +147,14 @@ TEST(ScenarioSolve, MoreElasticDemandEarnsLessOnTheBenchmarkBook) {
   EXPECT_EQ(r.profit_p10, r.scenarios[2].profit + 0.2 * (r.scenarios[1].profit - r.scenarios[2].profit));
   EXPECT_EQ(r.profit_p90, r.scenarios[1].profit + 0.8 * (r.scenarios[0].profit - r.scenarios[1].profit));
   // and with three scenarios p10 ≤ mean ≤ p90 holds for every policy (it does for any n ≤ 10)
-  for (size_t i = 0; i < book_20k().size(); ++i) {
+  for (size_t i = 0; i < test::benchmark_book_20k().size(); ++i) {
     ASSERT_LE(r.multiplier_p10[i], r.multiplier_mean[i]) << "row " << i;
     ASSERT_LE(r.multiplier_mean[i], r.multiplier_p90[i]) << "row " << i;
   }
 }
 
 TEST(ScenarioSolve, InfeasibleScenariosAreLeftOutOfThePercentiles) {
-  OptimiseOptions o = base_options();
+  OptimiseOptions o = test::cpu_benchmark_options();
   // The renewals pinned below the technical price by their ENBP keep more customers the more elastic
   // demand is, so the highest reachable retention grows with the scale: 0.805 is out of reach at 0.25
   // (at most about 0.803) and within reach at 1 and 2.
@@ -186,7 +177,7 @@ TEST(ScenarioSolve, InfeasibleScenariosAreLeftOutOfThePercentiles) {
 
 TEST(ScenarioSolve, BadScenarioListsAreInputErrors) {
   const Book& book = book_2k();
-  const OptimiseOptions o = base_options();
+  const OptimiseOptions o = test::cpu_benchmark_options();
   EXPECT_NE(input_error_of([&] { run_scenarios(book, o, {}); }).find("no elasticity scenarios"), std::string::npos);
   std::vector<ElasticityScenario> twice = scale_scenarios(book, {1.0});
   twice.push_back(twice[0]);
@@ -226,7 +217,7 @@ TEST(ScenarioPercentiles, LinearInterpolationLikeNumpy) {
 
 TEST(ScenarioPercentiles, FiveScenariosMatchADirectComputation) {
   const std::vector<double> scales = {0.6, 1.4, 1.0, 0.8, 1.2};  // deliberately unsorted
-  const ScenarioResult r = run_scenarios(book_2k(), base_options(), scale_scenarios(book_2k(), scales));
+  const ScenarioResult r = run_scenarios(book_2k(), test::cpu_benchmark_options(), scale_scenarios(book_2k(), scales));
   ASSERT_EQ(r.scenarios.size(), 5u);
   std::vector<double> profits;
   for (const ScenarioSummary& s : r.scenarios) {
@@ -382,7 +373,7 @@ TEST(ScenarioOutputs, TablesAndJsonWithExactHeadersAndNoSilentOverwrite) {
   const Book& book = book_2k();
   std::vector<ElasticityScenario> scenarios = scale_scenarios(book, {0.75, 1.25});
   scenarios.push_back({"from,file", book.elasticity, "dir/from,file.csv"});  // a name that needs quoting
-  const ScenarioResult r = run_scenarios(book, base_options(), scenarios);
+  const ScenarioResult r = run_scenarios(book, test::cpu_benchmark_options(), scenarios);
   write_scenario_outputs(dir.string(), book, r, false);
 
   const std::vector<std::string> policies = lines_of(test::read_text_file(dir / "scenario_policies.csv"));
@@ -441,7 +432,7 @@ TEST(ScenarioOutputs, TablesAndJsonWithExactHeadersAndNoSilentOverwrite) {
 
 TEST(ScenarioOutputs, NoConvergedScenarioLeavesEmptyPercentiles) {
   const fs::path dir = test::scratch_dir();
-  OptimiseOptions o = base_options();
+  OptimiseOptions o = test::cpu_benchmark_options();
   o.retention_min = 0.99;  // out of reach within ±25%
   const ScenarioResult r = run_scenarios(book_2k(), o, scale_scenarios(book_2k(), {1.0}));
   ASSERT_EQ(r.scenarios[0].status, SolveStatus::infeasible);

@@ -11,6 +11,8 @@
 #include "rateopt/errors.hpp"
 #include "rateopt/solve.hpp"
 
+#include "test_util.hpp"
+
 using namespace rateopt;
 
 namespace {
@@ -19,12 +21,6 @@ const ConstraintReport* find_constraint(const SolveResult& r, const std::string&
   for (const auto& c : r.constraints)
     if (c.name == name) return &c;
   return nullptr;
-}
-
-OptimiseOptions benchmark_options() {
-  OptimiseOptions o = benchmark_constraint_options();
-  o.device = "cpu";
-  return o;
 }
 
 // Portfolio quantities recomputed from scratch (log-linear demand), independent of the solver.
@@ -124,7 +120,7 @@ TEST(SolverKkt, BenchmarkBookSatisfiesKktFromReportedShadowPrices) {
   // (0.68, 0.78): retention binds alone; (0.6092, 0.72): both bind.
   for (auto [lr_max, retention_min] : {std::pair<double, double>{0.68, 0.78}, {0.6092, 0.72}}) {
     Book b = generate_book(5000, 3, "benchmark");
-    OptimiseOptions o = benchmark_options();
+    OptimiseOptions o = test::cpu_benchmark_options();
     o.lr_max = lr_max;
     o.retention_min = retention_min;
     const SolveResult r = optimise(b, o);
@@ -365,7 +361,7 @@ TEST(SolverObjective, LossRatioObjectiveWithGwpFloor) {
 
 TEST(SolverDemand, LogisticDemandConvergesWithBindingConstraints) {
   Book b = generate_book(4000, 14, "benchmark");
-  OptimiseOptions o = benchmark_options();
+  OptimiseOptions o = test::cpu_benchmark_options();
   o.demand_model = "logistic";
   const SolveResult r = optimise(b, o);
   ASSERT_EQ(r.status, SolveStatus::converged) << r.message;
@@ -377,7 +373,7 @@ TEST(SolverDemand, LogisticDemandConvergesWithBindingConstraints) {
 
 TEST(SolverInfeasible, UnreachableRetentionIsReportedWithBestValue) {
   Book b = generate_book(3000, 15, "benchmark");
-  OptimiseOptions o = benchmark_options();
+  OptimiseOptions o = test::cpu_benchmark_options();
   o.retention_min = 0.99;
   const SolveResult r = optimise(b, o);
   EXPECT_EQ(r.status, SolveStatus::infeasible);
@@ -398,7 +394,7 @@ TEST(SolverInfeasible, UnreachableRetentionIsReportedWithBestValue) {
 
 TEST(SolverInfeasible, UnreachableLossRatio) {
   Book b = generate_book(2000, 16, "benchmark");
-  OptimiseOptions o = benchmark_options();
+  OptimiseOptions o = test::cpu_benchmark_options();
   o.lr_max = 0.30;
   const SolveResult r = optimise(b, o);
   EXPECT_EQ(r.status, SolveStatus::infeasible);
@@ -407,7 +403,7 @@ TEST(SolverInfeasible, UnreachableLossRatio) {
 
 TEST(SolverDeterminism, SameAnswerForAnyThreadCountAndRun) {
   Book b = generate_book(50000, 17, "benchmark");
-  OptimiseOptions o = benchmark_options();
+  OptimiseOptions o = test::cpu_benchmark_options();
   o.threads = 1;
   const SolveResult r1 = optimise(b, o);
   o.threads = 2;
@@ -421,7 +417,7 @@ TEST(SolverDeterminism, SameAnswerForAnyThreadCountAndRun) {
 
 TEST(SolverRestarts, RestartsNeverLoseProfit) {
   Book b = generate_book(2000, 18, "benchmark");
-  OptimiseOptions o = benchmark_options();
+  OptimiseOptions o = test::cpu_benchmark_options();
   const SolveResult r0 = optimise(b, o);
   o.n_restarts = 2;
   const SolveResult r2 = optimise(b, o);

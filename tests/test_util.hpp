@@ -1,4 +1,5 @@
-// Helpers shared by the tests: a scratch directory per test, whole-file I/O, exact double comparison.
+// Helpers shared by the tests: a scratch directory per test, whole-file I/O, exact double comparison,
+// the benchmark constraint set on the CPU and a shared 20,000-policy benchmark book.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,7 +11,23 @@
 #include <string>
 #include <vector>
 
+#include "rateopt/book.hpp"
+#include "rateopt/options.hpp"
+
 namespace rateopt::test {
+
+/// The peer's benchmark constraint set, solved on the CPU.
+inline OptimiseOptions cpu_benchmark_options() {
+  OptimiseOptions o = benchmark_constraint_options();
+  o.device = "cpu";
+  return o;
+}
+
+/// generate_book(20000, 31, "benchmark"), made once per test binary.
+inline const Book& benchmark_book_20k() {
+  static const Book book = generate_book(20000, 31, "benchmark");
+  return book;
+}
 
 /// A directory for the running test under RATEOPT_TEST_TMP, named after the test so that tests run in
 /// parallel by ctest never share one.  Emptied on the test's first call only: calling it again in the
