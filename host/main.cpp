@@ -304,7 +304,7 @@ int main(int argc, char** argv) {
   setenv("OMP_WAIT_POLICY", "passive", 0);
   CLI::App app{"rateopt: portfolio price optimisation for insurance books, solved policy by policy"};
   app.require_subcommand(0, 1);
-  app.set_version_flag("--version", std::string("rateopt ") + RATEOPT_VERSION + " (git " + RATEOPT_GIT_REVISION +
+  app.set_version_flag("--version", std::string("rateopt ") + RATEOPT_VERSION + " (git " + git_revision() +
                                         "), CUDA " + (RATEOPT_HAVE_CUDA ? "compiled in" : "not compiled in"));
 
   CLI::App* opt = app.add_subcommand("optimise", "optimise one price multiplier per policy (SPEC §1)");

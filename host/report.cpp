@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "rateopt/build_config.hpp"
+#include "rateopt/git_revision.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/solve.hpp"
 
