@@ -179,6 +179,8 @@ constexpr double kEqualPremium = 1e-9;     // relative: premiums this close coun
 constexpr double kCheckTolerance = 1e-12;  // relative slack of the exact re-check (decimal data in binary)
 constexpr double kThousand = 1000;  // coverage rows in thousands of dollars: a $1 shortfall is far above CBC's 1e-7
 
+constexpr double kMaxCount = 1e9;  // policies of one quote; far beyond any household, safe in int64 and CBC
+
 struct CbcModelDeleter {
   void operator()(Cbc_Model* model) const { Cbc_deleteModel(model); }
 };
@@ -272,8 +274,8 @@ std::vector<int64_t> rounded_counts(const std::vector<double>& x) {
   std::vector<int64_t> counts(x.size());
   for (size_t k = 0; k < x.size(); ++k) {
     const double r = std::round(x[k]);
-    if (std::fabs(x[k] - r) > 1e-6 || r < 0)
-      throw SolverError("cover: CBC returned a non-integral count " + plain_number(x[k]));
+    if (std::fabs(x[k] - r) > 1e-6 || r < 0 || r > kMaxCount)
+      throw SolverError("cover: CBC returned a count that is not a whole number in [0, 1e9]: " + plain_number(x[k]));
     counts[k] = static_cast<int64_t>(r);
   }
   return counts;
@@ -326,6 +328,11 @@ CoverResult evaluate_mix(const std::vector<LifeQuote>& quotes, const std::vector
 CoverResult solve_cover(const std::vector<LifeQuote>& quotes, const CoverGoal& goal) {
   validate(goal);
   if (quotes.empty()) throw InputError("cover: no quotes");
+  double largest_coverage = 0;
+  for (const LifeQuote& q : quotes) largest_coverage = std::max(largest_coverage, q.coverage);
+  if (goal.min_coverage / largest_coverage > kMaxCount)
+    throw InputError("option --min-coverage = " + plain_number(goal.min_coverage) +
+                     " needs more than 1e9 policies of the largest quote");
   const auto start = std::chrono::steady_clock::now();
   const size_t n = quotes.size();
   CoverResult result;
