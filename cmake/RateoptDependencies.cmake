@@ -11,3 +11,10 @@ endif()
 if(RATEOPT_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# COIN-OR CBC (coinor-libcbc-dev) solves the policy-mix integer programme of `rateopt cover` through its
+# C interface; libCbcSolver carries that interface and pulls in Cbc, Clp, Cgl, Osi and CoinUtils.
+find_path(CBC_INCLUDE_DIR coin/Cbc_C_Interface.h REQUIRED)
+find_library(CBC_SOLVER_LIBRARY NAMES CbcSolver REQUIRED)
+add_library(rateopt_cbc INTERFACE)
+target_include_directories(rateopt_cbc SYSTEM INTERFACE ${CBC_INCLUDE_DIR})
+target_link_libraries(rateopt_cbc INTERFACE ${CBC_SOLVER_LIBRARY})

@@ -16,6 +16,7 @@
 
 #include "rateopt/book.hpp"
 #include "rateopt/build_config.hpp"
+#include "rateopt/cover.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/pareto.hpp"
@@ -366,6 +367,20 @@ int main(int argc, char** argv) {
   sc->add_flag("--json", sa.as_json, "print the result as one JSON object");
   OptionFlags scenario_flags(*sc);
 
+  CLI::App* cv =
+      app.add_subcommand("cover", "cheapest mix of term-life policies for a coverage and term goal (SPEC §4.1)");
+  CoverCommand cover;
+  cv->add_option("--quotes", cover.quotes_path, "quotes CSV: policy_id,insurer,term,coverage,yearly_premium")
+      ->required();
+  cv->add_option("--min-coverage", cover.min_coverage, "total coverage to reach, dollars");
+  cv->add_option("--min-avg-term", cover.min_avg_term, "coverage-weighted average term to reach, years");
+  cv->add_option("--max-policies", cover.max_policies, "at most this many policies in all");
+  cv->add_option("--grid-min-avg-term", cover.grid_min_avg_term, "scenario grid: average terms, e.g. 15,20,25");
+  cv->add_option("--grid-min-coverage", cover.grid_min_coverage, "scenario grid: coverages, e.g. 750000,1000000");
+  cv->add_option("--out-dir", cover.out_dir, "scenario grid: directory for scenarios.csv, scenario_policies.csv");
+  cv->add_flag("--force", cover.force, "replace existing outputs");
+  cv->add_flag("--json", cover.as_json, "print the result as one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -377,6 +392,7 @@ int main(int argc, char** argv) {
     if (*gen) return run_generate(policies, seed, profile, out, gen_force);
     if (*fr) return run_frontier(fa, frontier_flags);
     if (*sc) return run_scenarios_command(sa, scenario_flags);
+    if (*cv) return run_cover_command(cover);
     if (*pa) {
       pr.metric = pareto_flags.options_from().fairness_metric;
       return run_pareto(pr, pareto_flags);
