@@ -1,0 +1,502 @@
+// CVaR reinsurance cession (SPEC §4.2): the sample risk measures, the lognormal/Gaussian-copula
+// simulation, and the layered cheapest-line-first search.  The model and the rule are documented in
+// include/rateopt/reinsure.hpp.
+#include "rateopt/reinsure.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "rateopt/build_config.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/philox.hpp"
+#include "rateopt/root_find.hpp"
+#include "backend.hpp"
+#include "reinsure_risk.hpp"
+
+namespace rateopt {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Fixed chunks: partial sums are added in chunk order, so results do not depend on the thread count.
+constexpr size_t kChunk = size_t{1} << 16;
+// Subsample size for the CVaR tail threshold.
+constexpr size_t kSubsample = size_t{1} << 16;
+
+int thread_count(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
+
+size_t chunk_count(size_t n) { return (n + kChunk - 1) / kChunk; }
+
+/// Σ_i term(i) over [0, n), in fixed chunks added in order.
+template <class Term>
+double chunked_sum(size_t n, int threads, const Term& term) {
+  const size_t chunks = chunk_count(n);
+  std::vector<double> partial(chunks, 0.0);
+#pragma omp parallel for schedule(static) num_threads(thread_count(threads))
+  for (long long c = 0; c < static_cast<long long>(chunks); ++c) {
+    const size_t begin = static_cast<size_t>(c) * kChunk, end = std::min(n, begin + kChunk);
+    double s = 0;
+    for (size_t i = begin; i < end; ++i) s += term(i);
+    partial[static_cast<size_t>(c)] = s;
+  }
+  double total = 0;
+  for (double p : partial) total += p;
+  return total;
+}
+
+/// CVaR_α of value(0..n−1), exactly (see reinsure.hpp).  The values at or above a threshold taken from a
+/// fixed subsample are gathered in chunk order and the VaR is selected among them; when too few pass
+/// (the subsample misjudged the tail) every value is gathered.
+template <class Value>
+double cvar_of(size_t n, double alpha, int threads, const Value& value, double* var_out) {
+  const size_t k = var_rank(n, alpha);
+  const size_t tail = n - k + 1;  // the values from VaR up
+  double threshold = -kInf;
+  const size_t sub_size = std::min(kSubsample, n / 8);
+  if (n >= 4096 && tail * 16 < n) {
+    const size_t stride = n / sub_size;
+    std::vector<double> sub(sub_size);
+    for (size_t j = 0; j < sub_size; ++j) sub[j] = value(j * stride);
+    // aim at about twice the tail plus a margin of several standard deviations of the count
+    const double keep = std::min(1.0, (2.0 * tail + 8.0 * std::sqrt(static_cast<double>(tail)) + 256.0) / n);
+    const size_t at = static_cast<size_t>((1.0 - keep) * static_cast<double>(sub_size - 1));
+    std::nth_element(sub.begin(), sub.begin() + static_cast<long>(at), sub.end());
+    threshold = sub[at];
+  }
+  const size_t chunks = chunk_count(n);
+  std::vector<double> kept;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::vector<std::vector<double>> per_chunk(chunks);
+#pragma omp parallel for schedule(static) num_threads(thread_count(threads))
+    for (long long c = 0; c < static_cast<long long>(chunks); ++c) {
+      const size_t begin = static_cast<size_t>(c) * kChunk, end = std::min(n, begin + kChunk);
+      std::vector<double>& out = per_chunk[static_cast<size_t>(c)];
+      for (size_t i = begin; i < end; ++i) {
+        const double v = value(i);
+        if (v >= threshold) out.push_back(v);
+      }
+    }
+    size_t total = 0;
+    for (const auto& v : per_chunk) total += v.size();
+    if (total < tail) {  // the subsample's threshold was too high: gather everything
+      threshold = -kInf;
+      continue;
+    }
+    kept.reserve(total);
+    for (const auto& v : per_chunk) kept.insert(kept.end(), v.begin(), v.end());
+    break;
+  }
+  const auto var_at = kept.end() - static_cast<long>(tail);
+  std::nth_element(kept.begin(), var_at, kept.end());
+  const double var = *var_at;
+  double excess = 0;
+  for (auto it = var_at + 1; it != kept.end(); ++it) excess += *it - var;
+  if (var_out) *var_out = var;
+  return var + excess / ((1.0 - alpha) * static_cast<double>(n));
+}
+
+/// Population variance of value(0..n−1), two passes (mean, then squared deviations).
+template <class Value>
+double variance_of(size_t n, int threads, const Value& value) {
+  const double mean = chunked_sum(n, threads, value) / static_cast<double>(n);
+  return chunked_sum(n, threads,
+                     [&](size_t i) {
+                       const double d = value(i) - mean;
+                       return d * d;
+                     }) /
+         static_cast<double>(n);
+}
+
+class CpuRiskEvaluator final : public RetainedRiskEvaluator {
+ public:
+  CpuRiskEvaluator(RiskMeasure measure, double alpha, int threads)
+      : measure_(measure), alpha_(alpha), threads_(threads) {}
+  void load(const std::vector<double>& base, const std::vector<double>& marginal) override {
+    base_ = &base;
+    marginal_ = &marginal;
+  }
+  double risk(double retention, double* var_out) override {
+    const double* b = base_->data();
+    const double* m = marginal_->data();
+    const auto value = [=](size_t i) { return b[i] + std::min(m[i], retention); };
+    if (measure_ == RiskMeasure::cvar) return cvar_of(base_->size(), alpha_, threads_, value, var_out);
+    if (var_out) *var_out = kNaN;
+    return variance_of(base_->size(), threads_, value);
+  }
+  std::string backend() const override { return "cpu"; }
+
+ private:
+  RiskMeasure measure_;
+  double alpha_;
+  int threads_;
+  const std::vector<double>* base_ = nullptr;
+  const std::vector<double>* marginal_ = nullptr;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+/// The cheapest-line-first path over the samples: stage k has lines order[0..k) at their least
+/// retention, order[k] marginal and the rest whole.
+class CessionPath {
+ public:
+  CessionPath(const std::vector<ReinsuranceLine>& lines, const LossSamples& samples, RetainedRiskEvaluator& evaluator,
+              const ReinsuranceOptions& options)
+      : lines_(lines), samples_(samples), evaluator_(evaluator), options_(options), n_(samples.size()) {
+    order_.resize(lines.size());
+    std::iota(order_.begin(), order_.end(), size_t{0});
+    std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) {
+      return lines[a].safety_loading < lines[b].safety_loading;
+    });
+    for (size_t j = 0; j < lines.size(); ++j) {
+      const std::vector<double>& x = samples.loss[j];
+      mean_.push_back(chunked_sum(n_, options.threads, [&](size_t i) { return x[i]; }) / static_cast<double>(n_));
+      double top = 0;
+      for (double v : x) top = std::max(top, v);
+      max_.push_back(top);
+    }
+    // the risk with no cession, and with each stage's marginal line at its least retention
+    for (size_t k = 0; k < order_.size(); ++k) {
+      load_stage(k);
+      if (k == 0) unceded_ = evaluate(kInf);
+      full_.push_back(evaluate(floor_of(k)));
+    }
+  }
+
+  const std::vector<size_t>& order() const { return order_; }
+  double unceded_risk() const { return unceded_; }
+  double least_reachable_risk() const { return full_.back(); }
+  double mean(size_t line) const { return mean_[line]; }
+  int evaluations() const { return evaluations_; }
+
+  /// The first point of the path with risk ≤ budget.  stage = lines.size() for "no cession" is not
+  /// used: no_cession is reported with stage −1.  Precondition: least_reachable ≤ budget.
+  struct Point {
+    int stage = -1;  // −1: no cession
+    double retention = kInf, risk = 0, var = kNaN;
+  };
+  Point solve(double budget) {
+    Point p;
+    if (unceded_ <= budget) {
+      load_stage(0);
+      p.risk = evaluate(kInf, &p.var);
+      return p;
+    }
+    size_t k = 0;
+    while (full_[k] > budget) ++k;
+    load_stage(k);
+    const double floor = floor_of(k);
+    double lo = floor, hi = std::max(max_[order_[k]], floor);
+    if (options_.measure == RiskMeasure::variance) narrow_by_scan(budget, lo, hi);
+    const auto f = [&](double d) { return evaluate(d) - budget; };
+    // no f tolerance: an end of the final bracket must meet the budget, so the bracket itself is shrunk
+    const double x_tol = 1e-12 * std::max(hi, 1.0);
+    const auto root = brent_root(f, lo, hi, x_tol);
+    // f(lo) ≤ 0 < f(hi): return the side that meets the budget
+    double d = lo;
+    if (root) d = root->f_root <= 0 ? root->root : root->lo;
+    p.stage = static_cast<int>(k);
+    p.retention = d;
+    p.risk = evaluate(d, &p.var);
+    return p;
+  }
+
+  /// Retentions of every line at a point (∞: kept whole), in input order.
+  std::vector<double> retentions(const Point& p) const {
+    std::vector<double> d(lines_.size(), kInf);
+    for (int k = 0; k < p.stage; ++k) d[order_[static_cast<size_t>(k)]] = floor_of(static_cast<size_t>(k));
+    if (p.stage >= 0) d[order_[static_cast<size_t>(p.stage)]] = p.retention;
+    return d;
+  }
+
+  double expected_ceded(size_t line, double retention) const {
+    if (!(retention < kInf)) return 0.0;
+    const std::vector<double>& x = samples_.loss[line];
+    return chunked_sum(n_, options_.threads, [&](size_t i) { return std::max(x[i] - retention, 0.0); }) /
+           static_cast<double>(n_);
+  }
+
+ private:
+  double floor_of(size_t stage) const { return lines_[order_[stage]].min_retention; }
+
+  double evaluate(double retention, double* var = nullptr) {
+    ++evaluations_;
+    return evaluator_.risk(retention, var);
+  }
+
+  void load_stage(size_t k) {
+    if (static_cast<int>(k) == loaded_) return;
+    base_.assign(n_, 0.0);
+    for (size_t pos = 0; pos < order_.size(); ++pos) {
+      if (pos == k) continue;
+      const std::vector<double>& x = samples_.loss[order_[pos]];
+      const double cap = pos < k ? floor_of(pos) : kInf;
+#pragma omp parallel for schedule(static) num_threads(thread_count(options_.threads))
+      for (long long i = 0; i < static_cast<long long>(n_); ++i)
+        base_[static_cast<size_t>(i)] += std::min(x[static_cast<size_t>(i)], cap);
+    }
+    evaluator_.load(base_, samples_.loss[order_[k]]);
+    loaded_ = static_cast<int>(k);
+  }
+
+  // Variance: scan the marginal retention downward over 32 quantiles of the line (from a fixed
+  // subsample) and keep the first interval where the risk falls to the budget.
+  void narrow_by_scan(double budget, double& lo, double& hi) {
+    const std::vector<double>& x = samples_.loss[order_[static_cast<size_t>(loaded_)]];
+    const size_t stride = std::max<size_t>(1, n_ / kSubsample);
+    std::vector<double> sub;
+    for (size_t i = 0; i < n_; i += stride) sub.push_back(x[i]);
+    std::sort(sub.begin(), sub.end());
+    double upper = hi;
+    for (int g = 31; g >= 1; --g) {
+      const double d = std::max(lo, sub[(sub.size() - 1) * static_cast<size_t>(g) / 32]);
+      if (d >= upper) continue;
+      if (evaluate(d) <= budget) {
+        lo = d;
+        hi = upper;
+        return;
+      }
+      upper = d;
+    }
+    hi = upper;
+  }
+
+  const std::vector<ReinsuranceLine>& lines_;
+  const LossSamples& samples_;
+  RetainedRiskEvaluator& evaluator_;
+  const ReinsuranceOptions& options_;
+  const size_t n_;
+  std::vector<size_t> order_;
+  std::vector<double> mean_, max_, full_, base_;
+  double unceded_ = 0;
+  int loaded_ = -1;
+  int evaluations_ = 0;
+};
+
+std::unique_ptr<RetainedRiskEvaluator> choose_evaluator(const ReinsuranceOptions& o, ReinsuranceResult& r) {
+#if RATEOPT_HAVE_CUDA
+  if (o.device != "cpu") {
+    const CudaDeviceProbe probe = probe_cuda_device();
+    if (probe.usable) {
+      r.device_name = probe.name;
+      return make_cuda_risk_evaluator(o.measure, o.alpha);
+    }
+    if (o.device == "cuda") throw DeviceError("--device cuda: " + probe.reason);
+    r.fallback_reason = probe.reason;
+  }
+#else
+  if (o.device == "cuda") throw InputError("option device = \"cuda\": this build has no CUDA backend");
+  if (o.device == "auto") r.fallback_reason = "CUDA not compiled in";
+#endif
+  return make_cpu_risk_evaluator(o.measure, o.alpha, o.threads);
+}
+
+}  // namespace
+
+const char* to_string(RiskMeasure m) { return m == RiskMeasure::cvar ? "cvar" : "variance"; }
+
+void ReinsuranceOptions::validate() const {
+  if (!(alpha >= 0 && alpha < 1)) throw InputError("option alpha = " + std::to_string(alpha) + " must be in [0, 1)");
+  if (!std::isfinite(budget)) throw InputError("option budget must be a finite number");
+  if (frontier_points != 0 && (frontier_points < 2 || frontier_points > 1000))
+    throw InputError("option frontier = " + std::to_string(frontier_points) + " must be 0 or in [2, 1000]");
+  if (device != "auto" && device != "cpu" && device != "cuda")
+    throw InputError("option device = \"" + device + "\" must be auto, cpu or cuda");
+  if (threads < 0) throw InputError("option threads must be ≥ 0");
+}
+
+std::unique_ptr<RetainedRiskEvaluator> make_cpu_risk_evaluator(RiskMeasure measure, double alpha, int threads) {
+  return std::make_unique<CpuRiskEvaluator>(measure, alpha, threads);
+}
+
+double sample_cvar(const std::vector<double>& values, double alpha, int threads, double* var) {
+  if (values.empty()) throw InputError("CVaR of no samples");
+  if (!(alpha >= 0 && alpha < 1)) throw InputError("CVaR level alpha must be in [0, 1)");
+  const double* v = values.data();
+  return cvar_of(values.size(), alpha, threads, [=](size_t i) { return v[i]; }, var);
+}
+
+std::optional<std::vector<double>> cholesky_lower(const std::vector<double>& a, size_t n, size_t* failed_row) {
+  std::vector<double> l(n * n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j <= i; ++j) {
+      double s = a[i * n + j];
+      for (size_t k = 0; k < j; ++k) s -= l[i * n + k] * l[j * n + k];
+      if (i == j) {
+        if (!(s > 1e-12)) {
+          if (failed_row) *failed_row = i;
+          return std::nullopt;
+        }
+        l[i * n + i] = std::sqrt(s);
+      } else {
+        l[i * n + j] = s / l[j * n + j];
+      }
+    }
+  }
+  return l;
+}
+
+LossSamples simulate_losses(const std::vector<ReinsuranceLine>& lines, const std::vector<double>& correlation,
+                            size_t n, uint64_t seed, int threads) {
+  const size_t m = lines.size();
+  if (n == 0) throw InputError("option simulate must be ≥ 1");
+  if (n > 0xFFFFFFFFull * 0xFFFFull) throw InputError("option simulate is too large");
+  std::vector<double> chol;
+  if (!correlation.empty()) {
+    if (correlation.size() != m * m) throw InputError("correlation matrix is not " + std::to_string(m) + "×" +
+                                                      std::to_string(m));
+    auto l = cholesky_lower(correlation, m);
+    if (!l) throw InputError("correlation matrix is not positive definite");
+    chol = std::move(*l);
+  }
+  std::vector<double> mu(m), sigma(m);
+  for (size_t j = 0; j < m; ++j) {
+    const double mean = lines[j].expected_loss, var = lines[j].variance;
+    sigma[j] = mean > 0 ? std::sqrt(std::log1p(var / (mean * mean))) : 0.0;
+    mu[j] = mean > 0 ? std::log(mean) - 0.5 * sigma[j] * sigma[j] : 0.0;
+  }
+  LossSamples out;
+  out.loss.assign(m, std::vector<double>(n));
+#pragma omp parallel num_threads(thread_count(threads))
+  {
+    std::vector<double> eps(m + 1), z(m);
+#pragma omp for schedule(static)
+    for (long long si = 0; si < static_cast<long long>(n); ++si) {
+      const uint64_t s = static_cast<uint64_t>(si);
+      for (size_t j = 0; j < m; j += 2)  // one Philox draw gives the normals of lines j and j + 1
+        philox_normal_pair(seed, static_cast<uint32_t>(s), static_cast<uint32_t>(s >> 32), static_cast<uint32_t>(j / 2),
+                           0x52454953u /* "REIS": this stream's tag */, eps[j], eps[j + 1]);
+      for (size_t i = 0; i < m; ++i) {
+        if (chol.empty()) {
+          z[i] = eps[i];
+        } else {
+          double acc = 0;
+          for (size_t k = 0; k <= i; ++k) acc += chol[i * m + k] * eps[k];
+          z[i] = acc;
+        }
+        const ReinsuranceLine& line = lines[i];
+        out.loss[i][s] = line.expected_loss > 0 ? std::exp(mu[i] + sigma[i] * z[i]) : 0.0;
+      }
+    }
+  }
+  return out;
+}
+
+ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines, const LossSamples& samples,
+                                       const ReinsuranceOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  options.validate();
+  if (lines.empty()) throw InputError("no risk lines");
+  if (samples.loss.size() != lines.size())
+    throw InputError("samples have " + std::to_string(samples.loss.size()) + " columns for " +
+                     std::to_string(lines.size()) + " lines");
+  const size_t n = samples.size();
+  if (n == 0) throw InputError("no loss samples");
+  for (const auto& column : samples.loss)
+    if (column.size() != n) throw InputError("sample columns differ in length");
+
+  ReinsuranceResult r;
+  r.measure = options.measure;
+  r.alpha = options.alpha;
+  r.budget = options.budget;
+  r.samples = n;
+  std::unique_ptr<RetainedRiskEvaluator> evaluator = choose_evaluator(options, r);
+  r.backend_used = evaluator->backend();
+  CessionPath path(lines, samples, *evaluator, options);
+  r.unceded_risk = path.unceded_risk();
+  r.least_reachable_risk = path.least_reachable_risk();
+  const char* measure = options.measure == RiskMeasure::cvar ? "CVaR" : "variance";
+  char text[512];
+
+  const auto fill_lines = [&](const CessionPath::Point& p, std::vector<LineCession>* out, double* premium,
+                              double* cost, double* ceded_loss) {
+    const std::vector<double> d = path.retentions(p);
+    *premium = *cost = *ceded_loss = 0;
+    for (size_t pos = 0; pos < path.order().size(); ++pos) {
+      const size_t j = path.order()[pos];
+      LineCession c;
+      c.name = lines[j].name;
+      c.safety_loading = lines[j].safety_loading;
+      c.order = static_cast<int>(pos) + 1;
+      c.expected_loss = path.mean(j);
+      c.expected_ceded_loss = path.expected_ceded(j, d[j]);
+      c.ceded = c.expected_ceded_loss > 0 || static_cast<int>(pos) <= p.stage;
+      if (d[j] < kInf) c.retention = d[j];
+      c.ceded_premium = (1.0 + c.safety_loading) * c.expected_ceded_loss;
+      c.cession_cost = c.safety_loading * c.expected_ceded_loss;
+      c.cession_rate = c.expected_loss > 0 ? c.expected_ceded_loss / c.expected_loss : 0.0;
+      *premium += c.ceded_premium;
+      *cost += c.cession_cost;
+      *ceded_loss += c.expected_ceded_loss;
+      if (out) out->push_back(c);
+    }
+    if (out)  // back to input order
+      std::sort(out->begin(), out->end(), [&](const LineCession& a, const LineCession& b) {
+        return path.order()[static_cast<size_t>(a.order - 1)] < path.order()[static_cast<size_t>(b.order - 1)];
+      });
+  };
+
+  if (r.least_reachable_risk > options.budget) {
+    r.status = "infeasible";
+    snprintf(text, sizeof text,
+             "infeasible: retained %s budget %.6g unreachable: at least %.6g with every line ceded down to its "
+             "least retention",
+             measure, options.budget, r.least_reachable_risk);
+    r.message = text;
+    CessionPath::Point none;
+    none.risk = r.unceded_risk;
+    fill_lines(none, &r.lines, &r.total_ceded_premium, &r.total_cession_cost, &r.total_expected_ceded_loss);
+    r.retained_risk = r.unceded_risk;
+    r.retained_var = kNaN;
+  } else {
+    const CessionPath::Point p = path.solve(options.budget);
+    r.retained_risk = p.risk;
+    r.retained_var = p.var;
+    fill_lines(p, &r.lines, &r.total_ceded_premium, &r.total_cession_cost, &r.total_expected_ceded_loss);
+    if (p.stage < 0) {
+      r.status = "no_cession";
+      snprintf(text, sizeof text, "no cession: the unceded %s %.6g already meets the budget %.6g", measure, p.risk,
+               options.budget);
+    } else {
+      r.status = "ceded";
+      const size_t k = path.order()[static_cast<size_t>(p.stage)];
+      snprintf(text, sizeof text,
+               "ceded: %d line(s), marginal line %s at retention %.6g; retained %s %.6g within budget %.6g; "
+               "ceded premium %.6g",
+               p.stage + 1, lines[k].name.c_str(), p.retention, measure, p.risk, options.budget,
+               r.total_ceded_premium);
+    }
+    r.message = text;
+  }
+
+  if (options.frontier_points >= 2) {
+    const int points = options.frontier_points;
+    // from the unceded end down, so the path's stages are visited in order
+    for (int j = points - 1; j >= 0; --j) {
+      const double b = r.least_reachable_risk +
+                       (r.unceded_risk - r.least_reachable_risk) * static_cast<double>(j) / (points - 1);
+      const CessionPath::Point p = path.solve(b);
+      ReinsuranceFrontierPoint f;
+      f.budget = b;
+      f.retained_risk = p.risk;
+      f.marginal_order = p.stage + 1;
+      f.retention = p.stage >= 0 ? p.retention : kNaN;
+      double ceded_loss = 0;
+      fill_lines(p, nullptr, &f.ceded_premium, &f.cession_cost, &ceded_loss);
+      r.frontier.push_back(f);
+    }
+    std::reverse(r.frontier.begin(), r.frontier.end());
+  }
+  r.evaluations = path.evaluations();
+  r.seconds = seconds_since(start);
+  return r;
+}
+
+}  // namespace rateopt

@@ -1,0 +1,166 @@
+// CVaR reinsurance cession (SPEC §4.2): layered stop-loss cessions over several risk lines, cheapest line
+// first, so that a risk measure of the retained aggregate loss meets a budget at the least ceded premium.
+//
+// The model.  Line i has loss X_i (a column of samples), safety loading β_i ≥ 0 and a least retention
+// m_i ≥ 0 that a reinsurer accepts (optional column, default 0).  A stop-loss cession with retention
+// d_i ∈ [m_i, ∞] cedes R_i = (X_i − d_i)+ and keeps min(X_i, d_i).  Its price is the expected-value
+// premium (1 + β_i)·E[R_i]; of that, β_i·E[R_i] is the cost of the cover (SPEC's Σ β_i·E[R_i]) and
+// E[R_i] comes back as recoveries on average.  The retained aggregate is A(d) = Σ_i min(X_i, d_i) and
+// the risk measure ρ is either
+//   cvar:     CVaR_α(A) = VaR_α(A) + E[(A − VaR_α(A))+]/(1 − α)  (Rockafellar–Uryasev), computed exactly
+//             on the samples: VaR_α = the ⌈α·S⌉-th smallest of the S sample values, the mean excess over it
+//             summed over the samples (for α·S an integer this is the mean of the S − α·S largest values);
+//   variance: the variance of A over the samples (population form, divisor S), in squared money units.
+//
+// The rule ("layered, cheapest line first").  Lines are ordered by β_i (ties: input order).  Cession
+// moves along that order: line 1's retention falls from ∞ to m_1, then line 2's, and so on; every line
+// before the marginal one is ceded down to its least retention, every line after it is kept whole.
+// Along this path the ceded premium and the cost Σ β_i·E[R_i] rise monotonically (both rank lines the
+// same way, so the answer does not depend on which of the two is read as "the price"), and the retained
+// CVaR falls monotonically (A falls sample by sample and CVaR is monotone).  The answer is the first
+// point of the path where ρ(A) ≤ budget, i.e. the least premium on the path that meets the budget:
+//   - ρ with no cession ≤ budget  → "no_cession" (nothing ceded);
+//   - ρ with every line at its least retention > budget → "infeasible", naming the least reachable ρ;
+//   - otherwise the marginal line k is the first whose full cession meets the budget, and its retention
+//     d_k solves ρ(d_k) = budget by Brent's method on [m_k, max_s X_sk] (ρ continuous and piecewise
+//     linear in d_k for CVaR); the side of the final bracket that meets the budget is returned, so
+//     ρ ≤ budget holds and |ρ − budget| ≤ 1e-9·budget (or the retention is resolved to 1e-12 relative).
+// The retained variance need not fall monotonically when lines are negatively dependent (lowering d_k
+// can remove a hedge); the variance search therefore scans 32 retentions of the marginal line from
+// the top and bisects in the first interval that crosses the budget, so it finds the largest
+// retention meeting the budget up to that grid.
+//
+// This is the SPEC's greedy rule, not the unrestricted optimum: the least-cost cession for a CVaR budget
+// over arbitrary per-line stop-loss retentions can mix lines (it is a non-convex problem; the
+// Rockafellar–Uryasev LP over samples with free indemnities 0 ≤ r_si ≤ X_si is a convex relaxation and a
+// lower bound).  The greedy path is what reinsurance buyers place: one layer at a time, cheapest market
+// first.
+//
+// Speed.  Each trial retention costs one streaming pass over the S samples of the marginal line and of
+// the other lines' retained sum (kept in one array), plus an O(S) selection: on the CPU the tail is found
+// by filtering against a threshold estimated from a fixed subsample and selecting (nth_element) inside
+// the filtered set; on the GPU by a CUB radix sort.  Reductions are in fixed chunk order, so results do
+// not depend on the thread count.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rateopt {
+
+/// One risk line of the lines CSV (`name,expected_loss,variance,safety_loading[,min_retention]`).
+struct ReinsuranceLine {
+  std::string name;
+  double expected_loss = 0;   ///< E[X], money, ≥ 0 (the simulation's mean)
+  double variance = 0;        ///< Var[X], money², ≥ 0 (the simulation's variance)
+  double safety_loading = 0;  ///< β ≥ 0: the reinsurer's premium is (1 + β)·E[ceded]
+  double min_retention = 0;   ///< least retention a reinsurer accepts, ≥ 0 (0: the whole line can go)
+};
+
+/// Loss samples, one column per line, in the order of the lines: loss[line][sample].
+struct LossSamples {
+  std::vector<std::vector<double>> loss;
+  size_t size() const { return loss.empty() ? 0 : loss[0].size(); }
+};
+
+enum class RiskMeasure { cvar, variance };
+const char* to_string(RiskMeasure m);
+
+struct ReinsuranceOptions {
+  RiskMeasure measure = RiskMeasure::cvar;
+  double alpha = 0.995;        ///< CVaR level, in [0, 1)
+  double budget = 0;           ///< limit on the retained risk (money for cvar, money² for variance)
+  int frontier_points = 0;     ///< points of the premium–risk frontier (0: none; else ≥ 2)
+  std::string device = "auto";  ///< auto | cpu | cuda: where the risk evaluations run
+  int threads = 0;             ///< CPU threads, 0 = all
+  void validate() const;       ///< InputError naming the option and the rule
+};
+
+struct LineCession {
+  std::string name;
+  double safety_loading = 0;
+  int order = 0;                     ///< 1-based position in the cession order (cheapest first)
+  bool ceded = false;
+  std::optional<double> retention;   ///< d_i; nullopt when the line is kept whole (d = ∞)
+  double expected_loss = 0;          ///< sample mean of X_i
+  double expected_ceded_loss = 0;    ///< E[(X_i − d_i)+] over the samples
+  double ceded_premium = 0;          ///< (1 + β_i)·E[(X_i − d_i)+]
+  double cession_cost = 0;           ///< β_i·E[(X_i − d_i)+]: premium less expected recoveries
+  double cession_rate = 0;           ///< E[(X_i − d_i)+] / E[X_i] (0 when E[X_i] = 0)
+};
+
+struct ReinsuranceFrontierPoint {
+  double budget = 0;         ///< the budget solved for
+  double ceded_premium = 0;  ///< least premium on the path meeting it
+  double cession_cost = 0;
+  double retained_risk = 0;  ///< the retained risk reached
+  int marginal_order = 0;    ///< order of the marginal line (0: no cession)
+  double retention = 0;      ///< its retention (∞ as NaN when no cession)
+};
+
+struct ReinsuranceResult {
+  std::string status;   ///< "ceded", "no_cession" or "infeasible"
+  std::string message;  ///< one human sentence saying what happened
+  RiskMeasure measure = RiskMeasure::cvar;
+  double alpha = 0, budget = 0;
+  size_t samples = 0;
+  std::vector<LineCession> lines;  ///< input order
+  double total_ceded_premium = 0, total_cession_cost = 0, total_expected_ceded_loss = 0;
+  double retained_risk = 0;          ///< ρ of the retained aggregate at the answer
+  double retained_var = 0;           ///< VaR_α of the retained aggregate (cvar only; NaN otherwise)
+  double unceded_risk = 0;           ///< ρ with no cession
+  double least_reachable_risk = 0;   ///< ρ with every line at its least retention
+  int evaluations = 0;               ///< risk evaluations (passes over the samples)
+  double seconds = 0;
+  std::string backend_used, device_name, fallback_reason;
+  std::vector<ReinsuranceFrontierPoint> frontier;  ///< budgets evenly from least reachable to unceded
+  // Filled by the caller for the audit in result.json: where the samples came from and the input files
+  // (role, path), whose SHA-256 the writer records.
+  std::string sample_source;
+  std::vector<std::pair<std::string, std::string>> input_files;
+};
+
+/// Read the lines CSV: header with name, expected_loss, variance, safety_loading (min_retention
+/// optional; order free; unknown columns are errors).  InputError "file:line: column: rule" on a
+/// violation: empty or duplicate names, non-numbers, NaN/inf, negatives, no rows.
+std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path);
+
+/// Read a samples CSV: one column per line name (every line exactly once, any order, no other
+/// columns), one row per sample; values finite and ≥ 0.  Columns are returned in the lines' order.
+LossSamples read_loss_samples(const std::string& path, const std::vector<ReinsuranceLine>& lines);
+
+/// Read a correlation matrix CSV: header `line,<names…>` and one row `<name>,<values…>` per line
+/// (names in any order, each line once).  Checked: entries finite in [−1, 1], unit diagonal, symmetric
+/// to 1e-12, positive definite (Cholesky).  Returned in the lines' order, row-major n×n.
+std::vector<double> read_correlation_csv(const std::string& path, const std::vector<ReinsuranceLine>& lines);
+
+/// Lower Cholesky factor of a row-major n×n matrix; nullopt when it is not positive definite
+/// (a pivot ≤ 1e-12).  `failed_row` gets the row where it failed.
+std::optional<std::vector<double>> cholesky_lower(const std::vector<double>& matrix, size_t n,
+                                                  size_t* failed_row = nullptr);
+
+/// n samples per line: X_i = exp(μ_i + σ_i·Z_i) with σ_i² = ln(1 + var_i/mean_i²), μ_i = ln mean_i − σ_i²/2
+/// (lognormal with the line's mean and variance; a line with variance 0 is constant, with mean 0 is 0),
+/// Z = L·ε a Gaussian copula with L the Cholesky factor of `correlation` (empty: independent).
+/// ε from Philox keyed by seed with counter (sample, pair of lines): reproducible, thread-count free.
+LossSamples simulate_losses(const std::vector<ReinsuranceLine>& lines, const std::vector<double>& correlation,
+                            size_t n, uint64_t seed, int threads = 0);
+
+/// CVaR_α of the values (the exact sample estimator above), CPU threads; `var` gets VaR_α when given.
+double sample_cvar(const std::vector<double>& values, double alpha, int threads = 0, double* var = nullptr);
+
+/// Solve the cession problem (model above).  InputError when the options or samples are unusable.
+ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines, const LossSamples& samples,
+                                       const ReinsuranceOptions& options);
+
+/// result.json's content (one object), reinsurance_lines.csv, the frontier CSV and its chart.
+std::string reinsurance_json(const ReinsuranceResult& r);
+/// DIR/reinsurance_lines.csv, DIR/result.json and, with a frontier, DIR/reinsurance_frontier.csv and
+/// DIR/reinsurance_frontier.svg; atomically, refusing to overwrite without force.
+std::vector<std::string> reinsurance_output_names(bool with_frontier);
+void write_reinsurance_outputs(const std::string& out_dir, const ReinsuranceResult& r, bool force);
+
+}  // namespace rateopt
