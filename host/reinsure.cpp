@@ -50,13 +50,14 @@ double chunked_sum(size_t n, int threads, const Term& term) {
   return total;
 }
 
-/// CVaR_α of value(0..n−1), exactly (see reinsure.hpp).  The values at or above a threshold taken from a
-/// fixed subsample are gathered in chunk order and the VaR is selected among them; when too few pass
-/// (the subsample misjudged the tail) every value is gathered.
+/// CVaR_α of `population` values of which value(0..n−1) are given (n = population, or a subset known
+/// to hold every value from VaR up), exactly (see reinsure.hpp).  The values at or above a threshold
+/// taken from a fixed subsample are gathered in chunk order and the VaR is selected among them; when
+/// too few pass (the subsample misjudged the tail) every value is gathered.
 template <class Value>
-double cvar_of(size_t n, double alpha, int threads, const Value& value, double* var_out) {
-  const size_t k = var_rank(n, alpha);
-  const size_t tail = n - k + 1;  // the values from VaR up
+double cvar_of(size_t n, size_t population, double alpha, int threads, const Value& value, double* var_out) {
+  const size_t k = var_rank(population, alpha);
+  const size_t tail = population - k + 1;  // the values from VaR up
   double threshold = -kInf;
   const size_t sub_size = std::min(kSubsample, n / 8);
   if (n >= 4096 && tail * 16 < n) {
@@ -98,7 +99,7 @@ double cvar_of(size_t n, double alpha, int threads, const Value& value, double* 
   double excess = 0;
   for (auto it = var_at + 1; it != kept.end(); ++it) excess += *it - var;
   if (var_out) *var_out = var;
-  return var + excess / ((1.0 - alpha) * static_cast<double>(n));
+  return var + excess / ((1.0 - alpha) * static_cast<double>(population));
 }
 
 /// Population variance of value(0..n−1), two passes (mean, then squared deviations).
@@ -120,14 +121,64 @@ class CpuRiskEvaluator final : public RetainedRiskEvaluator {
   void load(const std::vector<double>& base, const std::vector<double>& marginal) override {
     base_ = &base;
     marginal_ = &marginal;
+    candidates_.clear();
+    restricted_ = false;
   }
   double risk(double retention, double* var_out) override {
     const double* b = base_->data();
     const double* m = marginal_->data();
-    const auto value = [=](size_t i) { return b[i] + std::min(m[i], retention); };
-    if (measure_ == RiskMeasure::cvar) return cvar_of(base_->size(), alpha_, threads_, value, var_out);
-    if (var_out) *var_out = kNaN;
-    return variance_of(base_->size(), threads_, value);
+    double var = kNaN;
+    double result;
+    if (measure_ == RiskMeasure::variance) {
+      result = variance_of(base_->size(), threads_, [=](size_t i) { return b[i] + std::min(m[i], retention); });
+    } else if (restricted_ && retention >= restricted_from_) {
+      const uint32_t* c = candidates_.data();
+      result = cvar_of(
+          candidates_.size(), base_->size(), alpha_, threads_,
+          [=](size_t j) { return b[c[j]] + std::min(m[c[j]], retention); }, &var);
+    } else {
+      result = cvar_of(
+          base_->size(), base_->size(), alpha_, threads_, [=](size_t i) { return b[i] + std::min(m[i], retention); },
+          &var);
+    }
+    last_retention_ = retention;
+    last_var_ = var;
+    if (var_out) *var_out = var;
+    return result;
+  }
+  // Samples with base + marginal < VaR(d) stay below VaR(d') ≤ their value bound for every d' ≥ d,
+  // so only the others can be in the tail: keep their indices when they are few.
+  void restrict_to_retentions_from(double retention) override {
+    if (measure_ != RiskMeasure::cvar || retention != last_retention_ || !std::isfinite(last_var_)) return;
+    if (base_->size() > 0xFFFFFFFFull) return;  // indices are 32-bit
+    if (restricted_ && retention <= restricted_from_) return;
+    const double* b = base_->data();
+    const double* m = marginal_->data();
+    const double floor = last_var_;
+    const size_t n = restricted_ ? candidates_.size() : base_->size();
+    const std::vector<uint32_t> previous = restricted_ ? candidates_ : std::vector<uint32_t>();
+    const size_t chunks = chunk_count(n);
+    std::vector<std::vector<uint32_t>> per_chunk(chunks);
+#pragma omp parallel for schedule(static) num_threads(thread_count(threads_))
+    for (long long c = 0; c < static_cast<long long>(chunks); ++c) {
+      const size_t begin = static_cast<size_t>(c) * kChunk, end = std::min(n, begin + kChunk);
+      for (size_t j = begin; j < end; ++j) {
+        const uint32_t i = restricted_ ? previous[j] : static_cast<uint32_t>(j);
+        if (b[i] + m[i] >= floor) per_chunk[static_cast<size_t>(c)].push_back(i);
+      }
+    }
+    size_t total = 0;
+    for (const auto& v : per_chunk) total += v.size();
+    if (total * 4 > base_->size()) return;  // too many to be worth the indirection
+    candidates_.clear();
+    candidates_.reserve(total);
+    for (const auto& v : per_chunk) candidates_.insert(candidates_.end(), v.begin(), v.end());
+    restricted_ = true;
+    restricted_from_ = retention;
+  }
+  void clear_restriction() override {
+    restricted_ = false;
+    candidates_.clear();
   }
   std::string backend() const override { return "cpu"; }
 
@@ -137,6 +188,9 @@ class CpuRiskEvaluator final : public RetainedRiskEvaluator {
   int threads_;
   const std::vector<double>* base_ = nullptr;
   const std::vector<double>* marginal_ = nullptr;
+  std::vector<uint32_t> candidates_;  // indices that can reach the tail for retentions ≥ restricted_from_
+  bool restricted_ = false;
+  double restricted_from_ = 0, last_retention_ = kNaN, last_var_ = kNaN;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -162,6 +216,9 @@ class CessionPath {
       for (double v : x) top = std::max(top, v);
       max_.push_back(top);
     }
+    std::vector<double> at_floor;
+    for (size_t j = 0; j < lines.size(); ++j) at_floor.push_back(expected_ceded(j, lines[j].min_retention));
+    ceded_at_floor_ = std::move(at_floor);
     // the risk with no cession, and with each stage's marginal line at its least retention
     for (size_t k = 0; k < order_.size(); ++k) {
       load_stage(k);
@@ -195,7 +252,18 @@ class CessionPath {
     const double floor = floor_of(k);
     double lo = floor, hi = std::max(max_[order_[k]], floor);
     if (options_.measure == RiskMeasure::variance) narrow_by_scan(budget, lo, hi);
-    const auto f = [&](double d) { return evaluate(d) - budget; };
+    // CVaR rises with the retention, so a point that meets the budget is the bracket's new lower end and
+    // later trials lie above it: the evaluator may drop samples that cannot reach the tail there
+    evaluator_.clear_restriction();
+    // the bracket's ends are known: the marginal line at its floor, and kept whole (the previous stage)
+    const double risk_at_lo = full_[k], risk_at_hi = k == 0 ? unceded_ : full_[k - 1];
+    const auto f = [&](double d) {
+      if (d == lo && lo == floor) return risk_at_lo - budget;
+      if (d == hi && hi == max_[order_[k]]) return risk_at_hi - budget;
+      const double risk = evaluate(d);
+      if (options_.measure == RiskMeasure::cvar && risk <= budget) evaluator_.restrict_to_retentions_from(d);
+      return risk - budget;
+    };
     // no f tolerance: an end of the final bracket must meet the budget, so the bracket itself is shrunk
     const double x_tol = 1e-12 * std::max(hi, 1.0);
     const auto root = brent_root(f, lo, hi, x_tol);
@@ -205,6 +273,7 @@ class CessionPath {
     p.stage = static_cast<int>(k);
     p.retention = d;
     p.risk = evaluate(d, &p.var);
+    evaluator_.clear_restriction();
     return p;
   }
 
@@ -218,6 +287,7 @@ class CessionPath {
 
   double expected_ceded(size_t line, double retention) const {
     if (!(retention < kInf)) return 0.0;
+    if (retention == lines_[line].min_retention && !ceded_at_floor_.empty()) return ceded_at_floor_[line];
     const std::vector<double>& x = samples_.loss[line];
     return chunked_sum(n_, options_.threads, [&](size_t i) { return std::max(x[i] - retention, 0.0); }) /
            static_cast<double>(n_);
@@ -275,6 +345,7 @@ class CessionPath {
   const size_t n_;
   std::vector<size_t> order_;
   std::vector<double> mean_, max_, full_, base_;
+  std::vector<double> ceded_at_floor_;  // E[(X_j − m_j)+] per line, for the wholly ceded lines
   double unceded_ = 0;
   int loaded_ = -1;
   int evaluations_ = 0;
@@ -320,7 +391,7 @@ double sample_cvar(const std::vector<double>& values, double alpha, int threads,
   if (values.empty()) throw InputError("CVaR of no samples");
   if (!(alpha >= 0 && alpha < 1)) throw InputError("CVaR level alpha must be in [0, 1)");
   const double* v = values.data();
-  return cvar_of(values.size(), alpha, threads, [=](size_t i) { return v[i]; }, var);
+  return cvar_of(values.size(), values.size(), alpha, threads, [=](size_t i) { return v[i]; }, var);
 }
 
 std::optional<std::vector<double>> cholesky_lower(const std::vector<double>& a, size_t n, size_t* failed_row) {

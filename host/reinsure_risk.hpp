@@ -22,6 +22,11 @@ class RetainedRiskEvaluator {
   /// ρ(base + min(marginal, retention)); retention = +∞ keeps the marginal line whole.  For CVaR,
   /// *var_out (when given) gets VaR_α; for the variance, NaN.
   virtual double risk(double retention, double* var_out = nullptr) = 0;
+  /// A promise that later calls (until clear_restriction or load) use retentions ≥ `retention`, made
+  /// right after risk(retention).  An evaluator may use it to skip samples that cannot reach the tail
+  /// (the CPU one does, for CVaR); the answers do not change.
+  virtual void restrict_to_retentions_from(double retention) { (void)retention; }
+  virtual void clear_restriction() {}
   /// "cpu" or "cuda".
   virtual std::string backend() const = 0;
 };
