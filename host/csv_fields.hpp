@@ -99,7 +99,8 @@ inline void next_field(CsvCursor& cursor, uint64_t row_line, size_t j, size_t co
       cursor.fail(row_line, "row has " + std::to_string(j + 1) + " fields, header has " + std::to_string(count));
     cursor.skip_comma();
   } else if (cursor.at_comma()) {
-    cursor.fail(row_line, "row has more than " + std::to_string(count) + " fields, header has " + std::to_string(count));
+    cursor.fail(row_line,
+                "row has more than " + std::to_string(count) + " fields, header has " + std::to_string(count));
   }
 }
 

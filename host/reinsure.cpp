@@ -11,11 +11,11 @@
 #include <limits>
 #include <numeric>
 
+#include "backend.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/philox.hpp"
 #include "rateopt/root_find.hpp"
-#include "backend.hpp"
 #include "reinsure_risk.hpp"
 
 namespace rateopt {
@@ -206,9 +206,8 @@ class CessionPath {
       : lines_(lines), samples_(samples), evaluator_(evaluator), options_(options), n_(samples.size()) {
     order_.resize(lines.size());
     std::iota(order_.begin(), order_.end(), size_t{0});
-    std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) {
-      return lines[a].safety_loading < lines[b].safety_loading;
-    });
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](size_t a, size_t b) { return lines[a].safety_loading < lines[b].safety_loading; });
     for (size_t j = 0; j < lines.size(); ++j) {
       const std::vector<double>& x = samples.loss[j];
       mean_.push_back(chunked_sum(n_, options.threads, [&](size_t i) { return x[i]; }) / static_cast<double>(n_));
@@ -391,7 +390,8 @@ double sample_cvar(const std::vector<double>& values, double alpha, int threads,
   if (values.empty()) throw InputError("CVaR of no samples");
   if (!(alpha >= 0 && alpha < 1)) throw InputError("CVaR level alpha must be in [0, 1)");
   const double* v = values.data();
-  return cvar_of(values.size(), values.size(), alpha, threads, [=](size_t i) { return v[i]; }, var);
+  return cvar_of(
+      values.size(), values.size(), alpha, threads, [=](size_t i) { return v[i]; }, var);
 }
 
 std::optional<std::vector<double>> cholesky_lower(const std::vector<double>& a, size_t n, size_t* failed_row) {
@@ -414,15 +414,15 @@ std::optional<std::vector<double>> cholesky_lower(const std::vector<double>& a, 
   return l;
 }
 
-LossSamples simulate_losses(const std::vector<ReinsuranceLine>& lines, const std::vector<double>& correlation,
-                            size_t n, uint64_t seed, int threads) {
+LossSamples simulate_losses(const std::vector<ReinsuranceLine>& lines, const std::vector<double>& correlation, size_t n,
+                            uint64_t seed, int threads) {
   const size_t m = lines.size();
   if (n == 0) throw InputError("option simulate must be ≥ 1");
   if (n > 0xFFFFFFFFull * 0xFFFFull) throw InputError("option simulate is too large");
   std::vector<double> chol;
   if (!correlation.empty()) {
-    if (correlation.size() != m * m) throw InputError("correlation matrix is not " + std::to_string(m) + "×" +
-                                                      std::to_string(m));
+    if (correlation.size() != m * m)
+      throw InputError("correlation matrix is not " + std::to_string(m) + "×" + std::to_string(m));
     auto l = cholesky_lower(correlation, m);
     if (!l) throw InputError("correlation matrix is not positive definite");
     chol = std::move(*l);
@@ -486,8 +486,8 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
   const char* measure = options.measure == RiskMeasure::cvar ? "CVaR" : "variance";
   char text[512];
 
-  const auto fill_lines = [&](const CessionPath::Point& p, std::vector<LineCession>* out, double* premium,
-                              double* cost, double* ceded_loss) {
+  const auto fill_lines = [&](const CessionPath::Point& p, std::vector<LineCession>* out, double* premium, double* cost,
+                              double* ceded_loss) {
     const std::vector<double> d = path.retentions(p);
     *premium = *cost = *ceded_loss = 0;
     for (size_t pos = 0; pos < path.order().size(); ++pos) {
@@ -541,8 +541,7 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
       snprintf(text, sizeof text,
                "ceded: %d line(s), marginal line %s at retention %.6g; retained %s %.6g within budget %.6g; "
                "ceded premium %.6g",
-               p.stage + 1, lines[k].name.c_str(), p.retention, measure, p.risk, options.budget,
-               r.total_ceded_premium);
+               p.stage + 1, lines[k].name.c_str(), p.retention, measure, p.risk, options.budget, r.total_ceded_premium);
     }
     r.message = text;
   }
@@ -551,8 +550,8 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
     const int points = options.frontier_points;
     // from the unceded end down, so the path's stages are visited in order
     for (int j = points - 1; j >= 0; --j) {
-      const double b = r.least_reachable_risk +
-                       (r.unceded_risk - r.least_reachable_risk) * static_cast<double>(j) / (points - 1);
+      const double b =
+          r.least_reachable_risk + (r.unceded_risk - r.least_reachable_risk) * static_cast<double>(j) / (points - 1);
       const CessionPath::Point p = path.solve(b);
       ReinsuranceFrontierPoint f;
       f.budget = b;

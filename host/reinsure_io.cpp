@@ -40,8 +40,7 @@ std::vector<size_t> columns_to_lines(CsvCursor& cursor, const std::vector<std::s
   std::vector<bool> seen(lines.size(), false);
   for (size_t c = first; c < header.size(); ++c) {
     const auto it = index.find(header[c]);
-    if (it == index.end())
-      cursor.fail(1, "column " + csv::quoted(header[c]) + " is not a line of the lines file");
+    if (it == index.end()) cursor.fail(1, "column " + csv::quoted(header[c]) + " is not a line of the lines file");
     line_of[c] = it->second;
     seen[it->second] = true;
   }
@@ -108,8 +107,9 @@ std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path) {
       csv::next_field(cursor, row, c, header.size());
     }
     if (line.variance > 0 && line.expected_loss == 0)
-      cursor.fail(row, "variance = " + number_text(line.variance) + " needs expected_loss > 0 (a loss ≥ 0 with mean 0 "
-                                                                      "is always 0)");
+      cursor.fail(row, "variance = " + number_text(line.variance) +
+                           " needs expected_loss > 0 (a loss ≥ 0 with mean 0 "
+                           "is always 0)");
     const auto inserted = first_line.emplace(line.name, row);
     if (!inserted.second)
       cursor.fail(row, "name " + csv::quoted(line.name) + " appears again (first at line " +
@@ -170,8 +170,8 @@ std::vector<double> read_correlation_csv(const std::string& path, const std::vec
     if (it == index.end()) cursor.fail(row, "line " + csv::quoted(name) + " is not a line of the lines file");
     const size_t i = it->second;
     if (row_line[i] != 0)
-      cursor.fail(row, "line " + csv::quoted(name) + " appears again (first at line " + std::to_string(row_line[i]) +
-                           ")");
+      cursor.fail(row,
+                  "line " + csv::quoted(name) + " appears again (first at line " + std::to_string(row_line[i]) + ")");
     row_line[i] = row;
     csv::next_field(cursor, row, 0, header.size());
     for (size_t c = 1; c < header.size(); ++c) {
@@ -193,9 +193,9 @@ std::vector<double> read_correlation_csv(const std::string& path, const std::vec
                              " and " + number_text(matrix[j * n + i]) + ")");
   size_t failed = 0;
   if (!cholesky_lower(matrix, n, &failed))
-    throw InputError(path, static_cast<long>(row_line[failed]),
-                     "the matrix is not positive definite (Cholesky fails at line " + csv::quoted(lines[failed].name) +
-                         ")");
+    throw InputError(
+        path, static_cast<long>(row_line[failed]),
+        "the matrix is not positive definite (Cholesky fails at line " + csv::quoted(lines[failed].name) + ")");
   return matrix;
 }
 

@@ -55,7 +55,8 @@ int run_reinsure(const ReinsureArgs& a) {
     }
     samples = simulate_losses(lines, correlation, a.simulate, a.seed, a.threads);
     source = "simulated: " + std::to_string(a.simulate) + " lognormal samples per line, seed " +
-             std::to_string(a.seed) + (a.correlation.empty() ? ", independent lines" : ", Gaussian copula " + a.correlation);
+             std::to_string(a.seed) +
+             (a.correlation.empty() ? ", independent lines" : ", Gaussian copula " + a.correlation);
   }
   ReinsuranceResult r = optimise_reinsurance(lines, samples, o);
   r.sample_source = source;
@@ -66,20 +67,22 @@ int run_reinsure(const ReinsureArgs& a) {
     return 0;
   }
   const bool cvar = o.measure == RiskMeasure::cvar;
-  std::printf("Reinsurance cession, %s%s, budget %.6g, %zu samples (%s), %d evaluations, %.3f s (%s)\n",
-              cvar ? "CVaR at " : "variance", cvar ? std::to_string(o.alpha).c_str() : "", o.budget, r.samples,
-              source.c_str(), r.evaluations, r.seconds, r.backend_used.c_str());
+  char measure[64];
+  snprintf(measure, sizeof measure, cvar ? "CVaR at %g" : "variance", o.alpha);
+  std::printf("Reinsurance cession, %s, budget %.6g, %zu samples (%s), %d evaluations, %.3f s (%s)\n", measure,
+              o.budget, r.samples, source.c_str(), r.evaluations, r.seconds, r.backend_used.c_str());
   std::printf("%s\n", r.message.c_str());
   std::printf("%-16s %5s %8s %6s %14s %14s %14s %14s %9s\n", "line", "order", "loading", "ceded", "retention",
               "E[loss]", "E[ceded]", "premium", "rate");
   for (const LineCession& c : r.lines)
     std::printf("%-16s %5d %8.4f %6s %14s %14.6g %14.6g %14.6g %8.3f%%\n", c.name.c_str(), c.order, c.safety_loading,
-                c.ceded ? "yes" : "no", c.retention ? std::to_string(*c.retention).c_str() : "none",
-                c.expected_loss, c.expected_ceded_loss, c.ceded_premium, 100.0 * c.cession_rate);
-  std::printf("total ceded premium %.6g (cost over expected recoveries %.6g); retained %s %.6g; unceded %.6g; least "
-              "reachable %.6g\n",
-              r.total_ceded_premium, r.total_cession_cost, cvar ? "CVaR" : "variance", r.retained_risk,
-              r.unceded_risk, r.least_reachable_risk);
+                c.ceded ? "yes" : "no", c.retention ? std::to_string(*c.retention).c_str() : "none", c.expected_loss,
+                c.expected_ceded_loss, c.ceded_premium, 100.0 * c.cession_rate);
+  std::printf(
+      "total ceded premium %.6g (cost over expected recoveries %.6g); retained %s %.6g; unceded %.6g; least "
+      "reachable %.6g\n",
+      r.total_ceded_premium, r.total_cession_cost, cvar ? "CVaR" : "variance", r.retained_risk, r.unceded_risk,
+      r.least_reachable_risk);
   std::cout << "wrote " << a.out_dir << "/reinsurance_lines.csv"
             << (a.frontier > 0 ? ", reinsurance_frontier.csv, reinsurance_frontier.svg" : "") << " and result.json\n";
   return 0;
@@ -117,8 +120,13 @@ int run_model_quality(const ModelQualityArgs& a) {
       throw InputError(std::string("option ") + line);
     }
     const double check = model_quality_loss_ratio(*a.rho, *a.cv, *eta, a.margin);
-    j = Json{{"mode", "calibrate_eta"}, {"rho", *a.rho},        {"cv", *a.cv},       {"margin", a.margin},
-             {"lr_observed", *a.lr_observed}, {"eta", *eta}, {"loss_ratio_at_eta", check}};
+    j = Json{{"mode", "calibrate_eta"},
+             {"rho", *a.rho},
+             {"cv", *a.cv},
+             {"margin", a.margin},
+             {"lr_observed", *a.lr_observed},
+             {"eta", *eta},
+             {"loss_ratio_at_eta", check}};
     snprintf(line, sizeof line, "calibrated η = %.9f: LR(ρ %.4g, CV %.4g, η, M %.4g) = %.9f (observed %.9f)\n", *eta,
              *a.rho, *a.cv, a.margin, check, *a.lr_observed);
     report += line;
@@ -150,7 +158,7 @@ int run_model_quality(const ModelQualityArgs& a) {
     check_cv(a.cv, "--cv");
     const double lr = model_quality_loss_ratio(*a.rho, *a.cv, a.eta, a.margin);
     const double error = model_quality_lr_error(*a.rho, *a.cv, a.eta);
-    j = Json{{"mode", "loss_ratio"}, {"rho", *a.rho}, {"cv", *a.cv},         {"eta", a.eta},
+    j = Json{{"mode", "loss_ratio"}, {"rho", *a.rho},    {"cv", *a.cv},      {"eta", a.eta},
              {"margin", a.margin},   {"loss_ratio", lr}, {"lr_error", error}};
     snprintf(line, sizeof line, "LR(ρ %.4g, CV %.4g, η %.4g, M %.4g) = %.6f; loss-ratio error E = %.4f%%\n", *a.rho,
              *a.cv, a.eta, a.margin, lr, 100 * error);
@@ -162,7 +170,8 @@ int run_model_quality(const ModelQualityArgs& a) {
       const double rho = 0.5 + 0.05 * k;
       const double lr_k = model_quality_loss_ratio(rho, *a.cv, a.eta, a.margin);
       const double e_k = model_quality_lr_error(rho, *a.cv, a.eta);
-      table.push_back(Json{{"rho", rho}, {"loss_ratio", lr_k}, {"lr_error", e_k}, {"change_vs_current_pp", 100 * (lr_k - lr)}});
+      table.push_back(
+          Json{{"rho", rho}, {"loss_ratio", lr_k}, {"lr_error", e_k}, {"change_vs_current_pp", 100 * (lr_k - lr)}});
       snprintf(line, sizeof line, "%8.2f %12.6f %11.4f %22.4f\n", rho, lr_k, 100 * e_k, 100 * (lr_k - lr));
       report += line;
     }

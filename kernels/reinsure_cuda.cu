@@ -27,8 +27,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__global__ void retained_kernel(const double* base, const double* marginal, double retention, size_t n,
-                                double* out) {
+__global__ void retained_kernel(const double* base, const double* marginal, double retention, size_t n, double* out) {
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<size_t>(gridDim.x) * blockDim.x)
     out[i] = base[i] + fmin(marginal[i], retention);
@@ -55,8 +54,8 @@ class DeviceArray {
       cudaGetLastError();
       size_t free_bytes = 0, total = 0;
       cudaMemGetInfo(&free_bytes, &total);
-      throw DeviceError("GPU out of memory for the reinsurance samples: asked " + std::to_string(bytes) +
-                        " bytes, " + std::to_string(free_bytes) + " free");
+      throw DeviceError("GPU out of memory for the reinsurance samples: asked " + std::to_string(bytes) + " bytes, " +
+                        std::to_string(free_bytes) + " free");
     }
   }
   DeviceArray(DeviceArray&& o) noexcept : ptr_(o.ptr_) { o.ptr_ = nullptr; }
@@ -122,8 +121,8 @@ class CudaRiskEvaluator final : public RetainedRiskEvaluator {
     RATEOPT_REINSURE_CUDA_CHECK(cudaGetLastError());
     if (measure_ == RiskMeasure::cvar) {
       size_t bytes = temp_bytes_;
-      RATEOPT_REINSURE_CUDA_CHECK(cub::DeviceRadixSort::SortKeys(temp_.raw(), bytes, values_.get(), sorted_.get(),
-                                                                 static_cast<int>(n_)));
+      RATEOPT_REINSURE_CUDA_CHECK(
+          cub::DeviceRadixSort::SortKeys(temp_.raw(), bytes, values_.get(), sorted_.get(), static_cast<int>(n_)));
       const size_t k = var_rank(n_, alpha_);
       double var = 0;
       RATEOPT_REINSURE_CUDA_CHECK(cudaMemcpy(&var, sorted_.get() + (k - 1), sizeof(double), cudaMemcpyDeviceToHost));

@@ -93,8 +93,8 @@ TEST(ModelQualityCli, ReportsTheTableTargetAndCalibration) {
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["improvement"].size(), 11u);
   EXPECT_DOUBLE_EQ(j["improvement"][10]["loss_ratio"].get<double>(), 0.8);  // ρ = 1
-  EXPECT_NEAR(j["lr_target"]["margin_needed_at_rho"].get<double>(),
-              model_quality_loss_ratio(0.8, 1.5, 1.0, 1.0) / 0.9, 1e-12);
+  EXPECT_NEAR(j["lr_target"]["margin_needed_at_rho"].get<double>(), model_quality_loss_ratio(0.8, 1.5, 1.0, 1.0) / 0.9,
+              1e-12);
   const double rho_needed = j["lr_target"]["rho_needed_at_margin"].get<double>();
   EXPECT_NEAR(model_quality_loss_ratio(rho_needed, 1.5, 1.0, 1.25), 0.9, 1e-9);
 

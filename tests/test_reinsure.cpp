@@ -4,13 +4,13 @@
 // CPU one (Gpu/ instance, skipped without a device), and the CLI with bad input.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <sys/wait.h>
 #include <string>
 #include <vector>
 
@@ -369,8 +369,8 @@ struct CliResult {
 
 CliResult run_cli(const fs::path& dir, const std::string& args) {
   const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string cmd = std::string(RATEOPT_BINARY) + " " + args + " > '" + out.string() + "' 2> '" +
-                          err.string() + "' < /dev/null";
+  const std::string cmd =
+      std::string(RATEOPT_BINARY) + " " + args + " > '" + out.string() + "' 2> '" + err.string() + "' < /dev/null";
   const int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_text_file(out), test::read_text_file(err)};
 }
@@ -384,12 +384,13 @@ const char* kLines =
 TEST(ReinsureCli, WritesTheAnswerFrontierAndChart) {
   const fs::path dir = test::scratch_dir();
   test::write_text_file(dir / "lines.csv", kLines);
-  test::write_text_file(dir / "corr.csv", "line,motor,property,liability\nmotor,1,0.4,0.1\nproperty,0.4,1,0.3\n"
-                                          "liability,0.1,0.3,1\n");
+  test::write_text_file(dir / "corr.csv",
+                        "line,motor,property,liability\nmotor,1,0.4,0.1\nproperty,0.4,1,0.3\n"
+                        "liability,0.1,0.3,1\n");
   const fs::path out = dir / "out";
   const CliResult r = run_cli(dir, "reinsure --lines " + (dir / "lines.csv").string() + " --simulate 20000 --seed 3 " +
-                                 "--correlation " + (dir / "corr.csv").string() +
-                                 " --budget 300 --frontier 8 --device cpu --json --out-dir " + out.string());
+                                       "--correlation " + (dir / "corr.csv").string() +
+                                       " --budget 300 --frontier 8 --device cpu --json --out-dir " + out.string());
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["status"], "ceded");
@@ -399,14 +400,14 @@ TEST(ReinsureCli, WritesTheAnswerFrontierAndChart) {
     EXPECT_TRUE(fs::exists(out / f)) << f;
   if (std::system("command -v rsvg-convert > /dev/null 2>&1") == 0) {
     const std::string png = (dir / "frontier.png").string();
-    EXPECT_EQ(std::system(("rsvg-convert -o '" + png + "' '" + (out / "reinsurance_frontier.svg").string() + "'").c_str()),
-              0);
+    EXPECT_EQ(
+        std::system(("rsvg-convert -o '" + png + "' '" + (out / "reinsurance_frontier.svg").string() + "'").c_str()),
+        0);
     EXPECT_GT(fs::file_size(png), 1000u);
   }
   // the same simulation with a samples file gives the same answer: write the samples out and read them
   const auto lines = read_reinsurance_lines((dir / "lines.csv").string());
-  const LossSamples s =
-      simulate_losses(lines, read_correlation_csv((dir / "corr.csv").string(), lines), 20000, 3, 0);
+  const LossSamples s = simulate_losses(lines, read_correlation_csv((dir / "corr.csv").string(), lines), 20000, 3, 0);
   std::string csv = "liability,motor,property\n";  // columns in another order than the lines
   for (size_t i = 0; i < s.size(); ++i) {
     std::string row;
@@ -418,14 +419,14 @@ TEST(ReinsureCli, WritesTheAnswerFrontierAndChart) {
     csv += row + "\n";
   }
   test::write_text_file(dir / "samples.csv", csv);
-  const CliResult again = run_cli(dir, "reinsure --lines " + (dir / "lines.csv").string() + " --samples " +
-                                     (dir / "samples.csv").string() + " --budget 300 --device cpu --json --out-dir " +
-                                     (dir / "out2").string());
+  const CliResult again =
+      run_cli(dir, "reinsure --lines " + (dir / "lines.csv").string() + " --samples " + (dir / "samples.csv").string() +
+                       " --budget 300 --device cpu --json --out-dir " + (dir / "out2").string());
   ASSERT_EQ(again.rc, 0) << again.err;
   EXPECT_EQ(nlohmann::json::parse(again.out)["total_ceded_premium"], j["total_ceded_premium"]);
   // an existing output is not replaced without --force
   const CliResult refused = run_cli(dir, "reinsure --lines " + (dir / "lines.csv").string() +
-                                       " --simulate 1000 --budget 300 --out-dir " + out.string());
+                                             " --simulate 1000 --budget 300 --out-dir " + out.string());
   EXPECT_EQ(refused.rc, 2);
   EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
 }

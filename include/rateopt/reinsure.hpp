@@ -71,25 +71,25 @@ const char* to_string(RiskMeasure m);
 
 struct ReinsuranceOptions {
   RiskMeasure measure = RiskMeasure::cvar;
-  double alpha = 0.995;        ///< CVaR level, in [0, 1)
-  double budget = 0;           ///< limit on the retained risk (money for cvar, money² for variance)
-  int frontier_points = 0;     ///< points of the premium–risk frontier (0: none; else ≥ 2)
+  double alpha = 0.995;         ///< CVaR level, in [0, 1)
+  double budget = 0;            ///< limit on the retained risk (money for cvar, money² for variance)
+  int frontier_points = 0;      ///< points of the premium–risk frontier (0: none; else ≥ 2)
   std::string device = "auto";  ///< auto | cpu | cuda: where the risk evaluations run
-  int threads = 0;             ///< CPU threads, 0 = all
-  void validate() const;       ///< InputError naming the option and the rule
+  int threads = 0;              ///< CPU threads, 0 = all
+  void validate() const;        ///< InputError naming the option and the rule
 };
 
 struct LineCession {
   std::string name;
   double safety_loading = 0;
-  int order = 0;                     ///< 1-based position in the cession order (cheapest first)
+  int order = 0;  ///< 1-based position in the cession order (cheapest first)
   bool ceded = false;
-  std::optional<double> retention;   ///< d_i; nullopt when the line is kept whole (d = ∞)
-  double expected_loss = 0;          ///< sample mean of X_i
-  double expected_ceded_loss = 0;    ///< E[(X_i − d_i)+] over the samples
-  double ceded_premium = 0;          ///< (1 + β_i)·E[(X_i − d_i)+]
-  double cession_cost = 0;           ///< β_i·E[(X_i − d_i)+]: premium less expected recoveries
-  double cession_rate = 0;           ///< E[(X_i − d_i)+] / E[X_i] (0 when E[X_i] = 0)
+  std::optional<double> retention;  ///< d_i; nullopt when the line is kept whole (d = ∞)
+  double expected_loss = 0;         ///< sample mean of X_i
+  double expected_ceded_loss = 0;   ///< E[(X_i − d_i)+] over the samples
+  double ceded_premium = 0;         ///< (1 + β_i)·E[(X_i − d_i)+]
+  double cession_cost = 0;          ///< β_i·E[(X_i − d_i)+]: premium less expected recoveries
+  double cession_rate = 0;          ///< E[(X_i − d_i)+] / E[X_i] (0 when E[X_i] = 0)
 };
 
 struct ReinsuranceFrontierPoint {
@@ -109,11 +109,11 @@ struct ReinsuranceResult {
   size_t samples = 0;
   std::vector<LineCession> lines;  ///< input order
   double total_ceded_premium = 0, total_cession_cost = 0, total_expected_ceded_loss = 0;
-  double retained_risk = 0;          ///< ρ of the retained aggregate at the answer
-  double retained_var = 0;           ///< VaR_α of the retained aggregate (cvar only; NaN otherwise)
-  double unceded_risk = 0;           ///< ρ with no cession
-  double least_reachable_risk = 0;   ///< ρ with every line at its least retention
-  int evaluations = 0;               ///< risk evaluations (passes over the samples)
+  double retained_risk = 0;         ///< ρ of the retained aggregate at the answer
+  double retained_var = 0;          ///< VaR_α of the retained aggregate (cvar only; NaN otherwise)
+  double unceded_risk = 0;          ///< ρ with no cession
+  double least_reachable_risk = 0;  ///< ρ with every line at its least retention
+  int evaluations = 0;              ///< risk evaluations (passes over the samples)
   double seconds = 0;
   std::string backend_used, device_name, fallback_reason;
   std::vector<ReinsuranceFrontierPoint> frontier;  ///< budgets evenly from least reachable to unceded
@@ -146,8 +146,8 @@ std::optional<std::vector<double>> cholesky_lower(const std::vector<double>& mat
 /// (lognormal with the line's mean and variance; a line with variance 0 is constant, with mean 0 is 0),
 /// Z = L·ε a Gaussian copula with L the Cholesky factor of `correlation` (empty: independent).
 /// ε from Philox keyed by seed with counter (sample, pair of lines): reproducible, thread-count free.
-LossSamples simulate_losses(const std::vector<ReinsuranceLine>& lines, const std::vector<double>& correlation,
-                            size_t n, uint64_t seed, int threads = 0);
+LossSamples simulate_losses(const std::vector<ReinsuranceLine>& lines, const std::vector<double>& correlation, size_t n,
+                            uint64_t seed, int threads = 0);
 
 /// CVaR_α of the values (the exact sample estimator above), CPU threads; `var` gets VaR_α when given.
 double sample_cvar(const std::vector<double>& values, double alpha, int threads = 0, double* var = nullptr);
