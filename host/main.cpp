@@ -376,6 +376,8 @@ int main(int argc, char** argv) {
   re->add_option("--seed", ra.seed, "simulation seed (default 42)");
   re->add_option("--correlation", ra.correlation, "Gaussian-copula correlation CSV (line,<names…>) for --simulate");
   re->add_option("--measure", ra.measure, "risk measure {cvar|variance} (default cvar)");
+  re->add_option("--objective", ra.objective,
+                 "what to minimise {cost|premium}: Σ β·E[ceded] (default) or Σ (1+β)·E[ceded]");
   re->add_option("--alpha", ra.alpha, "CVaR level (default 0.995)");
   re->add_option("--budget", ra.budget, "limit on the retained risk (money for cvar, money² for variance)")->required();
   re->add_option("--frontier", ra.frontier, "points of the premium–risk frontier (default 0: none)");

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 
 #include "backend.hpp"
@@ -28,6 +29,11 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kChunk = size_t{1} << 16;
 // Subsample size for the CVaR tail threshold.
 constexpr size_t kSubsample = size_t{1} << 16;
+// Samples used to choose the cession path, and the quantile levels of each line's retention ladder.
+constexpr size_t kPathSamples = 100000;
+constexpr double kLadder[] = {0.9999, 0.9995, 0.999, 0.998, 0.997, 0.995, 0.993, 0.99, 0.985, 0.98, 0.975, 0.97, 0.96,
+                              0.95,   0.94,   0.93,  0.92,  0.9,   0.88,  0.85,  0.82, 0.8,   0.75, 0.7,   0.65, 0.6,
+                              0.55,   0.5,    0.45,  0.4,   0.35,  0.3,   0.25,  0.2,  0.15,  0.1,  0.05,  0.0};
 
 int thread_count(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
@@ -197,144 +203,220 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-/// The cheapest-line-first path over the samples: stage k has lines order[0..k) at their least
-/// retention, order[k] marginal and the rest whole.
+/// The cession path.  Built on a fixed subsample (every stride-th sample, at most kPathSamples): each
+/// line's retention can step down a ladder of levels (∞, then its quantiles at kLadder, then its least
+/// retention); from "nothing ceded", each step lowers one line by one level, the step that removes
+/// the most risk per unit of objective cost (Σ c_j·E[(X_j − d_j)+], c_j = β_j or 1 + β_j) — the
+/// cheapest layer first — until every line sits at its least retention.  On the full samples, the
+/// first path point meeting the budget is found (bisection for CVaR, which falls along the path;
+/// a scan for the variance), and the one line that moved on the last step gets its retention by
+/// Brent's method between the two points.
 class CessionPath {
  public:
+  struct Point {
+    int step = -1;  // −1: no cession; else the path step whose line is marginal
+    size_t line = 0;
+    double retention = kInf, risk = 0, var = kNaN;
+    std::vector<double> d;  // every line's retention (∞: kept whole)
+  };
+
   CessionPath(const std::vector<ReinsuranceLine>& lines, const LossSamples& samples, RetainedRiskEvaluator& evaluator,
               const ReinsuranceOptions& options)
       : lines_(lines), samples_(samples), evaluator_(evaluator), options_(options), n_(samples.size()) {
-    order_.resize(lines.size());
-    std::iota(order_.begin(), order_.end(), size_t{0});
-    std::stable_sort(order_.begin(), order_.end(),
-                     [&](size_t a, size_t b) { return lines[a].safety_loading < lines[b].safety_loading; });
     for (size_t j = 0; j < lines.size(); ++j) {
       const std::vector<double>& x = samples.loss[j];
       mean_.push_back(chunked_sum(n_, options.threads, [&](size_t i) { return x[i]; }) / static_cast<double>(n_));
       double top = 0;
       for (double v : x) top = std::max(top, v);
       max_.push_back(top);
+      cost_.push_back(options.objective == CessionObjective::premium ? 1.0 + lines[j].safety_loading
+                                                                     : lines[j].safety_loading);
     }
-    std::vector<double> at_floor;
-    for (size_t j = 0; j < lines.size(); ++j) at_floor.push_back(expected_ceded(j, lines[j].min_retention));
-    ceded_at_floor_ = std::move(at_floor);
-    // the risk with no cession, and with each stage's marginal line at its least retention
-    for (size_t k = 0; k < order_.size(); ++k) {
-      load_stage(k);
-      if (k == 0) unceded_ = evaluate(kInf);
-      full_.push_back(evaluate(floor_of(k)));
-    }
+    build_path();
+    point_risk_.assign(path_.size(), kNaN);
+    point_var_.assign(path_.size(), kNaN);
+    unceded_ = risk_at(0);
+    least_ = risk_at(path_.size() - 1);
   }
 
-  const std::vector<size_t>& order() const { return order_; }
   double unceded_risk() const { return unceded_; }
-  double least_reachable_risk() const { return full_.back(); }
+  double least_reachable_risk() const { return least_; }
   double mean(size_t line) const { return mean_[line]; }
   int evaluations() const { return evaluations_; }
+  int path_steps() const { return static_cast<int>(path_.size()) - 1; }
+  /// 1-based rank of each line by the first path step that cedes from it (untouched lines last).
+  const std::vector<int>& order() const { return order_; }
 
-  /// The first point of the path with risk ≤ budget.  stage = lines.size() for "no cession" is not
-  /// used: no_cession is reported with stage −1.  Precondition: least_reachable ≤ budget.
-  struct Point {
-    int stage = -1;  // −1: no cession
-    double retention = kInf, risk = 0, var = kNaN;
-  };
+  /// The first point of the path with risk ≤ budget.  Precondition: least_reachable_risk() ≤ budget.
   Point solve(double budget) {
     Point p;
     if (unceded_ <= budget) {
-      load_stage(0);
-      p.risk = evaluate(kInf, &p.var);
+      p.risk = unceded_;
+      p.var = point_var_[0];
+      p.d = path_[0];
       return p;
     }
-    size_t k = 0;
-    while (full_[k] > budget) ++k;
-    load_stage(k);
-    const double floor = floor_of(k);
-    double lo = floor, hi = std::max(max_[order_[k]], floor);
-    if (options_.measure == RiskMeasure::variance) narrow_by_scan(budget, lo, hi);
+    size_t hi = path_.size() - 1;  // risk ≤ budget
+    if (options_.measure == RiskMeasure::cvar) {
+      size_t lo = 0;  // risk > budget
+      while (hi - lo > 1) {
+        const size_t mid = lo + (hi - lo) / 2;
+        (risk_at(mid) <= budget ? hi : lo) = mid;
+      }
+    } else {
+      for (size_t k = 1; k < path_.size(); ++k)
+        if (risk_at(k) <= budget) {
+          hi = k;
+          break;
+        }
+    }
+    const size_t j = step_line_[hi];
+    p.step = static_cast<int>(hi);
+    p.line = j;
+    p.d = path_[hi];
+    load(p.d, j);
+    const double bottom = path_[hi][j], top = std::min(path_[hi - 1][j], std::max(max_[j], bottom));
+    const double risk_bottom = point_risk_[hi], risk_top = point_risk_[hi - 1];
     // CVaR rises with the retention, so a point that meets the budget is the bracket's new lower end and
     // later trials lie above it: the evaluator may drop samples that cannot reach the tail there
     evaluator_.clear_restriction();
-    // the bracket's ends are known: the marginal line at its floor, and kept whole (the previous stage)
-    const double risk_at_lo = full_[k], risk_at_hi = k == 0 ? unceded_ : full_[k - 1];
     const auto f = [&](double d) {
-      if (d == lo && lo == floor) return risk_at_lo - budget;
-      if (d == hi && hi == max_[order_[k]]) return risk_at_hi - budget;
+      if (d == bottom) return risk_bottom - budget;
+      if (d == top) return risk_top - budget;
       const double risk = evaluate(d);
       if (options_.measure == RiskMeasure::cvar && risk <= budget) evaluator_.restrict_to_retentions_from(d);
       return risk - budget;
     };
     // no f tolerance: an end of the final bracket must meet the budget, so the bracket itself is shrunk
-    const double x_tol = 1e-12 * std::max(hi, 1.0);
-    const auto root = brent_root(f, lo, hi, x_tol);
-    // f(lo) ≤ 0 < f(hi): return the side that meets the budget
-    double d = lo;
+    const auto root = brent_root(f, bottom, top, 1e-12 * std::max(top, 1.0));
+    double d = bottom;
     if (root) d = root->f_root <= 0 ? root->root : root->lo;
-    p.stage = static_cast<int>(k);
     p.retention = d;
+    p.d[j] = d;
     p.risk = evaluate(d, &p.var);
     evaluator_.clear_restriction();
     return p;
   }
 
-  /// Retentions of every line at a point (∞: kept whole), in input order.
-  std::vector<double> retentions(const Point& p) const {
-    std::vector<double> d(lines_.size(), kInf);
-    for (int k = 0; k < p.stage; ++k) d[order_[static_cast<size_t>(k)]] = floor_of(static_cast<size_t>(k));
-    if (p.stage >= 0) d[order_[static_cast<size_t>(p.stage)]] = p.retention;
-    return d;
-  }
-
-  double expected_ceded(size_t line, double retention) const {
+  double expected_ceded(size_t line, double retention) {
     if (!(retention < kInf)) return 0.0;
-    if (retention == lines_[line].min_retention && !ceded_at_floor_.empty()) return ceded_at_floor_[line];
+    auto& cache = ceded_cache_[line];
+    const auto hit = cache.find(retention);
+    if (hit != cache.end()) return hit->second;
     const std::vector<double>& x = samples_.loss[line];
-    return chunked_sum(n_, options_.threads, [&](size_t i) { return std::max(x[i] - retention, 0.0); }) /
-           static_cast<double>(n_);
+    const double e = chunked_sum(n_, options_.threads, [&](size_t i) { return std::max(x[i] - retention, 0.0); }) /
+                     static_cast<double>(n_);
+    cache.emplace(retention, e);
+    return e;
   }
 
  private:
-  double floor_of(size_t stage) const { return lines_[order_[stage]].min_retention; }
-
   double evaluate(double retention, double* var = nullptr) {
     ++evaluations_;
     return evaluator_.risk(retention, var);
   }
 
-  void load_stage(size_t k) {
-    if (static_cast<int>(k) == loaded_) return;
+  // base = Σ_{i ≠ marginal} min(X_i, d_i) in line order; the evaluator gets base and X_marginal.
+  void load(const std::vector<double>& d, size_t marginal) {
     base_.assign(n_, 0.0);
-    for (size_t pos = 0; pos < order_.size(); ++pos) {
-      if (pos == k) continue;
-      const std::vector<double>& x = samples_.loss[order_[pos]];
-      const double cap = pos < k ? floor_of(pos) : kInf;
+    for (size_t i = 0; i < lines_.size(); ++i) {
+      if (i == marginal) continue;
+      const std::vector<double>& x = samples_.loss[i];
+      const double cap = d[i];
 #pragma omp parallel for schedule(static) num_threads(thread_count(options_.threads))
-      for (long long i = 0; i < static_cast<long long>(n_); ++i)
-        base_[static_cast<size_t>(i)] += std::min(x[static_cast<size_t>(i)], cap);
+      for (long long s = 0; s < static_cast<long long>(n_); ++s)
+        base_[static_cast<size_t>(s)] += std::min(x[static_cast<size_t>(s)], cap);
     }
-    evaluator_.load(base_, samples_.loss[order_[k]]);
-    loaded_ = static_cast<int>(k);
+    evaluator_.load(base_, samples_.loss[marginal]);
   }
 
-  // Variance: scan the marginal retention downward over 32 quantiles of the line (from a fixed
-  // subsample) and keep the first interval where the risk falls to the budget.
-  void narrow_by_scan(double budget, double& lo, double& hi) {
-    const std::vector<double>& x = samples_.loss[order_[static_cast<size_t>(loaded_)]];
-    const size_t stride = std::max<size_t>(1, n_ / kSubsample);
-    std::vector<double> sub;
-    for (size_t i = 0; i < n_; i += stride) sub.push_back(x[i]);
-    std::sort(sub.begin(), sub.end());
-    double upper = hi;
-    for (int g = 31; g >= 1; --g) {
-      const double d = std::max(lo, sub[(sub.size() - 1) * static_cast<size_t>(g) / 32]);
-      if (d >= upper) continue;
-      if (evaluate(d) <= budget) {
-        lo = d;
-        hi = upper;
-        return;
-      }
-      upper = d;
+  // The full-sample risk at path point k (cached).
+  double risk_at(size_t k) {
+    if (std::isnan(point_risk_[k])) {
+      const size_t j = k == 0 ? 0 : step_line_[k];
+      load(path_[k], j);
+      point_risk_[k] = evaluate(path_[k][j], &point_var_[k]);
     }
-    hi = upper;
+    return point_risk_[k];
+  }
+
+  void build_path() {
+    const size_t m = lines_.size();
+    const size_t count = std::min(n_, kPathSamples), stride = n_ / count;
+    std::vector<std::vector<double>> sub(m, std::vector<double>(count));
+    for (size_t j = 0; j < m; ++j)
+      for (size_t s = 0; s < count; ++s) sub[j][s] = samples_.loss[j][s * stride];
+    // each line's ladder: ∞, its subsample quantiles (descending, above the floor), the floor
+    std::vector<std::vector<double>> ladder(m);
+    for (size_t j = 0; j < m; ++j) {
+      std::vector<double> sorted = sub[j];
+      std::sort(sorted.begin(), sorted.end());
+      const double floor = lines_[j].min_retention;
+      ladder[j].push_back(kInf);
+      for (double q : kLadder) {
+        const double level = sorted[static_cast<size_t>(q * static_cast<double>(count - 1))];
+        if (level > floor && level < ladder[j].back()) ladder[j].push_back(level);
+      }
+      ladder[j].push_back(floor);
+    }
+    const auto ceded = [&](size_t j, double d) {
+      if (!(d < kInf)) return 0.0;
+      double t = 0;
+      for (double v : sub[j]) t += std::max(v - d, 0.0);
+      return t / static_cast<double>(count);
+    };
+    const auto risk_of = [&](const std::vector<double>& d) {
+      std::vector<double> aggregate(count, 0.0);
+      for (size_t j = 0; j < m; ++j)
+        for (size_t s = 0; s < count; ++s) aggregate[s] += std::min(sub[j][s], d[j]);
+      const double* a = aggregate.data();
+      const auto value = [=](size_t s) { return a[s]; };
+      // one thread: each trial is small, and thousands of short parallel regions cost more than they save
+      return options_.measure == RiskMeasure::cvar ? cvar_of(count, count, options_.alpha, 1, value, nullptr)
+                                                   : variance_of(count, 1, value);
+    };
+    std::vector<size_t> rung(m, 0);
+    std::vector<double> d(m, kInf);
+    double risk = risk_of(d);
+    path_.push_back(d);
+    step_line_.push_back(0);
+    order_.assign(m, 0);
+    int next_rank = 1;
+    for (;;) {
+      std::vector<double> trial_risk(m, kNaN);
+      for (size_t j = 0; j < m; ++j) {
+        if (rung[j] + 1 >= ladder[j].size()) continue;
+        std::vector<double> trial = d;
+        trial[j] = ladder[j][rung[j] + 1];
+        trial_risk[j] = risk_of(trial);
+      }
+      int best = -1;
+      double best_efficiency = -kInf, best_risk = 0;
+      for (size_t j = 0; j < m; ++j) {
+        if (rung[j] + 1 >= ladder[j].size()) continue;
+        const double removed = risk - trial_risk[j];
+        std::vector<double> trial = d;
+        trial[j] = ladder[j][rung[j] + 1];
+        const double extra_cost = cost_[j] * (ceded(j, trial[j]) - ceded(j, d[j]));
+        double efficiency = extra_cost > 0 ? removed / extra_cost : (removed > 0 ? kInf : removed);
+        // ties: the lower cost coefficient, then the earlier line
+        if (best < 0 || efficiency > best_efficiency ||
+            (efficiency == best_efficiency && cost_[j] < cost_[static_cast<size_t>(best)])) {
+          best = static_cast<int>(j);
+          best_efficiency = efficiency;
+          best_risk = trial_risk[j];
+        }
+      }
+      if (best < 0) break;
+      const size_t j = static_cast<size_t>(best);
+      if (order_[j] == 0) order_[j] = next_rank++;
+      d[j] = ladder[j][++rung[j]];
+      risk = best_risk;
+      path_.push_back(d);
+      step_line_.push_back(j);
+    }
+    for (int& o : order_)
+      if (o == 0) o = next_rank++;
   }
 
   const std::vector<ReinsuranceLine>& lines_;
@@ -342,11 +424,13 @@ class CessionPath {
   RetainedRiskEvaluator& evaluator_;
   const ReinsuranceOptions& options_;
   const size_t n_;
-  std::vector<size_t> order_;
-  std::vector<double> mean_, max_, full_, base_;
-  std::vector<double> ceded_at_floor_;  // E[(X_j − m_j)+] per line, for the wholly ceded lines
-  double unceded_ = 0;
-  int loaded_ = -1;
+  std::vector<double> mean_, max_, cost_, base_;
+  std::vector<std::vector<double>> path_;  // retentions at each path point; path_[0]: nothing ceded
+  std::vector<size_t> step_line_;          // the line that moved to reach each point
+  std::vector<int> order_;
+  std::vector<double> point_risk_, point_var_;
+  std::map<size_t, std::map<double, double>> ceded_cache_;
+  double unceded_ = 0, least_ = 0;
   int evaluations_ = 0;
 };
 
@@ -371,6 +455,7 @@ std::unique_ptr<RetainedRiskEvaluator> choose_evaluator(const ReinsuranceOptions
 }  // namespace
 
 const char* to_string(RiskMeasure m) { return m == RiskMeasure::cvar ? "cvar" : "variance"; }
+const char* to_string(CessionObjective o) { return o == CessionObjective::cost ? "cost" : "premium"; }
 
 void ReinsuranceOptions::validate() const {
   if (!(alpha >= 0 && alpha < 1)) throw InputError("option alpha = " + std::to_string(alpha) + " must be in [0, 1)");
@@ -475,12 +560,14 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
 
   ReinsuranceResult r;
   r.measure = options.measure;
+  r.objective = options.objective;
   r.alpha = options.alpha;
   r.budget = options.budget;
   r.samples = n;
   std::unique_ptr<RetainedRiskEvaluator> evaluator = choose_evaluator(options, r);
   r.backend_used = evaluator->backend();
   CessionPath path(lines, samples, *evaluator, options);
+  r.path_steps = path.path_steps();
   r.unceded_risk = path.unceded_risk();
   r.least_reachable_risk = path.least_reachable_risk();
   const char* measure = options.measure == RiskMeasure::cvar ? "CVaR" : "variance";
@@ -488,18 +575,17 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
 
   const auto fill_lines = [&](const CessionPath::Point& p, std::vector<LineCession>* out, double* premium, double* cost,
                               double* ceded_loss) {
-    const std::vector<double> d = path.retentions(p);
     *premium = *cost = *ceded_loss = 0;
-    for (size_t pos = 0; pos < path.order().size(); ++pos) {
-      const size_t j = path.order()[pos];
+    for (size_t j = 0; j < lines.size(); ++j) {
+      const double d = p.d.empty() ? kInf : p.d[j];
       LineCession c;
       c.name = lines[j].name;
       c.safety_loading = lines[j].safety_loading;
-      c.order = static_cast<int>(pos) + 1;
+      c.order = path.order()[j];
       c.expected_loss = path.mean(j);
-      c.expected_ceded_loss = path.expected_ceded(j, d[j]);
-      c.ceded = c.expected_ceded_loss > 0 || static_cast<int>(pos) <= p.stage;
-      if (d[j] < kInf) c.retention = d[j];
+      c.expected_ceded_loss = path.expected_ceded(j, d);
+      c.ceded = d < kInf;
+      if (c.ceded) c.retention = d;
       c.ceded_premium = (1.0 + c.safety_loading) * c.expected_ceded_loss;
       c.cession_cost = c.safety_loading * c.expected_ceded_loss;
       c.cession_rate = c.expected_loss > 0 ? c.expected_ceded_loss / c.expected_loss : 0.0;
@@ -508,10 +594,6 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
       *ceded_loss += c.expected_ceded_loss;
       if (out) out->push_back(c);
     }
-    if (out)  // back to input order
-      std::sort(out->begin(), out->end(), [&](const LineCession& a, const LineCession& b) {
-        return path.order()[static_cast<size_t>(a.order - 1)] < path.order()[static_cast<size_t>(b.order - 1)];
-      });
   };
 
   if (r.least_reachable_risk > options.budget) {
@@ -522,7 +604,6 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
              measure, options.budget, r.least_reachable_risk);
     r.message = text;
     CessionPath::Point none;
-    none.risk = r.unceded_risk;
     fill_lines(none, &r.lines, &r.total_ceded_premium, &r.total_cession_cost, &r.total_expected_ceded_loss);
     r.retained_risk = r.unceded_risk;
     r.retained_var = kNaN;
@@ -531,24 +612,26 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
     r.retained_risk = p.risk;
     r.retained_var = p.var;
     fill_lines(p, &r.lines, &r.total_ceded_premium, &r.total_cession_cost, &r.total_expected_ceded_loss);
-    if (p.stage < 0) {
+    if (p.step < 0) {
       r.status = "no_cession";
       snprintf(text, sizeof text, "no cession: the unceded %s %.6g already meets the budget %.6g", measure, p.risk,
                options.budget);
     } else {
       r.status = "ceded";
-      const size_t k = path.order()[static_cast<size_t>(p.stage)];
+      int ceded_lines = 0;
+      for (const LineCession& c : r.lines) ceded_lines += c.ceded ? 1 : 0;
       snprintf(text, sizeof text,
-               "ceded: %d line(s), marginal line %s at retention %.6g; retained %s %.6g within budget %.6g; "
-               "ceded premium %.6g",
-               p.stage + 1, lines[k].name.c_str(), p.retention, measure, p.risk, options.budget, r.total_ceded_premium);
+               "ceded: %d line(s) after %d of %d path steps, marginal line %s at retention %.6g; retained %s %.6g "
+               "within budget %.6g; objective (%s) %.6g",
+               ceded_lines, p.step, path.path_steps(), lines[p.line].name.c_str(), p.retention, measure, p.risk,
+               options.budget, to_string(options.objective),
+               options.objective == CessionObjective::premium ? r.total_ceded_premium : r.total_cession_cost);
     }
     r.message = text;
   }
 
   if (options.frontier_points >= 2) {
     const int points = options.frontier_points;
-    // from the unceded end down, so the path's stages are visited in order
     for (int j = points - 1; j >= 0; --j) {
       const double b =
           r.least_reachable_risk + (r.unceded_risk - r.least_reachable_risk) * static_cast<double>(j) / (points - 1);
@@ -556,8 +639,8 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
       ReinsuranceFrontierPoint f;
       f.budget = b;
       f.retained_risk = p.risk;
-      f.marginal_order = p.stage + 1;
-      f.retention = p.stage >= 0 ? p.retention : kNaN;
+      f.marginal_order = p.step >= 0 ? path.order()[p.line] : 0;
+      f.retention = p.step >= 0 ? p.retention : kNaN;
       double ceded_loss = 0;
       fill_lines(p, nullptr, &f.ceded_premium, &f.cession_cost, &ceded_loss);
       r.frontier.push_back(f);

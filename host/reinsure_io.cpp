@@ -228,6 +228,8 @@ std::string reinsurance_json(const ReinsuranceResult& r) {
   Json j{{"status", r.status},
          {"message", r.message},
          {"measure", to_string(r.measure)},
+         {"objective", to_string(r.objective)},
+         {"path_steps", r.path_steps},
          {"alpha", r.alpha},
          {"budget", r.budget},
          {"samples", r.samples},

@@ -28,6 +28,9 @@ int run_reinsure(const ReinsureArgs& a) {
   ReinsuranceOptions o;
   require(a.measure == "cvar" || a.measure == "variance", "--measure = \"" + a.measure + "\" must be cvar or variance");
   o.measure = a.measure == "cvar" ? RiskMeasure::cvar : RiskMeasure::variance;
+  require(a.objective == "cost" || a.objective == "premium",
+          "--objective = \"" + a.objective + "\" must be cost or premium");
+  o.objective = a.objective == "cost" ? CessionObjective::cost : CessionObjective::premium;
   o.alpha = a.alpha;
   require(a.budget.has_value(), "--budget is required");
   o.budget = *a.budget;

@@ -12,7 +12,7 @@ struct ReinsureArgs {
   std::string lines, samples, correlation, out_dir;
   size_t simulate = 0;  ///< 0: read --samples instead
   uint64_t seed = 42;
-  std::string measure = "cvar", device = "auto";
+  std::string measure = "cvar", objective = "cost", device = "auto";
   double alpha = 0.995;
   std::optional<double> budget;
   int frontier = 0, threads = 0;
