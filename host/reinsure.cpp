@@ -256,19 +256,11 @@ class CessionPath {
       p.d = path_[0];
       return p;
     }
-    size_t hi = path_.size() - 1;  // risk ≤ budget
-    if (options_.measure == RiskMeasure::cvar) {
-      size_t lo = 0;  // risk > budget
-      while (hi - lo > 1) {
-        const size_t mid = lo + (hi - lo) / 2;
-        (risk_at(mid) <= budget ? hi : lo) = mid;
-      }
-    } else {
-      for (size_t k = 1; k < path_.size(); ++k)
-        if (risk_at(k) <= budget) {
-          hi = k;
-          break;
-        }
+    // bisection over the path points: risk(lo) > budget ≥ risk(hi)
+    size_t lo = 0, hi = path_.size() - 1;
+    while (hi - lo > 1) {
+      const size_t mid = lo + (hi - lo) / 2;
+      (risk_at(mid) <= budget ? hi : lo) = mid;
     }
     const size_t j = step_line_[hi];
     p.step = static_cast<int>(hi);

@@ -307,7 +307,7 @@ std::string frontier_svg(const ReinsuranceResult& r) {
   char level[32];
   snprintf(level, sizeof level, "%g", r.alpha);
   const std::string measure = cvar ? std::string("retained CVaR at ") + level : "retained variance";
-  chart.title = "Reinsurance frontier: ceded premium against " + measure + " (cheapest line first)";
+  chart.title = "Reinsurance frontier: ceded premium against " + measure + " (cheapest layer first)";
   chart.x_label = cvar ? std::string("Retained CVaR (") + level + ")" : "Retained variance";
   chart.y_label = "Ceded premium";
   ChartSeries s;

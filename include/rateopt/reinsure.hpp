@@ -28,9 +28,10 @@
 // monotone).  On the full samples:
 //   - ρ with no cession ≤ budget  → "no_cession" (nothing ceded);
 //   - ρ with every line at its least retention > budget → "infeasible", naming the least reachable ρ;
-//   - otherwise the first path point meeting the budget is found (bisection over the points for CVaR,
-//     a scan for the variance, which need not fall monotonically when lines are negatively
-//     dependent), and the one line that moved on that step — the marginal line — gets its retention by
+//   - otherwise the first path point meeting the budget is found by bisection over the points (the
+//     variance need not fall at every step when lines are negatively dependent; steps that raise it
+//     come last on the path, and bisection then finds a crossing point, not always the first), and
+//     the one line that moved on that step — the marginal line — gets its retention by
 //     Brent's method between the two points (ρ continuous and piecewise linear in it for CVaR).  The side
 //     of the final bracket that meets the budget is returned: ρ ≤ budget and the retention is resolved
 //     to 1e-12 relative, so ρ equals the budget to round-off wherever ρ is continuous.
