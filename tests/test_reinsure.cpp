@@ -354,6 +354,23 @@ TEST(Reinsure, VarianceMeasureMeetsItsBudget) {
   EXPECT_LE(r.retained_risk, budget);
 }
 
+TEST(Reinsure, AnswersDoNotDependOnTheThreadCount) {
+  const Problem& p = problem();
+  ReinsuranceOptions o;
+  o.device = "cpu";
+  o.budget = 0.5 * p.solve(1e18).unceded_risk;
+  o.frontier_points = 4;
+  o.threads = 1;
+  const ReinsuranceResult one = optimise_reinsurance(p.lines, p.samples, o);
+  o.threads = 2;
+  const ReinsuranceResult two = optimise_reinsurance(p.lines, p.samples, o);
+  EXPECT_EQ(one.retained_risk, two.retained_risk);
+  EXPECT_EQ(one.total_ceded_premium, two.total_ceded_premium);
+  for (size_t j = 0; j < one.lines.size(); ++j) EXPECT_EQ(one.lines[j].retention, two.lines[j].retention);
+  for (size_t k = 0; k < one.frontier.size(); ++k)
+    EXPECT_EQ(one.frontier[k].ceded_premium, two.frontier[k].ceded_premium);
+}
+
 TEST(Reinsure, RejectsMismatchedSamples) {
   Problem p;
   p.samples.loss.pop_back();
