@@ -2,11 +2,11 @@
 // grid whose front holds no dominated point and whose points meet their limits, and the CLI.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
-#include <sys/wait.h>
 
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
