@@ -14,7 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "clusters_command.hpp"
 #include "rateopt/book.hpp"
+#include "rateopt/clusters.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/options.hpp"
@@ -366,6 +368,43 @@ int main(int argc, char** argv) {
   sc->add_flag("--json", sa.as_json, "print the result as one JSON object");
   OptionFlags scenario_flags(*sc);
 
+  // Cluster pricing as a QUBO (SPEC §3) and annealing of any QUBO: run functions in host/clusters_command.cpp.
+  CLI::App* cl = app.add_subcommand("clusters", "choose one premium level per cluster: QUBO annealing + exact solver");
+  ClustersArgs ca;
+  ca.anneal = default_cluster_anneal_options();
+  double onehot_margin = 0, retention_penalty = 0;
+  cl->add_option("--clusters", ca.clusters, "clusters CSV: cluster_id,policies,avg_claim");
+  cl->add_option("--premiums", ca.premiums, "premiums CSV: cluster_id,termination_rate,premium (rates in percent)");
+  cl->add_option("--target-termination", ca.target_termination, "overall termination-rate target, percent");
+  cl->add_option("--replicas", ca.anneal.replicas, "independent annealing replicas (default 256)");
+  cl->add_option("--sweeps", ca.anneal.sweeps, "sweeps per replica (default 1000)");
+  cl->add_option("--seed", ca.anneal.seed, "random seed (default 1)");
+  cl->add_option("--device", ca.anneal.device, "auto | cpu | cuda (default auto)");
+  cl->add_option("--threads", ca.anneal.threads, "CPU threads (default 0: every core)");
+  cl->add_option("--exact", ca.exact, "run the exact solver: auto | on | off (default auto)");
+  CLI::Option* onehot_flag = cl->add_option("--penalty-onehot-margin", onehot_margin, "one-hot penalty A_i = max_j v'_ij + this margin");
+  CLI::Option* retention_flag = cl->add_option("--penalty-retention", retention_penalty, "retention penalty B per (termination unit)^2");
+  cl->add_flag("--write-qubo", ca.write_qubo, "also write DIR/qubo.csv (i,j,weight)");
+  cl->add_option("--out-dir", ca.out_dir, "output directory");
+  cl->add_flag("--force", ca.force, "replace existing outputs");
+  cl->add_flag("--json", ca.as_json, "print the summary as one JSON object");
+  CLI::App* cg = cl->add_subcommand("generate", "write a random clusters.csv and premiums.csv");
+  ClustersGenerateArgs cga;
+  cg->add_option("--clusters", cga.clusters, "number of clusters")->required();
+  cg->add_option("--rates", cga.rates, "termination rates in percent (default 5,7,9,11,13,15,17,25,30)");
+  cg->add_option("--seed", cga.seed, "random seed (default 1)");
+  cg->add_option("--out-dir", cga.out_dir, "output directory")->required();
+  cg->add_flag("--force", cga.force, "replace existing files");
+  CLI::App* qa = app.add_subcommand("qubo", "anneal any QUBO given as i,j,weight CSV");
+  QuboArgs qua;
+  qa->add_option("--qubo", qua.qubo, "QUBO CSV: i,j,weight (0-based; i = j is a linear term)")->required();
+  qa->add_option("--replicas", qua.anneal.replicas, "independent annealing replicas (default 256)");
+  qa->add_option("--sweeps", qua.anneal.sweeps, "sweeps per replica (default 1000)");
+  qa->add_option("--seed", qua.anneal.seed, "random seed (default 1)");
+  qa->add_option("--device", qua.anneal.device, "auto | cpu | cuda (default auto)");
+  qa->add_option("--threads", qua.anneal.threads, "CPU threads (default 0: every core)");
+  qa->add_flag("--json", qua.as_json, "print the result as one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -377,6 +416,13 @@ int main(int argc, char** argv) {
     if (*gen) return run_generate(policies, seed, profile, out, gen_force);
     if (*fr) return run_frontier(fa, frontier_flags);
     if (*sc) return run_scenarios_command(sa, scenario_flags);
+    if (*cg) return run_clusters_generate(cga);
+    if (*cl) {
+      if (onehot_flag->count()) ca.penalty_onehot_margin = onehot_margin;
+      if (retention_flag->count()) ca.penalty_retention = retention_penalty;
+      return run_clusters_command(ca);
+    }
+    if (*qa) return run_qubo_command(qua);
     if (*pa) {
       pr.metric = pareto_flags.options_from().fairness_metric;
       return run_pareto(pr, pareto_flags);
