@@ -106,7 +106,7 @@ struct ClusterMoves {
 };
 
 RATEOPT_HD double cluster_excess_penalty(const ClusterMoves& m, double used) {
-  const double excess = used > m.capacity ? used - m.capacity : 0.0;
+  const double excess = fmax(used - m.capacity, 0.0);  // branch-free: the option loop below is hot
   return m.penalty * excess * excess;
 }
 
@@ -125,14 +125,13 @@ RATEOPT_HD void init_cluster_replica(const ClusterMoves& m, uint64_t seed, uint6
   }
 }
 
-/// Metropolis sweeps over the clusters in order.  For cluster i two proposals, each accepted with
-/// probability min(1, exp(−β ΔE)):
-///  1. another of its options, uniformly (random numbers (s, 4i) and (s, 4i + 1));
-///  2. a re-pricing of i and a partner l together: i to another option uniformly, l (uniform among the
-///     other clusters) to the option that minimises the energy given i's move — one cluster raising its
-///     rate while another lowers it crosses the retention wall that single moves cannot
-///     (random numbers (s, 4i + 2), (s, 4i + 3), (s, 4i + 4)... keyed apart from 1).
-/// The lowest energy seen and its choices are kept in best_energy / best_choice.
+/// Metropolis sweeps over the clusters in order.  Cluster i proposes another of its options uniformly
+/// together with the best response of a partner l (uniform among the other clusters): l's option that
+/// minimises the energy given i's move, its current one included (so a lone move of i is among the
+/// proposals).  One cluster raising its rate while another lowers it walks along the retention wall
+/// that lone moves cannot cross.  Accepted with probability min(1, exp(−β ΔE)); random numbers
+/// (s, 8i + 2) pick i's option, (s, 8i + 3) the partner, (s, 8i + 4) decides.  The lowest energy seen
+/// and its choices are kept in best_energy / best_choice.
 RATEOPT_HD void anneal_cluster_sweeps(const ClusterMoves& m, double beta_hot, double beta_cold, int64_t s_begin,
                                       int64_t s_end, int64_t n_sweeps, uint64_t seed, uint64_t replica,
                                       int32_t* choice, int32_t* best_choice, int64_t stride, double& used,
@@ -157,46 +156,37 @@ RATEOPT_HD void anneal_cluster_sweeps(const ClusterMoves& m, double beta_hot, do
       const int32_t begin = m.option_begin[i], r = m.option_begin[i + 1] - begin;
       if (r < 2) continue;
       const uint64_t base = 8 * static_cast<uint64_t>(i);
-      {  // 1. one cluster
-        const int32_t c = choice[i * stride];
-        const int32_t k = other_option(uniform(key, base), r, c);
-        const double new_used = used - m.weight[begin + c] + m.weight[begin + k];
-        const double new_value = value - m.revenue[begin + c] + m.revenue[begin + k];
-        const double new_energy = -new_value + cluster_excess_penalty(m, new_used);
-        const double delta = new_energy - energy;
-        if (delta <= 0 || (beta * delta < 36.7 && uniform(key, base + 1) < exp(-beta * delta))) {
-          choice[i * stride] = k;
-          used = new_used;
-          value = new_value;
-          energy = new_energy;
-          if (delta < 0) remember();
-        }
-      }
-      if (m.n_clusters < 2) continue;
-      {  // 2. two clusters
-        const int32_t c = choice[i * stride];
-        const int32_t k = other_option(uniform(key, base + 2), r, c);
-        int32_t l = static_cast<int32_t>(uniform(key, base + 3) * (m.n_clusters - 1));
+      const int32_t c = choice[i * stride];
+      const int32_t k = other_option(uniform(key, base + 2), r, c);
+      double new_used = used - m.weight[begin + c] + m.weight[begin + k];
+      double new_value = value - m.revenue[begin + c] + m.revenue[begin + k];
+      int32_t l = -1, best = 0;
+      if (m.n_clusters > 1) {
+        l = static_cast<int32_t>(uniform(key, base + 3) * (m.n_clusters - 1));
         if (l >= m.n_clusters - 1) l = m.n_clusters - 2;
         if (l >= i) ++l;
         const int32_t lb = m.option_begin[l], lr = m.option_begin[l + 1] - lb, lc = choice[l * stride];
-        const double used_i = used - m.weight[begin + c] + m.weight[begin + k] - m.weight[lb + lc];
-        const double value_i = value - m.revenue[begin + c] + m.revenue[begin + k] - m.revenue[lb + lc];
-        int32_t best = lc;
-        double best_e = 0;
-        for (int32_t q = 0; q < lr; ++q) {
-          const double e = -(value_i + m.revenue[lb + q]) + cluster_excess_penalty(m, used_i + m.weight[lb + q]);
-          if (q == 0 || e < best_e) best_e = e, best = q;
+        new_used -= m.weight[lb + lc];
+        new_value -= m.revenue[lb + lc];
+        double best_e = INFINITY;
+        for (int32_t q = 0; q < lr; ++q) {  // written for conditional moves, not branches
+          const double e = -(new_value + m.revenue[lb + q]) + cluster_excess_penalty(m, new_used + m.weight[lb + q]);
+          const bool better = e < best_e;
+          best_e = better ? e : best_e;
+          best = better ? q : best;
         }
-        const double delta = best_e - energy;
-        if (delta <= 0 || (beta * delta < 36.7 && uniform(key, base + 4) < exp(-beta * delta))) {
-          choice[i * stride] = k;
-          choice[l * stride] = best;
-          used = used_i + m.weight[lb + best];
-          value = value_i + m.revenue[lb + best];
-          energy = best_e;
-          if (delta < 0) remember();
-        }
+        new_used += m.weight[lb + best];
+        new_value += m.revenue[lb + best];
+      }
+      const double new_energy = -new_value + cluster_excess_penalty(m, new_used);
+      const double delta = new_energy - energy;
+      if (delta <= 0 || (beta * delta < 36.7 && uniform(key, base + 4) < exp(-beta * delta))) {
+        choice[i * stride] = k;
+        if (l >= 0) choice[l * stride] = best;
+        used = new_used;
+        value = new_value;
+        energy = new_energy;
+        if (delta < 0) remember();
       }
     }
   }
