@@ -32,6 +32,9 @@ namespace rateopt {
 
 namespace {
 
+// Past this many variables the dense retention term (n²/2 pairs) is not built.
+constexpr int32_t kMaxTermVariables = 4000;
+
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
@@ -180,7 +183,9 @@ ClusterQubo build_cluster_qubo(const ClusterProblem& p, double target_percent, c
   for (int32_t b = 0; b < cq.slack_bits; ++b) a[static_cast<size_t>(cq.offset[n] + b)] = static_cast<double>(cq.slack_value[b]);
   // B (Σ a_m y_m − W')² = B [Σ (a_m² − 2W' a_m) y_m + 2 Σ_{m<m'} a_m a_m' y_m y_m' + W'²]
   q.offset += B * capacity_shifted * capacity_shifted;
-  for (int32_t m = 0; m < q.n; ++m) {
+  cq.terms_materialised = q.n <= kMaxTermVariables;
+  if (!cq.terms_materialised) q.terms.clear();  // dense: n²/2 terms; the one-hot annealer does not need them
+  for (int32_t m = 0; m < q.n && cq.terms_materialised; ++m) {
     if (a[m] == 0) continue;
     q.add(m, m, B * (a[m] * a[m] - 2 * capacity_shifted * a[m]));
     for (int32_t l = m + 1; l < q.n; ++l)
@@ -199,6 +204,21 @@ ClusterQubo build_cluster_qubo(const ClusterProblem& p, double target_percent, c
   cq.rule = rule.str();
   return cq;
 }
+
+namespace {
+// The QUBO's energy at a one-hot choice with its best slack: −revenue + B·(excess over W)².
+double one_hot_energy(const ClusterProblem& p, const ClusterQubo& cq, const TerminationUnits& u,
+                      const std::vector<int>& choice) {
+  double revenue = 0;
+  int64_t used = 0;
+  for (size_t i = 0; i < choice.size(); ++i) {
+    revenue += p.revenue(i, static_cast<size_t>(choice[i]));
+    used += u.weight[i][static_cast<size_t>(choice[i])];
+  }
+  const double excess = static_cast<double>(std::max<int64_t>(0, used - u.capacity));
+  return -revenue + cq.retention_penalty * excess * excess;
+}
+}  // namespace
 
 AnnealSchedule one_hot_schedule(const ClusterProblem& p) {
   std::vector<double> spans, steps;
@@ -232,6 +252,9 @@ ClusterAnnealResult anneal_clusters(const ClusterProblem& p, const ClusterQubo& 
   const size_t n_clusters = p.size();
   std::vector<std::vector<int>> replica_choice(static_cast<size_t>(options.replicas));
   if (moves == "flip") {
+    if (!cq.terms_materialised)
+      throw InputError("moves flip needs the QUBO's terms, not built past " + std::to_string(kMaxTermVariables) +
+                       " variables (this one has " + std::to_string(cq.qubo.n) + ")");
     res.anneal = anneal_qubo(cq.qubo, options);
     for (int r = 0; r < options.replicas; ++r) {
       const std::vector<uint8_t> x(res.anneal.states.begin() + static_cast<ptrdiff_t>(r * n),
@@ -277,7 +300,7 @@ ClusterAnnealResult anneal_clusters(const ClusterProblem& p, const ClusterQubo& 
                choices.begin() + static_cast<ptrdiff_t>((r + 1) * n_clusters));
       const std::vector<uint8_t> x = cq.encode(p, c);
       std::copy(x.begin(), x.end(), ar.states.begin() + static_cast<ptrdiff_t>(r * n));
-      ar.energies[r] = qubo_energy(cq.qubo, x);
+      ar.energies[r] = one_hot_energy(p, cq, u, c);
       if (r == 0 || ar.energies[r] < ar.best_energy) {
         ar.best_energy = ar.energies[r];
         ar.best_replica = r;

@@ -76,6 +76,8 @@ int run_clusters_command(const ClustersArgs& a) {
   if (a.exact != "auto" && a.exact != "on" && a.exact != "off")
     throw InputError("option --exact = \"" + a.exact + "\" must be one of auto, on, off");
   a.anneal.validate();
+  if (a.moves != "onehot" && a.moves != "flip")
+    throw InputError("option --moves = \"" + a.moves + "\" must be onehot or flip");
   std::vector<std::string> outputs{"choice_table.csv", "cluster_choices.csv", "result.json"};
   if (a.write_qubo) outputs.push_back("qubo.csv");
   check_output_dir(a.out_dir, outputs, a.force);
@@ -85,7 +87,10 @@ int run_clusters_command(const ClustersArgs& a) {
   penalties.one_hot_margin = a.penalty_onehot_margin;
   penalties.retention = a.penalty_retention;
   const ClusterQubo cq = build_cluster_qubo(p, target, penalties);
-  const ClusterAnnealResult sa = anneal_clusters(p, cq, target, a.anneal);
+  if (a.write_qubo && !cq.terms_materialised)
+    throw InputError("option --write-qubo: the QUBO has " + std::to_string(cq.qubo.n) +
+                     " variables; its dense terms are not built past 4,000");
+  const ClusterAnnealResult sa = anneal_clusters(p, cq, target, a.anneal, a.moves);
   std::optional<ExactClusterResult> exact;
   if (a.exact == "on" || (a.exact == "auto" && p.size() <= 100'000)) exact = solve_clusters_exact(p, target);
   std::optional<double> gap;
@@ -154,6 +159,7 @@ int run_clusters_command(const ClustersArgs& a) {
   qj["penalty_rule"] = cq.rule;
   j["qubo"] = qj;
   Json sj = assessment_json(sa.assessment);
+  sj["moves"] = sa.moves;
   sj["valid_replicas"] = sa.valid_replicas;
   sj["best_energy"] = sa.anneal.best_energy;
   sj["replicas"] = a.anneal.replicas;

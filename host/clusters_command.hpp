@@ -14,6 +14,7 @@ struct ClustersArgs {
   double target_termination = 0;  ///< percent
   AnnealOptions anneal;           ///< defaults: default_cluster_anneal_options()
   std::string exact = "auto";     ///< auto | on | off
+  std::string moves = "onehot";   ///< onehot | flip (see anneal_clusters)
   std::optional<double> penalty_onehot_margin, penalty_retention;
   bool write_qubo = false, force = false, as_json = false;
 };

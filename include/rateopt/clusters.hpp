@@ -84,7 +84,8 @@ struct ClusterPenalties {
 /// The QUBO of the cluster problem.  Variables: x_ij (cluster-major, offset[i] + j), then slack bits.
 /// Exact one-hot identity: for every one-hot feasible x there are slack bits with E = −revenue(x).
 struct ClusterQubo {
-  Qubo qubo;
+  Qubo qubo;  ///< its terms are built only up to 4,000 variables (terms_materialised)
+  bool terms_materialised = true;
   std::vector<int32_t> offset;  ///< first variable of each cluster; offset[N] = first slack bit
   int32_t slack_bits = 0;
   std::vector<int64_t> slack_value;   ///< value of each slack bit, in termination units
