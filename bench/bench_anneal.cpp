@@ -35,9 +35,9 @@ const Prepared& cluster_qubo_15x9() {
 }
 
 void set_counters(benchmark::State& state, const Prepared& p) {
-  state.counters["spin_flips_per_s"] = benchmark::Counter(
-      static_cast<double>(state.range(0)) * static_cast<double>(state.range(1)) * p.rows.n,
-      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["spin_flips_per_s"] =
+      benchmark::Counter(static_cast<double>(state.range(0)) * static_cast<double>(state.range(1)) * p.rows.n,
+                         benchmark::Counter::kIsIterationInvariantRate);
   state.counters["variables"] = p.rows.n;
 }
 

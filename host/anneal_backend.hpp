@@ -29,12 +29,12 @@ double rows_energy(const QuboRowStorage& rows, const uint8_t* x);
 
 /// Anneal `replicas` replicas on CUDA device 0; states come back replica-major (replicas × n).
 /// Throws DeviceError on any CUDA failure.  Defined only in builds with CUDA.
-void anneal_replicas_cuda(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps,
-                          uint64_t seed, int replicas, std::vector<uint8_t>& states, std::string& device_name);
+void anneal_replicas_cuda(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
+                          int replicas, std::vector<uint8_t>& states, std::string& device_name);
 
 /// The same on the CPU: OpenMP over replicas (threads 0 = every core).
-void anneal_replicas_cpu(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps,
-                         uint64_t seed, int replicas, int threads, std::vector<uint8_t>& states);
+void anneal_replicas_cpu(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
+                         int replicas, int threads, std::vector<uint8_t>& states);
 
 /// auto|cpu|cuda as in optimise: auto uses CUDA when the probe finds a usable GPU and falls back to the
 /// CPU (reason recorded) on any DeviceError; cuda without a usable GPU is a DeviceError.  Sets
@@ -49,8 +49,12 @@ struct ClusterMoveStorage {
   std::vector<double> revenue, weight;
   double capacity = 0, penalty = 0;
   anneal::ClusterMoves view() const {
-    return {static_cast<int32_t>(option_begin.size()) - 1, option_begin.data(), revenue.data(), weight.data(),
-            capacity, penalty};
+    return {static_cast<int32_t>(option_begin.size()) - 1,
+            option_begin.data(),
+            revenue.data(),
+            weight.data(),
+            capacity,
+            penalty};
   }
 };
 

@@ -42,7 +42,8 @@ double median(std::vector<double> v) {
 }
 
 // The option maximising v − λw (ties: the lighter, then the first) of every cluster.
-std::vector<size_t> lagrangian_choice(const ClusterProblem& p, const TerminationUnits& u, double lambda, int64_t& total) {
+std::vector<size_t> lagrangian_choice(const ClusterProblem& p, const TerminationUnits& u, double lambda,
+                                      int64_t& total) {
   std::vector<size_t> choice(p.size());
   total = 0;
   for (size_t i = 0; i < p.size(); ++i) {
@@ -180,7 +181,8 @@ ClusterQubo build_cluster_qubo(const ClusterProblem& p, double target_percent, c
       a[static_cast<size_t>(k)] = static_cast<double>(u.weight[i][j] - u.weight[i][reference[i]]);
     }
   }
-  for (int32_t b = 0; b < cq.slack_bits; ++b) a[static_cast<size_t>(cq.offset[n] + b)] = static_cast<double>(cq.slack_value[b]);
+  for (int32_t b = 0; b < cq.slack_bits; ++b)
+    a[static_cast<size_t>(cq.offset[n] + b)] = static_cast<double>(cq.slack_value[b]);
   // B (Σ a_m y_m − W')² = B [Σ (a_m² − 2W' a_m) y_m + 2 Σ_{m<m'} a_m a_m' y_m y_m' + W'²]
   q.offset += B * capacity_shifted * capacity_shifted;
   cq.terms_materialised = q.n <= kMaxTermVariables;
@@ -198,8 +200,10 @@ ClusterQubo build_cluster_qubo(const ClusterProblem& p, double target_percent, c
                                     : std::string("the cluster's mean revenue step between adjacent rates"))
        << "; retention B = "
        << (penalties.retention ? shortest(B) + " (given)"
-                               : "lambda + LP gap " + shortest(cq.lp_gap) + " (so no state over the target beats the "
-                                 "optimum) = " + shortest(B))
+                               : "lambda + LP gap " + shortest(cq.lp_gap) +
+                                     " (so no state over the target beats the "
+                                     "optimum) = " +
+                                     shortest(B))
        << " per unit^2; " << cq.slack_bits << " slack bits cover 0.." << slack_range << " units exactly";
   cq.rule = rule.str();
   return cq;

@@ -54,7 +54,8 @@ ClusterProblem read_cluster_problem(const std::string& clusters_path, const std:
     const std::string id(c.text(r, 0));
     if (id.empty()) c.fail(r, "cluster_id is empty");
     const auto [it, fresh] = index.emplace(id, p.size());
-    if (!fresh) c.fail(r, "cluster_id " + quoted_text(id) + " repeats the one at line " + std::to_string(line_of[it->second]));
+    if (!fresh)
+      c.fail(r, "cluster_id " + quoted_text(id) + " repeats the one at line " + std::to_string(line_of[it->second]));
     line_of.push_back(c.line(r));
     p.cluster_id.push_back(id);
     p.policies.push_back(c.integer(r, 1, 1, 1'000'000'000));
@@ -70,8 +71,10 @@ ClusterProblem read_cluster_problem(const std::string& clusters_path, const std:
     const auto it = index.find(id);
     if (it == index.end()) q.fail(r, "cluster_id " + quoted_text(id) + " is not in " + clusters_path);
     const double rate = q.number(r, 1);
-    if (rate < 0 || rate >= 100) q.fail(r, "termination_rate = " + quoted_text(q.text(r, 1)) + " must be in [0, 100) (percent)");
-    if (rate_decimals(rate) < 0) q.fail(r, "termination_rate = " + quoted_text(q.text(r, 1)) + " has more than 6 decimals");
+    if (rate < 0 || rate >= 100)
+      q.fail(r, "termination_rate = " + quoted_text(q.text(r, 1)) + " must be in [0, 100) (percent)");
+    if (rate_decimals(rate) < 0)
+      q.fail(r, "termination_rate = " + quoted_text(q.text(r, 1)) + " has more than 6 decimals");
     const double premium = q.number(r, 2);
     if (premium <= 0) q.fail(r, "premium = " + quoted_text(q.text(r, 2)) + " must be > 0");
     const auto [seen, fresh] = rate_line[it->second].emplace(rate, q.line(r));
@@ -82,7 +85,8 @@ ClusterProblem read_cluster_problem(const std::string& clusters_path, const std:
   }
   for (size_t i = 0; i < p.size(); ++i) {
     if (p.options[i].empty())
-      throw InputError(clusters_path, line_of[i], "cluster " + quoted_text(p.cluster_id[i]) + " has no row in " + premiums_path);
+      throw InputError(clusters_path, line_of[i],
+                       "cluster " + quoted_text(p.cluster_id[i]) + " has no row in " + premiums_path);
     std::sort(p.options[i].begin(), p.options[i].end(),
               [](const ClusterOption& a, const ClusterOption& b) { return a.termination_rate < b.termination_rate; });
   }
@@ -242,7 +246,8 @@ ExactClusterResult solve_clusters_exact(const ClusterProblem& p, double target_p
   int64_t lightest_total = 0;
   for (size_t i = 0; i < n; ++i) {
     std::vector<Item> all;
-    for (size_t j = 0; j < p.options[i].size(); ++j) all.push_back({u.weight[i][j], p.revenue(i, j), static_cast<int>(j)});
+    for (size_t j = 0; j < p.options[i].size(); ++j)
+      all.push_back({u.weight[i][j], p.revenue(i, j), static_cast<int>(j)});
     std::sort(all.begin(), all.end(), [](const Item& a, const Item& b) {
       return a.w != b.w ? a.w < b.w : a.v != b.v ? a.v > b.v : a.option < b.option;
     });

@@ -72,7 +72,8 @@ int run_clusters_command(const ClustersArgs& a) {
   if (a.clusters.empty() || a.premiums.empty() || a.out_dir.empty())
     throw InputError("options --clusters, --premiums and --out-dir are required");
   if (!(a.target_termination >= 0 && a.target_termination <= 100))
-    throw InputError("option --target-termination = " + shortest(a.target_termination) + " must be in [0, 100] (percent)");
+    throw InputError("option --target-termination = " + shortest(a.target_termination) +
+                     " must be in [0, 100] (percent)");
   if (a.exact != "auto" && a.exact != "on" && a.exact != "off")
     throw InputError("option --exact = \"" + a.exact + "\" must be one of auto, on, off");
   a.anneal.validate();
@@ -218,8 +219,7 @@ int run_clusters_command(const ClustersArgs& a) {
                 "exact prem");
     for (size_t i = 0; i < p.size(); ++i) {
       const auto opt = [&](int c, bool rate) {
-        return c < 0 ? std::string("-")
-                     : shortest(rate ? p.options[i][c].termination_rate : p.options[i][c].premium);
+        return c < 0 ? std::string("-") : shortest(rate ? p.options[i][c].termination_rate : p.options[i][c].premium);
       };
       const int e = exact && exact->feasible ? exact->choice[i] : -1;
       std::printf("%-14s %10lld %10s %10s %10s %10s\n", p.cluster_id[i].c_str(), static_cast<long long>(p.policies[i]),
@@ -227,10 +227,11 @@ int run_clusters_command(const ClustersArgs& a) {
                   opt(e, false).c_str());
     }
   }
-  std::printf("SA (%s, %s): revenue %.2f, termination %.4f%%, one-hot %s, retention %s; %d of %d replicas valid; %.3f s\n",
-              sa.anneal.backend_used.c_str(), sa.anneal.device_name.c_str(), sa.assessment.revenue,
-              sa.assessment.termination_rate, sa.assessment.one_hot ? "yes" : "NO",
-              sa.assessment.retention_ok ? "met" : "MISSED", sa.valid_replicas, a.anneal.replicas, sa.anneal.seconds);
+  std::printf(
+      "SA (%s, %s): revenue %.2f, termination %.4f%%, one-hot %s, retention %s; %d of %d replicas valid; %.3f s\n",
+      sa.anneal.backend_used.c_str(), sa.anneal.device_name.c_str(), sa.assessment.revenue,
+      sa.assessment.termination_rate, sa.assessment.one_hot ? "yes" : "NO",
+      sa.assessment.retention_ok ? "met" : "MISSED", sa.valid_replicas, a.anneal.replicas, sa.anneal.seconds);
   if (exact && exact->feasible)
     std::printf("exact: revenue %.2f, termination %.4f%% (LP bound %.2f, %.3f s); gap %s\n", exact->revenue,
                 exact->termination_rate, exact->lp_bound, exact->seconds,

@@ -1,15 +1,15 @@
-// Field helpers (trim, quoted, shortest, parse_number, read_whole_file) and a small RFC 4180 tokenizer over a buffer that counts lines for messages, shared by the CSV readers
-// (the book, elasticity files).
+// Field helpers (trim, quoted, shortest, parse_number, read_whole_file) and a small RFC 4180 tokenizer over a buffer
+// that counts lines for messages, shared by the CSV readers (the book, elasticity files).
 #pragma once
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -47,7 +47,6 @@ inline std::string parse_number(std::string_view text, double& value) {
   if (!std::isfinite(value)) return "is not a finite number";
   return "";
 }
-
 
 /// The whole file as bytes (InputError naming the path when it cannot be read).
 inline std::string read_whole_file(const std::string& path) {

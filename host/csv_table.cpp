@@ -15,11 +15,13 @@ CsvTable CsvTable::read(const std::string& path, const std::vector<std::string>&
   CsvCursor csv(data.data(), data.size(), path);
   csv.skip_bom();
   csv.skip_blank_lines();
-  if (csv.at_end()) throw InputError(path, 0, "file is empty: expected a header " + [&] {
-    std::string h;
-    for (const auto& n : required) h += (h.empty() ? "" : ",") + n;
-    return h;
-  }());
+  if (csv.at_end())
+    throw InputError(
+        path, 0, "file is empty: expected a header " + [&] {
+          std::string h;
+          for (const auto& n : required) h += (h.empty() ? "" : ",") + n;
+          return h;
+        }());
   std::vector<std::string> header;
   const long header_line = static_cast<long>(csv.line());
   for (;;) {
@@ -30,7 +32,8 @@ CsvTable CsvTable::read(const std::string& path, const std::vector<std::string>&
   csv.skip_line_end();
   for (size_t a = 0; a < header.size(); ++a)
     for (size_t b = 0; b < a; ++b)
-      if (header[a] == header[b]) throw InputError(path, header_line, "header: column " + quoted_text(header[a]) + " appears twice");
+      if (header[a] == header[b])
+        throw InputError(path, header_line, "header: column " + quoted_text(header[a]) + " appears twice");
   for (const std::string& name : required) {
     size_t pos = header.size();
     for (size_t a = 0; a < header.size(); ++a)
@@ -75,8 +78,8 @@ double CsvTable::number(size_t row, size_t column) const {
 long long CsvTable::integer(size_t row, size_t column, long long lo, long long hi) const {
   const double v = number(row, column);
   if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
-    fail(row, names_[column] + " = " + quoted_text(text(row, column)) + " must be a whole number in [" + std::to_string(lo) +
-                  ", " + std::to_string(hi) + "]");
+    fail(row, names_[column] + " = " + quoted_text(text(row, column)) + " must be a whole number in [" +
+                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<long long>(v);
 }
 

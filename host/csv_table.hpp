@@ -28,9 +28,9 @@ class CsvTable {
 
  private:
   std::string path_;
-  std::vector<std::string> names_;          // required column names
-  std::vector<size_t> position_;            // their field positions
-  std::vector<long> lines_;                 // line of each row
+  std::vector<std::string> names_;  // required column names
+  std::vector<size_t> position_;    // their field positions
+  std::vector<long> lines_;         // line of each row
   std::vector<std::vector<std::string>> fields_;
 };
 

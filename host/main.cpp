@@ -16,8 +16,8 @@
 
 #include "clusters_command.hpp"
 #include "rateopt/book.hpp"
-#include "rateopt/clusters.hpp"
 #include "rateopt/build_config.hpp"
+#include "rateopt/clusters.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/pareto.hpp"
@@ -381,10 +381,13 @@ int main(int argc, char** argv) {
   cl->add_option("--seed", ca.anneal.seed, "random seed (default 1)");
   cl->add_option("--device", ca.anneal.device, "auto | cpu | cuda (default auto)");
   cl->add_option("--threads", ca.anneal.threads, "CPU threads (default 0: every core)");
-  cl->add_option("--moves", ca.moves, "onehot (re-price a cluster and a partner) | flip (single bits) (default onehot)");
+  cl->add_option("--moves", ca.moves,
+                 "onehot (re-price a cluster and a partner) | flip (single bits) (default onehot)");
   cl->add_option("--exact", ca.exact, "run the exact solver: auto | on | off (default auto)");
-  CLI::Option* onehot_flag = cl->add_option("--penalty-onehot-margin", onehot_margin, "one-hot penalty A_i = max_j v'_ij + this margin");
-  CLI::Option* retention_flag = cl->add_option("--penalty-retention", retention_penalty, "retention penalty B per (termination unit)^2");
+  CLI::Option* onehot_flag =
+      cl->add_option("--penalty-onehot-margin", onehot_margin, "one-hot penalty A_i = max_j v'_ij + this margin");
+  CLI::Option* retention_flag =
+      cl->add_option("--penalty-retention", retention_penalty, "retention penalty B per (termination unit)^2");
   cl->add_flag("--write-qubo", ca.write_qubo, "also write DIR/qubo.csv (i,j,weight)");
   cl->add_option("--out-dir", ca.out_dir, "output directory");
   cl->add_flag("--force", ca.force, "replace existing outputs");

@@ -69,14 +69,17 @@ std::string qubo_csv(const Qubo& q) {
 }
 
 void AnnealOptions::validate() const {
-  if (replicas < 1 || replicas > 1'000'000) throw InputError("option replicas = " + std::to_string(replicas) + " must be in [1, 1000000]");
-  if (sweeps < 1 || sweeps > 100'000'000) throw InputError("option sweeps = " + std::to_string(sweeps) + " must be in [1, 100000000]");
+  if (replicas < 1 || replicas > 1'000'000)
+    throw InputError("option replicas = " + std::to_string(replicas) + " must be in [1, 1000000]");
+  if (sweeps < 1 || sweeps > 100'000'000)
+    throw InputError("option sweeps = " + std::to_string(sweeps) + " must be in [1, 100000000]");
   if (device != "auto" && device != "cpu" && device != "cuda")
     throw InputError("option device = \"" + device + "\" must be one of auto, cpu, cuda");
   if (threads < 0) throw InputError("option threads must be ≥ 0");
   if (!(beta_hot >= 0) || !(beta_cold >= 0) || !std::isfinite(beta_hot) || !std::isfinite(beta_cold))
     throw InputError("option beta_hot/beta_cold must be finite and ≥ 0 (0: from the coefficients)");
-  if (beta_hot > 0 && beta_cold > 0 && beta_hot > beta_cold) throw InputError("option beta_hot must not exceed beta_cold");
+  if (beta_hot > 0 && beta_cold > 0 && beta_hot > beta_cold)
+    throw InputError("option beta_hot must not exceed beta_cold");
 }
 
 QuboRowStorage qubo_rows(const Qubo& q) {
@@ -85,8 +88,9 @@ QuboRowStorage qubo_rows(const Qubo& q) {
   rows.linear.assign(q.n, 0.0);
   std::vector<std::vector<std::pair<int32_t, double>>> adjacency(q.n);
   for (const QuboTerm& t : merged_pairs(q)) {
-    if (t.i < 0 || t.j >= q.n) throw InputError("QUBO term (" + std::to_string(t.i) + ", " + std::to_string(t.j) +
-                                                ") is outside the " + std::to_string(q.n) + " variables");
+    if (t.i < 0 || t.j >= q.n)
+      throw InputError("QUBO term (" + std::to_string(t.i) + ", " + std::to_string(t.j) + ") is outside the " +
+                       std::to_string(q.n) + " variables");
     if (t.i == t.j) {
       rows.linear[t.i] += t.weight;
     } else if (t.weight != 0) {

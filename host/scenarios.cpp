@@ -304,8 +304,8 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
       csv.fail(row_line, "policy_id " + quoted_text(id) + " is not in the book" +
                              (book.source.empty() ? std::string() : " " + book.source));
     if (line_of_row[row] != 0)
-      csv.fail(row_line,
-               "policy_id " + quoted_text(id) + " appears again (first at line " + std::to_string(line_of_row[row]) + ")");
+      csv.fail(row_line, "policy_id " + quoted_text(id) + " appears again (first at line " +
+                             std::to_string(line_of_row[row]) + ")");
     line_of_row[row] = row_line;
     out.elasticity[row] = value;
     next_row = row + 1;
@@ -319,8 +319,8 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
                                                       : book.source + ":" + std::to_string(book.line_of(first));
     throw InputError(path, 0,
                      std::to_string(n - rows) + " of the book's " + std::to_string(n) +
-                         " policies are missing, first policy_id " + quoted_text(book.policy_id(first)) + " (" + book_line +
-                         ")");
+                         " policies are missing, first policy_id " + quoted_text(book.policy_id(first)) + " (" +
+                         book_line + ")");
   }
   return out;
 }

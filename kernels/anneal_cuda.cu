@@ -44,8 +44,8 @@ DeviceBuffer<T> upload(const std::vector<T>& host, const char* what) {
 
 }  // namespace
 
-void anneal_replicas_cuda(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps,
-                          uint64_t seed, int replicas, std::vector<uint8_t>& states, std::string& device_name) {
+void anneal_replicas_cuda(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
+                          int replicas, std::vector<uint8_t>& states, std::string& device_name) {
   cudaDeviceProp prop;
   RATEOPT_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
   device_name = prop.name;

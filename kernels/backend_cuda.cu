@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "cuda_util.cuh"
 #include "rateopt/errors.hpp"
 #include "rateopt/policy_passes.hpp"
-#include "cuda_util.cuh"
 
 namespace rateopt {
 namespace {

@@ -943,9 +943,9 @@ TEST(CliClusters, WritesTablesAndJsonWithTheExactOptimum) {
   const fs::path dir = test_dir();
   const fs::path inst = generate_clusters(dir, 15, 3);
   const fs::path out = dir / "out";
-  const CliRun r = rateopt(dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums",
-                                 (inst / "premiums.csv").string(), "--target-termination", "11", "--device", "cpu",
-                                 "--out-dir", out.string(), "--write-qubo", "--json"});
+  const CliRun r = rateopt(
+      dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums", (inst / "premiums.csv").string(),
+            "--target-termination", "11", "--device", "cpu", "--out-dir", out.string(), "--write-qubo", "--json"});
   ASSERT_EQ(r.rc, 0) << describe(r);
   const json j = json::parse(r.out);
   EXPECT_TRUE(j["sa"]["valid"].get<bool>());
@@ -954,7 +954,8 @@ TEST(CliClusters, WritesTablesAndJsonWithTheExactOptimum) {
   EXPECT_DOUBLE_EQ(j["gap"].get<double>(), 0.0);
   EXPECT_TRUE(j["seconds"].is_number());
   EXPECT_TRUE(contains(j["qubo"]["penalty_rule"].get<std::string>(), "lambda")) << describe(r);
-  EXPECT_EQ(listing(out), (std::vector<std::string>{"choice_table.csv", "cluster_choices.csv", "qubo.csv", "result.json"}));
+  EXPECT_EQ(listing(out),
+            (std::vector<std::string>{"choice_table.csv", "cluster_choices.csv", "qubo.csv", "result.json"}));
   // the choice table is one-hot per cluster and agrees with the chosen premiums
   const Csv table = read_csv(out / "choice_table.csv");
   const Csv choices = read_csv(out / "cluster_choices.csv");
@@ -980,9 +981,9 @@ TEST(CliClusters, WritesTablesAndJsonWithTheExactOptimum) {
   EXPECT_EQ(qj["variables"].get<int>(), j["qubo"]["variables"].get<int>());
   EXPECT_EQ(qj["best_state"].get<std::string>().size(), qj["variables"].get<size_t>());
   // a second run refuses to overwrite without --force
-  const CliRun again = rateopt(dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums",
-                                     (inst / "premiums.csv").string(), "--target-termination", "11", "--out-dir",
-                                     out.string()});
+  const CliRun again =
+      rateopt(dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums",
+                    (inst / "premiums.csv").string(), "--target-termination", "11", "--out-dir", out.string()});
   EXPECT_EQ(again.rc, 2) << describe(again);
   EXPECT_TRUE(contains(again.err, "--force")) << describe(again);
 }
@@ -990,9 +991,9 @@ TEST(CliClusters, WritesTablesAndJsonWithTheExactOptimum) {
 TEST(CliClusters, UnreachableTargetIsReportedInfeasible) {
   const fs::path dir = test_dir();
   const fs::path inst = generate_clusters(dir, 6, 4);
-  const CliRun r = rateopt(dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums",
-                                 (inst / "premiums.csv").string(), "--target-termination", "2", "--device", "cpu",
-                                 "--out-dir", (dir / "out").string(), "--json"});
+  const CliRun r = rateopt(
+      dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums", (inst / "premiums.csv").string(),
+            "--target-termination", "2", "--device", "cpu", "--out-dir", (dir / "out").string(), "--json"});
   ASSERT_EQ(r.rc, 0) << describe(r);
   const json j = json::parse(r.out);
   EXPECT_FALSE(j["sa"]["valid"].get<bool>());
@@ -1004,9 +1005,9 @@ TEST(CliClusters, ExplicitCudaWithoutAGpuFailsAndWritesNothing) {
   if (gpu_usable()) GTEST_SKIP() << "a GPU is usable here";
   const fs::path dir = test_dir();
   const fs::path inst = generate_clusters(dir, 5, 5);
-  const CliRun r = rateopt(dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums",
-                                 (inst / "premiums.csv").string(), "--target-termination", "11", "--device", "cuda",
-                                 "--out-dir", (dir / "out").string()});
+  const CliRun r = rateopt(
+      dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums", (inst / "premiums.csv").string(),
+            "--target-termination", "11", "--device", "cuda", "--out-dir", (dir / "out").string()});
   EXPECT_EQ(r.rc, RATEOPT_HAVE_CUDA ? 4 : 2) << describe(r);
   EXPECT_TRUE(contains(r.err, "device cuda")) << describe(r);
   EXPECT_FALSE(fs::exists(dir / "out"));
@@ -1025,8 +1026,9 @@ TEST_P(CliClustersBadInput, Exit2NamesLocationAndRuleAndWritesNothing) {
   const fs::path dir = test_dir();
   spit(dir / "c.csv", c.clusters);
   spit(dir / "p.csv", c.premiums);
-  std::vector<std::string> args = {"clusters", "--clusters", (dir / "c.csv").string(), "--premiums",
-                                   (dir / "p.csv").string(), "--out-dir", (dir / "out").string()};
+  std::vector<std::string> args = {
+      "clusters",  "--clusters",          (dir / "c.csv").string(), "--premiums", (dir / "p.csv").string(),
+      "--out-dir", (dir / "out").string()};
   args.insert(args.end(), c.extra.begin(), c.extra.end());
   const CliRun r = rateopt(dir, args);
   EXPECT_EQ(r.rc, 2) << describe(r);
@@ -1054,12 +1056,15 @@ INSTANTIATE_TEST_SUITE_P(
         ClustersBadCase{"missing_column", "cluster_id,policies\na,1\n", kGoodPremiums, kTarget,
                         "c.csv:1: header: required column avg_claim is missing"},
         ClustersBadCase{"empty_file", "", kGoodPremiums, kTarget, "c.csv: file is empty"},
-        ClustersBadCase{"target_above_100", kGoodClusters, kGoodPremiums, {"--target-termination", "150"},
-                        "target-termination"},
-        ClustersBadCase{"zero_replicas", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--replicas", "0"},
+        ClustersBadCase{
+            "target_above_100", kGoodClusters, kGoodPremiums, {"--target-termination", "150"}, "target-termination"},
+        ClustersBadCase{"zero_replicas",
+                        kGoodClusters,
+                        kGoodPremiums,
+                        {"--target-termination", "8", "--replicas", "0"},
                         "replicas"},
-        ClustersBadCase{"bad_exact", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--exact", "maybe"},
-                        "--exact"}),
+        ClustersBadCase{
+            "bad_exact", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--exact", "maybe"}, "--exact"}),
     [](const ::testing::TestParamInfo<ClustersBadCase>& param) { return param.param.name; });
 
 TEST(CliQubo, BadQuboCsvIsExit2WithFileAndLine) {

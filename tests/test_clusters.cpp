@@ -93,7 +93,8 @@ TEST(ClusterAnnealFlip, ReportsItsBestStateHonestly) {
   EXPECT_EQ(r.moves, "flip");
   const ClusterAssessment again = assess_choice(p, r.choice, 11);
   EXPECT_EQ(again.valid(), r.assessment.valid());
-  EXPECT_LE(r.assessment.revenue, solve_clusters_exact(p, 11).revenue * (1 + 1e-12) + (r.assessment.valid() ? 0 : INFINITY));
+  EXPECT_LE(r.assessment.revenue,
+            solve_clusters_exact(p, 11).revenue * (1 + 1e-12) + (r.assessment.valid() ? 0 : INFINITY));
   EXPECT_THROW(anneal_clusters(p, cq, 11, o, "swap"), InputError);
 }
 
@@ -228,16 +229,20 @@ TEST(ClusterInput, RulesNameFileAndLine) {
     }
   };
   expect_error("cluster_id,policies,avg_claim\na,100,200\na,5,1\n", good_premiums, "c.csv:3: cluster_id \"a\" repeats");
-  expect_error("cluster_id,policies,avg_claim\na,10.5,200\n", good_premiums, "c.csv:2: policies = \"10.5\" must be a whole");
+  expect_error("cluster_id,policies,avg_claim\na,10.5,200\n", good_premiums,
+               "c.csv:2: policies = \"10.5\" must be a whole");
   expect_error("cluster_id,policies,avg_claim\na,0,200\n", good_premiums, "c.csv:2: policies");
   expect_error("cluster_id,policies,avg_claim\na,10,-1\n", good_premiums, "c.csv:2: avg_claim = \"-1\" must be ≥ 0");
   expect_error("cluster_id,policies\na,10\n", good_premiums, "c.csv:1: header: required column avg_claim");
-  expect_error(good_clusters, "cluster_id,termination_rate,premium\na,5,300\nz,5,1\n", "p.csv:3: cluster_id \"z\" is not in");
-  expect_error(good_clusters, "cluster_id,termination_rate,premium\na,100,300\n", "p.csv:2: termination_rate = \"100\"");
+  expect_error(good_clusters, "cluster_id,termination_rate,premium\na,5,300\nz,5,1\n",
+               "p.csv:3: cluster_id \"z\" is not in");
+  expect_error(good_clusters, "cluster_id,termination_rate,premium\na,100,300\n",
+               "p.csv:2: termination_rate = \"100\"");
   expect_error(good_clusters, "cluster_id,termination_rate,premium\na,5,0\n", "p.csv:2: premium = \"0\" must be > 0");
   expect_error(good_clusters, "cluster_id,termination_rate,premium\na,5,300\nb,5,1\na,5,2\n",
                "p.csv:4: cluster \"a\" has termination_rate 5 already at line 2");
-  expect_error(good_clusters, "cluster_id,termination_rate,premium\na,5,abc\n", "p.csv:2: premium = \"abc\" is not a number");
+  expect_error(good_clusters, "cluster_id,termination_rate,premium\na,5,abc\n",
+               "p.csv:2: premium = \"abc\" is not a number");
   expect_error(good_clusters, "cluster_id,termination_rate,premium\na,5,300\n", "c.csv:3: cluster \"b\" has no row");
   test::write_text_file(dir / "c.csv", good_clusters);
   test::write_text_file(dir / "p.csv", good_premiums);

@@ -79,13 +79,14 @@ RATEOPT_HD double anneal_sweeps(const QuboRows& q, double beta_hot, double beta_
       const uint8_t xk = x[k * stride];
       const double delta = xk ? -field[k * stride] : field[k * stride];
       // exp(−βΔE) below 2^−53 can never beat u: skip the transcendental for hopeless moves
-      const bool accept = delta <= 0 || (beta * delta < 36.7 && uniform(key, static_cast<uint64_t>(k)) <
-                                                                      exp(-beta * delta));
+      const bool accept =
+          delta <= 0 || (beta * delta < 36.7 && uniform(key, static_cast<uint64_t>(k)) < exp(-beta * delta));
       if (!accept) continue;
       x[k * stride] = xk ^ 1;
       change += delta;
       const double sign = xk ? -1.0 : 1.0;
-      for (int64_t e = q.row_begin[k]; e < q.row_begin[k + 1]; ++e) field[q.neighbour[e] * stride] += sign * q.weight[e];
+      for (int64_t e = q.row_begin[k]; e < q.row_begin[k + 1]; ++e)
+        field[q.neighbour[e] * stride] += sign * q.weight[e];
     }
   }
   return change;
@@ -133,9 +134,9 @@ RATEOPT_HD void init_cluster_replica(const ClusterMoves& m, uint64_t seed, uint6
 /// (s, 8i + 2) pick i's option, (s, 8i + 3) the partner, (s, 8i + 4) decides.  The lowest energy seen
 /// and its choices are kept in best_energy / best_choice.
 RATEOPT_HD void anneal_cluster_sweeps(const ClusterMoves& m, double beta_hot, double beta_cold, int64_t s_begin,
-                                      int64_t s_end, int64_t n_sweeps, uint64_t seed, uint64_t replica,
-                                      int32_t* choice, int32_t* best_choice, int64_t stride, double& used,
-                                      double& value, double& best_energy) {
+                                      int64_t s_end, int64_t n_sweeps, uint64_t seed, uint64_t replica, int32_t* choice,
+                                      int32_t* best_choice, int64_t stride, double& used, double& value,
+                                      double& best_energy) {
   double energy = -value + cluster_excess_penalty(m, used);
   const auto remember = [&] {
     if (energy < best_energy) {

@@ -88,9 +88,9 @@ struct ClusterQubo {
   bool terms_materialised = true;
   std::vector<int32_t> offset;  ///< first variable of each cluster; offset[N] = first slack bit
   int32_t slack_bits = 0;
-  std::vector<int64_t> slack_value;   ///< value of each slack bit, in termination units
-  double unit = 0;              ///< policy-percent per termination unit (gcd of the weights / 10^decimals)
-  int64_t capacity = 0;         ///< W in termination units, before the per-cluster shifts
+  std::vector<int64_t> slack_value;  ///< value of each slack bit, in termination units
+  double unit = 0;                   ///< policy-percent per termination unit (gcd of the weights / 10^decimals)
+  int64_t capacity = 0;              ///< W in termination units, before the per-cluster shifts
   double target_percent = 0;
   std::vector<double> one_hot_penalty;  ///< A_i
   double retention_penalty = 0;         ///< B

@@ -34,14 +34,14 @@ std::string qubo_csv(const Qubo& q);
 
 /// How to anneal.  Defaults are what `rateopt qubo` and `rateopt clusters` use.
 struct AnnealOptions {
-  int replicas = 256;       ///< independent replicas (each its own random start and stream)
-  int64_t sweeps = 1000;    ///< Metropolis sweeps per replica (each visits every variable once)
-  uint64_t seed = 1;        ///< with (replica, sweep, variable) keys every random number
+  int replicas = 256;           ///< independent replicas (each its own random start and stream)
+  int64_t sweeps = 1000;        ///< Metropolis sweeps per replica (each visits every variable once)
+  uint64_t seed = 1;            ///< with (replica, sweep, variable) keys every random number
   std::string device = "auto";  ///< auto | cpu | cuda (auto: CUDA when usable, else the CPU)
-  int threads = 0;          ///< CPU threads; 0 = every core
-  double beta_hot = 0;      ///< 0: from the coefficients (see AnnealSchedule)
-  double beta_cold = 0;     ///< 0: from the coefficients
-  void validate() const;    ///< InputError naming the option
+  int threads = 0;              ///< CPU threads; 0 = every core
+  double beta_hot = 0;          ///< 0: from the coefficients (see AnnealSchedule)
+  double beta_cold = 0;         ///< 0: from the coefficients
+  void validate() const;        ///< InputError naming the option
 };
 
 /// The geometric schedule β_s = β_hot·(β_cold/β_hot)^(s/(S−1)), set from the coefficients: with
@@ -55,16 +55,16 @@ struct AnnealSchedule {
 AnnealSchedule default_schedule(const Qubo& q);
 
 struct AnnealResult {
-  double best_energy = 0;            ///< lowest final energy over replicas (offset included)
-  int best_replica = 0;              ///< lowest index among the replicas that reached it
-  std::vector<uint8_t> best_state;   ///< its state
-  std::vector<double> energies;      ///< final energy of every replica (recomputed exactly)
-  std::vector<uint8_t> states;       ///< replicas × n, replica-major
-  AnnealSchedule schedule;           ///< the schedule used
-  std::string backend_used;          ///< "cpu" or "cuda"
-  std::string device_name;           ///< e.g. "2 CPU threads"
-  std::string fallback_reason;       ///< why auto did not use CUDA (empty when it did or was not asked)
-  double seconds = 0;                ///< anneal wall time (schedule, upload and download included)
+  double best_energy = 0;           ///< lowest final energy over replicas (offset included)
+  int best_replica = 0;             ///< lowest index among the replicas that reached it
+  std::vector<uint8_t> best_state;  ///< its state
+  std::vector<double> energies;     ///< final energy of every replica (recomputed exactly)
+  std::vector<uint8_t> states;      ///< replicas × n, replica-major
+  AnnealSchedule schedule;          ///< the schedule used
+  std::string backend_used;         ///< "cpu" or "cuda"
+  std::string device_name;          ///< e.g. "2 CPU threads"
+  std::string fallback_reason;      ///< why auto did not use CUDA (empty when it did or was not asked)
+  double seconds = 0;               ///< anneal wall time (schedule, upload and download included)
 };
 
 /// Anneal q with o.replicas independent replicas.  device cuda without a usable GPU: DeviceError.
