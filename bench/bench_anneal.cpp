@@ -2,12 +2,16 @@
 // wall time, CPU and CUDA.  The CUDA benchmarks report an error and stop where no GPU is usable; their
 // time includes the upload of the QUBO and the download of every replica's state (the whole call).
 //
-//   BM_AnnealCpu/replicas/sweeps   anneal_replicas_cpu, every core
-//   BM_AnnealCuda/replicas/sweeps  anneal_replicas_cuda (target: 1,000 × 1,000 under 50 ms)
+//   BM_AnnealCpu/replicas/sweeps         single-flip annealer (rateopt qubo), every core
+//   BM_AnnealCuda/replicas/sweeps        the same on the GPU
+//   BM_ClusterAnnealCpu/replicas/sweeps  one-hot moves (rateopt clusters' default), every core
+//   BM_ClusterAnnealCuda/replicas/sweeps the same on the GPU (target: 1,000 × 1,000 under 50 ms)
 //   BM_ExactClusters/N             the exact multiple-choice knapsack, N clusters × 9 rates
 //
 // Counter spin_flips_per_s: replicas × sweeps × variables per second (proposals, not acceptances).
 #include <benchmark/benchmark.h>
+
+#include <string>
 
 #include "anneal_backend.hpp"
 #include "backend.hpp"
@@ -23,16 +27,58 @@ const std::vector<double> kRates{5, 7, 9, 11, 13, 15, 17, 25, 30};
 struct Prepared {
   QuboRowStorage rows;
   AnnealSchedule schedule;
+  ClusterProblem problem;
+  ClusterQubo cq;
 };
 
 const Prepared& cluster_qubo_15x9() {
   static const Prepared p = [] {
     const ClusterProblem problem = generate_cluster_problem(15, kRates, 1);
     const ClusterQubo cq = build_cluster_qubo(problem, 11);
-    return Prepared{qubo_rows(cq.qubo), default_schedule(cq.qubo)};
+    return Prepared{qubo_rows(cq.qubo), default_schedule(cq.qubo), problem, cq};
   }();
   return p;
 }
+
+/// anneal_clusters with the given device, replicas = range(0), sweeps = range(1).
+void cluster_anneal(benchmark::State& state, const char* device) {
+  const Prepared& p = cluster_qubo_15x9();
+  AnnealOptions o;
+  o.device = device;
+  o.replicas = static_cast<int>(state.range(0));
+  o.sweeps = state.range(1);
+  if (std::string(device) == "cuda") {
+#if RATEOPT_HAVE_CUDA
+    static const CudaDeviceProbe probe = probe_cuda_device();
+    if (!probe.usable) {
+      state.SkipWithError(probe.reason.c_str());
+      return;
+    }
+    anneal_clusters(p.problem, p.cq, 11, o);  // warm-up: context and module load
+#else
+    state.SkipWithError("built without CUDA");
+    return;
+#endif
+  }
+  double seconds = 0;
+  for (auto _ : state) {
+    const ClusterAnnealResult r = anneal_clusters(p.problem, p.cq, 11, o);
+    seconds += r.anneal.seconds;
+    state.SetIterationTime(r.anneal.seconds);
+    state.SetLabel(r.anneal.device_name);
+  }
+  state.counters["cluster_moves_per_s"] = benchmark::Counter(
+      static_cast<double>(state.range(0)) * static_cast<double>(state.range(1)) * p.problem.size(),
+      benchmark::Counter::kIsIterationInvariantRate);
+}
+void BM_ClusterAnnealCpu(benchmark::State& state) { cluster_anneal(state, "cpu"); }
+void BM_ClusterAnnealCuda(benchmark::State& state) { cluster_anneal(state, "cuda"); }
+BENCHMARK(BM_ClusterAnnealCpu)->Args({1000, 1000})->Args({64, 500})->Unit(benchmark::kMillisecond)->UseManualTime();
+BENCHMARK(BM_ClusterAnnealCuda)
+    ->Args({1000, 1000})
+    ->Args({10000, 1000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 
 void set_counters(benchmark::State& state, const Prepared& p) {
   state.counters["spin_flips_per_s"] =

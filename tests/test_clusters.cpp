@@ -211,6 +211,24 @@ TEST_P(ClusterAnneal, ReachesTheExactOptimumOn99Of100Instances) {
   EXPECT_GE(reached, 99);
 }
 
+// The device runs the same per-replica code: its choices and energies equal the CPU's.
+TEST_P(ClusterAnneal, ChoicesMatchTheCpuPath) {
+  if (GetParam() == "cuda" && !gpu_usable()) GTEST_SKIP() << "no usable GPU";
+  const ClusterProblem p = generate_cluster_problem(40, kNineRates, 77);
+  const ClusterQubo cq = build_cluster_qubo(p, 11);
+  AnnealOptions o = default_cluster_anneal_options();
+  o.device = GetParam();
+  o.replicas = 200;
+  AnnealOptions cpu = o;
+  cpu.device = "cpu";
+  cpu.threads = 1;
+  const ClusterAnnealResult a = anneal_clusters(p, cq, 11, o), b = anneal_clusters(p, cq, 11, cpu);
+  EXPECT_EQ(a.anneal.backend_used, GetParam());
+  EXPECT_EQ(a.anneal.states, b.anneal.states);
+  EXPECT_EQ(a.anneal.energies, b.anneal.energies);
+  EXPECT_EQ(a.choice, b.choice);
+}
+
 INSTANTIATE_TEST_SUITE_P(Cpu, ClusterAnneal, ::testing::Values(std::string("cpu")));
 INSTANTIATE_TEST_SUITE_P(Gpu, ClusterAnneal, ::testing::Values(std::string("cuda")));
 
