@@ -67,9 +67,9 @@ void cluster_anneal(benchmark::State& state, const char* device) {
     state.SetIterationTime(r.anneal.seconds);
     state.SetLabel(r.anneal.device_name);
   }
-  state.counters["cluster_moves_per_s"] = benchmark::Counter(
-      static_cast<double>(state.range(0)) * static_cast<double>(state.range(1)) * p.problem.size(),
-      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["cluster_moves_per_s"] =
+      benchmark::Counter(static_cast<double>(state.range(0)) * static_cast<double>(state.range(1)) * p.problem.size(),
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 void BM_ClusterAnnealCpu(benchmark::State& state) { cluster_anneal(state, "cpu"); }
 void BM_ClusterAnnealCuda(benchmark::State& state) { cluster_anneal(state, "cuda"); }

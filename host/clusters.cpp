@@ -318,8 +318,41 @@ ExactClusterResult solve_clusters_exact(const ClusterProblem& p, double target_p
       blocked[inc.cluster] = 1;
     }
   }
+  // Improve the incumbent (a tighter incumbent prunes more states): move any cluster to its best item
+  // that fits the room left, until none improves.
+  for (bool improved = true; improved;) {
+    improved = false;
+    for (size_t i = 0; i < n; ++i) {
+      const Item& current = items[i][greedy[i]];
+      size_t best = greedy[i];
+      for (size_t k = 0; k < items[i].size(); ++k)
+        if (items[i][k].w - current.w <= room && items[i][k].v > items[i][best].v) best = k;
+      if (best != greedy[i]) {
+        room -= items[i][best].w - current.w;
+        greedy[i] = best;
+        improved = true;
+      }
+    }
+  }
   for (size_t i = 0; i < n; ++i) incumbent += items[i][greedy[i]].v;
   res.lp_bound = lp;
+  // DP order: clusters with fewer items within the bound's reach first (most have one), so the Pareto
+  // list grows only over the last, undecided clusters.
+  std::vector<size_t> order(n);
+  {
+    const double reach = std::max(0.0, lp - incumbent) * (1 + 1e-9) + 1e-9 * std::max(1.0, std::fabs(lp));
+    std::vector<int> viable(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      double best = -INFINITY;
+      for (const Item& it : items[i]) best = std::max(best, it.v - lambda * static_cast<double>(it.w));
+      for (const Item& it : items[i]) viable[i] += best - (it.v - lambda * static_cast<double>(it.w)) <= reach;
+    }
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return viable[a] < viable[b]; });
+    std::vector<std::vector<Item>> ordered(n);
+    for (size_t k = 0; k < n; ++k) ordered[k] = std::move(items[order[k]]);
+    items.swap(ordered);
+  }
   // Suffix data for the bound: Σ_{i≥k} max_j (v − λw) and Σ_{i≥k} min w.
   std::vector<double> reduced_suffix(n + 1, 0.0);
   std::vector<int64_t> light_suffix(n + 1, 0);
@@ -359,7 +392,7 @@ ExactClusterResult solve_clusters_exact(const ClusterProblem& p, double target_p
   res.choice.assign(n, -1);
   for (size_t i = n; i-- > 0;) {
     const State& st = stages[i + 1][static_cast<size_t>(s)];
-    res.choice[i] = st.option;
+    res.choice[order[i]] = st.option;
     s = st.parent;
   }
   const ClusterAssessment a = assess_choice(p, res.choice, target_percent);

@@ -93,7 +93,7 @@ int run_clusters_command(const ClustersArgs& a) {
                      " variables; its dense terms are not built past 4,000");
   const ClusterAnnealResult sa = anneal_clusters(p, cq, target, a.anneal, a.moves);
   std::optional<ExactClusterResult> exact;
-  if (a.exact == "on" || (a.exact == "auto" && p.size() <= 100'000)) exact = solve_clusters_exact(p, target);
+  if (a.exact == "on" || (a.exact == "auto" && p.size() <= 2'000)) exact = solve_clusters_exact(p, target);
   std::optional<double> gap;
   if (exact && exact->feasible && sa.assessment.valid())
     gap = (exact->revenue - sa.assessment.revenue) / std::max(1e-300, std::fabs(exact->revenue));

@@ -383,7 +383,7 @@ int main(int argc, char** argv) {
   cl->add_option("--threads", ca.anneal.threads, "CPU threads (default 0: every core)");
   cl->add_option("--moves", ca.moves,
                  "onehot (re-price a cluster and a partner) | flip (single bits) (default onehot)");
-  cl->add_option("--exact", ca.exact, "run the exact solver: auto | on | off (default auto)");
+  cl->add_option("--exact", ca.exact, "run the exact solver: auto (up to 2,000 clusters) | on | off (default auto)");
   CLI::Option* onehot_flag =
       cl->add_option("--penalty-onehot-margin", onehot_margin, "one-hot penalty A_i = max_j v'_ij + this margin");
   CLI::Option* retention_flag =
