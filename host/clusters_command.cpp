@@ -3,6 +3,7 @@
 #include "clusters_command.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -69,8 +70,8 @@ int run_clusters_generate(const ClustersGenerateArgs& a) {
 
 int run_clusters_command(const ClustersArgs& a) {
   const auto start = std::chrono::steady_clock::now();
-  if (a.clusters.empty() || a.premiums.empty() || a.out_dir.empty())
-    throw InputError("options --clusters, --premiums and --out-dir are required");
+  if (a.clusters.empty() || a.premiums.empty() || a.out_dir.empty() || std::isnan(a.target_termination))
+    throw InputError("options --clusters, --premiums, --target-termination and --out-dir are required");
   if (!(a.target_termination >= 0 && a.target_termination <= 100))
     throw InputError("option --target-termination = " + shortest(a.target_termination) +
                      " must be in [0, 100] (percent)");

@@ -2,6 +2,7 @@
 // and one run function each (outputs written atomically, nothing written on bad input).
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -11,10 +12,10 @@ namespace rateopt {
 
 struct ClustersArgs {
   std::string clusters, premiums, out_dir;
-  double target_termination = 0;  ///< percent
-  AnnealOptions anneal;           ///< defaults: default_cluster_anneal_options()
-  std::string exact = "auto";     ///< auto | on | off
-  std::string moves = "onehot";   ///< onehot | flip (see anneal_clusters)
+  double target_termination = std::numeric_limits<double>::quiet_NaN();  ///< percent (required)
+  AnnealOptions anneal;                                                  ///< defaults: default_cluster_anneal_options()
+  std::string exact = "auto";                                            ///< auto | on | off
+  std::string moves = "onehot";                                          ///< onehot | flip (see anneal_clusters)
   std::optional<double> penalty_onehot_margin, penalty_retention;
   bool write_qubo = false, force = false, as_json = false;
 };

@@ -1064,7 +1064,10 @@ INSTANTIATE_TEST_SUITE_P(
                         {"--target-termination", "8", "--replicas", "0"},
                         "replicas"},
         ClustersBadCase{
-            "bad_exact", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--exact", "maybe"}, "--exact"}),
+            "bad_exact", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--exact", "maybe"}, "--exact"},
+        ClustersBadCase{"no_target", kGoodClusters, kGoodPremiums, {}, "--target-termination"},
+        ClustersBadCase{
+            "bad_moves", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--moves", "jump"}, "--moves"}),
     [](const ::testing::TestParamInfo<ClustersBadCase>& param) { return param.param.name; });
 
 TEST(CliQubo, BadQuboCsvIsExit2WithFileAndLine) {
