@@ -376,8 +376,8 @@ int main(int argc, char** argv) {
   cl->add_option("--clusters", ca.clusters, "clusters CSV: cluster_id,policies,avg_claim");
   cl->add_option("--premiums", ca.premiums, "premiums CSV: cluster_id,termination_rate,premium (rates in percent)");
   cl->add_option("--target-termination", ca.target_termination, "overall termination-rate target, percent");
-  cl->add_option("--replicas", ca.anneal.replicas, "independent annealing replicas (default 256)");
-  cl->add_option("--sweeps", ca.anneal.sweeps, "sweeps per replica (default 1000)");
+  cl->add_option("--replicas", ca.anneal.replicas, "independent annealing replicas (default 64)");
+  cl->add_option("--sweeps", ca.anneal.sweeps, "sweeps per replica (default 500)");
   cl->add_option("--seed", ca.anneal.seed, "random seed (default 1)");
   cl->add_option("--device", ca.anneal.device, "auto | cpu | cuda (default auto)");
   cl->add_option("--threads", ca.anneal.threads, "CPU threads (default 0: every core)");
