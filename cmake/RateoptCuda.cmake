@@ -21,6 +21,9 @@ if(RATEOPT_CUDA)
       target_compile_options(rateopt_kernels PRIVATE
         $<$<COMPILE_LANGUAGE:CUDA>:--Werror all-warnings -Xcompiler=-Wall,-Wextra,-Werror>)
       target_link_libraries(rateopt_kernels PUBLIC CUDA::cudart_static)
+      # The annealer runs the same arithmetic as the CPU path (anneal_math.hpp): no fused multiply-adds.
+      set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/kernels/anneal_cuda.cu PROPERTIES COMPILE_OPTIONS
+                                  "--fmad=false")
       set(RATEOPT_HAVE_CUDA ON)
     endif()
   endif()

@@ -63,12 +63,6 @@ struct FieldPlan {
 
 inline bool is_field_end(char c) { return c == ',' || c == '\n' || c == '\r'; }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // Field text quoted for a message, cut short so a stray megabyte never lands in an error.
 std::string quoted_for_message(std::string_view text) {
   constexpr size_t kMaxShown = 40;

@@ -1,16 +1,74 @@
-// A small RFC 4180 tokenizer over a buffer that counts lines for messages, shared by the CSV readers
-// (the book, elasticity files).
+// Field helpers (trim, quoted, shortest, parse_number, read_whole_file) and a small RFC 4180 tokenizer over a buffer
+// that counts lines for messages, shared by the CSV readers (the book, elasticity files).
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
+
+inline std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// Field text quoted for a message, cut short so a stray megabyte never lands in an error.
+inline std::string quoted_text(std::string_view text) {
+  constexpr size_t kMaxShown = 40;
+  if (text.size() <= kMaxShown) return "\"" + std::string(text) + "\"";
+  return "\"" + std::string(text.substr(0, kMaxShown)) + "...\"";
+}
+
+inline std::string shortest(double x) {
+  char text[64];
+  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
+  return std::string(text, end);
+}
+
+// Parses a whole trimmed field as a double (a leading '+' allowed).  Returns an error text or "".
+inline std::string parse_number(std::string_view text, double& value) {
+  std::string_view number = text;
+  if (number.size() > 1 && number[0] == '+' && number[1] != '-' && number[1] != '+') number.remove_prefix(1);
+  const char* end = number.data() + number.size();
+  const auto parsed = std::from_chars(number.data(), end, value);
+  if (parsed.ec == std::errc::invalid_argument || parsed.ptr != end || number.empty()) return "is not a number";
+  if (parsed.ec == std::errc::result_out_of_range) return "is out of the range of a double";
+  if (!std::isfinite(value)) return "is not a finite number";
+  return "";
+}
+
+/// The whole file as bytes (InputError naming the path when it cannot be read).
+inline std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
+  std::string data;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size > 0) {
+    data.resize(static_cast<size_t>(size));
+    in.seekg(0, std::ios::beg);
+    in.read(data.data(), size);
+    if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  } else {  // not seekable (a pipe) or empty
+    in.clear();
+    in.seekg(0, std::ios::beg);
+    std::ostringstream s;
+    s << in.rdbuf();
+    data = s.str();
+  }
+  return data;
+}
 
 /// A minimal RFC 4180 tokenizer over a buffer that counts lines for messages.
 class CsvCursor {

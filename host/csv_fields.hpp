@@ -1,6 +1,5 @@
-// Field-level helpers shared by the small CSV readers (elasticity files, reinsurance lines, samples and
-// correlations): trimming, numbers with their error text, message quoting, whole-file reads and the
-// header line.
+// Header and row-shape helpers shared by the small CSV readers (elasticity files, reinsurance lines,
+// samples and correlations), on top of csv_cursor.hpp's field helpers.
 #pragma once
 
 #include <cerrno>
@@ -20,52 +19,11 @@
 namespace rateopt {
 namespace csv {
 
-inline std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-/// Field text quoted for a message, cut short so a stray megabyte never lands in an error.
-inline std::string quoted(std::string_view text) {
-  constexpr size_t kMaxShown = 40;
-  if (text.size() <= kMaxShown) return "\"" + std::string(text) + "\"";
-  return "\"" + std::string(text.substr(0, kMaxShown)) + "...\"";
-}
-
-/// Parses a whole trimmed field as a finite double (a leading '+' allowed).  Returns an error text or "".
-inline std::string parse_number(std::string_view text, double& value) {
-  std::string_view number = text;
-  if (number.size() > 1 && number[0] == '+' && number[1] != '-' && number[1] != '+') number.remove_prefix(1);
-  const char* end = number.data() + number.size();
-  const auto parsed = std::from_chars(number.data(), end, value);
-  if (parsed.ec == std::errc::invalid_argument || parsed.ptr != end || number.empty()) return "is not a number";
-  if (parsed.ec == std::errc::result_out_of_range) return "is out of the range of a double";
-  if (!std::isfinite(value)) return "is not a finite number";
-  return "";
-}
-
-/// The whole file (or pipe); InputError naming the path when it cannot be read.
-inline std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  std::string data;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size > 0) {
-    data.resize(static_cast<size_t>(size));
-    in.seekg(0, std::ios::beg);
-    in.read(data.data(), size);
-    if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  } else {  // not seekable (a pipe) or empty
-    in.clear();
-    in.seekg(0, std::ios::beg);
-    std::ostringstream s;
-    s << in.rdbuf();
-    data = s.str();
-  }
-  return data;
-}
+// trim, quoted_text, parse_number and read_whole_file live in csv_cursor.hpp, shared by every reader.
+using ::rateopt::parse_number;
+using ::rateopt::quoted_text;
+using ::rateopt::read_whole_file;
+using ::rateopt::trim;
 
 /// Reads the header line (BOM and blank lines skipped) as trimmed names; fails on an empty file, an
 /// empty name or a name given twice.  Leaves the cursor at the first data line.

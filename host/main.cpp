@@ -14,9 +14,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "clusters_command.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/cover.hpp"
+#include "rateopt/clusters.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/pareto.hpp"
@@ -381,6 +383,7 @@ int main(int argc, char** argv) {
   cv->add_option("--out-dir", cover.out_dir, "scenario grid: directory for scenarios.csv, scenario_policies.csv");
   cv->add_flag("--force", cover.force, "replace existing outputs");
   cv->add_flag("--json", cover.as_json, "print the result as one JSON object");
+
   CLI::App* re = app.add_subcommand("reinsure", "CVaR reinsurance cession, cheapest line first (SPEC §4.2)");
   ReinsureArgs ra;
   re->add_option("--lines", ra.lines, "lines CSV: name,expected_loss,variance,safety_loading[,min_retention]")
@@ -415,6 +418,46 @@ int main(int argc, char** argv) {
   mq->add_option("--cv-f", ma.cv_f, "frequency CV");
   mq->add_option("--cv-s", ma.cv_s, "severity CV");
   mq->add_flag("--json", ma.as_json, "print the result as one JSON object");
+  // Cluster pricing as a QUBO (SPEC §3) and annealing of any QUBO: run functions in host/clusters_command.cpp.
+  CLI::App* cl = app.add_subcommand("clusters", "choose one premium level per cluster: QUBO annealing + exact solver");
+  ClustersArgs ca;
+  ca.anneal = default_cluster_anneal_options();
+  double onehot_margin = 0, retention_penalty = 0;
+  cl->add_option("--clusters", ca.clusters, "clusters CSV: cluster_id,policies,avg_claim");
+  cl->add_option("--premiums", ca.premiums, "premiums CSV: cluster_id,termination_rate,premium (rates in percent)");
+  cl->add_option("--target-termination", ca.target_termination, "overall termination-rate target, percent");
+  cl->add_option("--replicas", ca.anneal.replicas, "independent annealing replicas (default 64)");
+  cl->add_option("--sweeps", ca.anneal.sweeps, "sweeps per replica (default 500)");
+  cl->add_option("--seed", ca.anneal.seed, "random seed (default 1)");
+  cl->add_option("--device", ca.anneal.device, "auto | cpu | cuda (default auto)");
+  cl->add_option("--threads", ca.anneal.threads, "CPU threads (default 0: every core)");
+  cl->add_option("--moves", ca.moves,
+                 "onehot (re-price a cluster and a partner) | flip (single bits) (default onehot)");
+  cl->add_option("--exact", ca.exact, "run the exact solver: auto (up to 2,000 clusters) | on | off (default auto)");
+  CLI::Option* onehot_flag =
+      cl->add_option("--penalty-onehot-margin", onehot_margin, "one-hot penalty A_i = max_j v'_ij + this margin");
+  CLI::Option* retention_flag =
+      cl->add_option("--penalty-retention", retention_penalty, "retention penalty B per (termination unit)^2");
+  cl->add_flag("--write-qubo", ca.write_qubo, "also write DIR/qubo.csv (i,j,weight)");
+  cl->add_option("--out-dir", ca.out_dir, "output directory");
+  cl->add_flag("--force", ca.force, "replace existing outputs");
+  cl->add_flag("--json", ca.as_json, "print the summary as one JSON object");
+  CLI::App* cg = cl->add_subcommand("generate", "write a random clusters.csv and premiums.csv");
+  ClustersGenerateArgs cga;
+  cg->add_option("--clusters", cga.clusters, "number of clusters")->required();
+  cg->add_option("--rates", cga.rates, "termination rates in percent (default 5,7,9,11,13,15,17,25,30)");
+  cg->add_option("--seed", cga.seed, "random seed (default 1)");
+  cg->add_option("--out-dir", cga.out_dir, "output directory")->required();
+  cg->add_flag("--force", cga.force, "replace existing files");
+  CLI::App* qa = app.add_subcommand("qubo", "anneal any QUBO given as i,j,weight CSV");
+  QuboArgs qua;
+  qa->add_option("--qubo", qua.qubo, "QUBO CSV: i,j,weight (0-based; i = j is a linear term)")->required();
+  qa->add_option("--replicas", qua.anneal.replicas, "independent annealing replicas (default 256)");
+  qa->add_option("--sweeps", qua.anneal.sweeps, "sweeps per replica (default 1000)");
+  qa->add_option("--seed", qua.anneal.seed, "random seed (default 1)");
+  qa->add_option("--device", qua.anneal.device, "auto | cpu | cuda (default auto)");
+  qa->add_option("--threads", qua.anneal.threads, "CPU threads (default 0: every core)");
+  qa->add_flag("--json", qua.as_json, "print the result as one JSON object");
 
   try {
     app.parse(argc, argv);
@@ -430,6 +473,13 @@ int main(int argc, char** argv) {
     if (*cv) return run_cover_command(cover);
     if (*re) return run_reinsure(ra);
     if (*mq) return run_model_quality(ma);
+    if (*cg) return run_clusters_generate(cga);
+    if (*cl) {
+      if (onehot_flag->count()) ca.penalty_onehot_margin = onehot_margin;
+      if (retention_flag->count()) ca.penalty_retention = retention_penalty;
+      return run_clusters_command(ca);
+    }
+    if (*qa) return run_qubo_command(qua);
     if (*pa) {
       pr.metric = pareto_flags.options_from().fairness_metric;
       return run_pareto(pr, pareto_flags);

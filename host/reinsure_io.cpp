@@ -40,12 +40,12 @@ std::vector<size_t> columns_to_lines(CsvCursor& cursor, const std::vector<std::s
   std::vector<bool> seen(lines.size(), false);
   for (size_t c = first; c < header.size(); ++c) {
     const auto it = index.find(header[c]);
-    if (it == index.end()) cursor.fail(1, "column " + csv::quoted(header[c]) + " is not a line of the lines file");
+    if (it == index.end()) cursor.fail(1, "column " + csv::quoted_text(header[c]) + " is not a line of the lines file");
     line_of[c] = it->second;
     seen[it->second] = true;
   }
   for (size_t j = 0; j < lines.size(); ++j)
-    if (!seen[j]) cursor.fail(1, "missing column for line " + csv::quoted(lines[j].name));
+    if (!seen[j]) cursor.fail(1, "missing column for line " + csv::quoted_text(lines[j].name));
   return line_of;
 }
 
@@ -54,7 +54,7 @@ double read_value(CsvCursor& cursor, uint64_t row_line, const std::string& colum
   if (text.empty()) cursor.fail(row_line, column + " is empty");
   double value = 0;
   const std::string error = csv::parse_number(text, value);
-  if (!error.empty()) cursor.fail(row_line, column + " = " + csv::quoted(text) + " " + error);
+  if (!error.empty()) cursor.fail(row_line, column + " = " + csv::quoted_text(text) + " " + error);
   return value;
 }
 
@@ -76,7 +76,7 @@ std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path) {
     for (int k = 0; k < 5; ++k)
       if (header[c] == kColumns[k]) role[c] = k;
     if (role[c] < 0)
-      cursor.fail(1, "unknown column " + csv::quoted(header[c]) +
+      cursor.fail(1, "unknown column " + csv::quoted_text(header[c]) +
                          " (expected name, expected_loss, variance, safety_loading, min_retention)");
   }
   for (int k = 0; k < 4; ++k)
@@ -112,7 +112,7 @@ std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path) {
                            "is always 0)");
     const auto inserted = first_line.emplace(line.name, row);
     if (!inserted.second)
-      cursor.fail(row, "name " + csv::quoted(line.name) + " appears again (first at line " +
+      cursor.fail(row, "name " + csv::quoted_text(line.name) + " appears again (first at line " +
                            std::to_string(inserted.first->second) + ")");
     lines.push_back(line);
     cursor.skip_line_end();
@@ -167,11 +167,11 @@ std::vector<double> read_correlation_csv(const std::string& path, const std::vec
     const uint64_t row = cursor.line();
     const std::string name(csv::trim(cursor.field("line")));
     const auto it = index.find(name);
-    if (it == index.end()) cursor.fail(row, "line " + csv::quoted(name) + " is not a line of the lines file");
+    if (it == index.end()) cursor.fail(row, "line " + csv::quoted_text(name) + " is not a line of the lines file");
     const size_t i = it->second;
     if (row_line[i] != 0)
       cursor.fail(row,
-                  "line " + csv::quoted(name) + " appears again (first at line " + std::to_string(row_line[i]) + ")");
+                  "line " + csv::quoted_text(name) + " appears again (first at line " + std::to_string(row_line[i]) + ")");
     row_line[i] = row;
     csv::next_field(cursor, row, 0, header.size());
     for (size_t c = 1; c < header.size(); ++c) {
@@ -184,7 +184,7 @@ std::vector<double> read_correlation_csv(const std::string& path, const std::vec
     cursor.skip_line_end();
   }
   for (size_t i = 0; i < n; ++i)
-    if (row_line[i] == 0) throw InputError(path, 0, "no row for line " + csv::quoted(lines[i].name));
+    if (row_line[i] == 0) throw InputError(path, 0, "no row for line " + csv::quoted_text(lines[i].name));
   for (size_t i = 0; i < n; ++i)
     for (size_t j = 0; j < i; ++j)
       if (std::fabs(matrix[i * n + j] - matrix[j * n + i]) > 1e-12)
@@ -195,7 +195,7 @@ std::vector<double> read_correlation_csv(const std::string& path, const std::vec
   if (!cholesky_lower(matrix, n, &failed))
     throw InputError(
         path, static_cast<long>(row_line[failed]),
-        "the matrix is not positive definite (Cholesky fails at line " + csv::quoted(lines[failed].name) + ")");
+        "the matrix is not positive definite (Cholesky fails at line " + csv::quoted_text(lines[failed].name) + ")");
   return matrix;
 }
 

@@ -35,20 +35,6 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-using csv::quoted;
-using csv::trim;
-
-std::string shortest(double x) {
-  char text[64];
-  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
-  return std::string(text, end);
-}
-
-using csv::parse_number;
-using csv::read_whole_file;
-
-// ---------------------------------------------------------------- the elasticity-file reader
-
 /// Book row of a policy_id, by exact text.  Ids that are row numbers (no policy_id column) are
 /// matched arithmetically.  Stored ids go through an open-addressing hash table of (hash tag, row)
 /// slots over the book's packed id text, built once (it also proves the book's ids unique, without
@@ -80,7 +66,7 @@ class PolicyIndex {
         if (slot.tag == tag && id_of(slot.row_plus_one - 1) == id) {
           const size_t first = slot.row_plus_one - 1;
           throw InputError(book.source.empty() ? std::string("book") : book.source, static_cast<long>(book.line_of(i)),
-                           "policy_id " + quoted(id) + " repeats the one at line " +
+                           "policy_id " + quoted_text(id) + " repeats the one at line " +
                                std::to_string(book.line_of(first)) +
                                "; elasticity files match policies by policy_id, which must then be unique");
         }
@@ -209,8 +195,8 @@ std::vector<double> parse_scale_list(const std::string& text) {
     if (token.empty()) throw InputError("option elasticity_scale = \"" + text + "\": an empty entry in the list");
     double value = 0;
     const std::string error = parse_number(token, value);
-    if (!error.empty()) throw InputError("option elasticity_scale: " + quoted(token) + " " + error);
-    if (value < 0) throw InputError("option elasticity_scale: " + quoted(token) + " must be ≥ 0");
+    if (!error.empty()) throw InputError("option elasticity_scale: " + quoted_text(token) + " " + error);
+    if (value < 0) throw InputError("option elasticity_scale: " + quoted_text(token) + " must be ≥ 0");
     scales.push_back(value);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -297,7 +283,7 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
           value_empty = true;
         } else {
           const std::string error = parse_number(text, value);
-          if (!error.empty()) csv.fail(row_line, "elasticity = " + quoted(text) + " " + error);
+          if (!error.empty()) csv.fail(row_line, "elasticity = " + quoted_text(text) + " " + error);
         }
       } else {
         csv.field(header[j]);
@@ -315,11 +301,11 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
     if (value_empty) csv.fail(row_line, "elasticity is empty");
     const size_t row = index.find(id, next_row);
     if (row == PolicyIndex::npos)
-      csv.fail(row_line, "policy_id " + quoted(id) + " is not in the book" +
+      csv.fail(row_line, "policy_id " + quoted_text(id) + " is not in the book" +
                              (book.source.empty() ? std::string() : " " + book.source));
     if (line_of_row[row] != 0)
-      csv.fail(row_line,
-               "policy_id " + quoted(id) + " appears again (first at line " + std::to_string(line_of_row[row]) + ")");
+      csv.fail(row_line, "policy_id " + quoted_text(id) + " appears again (first at line " +
+                             std::to_string(line_of_row[row]) + ")");
     line_of_row[row] = row_line;
     out.elasticity[row] = value;
     next_row = row + 1;
@@ -333,8 +319,8 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
                                                       : book.source + ":" + std::to_string(book.line_of(first));
     throw InputError(path, 0,
                      std::to_string(n - rows) + " of the book's " + std::to_string(n) +
-                         " policies are missing, first policy_id " + quoted(book.policy_id(first)) + " (" + book_line +
-                         ")");
+                         " policies are missing, first policy_id " + quoted_text(book.policy_id(first)) + " (" +
+                         book_line + ")");
   }
   return out;
 }

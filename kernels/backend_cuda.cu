@@ -14,21 +14,16 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "cuda_util.cuh"
 #include "rateopt/errors.hpp"
 #include "rateopt/policy_passes.hpp"
-
-#define RATEOPT_CUDA_CHECK(call)                                                                                  \
-  do {                                                                                                            \
-    const cudaError_t rateopt_err = (call);                                                                       \
-    if (rateopt_err != cudaSuccess)                                                                               \
-      throw ::rateopt::DeviceError(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " + #call + ": " + \
-                                   cudaGetErrorName(rateopt_err) + " (" + cudaGetErrorString(rateopt_err) + ")"); \
-  } while (0)
 
 namespace rateopt {
 namespace {
 
 namespace b = math::basis;
+using cuda_util::bytes_text;
+using cuda_util::DeviceBuffer;
 
 constexpr int kCompact = b::global_count + b::per_group;  // 8 entries a policy touches
 constexpr int kTriangle = kCompact * (kCompact + 1) / 2;  // upper triangle of the 8×8 curvature
@@ -49,56 +44,6 @@ constexpr int kWarps = kThreads / 32;
 constexpr int64_t kChunk = 2048;
 
 enum Mode : int { kEvaluate = 0, kArgmax = 1, kNewtonSystem = 2, kNewtonTrial = 3 };
-
-std::string bytes_text(size_t n) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(n) / (1024.0 * 1024.0 * 1024.0));
-  return buf;
-}
-
-/// Move-only device allocation; out of memory is a DeviceError with the size asked for and free.
-template <class T>
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  DeviceBuffer(size_t n, const char* what) : n_(n) {
-    if (n == 0) return;
-    const cudaError_t err = cudaMalloc(reinterpret_cast<void**>(&ptr_), n * sizeof(T));
-    if (err != cudaSuccess) {
-      size_t free_bytes = 0, total_bytes = 0;
-      cudaGetLastError();
-      cudaMemGetInfo(&free_bytes, &total_bytes);
-      ptr_ = nullptr;
-      throw DeviceError(std::string("device out of memory allocating ") + what + ": asked for " +
-                        bytes_text(n * sizeof(T)) + ", " + bytes_text(free_bytes) + " free of " +
-                        bytes_text(total_bytes) + " (" + cudaGetErrorString(err) + ")");
-    }
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), n_(o.n_) { o.ptr_ = nullptr, o.n_ = 0; }
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
-    std::swap(ptr_, o.ptr_);
-    std::swap(n_, o.n_);
-    return *this;
-  }
-  ~DeviceBuffer() {
-    if (ptr_) cudaFree(ptr_);
-  }
-  T* get() const { return ptr_; }
-  size_t size() const { return n_; }
-  void upload(const std::vector<T>& host) {
-    RATEOPT_CUDA_CHECK(cudaMemcpy(ptr_, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  void download(std::vector<T>& host) const {
-    host.resize(n_);
-    RATEOPT_CUDA_CHECK(cudaMemcpy(host.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
-  }
-
- private:
-  T* ptr_ = nullptr;
-  size_t n_ = 0;
-};
 
 /// Device view of the prepared book (already permuted into group order).
 struct DevicePolicies {

@@ -1,0 +1,132 @@
+// Cluster pricing (SPEC §3): choose one premium level per customer cluster to maximise expected
+// revenue under an overall termination-rate target.  Solved two ways: a QUBO annealed by many
+// replicas (rateopt/qubo.hpp), and exactly as a multiple-choice knapsack.
+//
+// Cluster i has P_i policies and average claim C_i; option j of cluster i has a termination rate α_ij
+// (percent) and premium ρ_ij.  Choosing it retains P_i·(1 − α_ij/100) policies and earns revenue
+//   v_ij = (1 − α_ij/100)·P_i·(ρ_ij − C_i).
+// The target α_t (percent) requires Σ_i P_i·(1 − α_i/100) ≥ (1 − α_t/100)·Σ_i P_i, i.e. the
+// terminations Σ_i P_i·α_i ≤ α_t·Σ_i P_i (in policy-percent).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rateopt/qubo.hpp"
+
+namespace rateopt {
+
+struct ClusterOption {
+  double termination_rate = 0;  ///< percent, in [0, 100)
+  double premium = 0;
+};
+
+struct ClusterProblem {
+  std::vector<std::string> cluster_id;
+  std::vector<int64_t> policies;  ///< P_i ≥ 1
+  std::vector<double> avg_claim;  ///< C_i ≥ 0
+  /// Options of each cluster sorted by termination rate (rates distinct within a cluster).
+  std::vector<std::vector<ClusterOption>> options;
+  size_t size() const { return cluster_id.size(); }
+  /// Revenue v_ij of option j of cluster i.
+  double revenue(size_t i, size_t j) const;
+  /// All distinct termination rates, ascending (the choice table's columns).
+  std::vector<double> all_rates() const;
+};
+
+/// clusters.csv `cluster_id,policies,avg_claim` and premiums.csv `cluster_id,termination_rate,premium`.
+/// Rules (InputError file:line: column: rule): unique cluster ids, policies a whole number ≥ 1,
+/// avg_claim ≥ 0, termination_rate in [0, 100) with at most 6 decimals, premium > 0, every premium's
+/// cluster known, no rate repeated within a cluster, every cluster with at least one premium.
+ClusterProblem read_cluster_problem(const std::string& clusters_csv, const std::string& premiums_csv);
+
+/// A random instance: policies 10,000–40,000, average claims 150–500, premiums increasing with the
+/// termination rate over roughly 300–1,000 (the rate at which that share of the cluster would leave).
+ClusterProblem generate_cluster_problem(int clusters, const std::vector<double>& rates, uint64_t seed);
+std::string clusters_csv(const ClusterProblem& p);
+std::string premiums_csv(const ClusterProblem& p);
+
+/// A choice: choice[i] = option index of cluster i, or −1 for none (a decoded QUBO state may have none
+/// or several; several is recorded as −2).
+struct ClusterAssessment {
+  double revenue = 0;           ///< Σ v over clusters with exactly one option
+  double termination_rate = 0;  ///< percent: Σ P_i α_i / Σ P_i over the same clusters
+  bool one_hot = false;         ///< every cluster exactly one option
+  bool retention_ok = false;    ///< termination ≤ target (to 1e-12 relative)
+  bool valid() const { return one_hot && retention_ok; }
+};
+ClusterAssessment assess_choice(const ClusterProblem& p, const std::vector<int>& choice, double target_percent);
+
+/// Exact multiple-choice knapsack.  feasible = false when even the lowest rates miss the target.
+struct ExactClusterResult {
+  bool feasible = false;
+  std::vector<int> choice;
+  double revenue = 0;
+  double termination_rate = 0;  ///< percent
+  double lp_bound = 0;          ///< LP relaxation value (≥ revenue)
+  int64_t states_kept = 0;      ///< largest Pareto state list in the DP (after pruning)
+  double seconds = 0;
+};
+/// Dominance pruning within each cluster, the LP relaxation (greedy over the upper convex hulls) for
+/// the multiplier λ and an incumbent, then a DP over clusters keeping the Pareto list of (terminations,
+/// revenue) states, each pruned by the Lagrangian bound revenue + λ·(room left) + Σ_rest max_j(v − λw).
+/// Ties go to fewer terminations, then the earlier state (deterministic).
+ExactClusterResult solve_clusters_exact(const ClusterProblem& p, double target_percent);
+
+/// Penalty weights of the cluster QUBO; unset ones follow the automatic rule (see ClusterQubo::rule).
+struct ClusterPenalties {
+  std::optional<double> one_hot_margin;  ///< A_i = max_j v'_ij + margin (default: the cluster's mean step)
+  std::optional<double> retention;       ///< B per (termination unit)²
+};
+
+/// The QUBO of the cluster problem.  Variables: x_ij (cluster-major, offset[i] + j), then slack bits.
+/// Exact one-hot identity: for every one-hot feasible x there are slack bits with E = −revenue(x).
+struct ClusterQubo {
+  Qubo qubo;  ///< its terms are built only up to 4,000 variables (terms_materialised)
+  bool terms_materialised = true;
+  std::vector<int32_t> offset;  ///< first variable of each cluster; offset[N] = first slack bit
+  int32_t slack_bits = 0;
+  std::vector<int64_t> slack_value;  ///< value of each slack bit, in termination units
+  double unit = 0;                   ///< policy-percent per termination unit (gcd of the weights / 10^decimals)
+  int64_t capacity = 0;              ///< W in termination units, before the per-cluster shifts
+  double target_percent = 0;
+  std::vector<double> one_hot_penalty;  ///< A_i
+  double retention_penalty = 0;         ///< B
+  double lambda = 0;                    ///< LP multiplier (revenue per termination unit) used by the rule
+  double lp_gap = 0;                    ///< Lagrangian dual minus the Lagrangian choice's revenue
+  std::string rule;                     ///< the penalty rule in words, with the numbers
+  /// Decode a state: choice[i] as in assess_choice.
+  std::vector<int> decode(const std::vector<uint8_t>& x) const;
+  /// The state of a one-hot choice with its best slack bits: the room left (zero penalty) when the
+  /// choice meets the target, none when it does not.
+  std::vector<uint8_t> encode(const ClusterProblem& p, const std::vector<int>& choice) const;
+};
+ClusterQubo build_cluster_qubo(const ClusterProblem& p, double target_percent, const ClusterPenalties& penalties = {});
+
+/// Anneal the cluster QUBO and pick, among the replicas' final states, the valid choice with the
+/// highest revenue (ties: lower replica); when none is valid, the lowest-energy replica's choice.
+///
+/// moves "onehot" (default): replicas stay one-hot; a move re-prices one cluster and resets the slack
+/// bits to the exact encoding of the room left, so every state's energy is the QUBO's energy
+/// −revenue + B·max(0, excess)² (anneal_math.hpp).  moves "flip": plain single-bit flips on the QUBO
+/// (anneal_qubo), where the one-hot and slack penalties must be crossed by single flips.
+struct ClusterAnnealResult {
+  std::string moves;
+  std::vector<int> choice;
+  ClusterAssessment assessment;
+  int valid_replicas = 0;
+  AnnealResult anneal;
+};
+ClusterAnnealResult anneal_clusters(const ClusterProblem& p, const ClusterQubo& cq, double target_percent,
+                                    const AnnealOptions& options, const std::string& moves = "onehot");
+/// The schedule of the one-hot moves: β from ln 2 / median over clusters of the revenue span to
+/// ln 1000 / median over clusters of the smallest revenue step between two of its options.
+AnnealSchedule one_hot_schedule(const ClusterProblem& p);
+
+/// Defaults of `rateopt clusters` (replicas × sweeps) chosen so that the CPU reaches the exact
+/// optimum on 15×9 instances (tests/test_clusters.cpp).
+AnnealOptions default_cluster_anneal_options();
+
+}  // namespace rateopt

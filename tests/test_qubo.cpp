@@ -1,0 +1,169 @@
+// The QUBO annealer (SPEC §3): ground states against brute force, the CSV round trip, the schedule
+// rule, reproducibility, and the CPU/GPU conformance of the shared per-replica code (Gpu/ instance
+// skips cleanly without a device).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "anneal_backend.hpp"
+#include "backend.hpp"
+#include "rateopt/build_config.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/qubo.hpp"
+#include "test_util.hpp"
+
+using namespace rateopt;
+
+namespace {
+
+Qubo random_qubo(int n, uint64_t seed, double density) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> w(-10, 10), coin(0, 1);
+  Qubo q;
+  q.n = n;
+  q.offset = 3.5;
+  for (int i = 0; i < n; ++i) {
+    q.add(i, i, w(rng));
+    for (int j = i + 1; j < n; ++j)
+      if (coin(rng) < density) q.add(i, j, std::round(w(rng) * 4) / 4);
+  }
+  return q;
+}
+
+double brute_force_ground(const Qubo& q) {
+  double best = INFINITY;
+  std::vector<uint8_t> x(static_cast<size_t>(q.n));
+  for (uint64_t mask = 0; mask < (uint64_t{1} << q.n); ++mask) {
+    for (int k = 0; k < q.n; ++k) x[k] = (mask >> k) & 1;
+    best = std::min(best, qubo_energy(q, x));
+  }
+  return best;
+}
+
+bool gpu_usable() {
+#if RATEOPT_HAVE_CUDA
+  return probe_cuda_device().usable;
+#else
+  return false;
+#endif
+}
+
+class Annealer : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "cuda" && !gpu_usable()) GTEST_SKIP() << "no usable GPU";
+  }
+  AnnealOptions options() const {
+    AnnealOptions o;
+    o.device = GetParam();
+    o.replicas = 64;
+    o.sweeps = 500;
+    return o;
+  }
+};
+
+TEST_P(Annealer, FindsBruteForceGroundStatesUpTo20Variables) {
+  for (int n : {1, 2, 5, 8, 12, 16, 20}) {
+    for (uint64_t seed : {1u, 2u, 3u}) {
+      const Qubo q = random_qubo(n, 100 * n + seed, n <= 8 ? 0.8 : 0.4);
+      const double ground = brute_force_ground(q);
+      const AnnealResult r = anneal_qubo(q, options());
+      EXPECT_NEAR(r.best_energy, ground, 1e-9 * (1 + std::fabs(ground))) << "n " << n << " seed " << seed;
+      EXPECT_NEAR(qubo_energy(q, r.best_state), r.best_energy, 1e-9 * (1 + std::fabs(ground)));
+      EXPECT_EQ(r.backend_used, GetParam());
+    }
+  }
+}
+
+TEST_P(Annealer, SameSeedSameAnswerAndEveryReplicaEnergyIsItsState) {
+  const Qubo q = random_qubo(40, 77, 0.3);
+  const AnnealResult a = anneal_qubo(q, options());
+  AnnealOptions o = options();
+  o.threads = 1;
+  const AnnealResult b = anneal_qubo(q, o);
+  EXPECT_EQ(a.states, b.states);
+  const size_t n = static_cast<size_t>(q.n);
+  for (size_t r = 0; r < a.energies.size(); ++r) {
+    const std::vector<uint8_t> x(a.states.begin() + r * n, a.states.begin() + (r + 1) * n);
+    EXPECT_NEAR(a.energies[r], qubo_energy(q, x), 1e-9 * (1 + std::fabs(a.energies[r])));
+  }
+  o.seed = 2;
+  EXPECT_NE(anneal_qubo(q, o).states, a.states);
+}
+
+// The GPU runs the same per-replica code: its states equal the CPU's bit for bit.
+TEST_P(Annealer, StatesMatchTheCpuPath) {
+  const Qubo q = random_qubo(30, 5, 0.5);
+  AnnealOptions cpu = options();
+  cpu.device = "cpu";
+  EXPECT_EQ(anneal_qubo(q, options()).states, anneal_qubo(q, cpu).states);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cpu, Annealer, ::testing::Values(std::string("cpu")));
+INSTANTIATE_TEST_SUITE_P(Gpu, Annealer, ::testing::Values(std::string("cuda")));
+
+TEST(Qubo, CsvRoundTripMergesPairsAndKeepsEnergies) {
+  Qubo q = random_qubo(9, 3, 0.5);
+  q.add(4, 2, 1.25);  // (4,2) and (2,4) are one pair
+  q.offset = 0;
+  const auto dir = test::scratch_dir();
+  test::write_text_file(dir / "q.csv", qubo_csv(q));
+  const Qubo back = read_qubo_csv((dir / "q.csv").string());
+  EXPECT_EQ(back.n, q.n);
+  std::mt19937_64 rng(4);
+  for (int t = 0; t < 50; ++t) {
+    std::vector<uint8_t> x(9);
+    for (auto& b : x) b = rng() & 1;
+    EXPECT_DOUBLE_EQ(qubo_energy(back, x), qubo_energy(q, x));
+  }
+}
+
+TEST(Qubo, BadCsvNamesFileAndLine) {
+  const auto dir = test::scratch_dir();
+  const auto expect_error = [&](const std::string& text, const std::string& needle) {
+    test::write_text_file(dir / "bad.csv", text);
+    try {
+      read_qubo_csv((dir / "bad.csv").string());
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_error("i,j,weight\n0,1,2\n1,x,3\n", "bad.csv:3: j = \"x\" is not a number");
+  expect_error("i,j,weight\n0,1,nan\n", "bad.csv:2: weight");
+  expect_error("i,j,weight\n-1,1,2\n", "bad.csv:2: i = \"-1\" must be a whole number");
+  expect_error("i,j,weight\n0.5,1,2\n", "bad.csv:2: i");
+  expect_error("i,j\n0,1\n", "bad.csv:1: header: required column weight is missing");
+  expect_error("i,j,weight\n0,1\n", "bad.csv:2: 2 fields where the header has 3");
+  expect_error("i,j,weight\n", "bad.csv: no data rows");
+  expect_error("", "bad.csv: file is empty");
+}
+
+TEST(Qubo, ScheduleFollowsTheStatedRule) {
+  Qubo q;
+  q.n = 3;
+  q.add(0, 0, -2);
+  q.add(0, 1, 4);
+  q.add(1, 2, -0.5);
+  // Δmax: x0 = 2 + 4 = 6, x1 = 4 + 0.5 = 4.5, x2 = 0.5 → median 4.5; min |coef| = 0.5
+  const AnnealSchedule s = default_schedule(q);
+  EXPECT_DOUBLE_EQ(s.beta_hot, std::log(2.0) / 4.5);
+  EXPECT_DOUBLE_EQ(s.beta_cold, std::log(1000.0) / 0.5);
+  EXPECT_NE(s.rule.find("geometric"), std::string::npos);
+}
+
+TEST(Qubo, OptionsAreValidated) {
+  AnnealOptions o;
+  o.replicas = 0;
+  EXPECT_THROW(o.validate(), InputError);
+  o = AnnealOptions();
+  o.device = "tpu";
+  EXPECT_THROW(o.validate(), InputError);
+  o = AnnealOptions();
+  o.beta_hot = 5;
+  o.beta_cold = 1;
+  EXPECT_THROW(o.validate(), InputError);
+}
+
+}  // namespace
