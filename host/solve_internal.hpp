@@ -1,12 +1,15 @@
 // Pieces of optimise() that the sweeps reuse.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "backend.hpp"
+#include "communicator.hpp"
 #include "problem.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/result.hpp"
+#include "rateopt/sweep.hpp"
 
 namespace rateopt {
 
@@ -15,6 +18,19 @@ namespace rateopt {
 /// CPU; an explicit cuda without a usable GPU is a DeviceError (exit 4).
 std::unique_ptr<Backend> choose_backend(const OptimiseOptions& options, const PolicyArrays& policies,
                                         SolveResult& result);
+
+/// The solve of optimise() on this rank's shard of the book (the whole book with one rank): the
+/// problem's book-wide sums and every pass's sums are reduced over comm, so every rank runs the same
+/// algorithm to the same answer.  The result's portfolio figures are the whole book's; its
+/// per-policy vectors (multiplier, bounds) are the shard's.  Collective; input errors arrive on
+/// every rank as AgreedError.  seconds_prepare counts from start.
+SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, const Communicator& comm,
+                           std::chrono::steady_clock::time_point start);
+
+/// The rest of optimise() once the per-policy vectors of the whole book are in result: ENBP
+/// evidence, demand above one, their warnings, seconds_total from start.
+void complete_result(const Book& book, const OptimiseOptions& options, SolveResult& result,
+                     std::chrono::steady_clock::time_point start);
 
 /// One point of a sweep on a problem already prepared and uploaded: rebuild the constraints for
 /// `options`, solve from `start_lambda` (empty: a cold start) and leave this point's multipliers in
@@ -26,5 +42,12 @@ struct SweepPointSolve {
 };
 SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
                                   const std::vector<double>& start_lambda, std::vector<double>& lambda);
+
+/// Points [first, end) of the frontier efficient_frontier(book, options, sweep, from, to, points)
+/// would compute (same grid, same checks), warm-starting from one another as it does; an empty
+/// range solves nothing.  Lets ranks of an MPI job each take a contiguous block of the points.
+FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options, const std::string& sweep,
+                                         double from, double to, int points, int first, int end,
+                                         const SweepProgress& progress = {});
 
 }  // namespace rateopt

@@ -1,0 +1,117 @@
+// `rateopt optimise` sharded across MPI ranks (issue 9).
+#include "sharded.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "rateopt/errors.hpp"
+#include "rateopt/report.hpp"
+#include "rateopt/solve.hpp"
+#include "solve_internal.hpp"
+
+namespace rateopt {
+
+int run_optimise_sharded(const std::string& book_path, const std::string& out_dir, bool force, bool as_json,
+                         const std::function<OptimiseOptions()>& make_options, const Communicator& comm) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool root = comm.rank() == 0;
+  OptimiseOptions options;
+  run_agreed(comm, [&] {
+    options = make_options();
+    options.validate();
+    // Each rank would read its own clock: they must stop at the same pass.
+    if (options.time_limit)
+      throw InputError("option time_limit: not available under mpirun (ranks must stop at the same pass)");
+    if (root) check_output_dir(out_dir, {"result.json", "policies.csv"}, force);
+  });
+  const Book shard = read_book_csv_shard(book_path, comm);
+  if (root)
+    for (const auto& w : shard.warnings) std::cerr << "warning: " << w << "\n";
+
+  SolveResult result = optimise_shard(shard, options, comm, start);
+  // Rank 0 puts the book and the per-policy vectors back together, in row order.
+  const Book book = gather_book(shard, comm);
+  result.multiplier = gather_values(result.multiplier, comm);
+  result.lower_bound = gather_values(result.lower_bound, comm);
+  result.upper_bound = gather_values(result.upper_bound, comm);
+  const bool ok = result.status == SolveStatus::converged || result.status == SolveStatus::infeasible;
+  if (!root) return ok ? 0 : 3;
+
+  complete_result(book, options, result, start);
+  write_solve_outputs(out_dir, book, options, result, force);
+  if (as_json) {
+    std::cout << summary_json(book, options, result) << "\n";
+  } else {
+    std::cout << result.full_report() << "\n";
+    std::cout << "wrote " << out_dir << "/result.json and " << out_dir << "/policies.csv (" << comm.size()
+              << " MPI ranks)\n";
+  }
+  return ok ? 0 : 3;
+}
+
+FrontierResult efficient_frontier_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
+                                         const std::string& sweep, double from, double to, int points,
+                                         const SweepProgress& progress) {
+  if (comm.size() == 1) return efficient_frontier(book, options, sweep, from, to, points, progress);
+  const auto start = std::chrono::steady_clock::now();
+  const auto block_start = [&](int r) { return static_cast<int>(static_cast<int64_t>(points) * r / comm.size()); };
+  FrontierResult mine;
+  run_agreed(comm, [&] {
+    mine = efficient_frontier_points(book, options, sweep, from, to, points, block_start(comm.rank()),
+                                     block_start(comm.rank() + 1), comm.rank() == 0 ? progress : SweepProgress());
+  });
+  using Json = nlohmann::json;
+  Json block = Json::array();
+  for (const FrontierPoint& p : mine.points)
+    block.push_back(Json{{"epsilon", p.epsilon},
+                         {"status", to_string(p.status)},
+                         {"converged", p.converged},
+                         {"message", p.message},
+                         {"profit", p.profit},
+                         {"gwp", p.gwp},
+                         {"loss_ratio", p.loss_ratio},
+                         {"retention", p.retention},
+                         {"shadow_price", p.shadow_price},
+                         {"unit", p.shadow_price_unit},
+                         {"gap", p.optimality_gap ? Json(*p.optimality_gap) : Json(nullptr)},
+                         {"passes", p.passes},
+                         {"seconds", p.seconds}});
+  const Json facts = {{"points", block},
+                      {"passes", mine.passes},
+                      {"backend", mine.backend_used},
+                      {"device", mine.device_name},
+                      {"fallback", mine.fallback_reason}};
+  FrontierResult all;
+  all.sweep = sweep;
+  comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
+    const Json part = Json::parse(text);
+    all.passes += part["passes"].get<int64_t>();
+    if (rank == 0 || all.backend_used.empty()) {
+      all.backend_used = part["backend"].get<std::string>();
+      all.device_name = part["device"].get<std::string>();
+      all.fallback_reason = part["fallback"].get<std::string>();
+    }
+    for (const Json& j : part["points"]) {
+      FrontierPoint p;
+      p.epsilon = j["epsilon"].get<double>();
+      p.status = solve_status_from_string(j["status"].get<std::string>());
+      p.converged = j["converged"].get<bool>();
+      p.message = j["message"].get<std::string>();
+      p.profit = j["profit"].get<double>();
+      p.gwp = j["gwp"].get<double>();
+      p.loss_ratio = j["loss_ratio"].get<double>();
+      p.retention = j["retention"].get<double>();
+      p.shadow_price = j["shadow_price"].get<double>();
+      p.shadow_price_unit = j["unit"].get<std::string>();
+      if (!j["gap"].is_null()) p.optimality_gap = j["gap"].get<double>();
+      p.passes = j["passes"].get<int64_t>();
+      p.seconds = j["seconds"].get<double>();
+      all.points.push_back(p);
+    }
+  });
+  all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return all;
+}
+
+}  // namespace rateopt
