@@ -228,8 +228,9 @@ int run_pareto(const ParetoArgs& a, const OptionFlags& flags) {
   check_output_dir(a.out_dir, {"pareto_surface.csv", "pareto_front.csv", "pareto.svg", "result.json"}, a.force);
   const Book book = read_book_csv(a.book);
   for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
-  const ParetoResult r = pareto_surface(book, options, a.sweep_x, x_from, x_to, a.points_x, f_from, f_to, a.points_y,
-                                        a.metric, weights, terminal_progress("pareto"));
+  const ParetoResult r = pareto_surface_across(world(), book, options, a.sweep_x, x_from, x_to, a.points_x, f_from,
+                                               f_to, a.points_y, a.metric, weights, terminal_progress("pareto"));
+  if (world().rank() != 0) return 0;  // under mpirun rank 0 writes
   write_pareto_outputs(a.out_dir, r, a.force);
   if (a.as_json) {
     std::cout << pareto_json(r) << "\n";

@@ -115,4 +115,62 @@ FrontierResult efficient_frontier_across(const Communicator& comm, const Book& b
   return all;
 }
 
+ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
+                                   const std::string& sweep_x, double x_from, double x_to, int nx, double fairness_from,
+                                   double fairness_to, int ny, const std::string& metric,
+                                   const std::array<double, 3>& weights, const SweepProgress& progress) {
+  if (comm.size() == 1)
+    return pareto_surface(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny, metric, weights,
+                          progress);
+  const auto start = std::chrono::steady_clock::now();
+  const auto block_start = [&](int r) { return static_cast<int>(static_cast<int64_t>(ny) * r / comm.size()); };
+  ParetoResult mine;
+  run_agreed(comm, [&] {
+    mine = pareto_surface_rows(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny, metric,
+                               weights, block_start(comm.rank()), block_start(comm.rank() + 1),
+                               comm.rank() == 0 ? progress : SweepProgress());
+  });
+  using Json = nlohmann::json;
+  Json block = Json::array();
+  for (const ParetoPoint& p : mine.surface)
+    block.push_back(Json{p.x_limit, p.fairness_limit, to_string(p.status), p.converged, p.profit, p.retention,
+                         p.disparity, p.gwp, p.loss_ratio, p.passes, p.seconds});
+  const Json facts = {{"points", block},
+                      {"passes", mine.passes},
+                      {"backend", mine.backend_used},
+                      {"device", mine.device_name},
+                      {"fallback", mine.fallback_reason}};
+  ParetoResult all = mine;
+  all.surface.clear();
+  all.passes = 0;
+  comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
+    const Json part = Json::parse(text);
+    all.passes += part["passes"].get<int64_t>();
+    if (rank == 0 || all.backend_used.empty()) {
+      all.backend_used = part["backend"].get<std::string>();
+      all.device_name = part["device"].get<std::string>();
+      all.fallback_reason = part["fallback"].get<std::string>();
+    }
+    for (const Json& j : part["points"]) {
+      ParetoPoint p;
+      p.x_limit = j[0].get<double>();
+      p.fairness_limit = j[1].get<double>();
+      p.status = solve_status_from_string(j[2].get<std::string>());
+      p.converged = j[3].get<bool>();
+      p.profit = j[4].get<double>();
+      p.retention = j[5].get<double>();
+      p.disparity = j[6].get<double>();
+      p.gwp = j[7].get<double>();
+      p.loss_ratio = j[8].get<double>();
+      p.passes = j[9].get<int64_t>();
+      p.seconds = j[10].get<double>();
+      all.surface.push_back(p);
+    }
+  });
+  if (comm.rank() != 0) return ParetoResult();
+  pareto_choose(all);
+  all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return all;
+}
+
 }  // namespace rateopt

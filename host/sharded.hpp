@@ -9,6 +9,7 @@
 #include "communicator.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/options.hpp"
+#include "rateopt/pareto.hpp"
 #include "rateopt/sweep.hpp"
 
 namespace rateopt {
@@ -39,5 +40,13 @@ int run_optimise_sharded(const std::string& book_path, const std::string& out_di
 FrontierResult efficient_frontier_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
                                          const std::string& sweep, double from, double to, int points,
                                          const SweepProgress& progress = {});
+
+/// The Pareto surface with its fairness rows spread over the ranks in contiguous blocks; the whole
+/// surface, front and TOPSIS choice on rank 0 (other ranks: an empty result).  With one rank:
+/// pareto_surface.
+ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
+                                   const std::string& sweep_x, double x_from, double x_to, int nx, double fairness_from,
+                                   double fairness_to, int ny, const std::string& metric,
+                                   const std::array<double, 3>& weights, const SweepProgress& progress = {});
 
 }  // namespace rateopt

@@ -8,6 +8,7 @@
 #include "communicator.hpp"
 #include "problem.hpp"
 #include "rateopt/options.hpp"
+#include "rateopt/pareto.hpp"
 #include "rateopt/result.hpp"
 #include "rateopt/sweep.hpp"
 
@@ -49,5 +50,14 @@ SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& b
 FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options, const std::string& sweep,
                                          double from, double to, int points, int first, int end,
                                          const SweepProgress& progress = {});
+
+/// Rows [first_row, end_row) of fairness_max of the grid pareto_surface would solve (same checks,
+/// same warm starts along each row); surface holds those rows only, front and choice are left empty.
+ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const std::string& sweep_x,
+                                 double x_from, double x_to, int nx, double fairness_from, double fairness_to, int ny,
+                                 const std::string& metric, const std::array<double, 3>& weights, int first_row,
+                                 int end_row, const SweepProgress& progress = {});
+/// The non-dominated set and TOPSIS choice of a whole surface (marks on_front).
+void pareto_choose(ParetoResult& result);
 
 }  // namespace rateopt

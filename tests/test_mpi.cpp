@@ -234,6 +234,32 @@ TEST_P(MpiOptimise, FrontierPointsSpreadOverRanksMatchOneProcess) {
   }
 }
 
+// The Pareto grid's fairness rows spread over the ranks: the same grid, statuses, front and TOPSIS
+// choice, profits to the solver's tolerance.
+TEST_P(MpiOptimise, ParetoRowsSpreadOverRanksMatchOneProcess) {
+  if (!have_mpi()) GTEST_SKIP() << "built without MPI";
+  const fs::path dir = test::scratch_dir();
+  write_book_csv(generate_book(3000, 17, "benchmark"), (dir / "book.csv").string());
+  const std::string args = "pareto --book " + (dir / "book.csv").string() +
+                           " --sweep-x retention_min --x-range 0.70:0.85 --fairness-range 1.05:1.30 --points-x 3 "
+                           "--points-y 4 --lr-max 0.68 --device cpu --out-dir ";
+  const ProgramRun single = run_rateopt(dir, 0, args + (dir / "single").string());
+  ASSERT_EQ(single.rc, 0) << describe(single);
+  const ProgramRun spread = run_rateopt(dir, GetParam(), args + (dir / "spread").string());
+  ASSERT_EQ(spread.rc, 0) << describe(spread);
+  const auto a = csv_rows(dir / "single" / "pareto_surface.csv"), b = csv_rows(dir / "spread" / "pareto_surface.csv");
+  ASSERT_EQ(a.size(), 13u);
+  ASSERT_EQ(a.size(), b.size());
+  const auto column = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(a[0].begin(), a[0].end(), name) - a[0].begin());
+  };
+  for (size_t i = 1; i < a.size(); ++i) {
+    for (const char* exact : {"x_limit", "fairness_limit", "status", "on_front", "topsis_choice"})
+      EXPECT_EQ(a[i][column(exact)], b[i][column(exact)]) << exact << " of point " << i;
+    expect_relative(std::stod(a[i][column("profit")]), std::stod(b[i][column("profit")]), 1e-6, "profit");
+  }
+}
+
 // A batch of three jobs, one of them failing: the others still run, the summary says which failed
 // and why, and an optimise job's profit equals the same command run alone.
 TEST_P(MpiOptimise, BatchSpreadsJobsAndReportsTheFailingOne) {
