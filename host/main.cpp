@@ -271,7 +271,8 @@ int run_scenarios_command(const ScenarioArgs& a, const OptionFlags& flags) {
   std::stringstream files(a.files);
   for (std::string path; std::getline(files, path, ',');)
     if (!path.empty()) scenarios.push_back(read_elasticity_file(book, path));
-  const ScenarioResult r = run_scenarios(book, options, scenarios, terminal_progress("scenarios"));
+  const ScenarioResult r = run_scenarios_across(world(), book, options, scenarios, terminal_progress("scenarios"));
+  if (world().rank() != 0) return 0;  // under mpirun rank 0 writes
   for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
   write_scenario_outputs(a.out_dir, book, r, a.force);
   bool ok = true;

@@ -2,7 +2,10 @@
 #include "sharded.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "rateopt/errors.hpp"
@@ -169,6 +172,84 @@ ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, c
   });
   if (comm.rank() != 0) return ParetoResult();
   pareto_choose(all);
+  all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return all;
+}
+
+ScenarioResult run_scenarios_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
+                                    const std::vector<ElasticityScenario>& scenarios, const SweepProgress& progress) {
+  if (comm.size() == 1) return run_scenarios(book, options, scenarios, progress);
+  const auto start = std::chrono::steady_clock::now();
+  const auto block_start = [&](int r) { return scenarios.size() * static_cast<size_t>(r) / comm.size(); };
+  ScenarioResult mine;
+  size_t setup_warnings = 0;
+  run_agreed(comm, [&] {
+    mine = run_scenario_block(book, options, scenarios, block_start(comm.rank()), block_start(comm.rank() + 1),
+                              &setup_warnings, comm.rank() == 0 ? progress : SweepProgress());
+  });
+  using Json = nlohmann::json;
+  Json rows = Json::array();
+  for (const ScenarioSummary& s : mine.scenarios)
+    rows.push_back(Json{s.name, to_string(s.status), s.converged, s.profit, s.gwp, s.loss_ratio,
+                        std::isfinite(s.retention) ? Json(s.retention) : Json(nullptr),
+                        s.optimality_gap ? Json(*s.optimality_gap) : Json(nullptr), s.passes, s.seconds, s.message,
+                        s.source});
+  const Json facts = {{"scenarios", rows},
+                      {"passes", mine.passes},
+                      {"backend", mine.backend_used},
+                      {"device", mine.device_name},
+                      {"fallback", mine.fallback_reason},
+                      {"setup_warnings", setup_warnings},
+                      {"warnings", mine.warnings}};
+  // [JSON length][JSON][each scenario's multipliers]
+  std::string bytes = facts.dump();
+  const uint64_t json_length = bytes.size();
+  bytes.insert(0, reinterpret_cast<const char*>(&json_length), sizeof json_length);
+  for (const std::vector<double>& m : mine.multipliers)
+    bytes.append(reinterpret_cast<const char*>(m.data()), m.size() * sizeof(double));
+
+  ScenarioResult all;
+  all.options = options;
+  bool setup_seen = false;
+  comm.gather_to_root(bytes, [&](int rank, const std::string& part) {
+    uint64_t length = 0;
+    std::memcpy(&length, part.data(), sizeof length);
+    const Json j = Json::parse(part.substr(sizeof length, length));
+    all.passes += j["passes"].get<int64_t>();
+    if (rank == 0 || all.backend_used.empty()) {
+      all.backend_used = j["backend"].get<std::string>();
+      all.device_name = j["device"].get<std::string>();
+      all.fallback_reason = j["fallback"].get<std::string>();
+    }
+    const auto& warnings = j["warnings"];
+    // the shared setup's warnings once, from the first rank that had scenarios
+    const size_t skip = setup_seen ? j["setup_warnings"].get<size_t>() : 0;
+    setup_seen |= !j["scenarios"].empty();
+    for (size_t w = skip; w < warnings.size(); ++w) all.warnings.push_back(warnings[w].get<std::string>());
+    size_t at = sizeof length + length;
+    for (const Json& r : j["scenarios"]) {
+      ScenarioSummary s;
+      s.name = r[0].get<std::string>();
+      s.status = solve_status_from_string(r[1].get<std::string>());
+      s.converged = r[2].get<bool>();
+      s.profit = r[3].get<double>();
+      s.gwp = r[4].get<double>();
+      s.loss_ratio = r[5].get<double>();
+      s.retention = r[6].is_null() ? std::numeric_limits<double>::quiet_NaN() : r[6].get<double>();
+      if (!r[7].is_null()) s.optimality_gap = r[7].get<double>();
+      s.passes = r[8].get<int64_t>();
+      s.seconds = r[9].get<double>();
+      s.message = r[10].get<std::string>();
+      s.source = r[11].get<std::string>();
+      all.scenarios.push_back(s);
+      std::vector<double> m(book.size());
+      std::memcpy(m.data(), part.data() + at, m.size() * sizeof(double));
+      at += m.size() * sizeof(double);
+      all.multipliers.push_back(std::move(m));
+    }
+  });
+  if (comm.rank() != 0) return ScenarioResult();
+  scenario_percentiles(all, book.size(), options.threads);
   all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return all;
 }

@@ -10,6 +10,7 @@
 #include "rateopt/book.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/pareto.hpp"
+#include "rateopt/scenarios.hpp"
 #include "rateopt/sweep.hpp"
 
 namespace rateopt {
@@ -48,5 +49,12 @@ ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, c
                                    const std::string& sweep_x, double x_from, double x_to, int nx, double fairness_from,
                                    double fairness_to, int ny, const std::string& metric,
                                    const std::array<double, 3>& weights, const SweepProgress& progress = {});
+
+/// Elasticity scenarios spread over the ranks in contiguous blocks (each a cold solve, so the answers
+/// are exactly those of one process); the whole result on rank 0 (other ranks: empty).  With one
+/// rank: run_scenarios.
+ScenarioResult run_scenarios_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
+                                    const std::vector<ElasticityScenario>& scenarios,
+                                    const SweepProgress& progress = {});
 
 }  // namespace rateopt

@@ -10,6 +10,7 @@
 #include "rateopt/options.hpp"
 #include "rateopt/pareto.hpp"
 #include "rateopt/result.hpp"
+#include "rateopt/scenarios.hpp"
 #include "rateopt/sweep.hpp"
 
 namespace rateopt {
@@ -59,5 +60,14 @@ ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& option
                                  int end_row, const SweepProgress& progress = {});
 /// The non-dominated set and TOPSIS choice of a whole surface (marks on_front).
 void pareto_choose(ParetoResult& result);
+
+/// Scenarios [first, end) of run_scenarios (same checks, same cold solves); no percentiles.  The
+/// result's warnings start with the shared setup's, *setup_warnings of them (when not null).
+ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& options,
+                                  const std::vector<ElasticityScenario>& scenarios, size_t first, size_t end,
+                                  size_t* setup_warnings, const SweepProgress& progress = {});
+/// Profit and per-policy multiplier p10/mean/p90 over the converged scenarios of a whole run of a
+/// book of n policies (threads as OptimiseOptions::threads).
+void scenario_percentiles(ScenarioResult& result, size_t n, int threads);
 
 }  // namespace rateopt

@@ -260,6 +260,26 @@ TEST_P(MpiOptimise, ParetoRowsSpreadOverRanksMatchOneProcess) {
   }
 }
 
+// Elasticity scenarios spread over the ranks: each is a cold solve, so the per-policy multipliers
+// and their percentiles are exactly one process's, byte for byte, and so are the warnings.
+TEST_P(MpiOptimise, ScenariosSpreadOverRanksEqualOneProcessExactly) {
+  if (!have_mpi()) GTEST_SKIP() << "built without MPI";
+  const fs::path dir = test::scratch_dir();
+  write_book_csv(generate_book(2000, 23, "benchmark"), (dir / "book.csv").string());
+  const std::string args = "scenarios --book " + (dir / "book.csv").string() +
+                           " --elasticity-scale 0.75,0.9,1,1.1,1.25 --config " + std::string(RATEOPT_SOURCE_DIR) +
+                           "/examples/benchmark_constraints.json --device cpu --out-dir ";
+  const ProgramRun single = run_rateopt(dir, 0, args + (dir / "single").string());
+  ASSERT_EQ(single.rc, 0) << describe(single);
+  const ProgramRun spread = run_rateopt(dir, GetParam(), args + (dir / "spread").string());
+  ASSERT_EQ(spread.rc, 0) << describe(spread);
+  EXPECT_EQ(slurp_file(dir / "single" / "scenario_policies.csv"), slurp_file(dir / "spread" / "scenario_policies.csv"));
+  const json a = json::parse(slurp_file(dir / "single" / "result.json"));
+  const json b = json::parse(slurp_file(dir / "spread" / "result.json"));
+  EXPECT_EQ(a["warnings"], b["warnings"]);
+  for (const char* key : {"profit", "n_converged", "n_scenarios"}) EXPECT_EQ(a[key], b[key]) << key;
+}
+
 // A batch of three jobs, one of them failing: the others still run, the summary says which failed
 // and why, and an optimise job's profit equals the same command run alone.
 TEST_P(MpiOptimise, BatchSpreadsJobsAndReportsTheFailingOne) {
