@@ -335,3 +335,48 @@ INSTANTIATE_TEST_SUITE_P(Mpi, MpiOptimise, ::testing::Values(2, 3), [](const ::t
 
 }  // namespace
 }  // namespace rateopt
+
+namespace rateopt {
+namespace {
+
+// Without mpirun the jobs run back to back in one process's children: same summary, and a manifest
+// that names an unknown command is refused before any job runs.
+TEST(Batch, BackToBackWithoutMpirunAndBadManifestRefused) {
+  const fs::path dir = test::scratch_dir();
+  write_book_csv(generate_book(1000, 4, "benchmark"), (dir / "book.csv").string());
+  const json manifest = {
+      {"jobs",
+       {{{"command", "optimise"},
+         {"book", (dir / "book.csv").string()},
+         {"out_dir", (dir / "a").string()},
+         {"options", {{"lr_max", 0.7}, {"device", "cpu"}}}},
+        {{"command", "optimise"}, {"book", (dir / "missing.csv").string()}, {"out_dir", (dir / "b").string()}}}}};
+  std::ofstream(dir / "jobs.json") << manifest.dump();
+  const ProgramRun r = run_rateopt(
+      dir, 0, "batch --manifest " + (dir / "jobs.json").string() + " --summary " + (dir / "summary.csv").string());
+  EXPECT_EQ(r.rc, 3) << describe(r);
+  const auto rows = csv_rows(dir / "summary.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1][1], "job0");
+  EXPECT_EQ(rows[1][3], "ok");
+  EXPECT_GT(std::stod(rows[1][5]), 0.0);  // profit
+  EXPECT_EQ(rows[2][3], "failed");
+  EXPECT_NE(rows[2][7].find("missing.csv: cannot open"), std::string::npos) << rows[2][7];
+  EXPECT_TRUE(fs::exists(dir / "a" / "policies.csv"));
+
+  // the summary is not replaced without --force
+  const ProgramRun again = run_rateopt(
+      dir, 0, "batch --manifest " + (dir / "jobs.json").string() + " --summary " + (dir / "summary.csv").string());
+  EXPECT_EQ(again.rc, 2) << describe(again);
+
+  std::ofstream(dir / "bad.json") << R"({"jobs": [{"command": "explode", "book": "b.csv", "out_dir": "o"}]})";
+  const ProgramRun bad = run_rateopt(
+      dir, 0, "batch --manifest " + (dir / "bad.json").string() + " --summary " + (dir / "bad_summary.csv").string());
+  EXPECT_EQ(bad.rc, 2) << describe(bad);
+  EXPECT_NE(bad.err.find("job 0: command \"explode\" must be optimise|frontier|scenarios|pareto"), std::string::npos)
+      << bad.err;
+  EXPECT_FALSE(fs::exists(dir / "bad_summary.csv"));
+}
+
+}  // namespace
+}  // namespace rateopt
