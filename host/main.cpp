@@ -155,7 +155,8 @@ int run_frontier(const FrontierArgs& a, const OptionFlags& flags) {
   options.validate();
   check_output_dir(a.out_dir, {"frontier.csv", "frontier.svg", "result.json"}, a.force);
   const Book book = read_book_csv(a.book);
-  for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
+  if (world().rank() == 0)
+    for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
   const FrontierResult f =
       efficient_frontier_across(world(), book, options, a.sweep, a.from, a.to, a.points, terminal_progress("frontier"));
   if (world().rank() != 0) return 0;  // under mpirun rank 0 writes
@@ -227,7 +228,8 @@ int run_pareto(const ParetoArgs& a, const OptionFlags& flags) {
   }
   check_output_dir(a.out_dir, {"pareto_surface.csv", "pareto_front.csv", "pareto.svg", "result.json"}, a.force);
   const Book book = read_book_csv(a.book);
-  for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
+  if (world().rank() == 0)
+    for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
   const ParetoResult r = pareto_surface_across(world(), book, options, a.sweep_x, x_from, x_to, a.points_x, f_from,
                                                f_to, a.points_y, a.metric, weights, terminal_progress("pareto"));
   if (world().rank() != 0) return 0;  // under mpirun rank 0 writes
@@ -265,7 +267,8 @@ int run_scenarios_command(const ScenarioArgs& a, const OptionFlags& flags) {
   options.validate();
   check_output_dir(a.out_dir, scenario_output_names(), a.force);
   const Book book = read_book_csv(a.book);
-  for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
+  if (world().rank() == 0)
+    for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
   std::vector<ElasticityScenario> scenarios;
   if (!a.scales.empty()) scenarios = scale_scenarios(book, parse_scale_list(a.scales));
   std::stringstream files(a.files);
