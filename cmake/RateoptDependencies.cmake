@@ -20,3 +20,10 @@ if(RATEOPT_MPI)
   endif()
 endif()
 message(STATUS "rateopt: MPI ${RATEOPT_HAVE_MPI}")
+# COIN-OR CBC (coinor-libcbc-dev) solves the policy-mix integer programme of `rateopt cover` through its
+# C interface; libCbcSolver carries that interface and pulls in Cbc, Clp, Cgl, Osi and CoinUtils.
+find_path(CBC_INCLUDE_DIR coin/Cbc_C_Interface.h REQUIRED)
+find_library(CBC_SOLVER_LIBRARY NAMES CbcSolver REQUIRED)
+add_library(rateopt_cbc INTERFACE)
+target_include_directories(rateopt_cbc SYSTEM INTERFACE ${CBC_INCLUDE_DIR})
+target_link_libraries(rateopt_cbc INTERFACE ${CBC_SOLVER_LIBRARY})

@@ -9,6 +9,7 @@
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/sweep.hpp"
+#include "report_internal.hpp"
 
 namespace rateopt {
 
@@ -99,14 +100,15 @@ void write_frontier_outputs(const std::string& out_dir, const FrontierResult& f,
   std::string csv =
       "epsilon,converged,status,profit,gwp,loss_ratio,retention,shadow_price,shadow_price_unit,optimality_gap,"
       "passes,seconds\n";
-  char line[512], gap[32];
   for (const FrontierPoint& p : f.points) {
-    gap[0] = '\0';
-    if (p.optimality_gap) snprintf(gap, sizeof gap, "%.3e", *p.optimality_gap);
-    snprintf(line, sizeof line, "%.12g,%d,%s,%.10g,%.10g,%.12g,%.12g,%.10g,%s,%s,%lld,%.6f\n", p.epsilon,
-             p.converged ? 1 : 0, to_string(p.status), p.profit, p.gwp, p.loss_ratio, p.retention, p.shadow_price,
-             p.shadow_price_unit.c_str(), gap, static_cast<long long>(p.passes), p.seconds);
-    csv += line;
+    report_detail::CsvRow row(csv);
+    row.number(p.epsilon).integer(p.converged ? 1 : 0).text(to_string(p.status)).number(p.profit).number(p.gwp);
+    row.number(p.loss_ratio).number(p.retention).number(p.shadow_price).text(p.shadow_price_unit);
+    if (p.optimality_gap)
+      row.number(*p.optimality_gap);
+    else
+      row.text("");
+    row.integer(p.passes).number(p.seconds);
   }
   const std::string svg = frontier_svg(f, chosen_limit);
   std::error_code ec;

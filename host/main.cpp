@@ -17,6 +17,7 @@
 #include "batch.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/build_config.hpp"
+#include "rateopt/cover.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/pareto.hpp"
@@ -25,6 +26,7 @@
 #include "rateopt/solve.hpp"
 #include "rateopt/sweep.hpp"
 #include "sharded.hpp"
+#include "tools_cli.hpp"
 
 namespace {
 
@@ -386,6 +388,54 @@ int main(int argc, char** argv) {
   ba->add_option("--summary", batch_summary, "summary CSV (default batch_summary.csv)");
   ba->add_flag("--force", batch_force, "replace an existing summary");
 
+  CLI::App* cv =
+      app.add_subcommand("cover", "cheapest mix of term-life policies for a coverage and term goal (SPEC §4.1)");
+  CoverCommand cover;
+  cv->add_option("--quotes", cover.quotes_path, "quotes CSV: policy_id,insurer,term,coverage,yearly_premium")
+      ->required();
+  cv->add_option("--min-coverage", cover.min_coverage, "total coverage to reach, dollars");
+  cv->add_option("--min-avg-term", cover.min_avg_term, "coverage-weighted average term to reach, years");
+  cv->add_option("--max-policies", cover.max_policies, "at most this many policies in all");
+  cv->add_option("--grid-min-avg-term", cover.grid_min_avg_term, "scenario grid: average terms, e.g. 15,20,25");
+  cv->add_option("--grid-min-coverage", cover.grid_min_coverage, "scenario grid: coverages, e.g. 750000,1000000");
+  cv->add_option("--out-dir", cover.out_dir, "scenario grid: directory for scenarios.csv, scenario_policies.csv");
+  cv->add_flag("--force", cover.force, "replace existing outputs");
+  cv->add_flag("--json", cover.as_json, "print the result as one JSON object");
+  CLI::App* re = app.add_subcommand("reinsure", "CVaR reinsurance cession, cheapest line first (SPEC §4.2)");
+  ReinsureArgs ra;
+  re->add_option("--lines", ra.lines, "lines CSV: name,expected_loss,variance,safety_loading[,min_retention]")
+      ->required();
+  re->add_option("--samples", ra.samples, "loss samples CSV, one column per line name");
+  re->add_option("--simulate", ra.simulate, "simulate N lognormal samples per line instead of --samples");
+  re->add_option("--seed", ra.seed, "simulation seed (default 42)");
+  re->add_option("--correlation", ra.correlation, "Gaussian-copula correlation CSV (line,<names…>) for --simulate");
+  re->add_option("--measure", ra.measure, "risk measure {cvar|variance} (default cvar)");
+  re->add_option("--objective", ra.objective,
+                 "what to minimise {cost|premium}: Σ β·E[ceded] (default) or Σ (1+β)·E[ceded]");
+  re->add_option("--alpha", ra.alpha, "CVaR level (default 0.995)");
+  re->add_option("--budget", ra.budget, "limit on the retained risk (money for cvar, money² for variance)")->required();
+  re->add_option("--frontier", ra.frontier, "points of the premium–risk frontier (default 0: none)");
+  re->add_option("--device", ra.device, "where risk evaluations run {auto|cpu|cuda} (default auto)");
+  re->add_option("--threads", ra.threads, "CPU threads (default 0: all)");
+  re->add_option("--out-dir", ra.out_dir, "output directory")->required();
+  re->add_flag("--force", ra.force, "replace existing outputs");
+  re->add_flag("--json", ra.as_json, "print the result as one JSON object");
+
+  CLI::App* mq = app.add_subcommand("model-quality", "model-quality loss-ratio adjustment (SPEC §4.3)");
+  ModelQualityArgs ma;
+  mq->add_option("--rho", ma.rho, "correlation of the pricing model with true risk, (0, 1]");
+  mq->add_option("--cv", ma.cv, "coefficient of variation of claims, > 0");
+  mq->add_option("--eta", ma.eta, "demand sensitivity to price error (default 1)");
+  mq->add_option("--margin", ma.margin, "target margin multiple M (default 1)");
+  mq->add_option("--lr-target", ma.lr_target, "target loss ratio: the margin and the ρ that reach it");
+  mq->add_flag("--calibrate-eta", ma.calibrate_eta, "find η from --lr-observed (with --rho, --cv, --margin)");
+  mq->add_option("--lr-observed", ma.lr_observed, "observed loss ratio for --calibrate-eta");
+  mq->add_option("--rho-f", ma.rho_f, "frequency model ρ (frequency–severity product)");
+  mq->add_option("--rho-s", ma.rho_s, "severity model ρ");
+  mq->add_option("--cv-f", ma.cv_f, "frequency CV");
+  mq->add_option("--cv-s", ma.cv_s, "severity CV");
+  mq->add_flag("--json", ma.as_json, "print the result as one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -398,6 +448,9 @@ int main(int argc, char** argv) {
     if (*ba) return run_batch(manifest, batch_summary, batch_force, world());
     if (*fr) return run_frontier(fa, frontier_flags);
     if (*sc) return run_scenarios_command(sa, scenario_flags);
+    if (*cv) return run_cover_command(cover);
+    if (*re) return run_reinsure(ra);
+    if (*mq) return run_model_quality(ma);
     if (*pa) {
       pr.metric = pareto_flags.options_from().fairness_metric;
       return run_pareto(pr, pareto_flags);

@@ -1,6 +1,7 @@
 // The Pareto surface (SPEC §2): grid solves, dominance, TOPSIS.
 #include "rateopt/pareto.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -11,16 +12,21 @@
 namespace rateopt {
 
 std::vector<size_t> non_dominated(const std::vector<ParetoObjectives>& p, const std::vector<bool>& usable) {
+  // Objectives closer than the solver's own tolerance are equal: two grid points that reach the same
+  // answer (a fairness limit that does not bind) differ only in round-off and must not dominate each other.
+  auto tol = [](double x, double y) { return kParetoTolerance * std::max(std::fabs(x), std::fabs(y)); };
+  auto at_least = [&](double x, double y) { return x >= y - tol(x, y); };  // x no worse than y (maximised)
+  auto above = [&](double x, double y) { return x > y + tol(x, y); };      // x strictly better
   std::vector<size_t> front;
   for (size_t a = 0; a < p.size(); ++a) {
     if (!usable[a]) continue;
     bool dominated = false;
     for (size_t b = 0; b < p.size() && !dominated; ++b) {
       if (b == a || !usable[b]) continue;
-      const bool no_worse =
-          p[b].profit >= p[a].profit && p[b].retention >= p[a].retention && p[b].disparity <= p[a].disparity;
-      const bool better =
-          p[b].profit > p[a].profit || p[b].retention > p[a].retention || p[b].disparity < p[a].disparity;
+      const bool no_worse = at_least(p[b].profit, p[a].profit) && at_least(p[b].retention, p[a].retention) &&
+                            at_least(-p[b].disparity, -p[a].disparity);
+      const bool better = above(p[b].profit, p[a].profit) || above(p[b].retention, p[a].retention) ||
+                          above(-p[b].disparity, -p[a].disparity);
       dominated = no_worse && better;
     }
     if (!dominated) front.push_back(a);

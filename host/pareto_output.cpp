@@ -8,6 +8,7 @@
 #include "rateopt/errors.hpp"
 #include "rateopt/pareto.hpp"
 #include "rateopt/report.hpp"
+#include "report_internal.hpp"
 
 namespace rateopt {
 
@@ -34,14 +35,12 @@ std::string points_csv(const ParetoResult& r, const std::vector<size_t>& which) 
   std::string csv =
       "x_limit,fairness_limit,status,converged,profit,retention,disparity,gwp,loss_ratio,on_front,"
       "topsis_choice,passes,seconds\n";
-  char line[512];
   for (size_t i : which) {
     const ParetoPoint& p = r.surface[i];
-    snprintf(line, sizeof line, "%.12g,%.12g,%s,%d,%.10g,%.12g,%.12g,%.10g,%.12g,%d,%d,%lld,%.6f\n", p.x_limit,
-             p.fairness_limit, to_string(p.status), p.converged ? 1 : 0, p.profit, p.retention, p.disparity, p.gwp,
-             p.loss_ratio, p.on_front ? 1 : 0, r.choice && *r.choice == i ? 1 : 0, static_cast<long long>(p.passes),
-             p.seconds);
-    csv += line;
+    report_detail::CsvRow row(csv);
+    row.number(p.x_limit).number(p.fairness_limit).text(to_string(p.status)).integer(p.converged ? 1 : 0);
+    row.number(p.profit).number(p.retention).number(p.disparity).number(p.gwp).number(p.loss_ratio);
+    row.integer(p.on_front ? 1 : 0).integer(r.choice && *r.choice == i ? 1 : 0).integer(p.passes).number(p.seconds);
   }
   return csv;
 }

@@ -27,5 +27,38 @@ void append_exact(std::string& out, double x);
 /// RFC 4180: the field quoted only when it holds a separator, a quote or a line break.
 void append_csv_text(std::string& out, std::string_view text);
 
+/// Builds one CSV row: numbers written exactly (shortest round-trip text), text quoted as RFC 4180
+/// needs; the destructor ends the line.
+class CsvRow {
+ public:
+  explicit CsvRow(std::string& out) : out_(out) {}
+  CsvRow(const CsvRow&) = delete;
+  CsvRow& operator=(const CsvRow&) = delete;
+  ~CsvRow() { out_ += '\n'; }
+  CsvRow& number(double x) {
+    separate();
+    append_exact(out_, x);
+    return *this;
+  }
+  CsvRow& integer(long long x) {
+    separate();
+    out_ += std::to_string(x);
+    return *this;
+  }
+  CsvRow& text(std::string_view t) {
+    separate();
+    append_csv_text(out_, t);
+    return *this;
+  }
+
+ private:
+  void separate() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
 }  // namespace report_detail
 }  // namespace rateopt

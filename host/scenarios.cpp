@@ -2,7 +2,7 @@
 // one prepared book, one backend, a cold solve per scenario, percentiles over the converged ones.
 #include "rateopt/scenarios.hpp"
 
-#include "csv_cursor.hpp"
+#include "csv_fields.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -35,18 +35,8 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// Field text quoted for a message, cut short so a stray megabyte never lands in an error.
-std::string quoted(std::string_view text) {
-  constexpr size_t kMaxShown = 40;
-  if (text.size() <= kMaxShown) return "\"" + std::string(text) + "\"";
-  return "\"" + std::string(text.substr(0, kMaxShown)) + "...\"";
-}
+using csv::quoted;
+using csv::trim;
 
 std::string shortest(double x) {
   char text[64];
@@ -54,40 +44,10 @@ std::string shortest(double x) {
   return std::string(text, end);
 }
 
-// Parses a whole trimmed field as a double (a leading '+' allowed).  Returns an error text or "".
-std::string parse_number(std::string_view text, double& value) {
-  std::string_view number = text;
-  if (number.size() > 1 && number[0] == '+' && number[1] != '-' && number[1] != '+') number.remove_prefix(1);
-  const char* end = number.data() + number.size();
-  const auto parsed = std::from_chars(number.data(), end, value);
-  if (parsed.ec == std::errc::invalid_argument || parsed.ptr != end || number.empty()) return "is not a number";
-  if (parsed.ec == std::errc::result_out_of_range) return "is out of the range of a double";
-  if (!std::isfinite(value)) return "is not a finite number";
-  return "";
-}
+using csv::parse_number;
+using csv::read_whole_file;
 
 // ---------------------------------------------------------------- the elasticity-file reader
-
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  std::string data;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size > 0) {
-    data.resize(static_cast<size_t>(size));
-    in.seekg(0, std::ios::beg);
-    in.read(data.data(), size);
-    if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  } else {  // not seekable (a pipe) or empty
-    in.clear();
-    in.seekg(0, std::ios::beg);
-    std::ostringstream s;
-    s << in.rdbuf();
-    data = s.str();
-  }
-  return data;
-}
 
 /// Book row of a policy_id, by exact text.  Ids that are row numbers (no policy_id column) are
 /// matched arithmetically.  Stored ids go through an open-addressing hash table of (hash tag, row)

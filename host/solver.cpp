@@ -229,8 +229,8 @@ class Solver {
       if (!accepted) break;
       // Secant safeguard.  Policies whose global maximiser jumps between two local maxima move T(λ) by
       // more than the curvature predicts, so Newton overshoots and zigzags (measured: a cold solve at
-      // retention_min 0.8 on the 1e5 benchmark book took 19 passes, 12 with this safeguard).  On an overshoot (the step passed the root along
-      // its direction by over a tenth of its length) the next Hessian is scaled by the curvature
+      // retention_min 0.8 on the 1e5 benchmark book took 19 passes, 12 with this safeguard).  On an overshoot (the step
+      // passed the root along its direction by over a tenth of its length) the next Hessian is scaled by the curvature
       // observed along the step; a smooth dual, in its quadratic phase, never triggers it.
       {
         const Vec s_step = lam_new - lam;
@@ -238,9 +238,7 @@ class Solver {
         const double model = s_step.dot(V * M * V.transpose() * s_step);
         const double observed = -s_step.dot(g_new - g);
         const bool overshot = s_step.dot(g_new) < -0.1 * s_step.dot(g);  // by over 10% of the way
-        gamma = (overshot && model > 0.0 && observed > model)
-                    ? std::min(observed / model, 1e3)
-                    : 1.0;
+        gamma = (overshot && model > 0.0 && observed > model) ? std::min(observed / model, 1e3) : 1.0;
       }
       be_.accept_trial();
       lam = lam_new;

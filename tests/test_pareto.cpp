@@ -2,11 +2,11 @@
 // grid whose front holds no dominated point and whose points meet their limits, and the CLI.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
-#include <sys/wait.h>
 
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
@@ -17,9 +17,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// b dominates a: no worse in every objective and better in one, values within kParetoTolerance
+// (relative) counting as equal.
 bool dominates(const ParetoObjectives& b, const ParetoObjectives& a) {
-  return b.profit >= a.profit && b.retention >= a.retention && b.disparity <= a.disparity &&
-         (b.profit > a.profit || b.retention > a.retention || b.disparity < a.disparity);
+  auto cmp = [](double x, double y) {  // +1 x clearly larger, −1 clearly smaller, 0 equal to tolerance
+    const double t = kParetoTolerance * std::max(std::fabs(x), std::fabs(y));
+    return x > y + t ? 1 : (x < y - t ? -1 : 0);
+  };
+  const int c[3] = {cmp(b.profit, a.profit), cmp(b.retention, a.retention), cmp(a.disparity, b.disparity)};
+  return c[0] >= 0 && c[1] >= 0 && c[2] >= 0 && (c[0] > 0 || c[1] > 0 || c[2] > 0);
 }
 
 }  // namespace
@@ -44,6 +50,16 @@ TEST(Pareto, NonDominatedMatchesTheDefinition) {
       EXPECT_EQ(in[a], usable[a] && !dominated) << "point " << a;
     }
   }
+}
+
+TEST(Pareto, RoundOffDoesNotDecideDominance) {
+  // Two grid points with the same answer up to round-off both stay on the front; a point worse by far
+  // more than the tolerance is dominated.
+  const std::vector<ParetoObjectives> p = {{17062141.26, 0.775, 1.0545799341},
+                                           {17062141.26 * (1 + 1e-13), 0.775, 1.0545799341 * (1 - 1e-13)},
+                                           {17062141.26 * (1 - 1e-6), 0.775, 1.0545799341}};
+  const std::vector<size_t> front = non_dominated(p, {true, true, true});
+  EXPECT_EQ(front, (std::vector<size_t>{0, 1}));
 }
 
 TEST(Pareto, TopsisPicksTheObviousPointsAndAHandComputedOne) {

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cmath>
+#include <optional>
+
+#include "rateopt/root_find.hpp"
 
 namespace rateopt {
 
@@ -18,6 +21,41 @@ inline double model_quality_loss_ratio(double rho, double cv, double eta, double
 /// Loss-ratio error E = LR(ρ, CV, η, 1) − 1.
 inline double model_quality_lr_error(double rho, double cv, double eta = 1.0) {
   return model_quality_loss_ratio(rho, cv, eta, 1.0) - 1.0;
+}
+
+/// The loss-ratio factor of a pure premium priced as frequency × severity, each from its own model
+/// (ρ_f, CV_f) and (ρ_s, CV_s): LR_fs = (1/M)·F(ρ_f, CV_f, η)·F(ρ_s, CV_s, η) with F(ρ, CV, η) =
+/// LR(ρ, CV, η, 1) = 1 + E.  Why a product: §4.3's factor is the loss-ratio inflation caused by pricing
+/// with an imperfect model, and it acts on the price multiplicatively (LR = F/M).  The pure premium is
+/// frequency × severity, so a frequency-model error and an independent severity-model error multiply the
+/// price; the inflation of each component passes through to the product, and the factors multiply
+/// (1 + E_fs = (1 + E_f)(1 + E_s)).  The rule keeps §4.3's fixed points: both models perfect (ρ ≥ 0.999)
+/// gives 1/M, and one perfect model gives the other's single-model LR.
+inline double model_quality_loss_ratio_freq_sev(double rho_f, double cv_f, double rho_s, double cv_s, double eta,
+                                                double margin) {
+  return model_quality_loss_ratio(rho_f, cv_f, eta, 1.0) * model_quality_loss_ratio(rho_s, cv_s, eta, 1.0) / margin;
+}
+
+/// η such that LR(ρ, CV, η, M) = lr_observed, by Brent's method on [eta_lo, eta_hi] to 1e-12; nullopt
+/// when no η in the bracket gives it (in particular ρ ≥ 0.999, where LR = 1/M for every η).  LR is
+/// exp-linear in η, so the closed form η = 1/2 + ln(lr·M)/ln(B), B the bracketed ratio of §4.3, checks it.
+inline std::optional<double> calibrate_model_quality_eta(double rho, double cv, double margin, double lr_observed,
+                                                         double eta_lo = -20.0, double eta_hi = 20.0) {
+  if (rho >= 0.999 || !(lr_observed > 0)) return std::nullopt;
+  const auto f = [&](double eta) { return std::log(model_quality_loss_ratio(rho, cv, eta, margin) / lr_observed); };
+  const auto root = brent_root(f, eta_lo, eta_hi, 1e-13);
+  if (!root) return std::nullopt;
+  return root->root;
+}
+
+/// The correlation ρ at which LR(ρ, CV, η, M) = lr_target, by Brent's method on (0, 0.999); nullopt when
+/// the target is not reached on that range (e.g. below 1/M, which needs a perfect model).
+inline std::optional<double> model_quality_rho_for_target(double cv, double eta, double margin, double lr_target) {
+  if (!(lr_target > 0)) return std::nullopt;
+  const auto f = [&](double rho) { return std::log(model_quality_loss_ratio(rho, cv, eta, margin) / lr_target); };
+  const auto root = brent_root(f, 1e-6, 0.999 - 1e-12, 1e-13);
+  if (!root) return std::nullopt;
+  return root->root;
 }
 
 }  // namespace rateopt

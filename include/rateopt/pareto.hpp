@@ -32,8 +32,12 @@ struct ParetoObjectives {
   double profit, retention, disparity;
 };
 
+/// Relative difference below which two objective values count as equal in the dominance test: the
+/// solver's constraint tolerance (1e-9), so round-off never decides what is on the front.
+inline constexpr double kParetoTolerance = 1e-9;
+
 /// Indices of the points no other point dominates (≥ in profit and retention, ≤ in disparity, one
-/// strictly), among those with converged = true, in input order.
+/// strictly, each comparison up to kParetoTolerance relative), among the usable ones, in input order.
 std::vector<size_t> non_dominated(const std::vector<ParetoObjectives>& points, const std::vector<bool>& usable);
 
 /// TOPSIS over `candidates` with weights (profit, retention, disparity): min-max normalise each

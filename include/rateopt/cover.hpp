@@ -1,0 +1,123 @@
+// The policy-mix integer programme (SPEC §4.1): the cheapest set of whole term-life policies, several
+// of a kind allowed, that reaches a total coverage and a coverage-weighted average term.
+//
+//   minimise   Σ_k premium_k·n_k                      over integers n_k ≥ 0
+//   subject to Σ_k coverage_k·n_k ≥ min_coverage
+//              Σ_k coverage_k·(term_k − min_avg_term)·n_k ≥ 0      (Σ c·t·n ≥ T·Σ c·n, linearised)
+//              Σ_k n_k ≤ max_policies                               (only when given)
+//
+// Solved exactly by COIN-OR CBC through its C interface.  Equal-premium optima are broken by a fixed
+// rule (see CoverResult), so the answer is a function of the input alone.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rateopt {
+
+/// One term-life quote: a policy that can be bought any whole number of times.
+struct LifeQuote {
+  std::string policy_id;      ///< unique within a quote set
+  std::string insurer;        ///< may be empty
+  double term = 0;            ///< years, > 0
+  double coverage = 0;        ///< death benefit in dollars, > 0
+  double yearly_premium = 0;  ///< dollars a year, > 0
+  uint64_t line = 0;          ///< line of the quotes file (header = 1), 0 when built in code
+};
+
+/// The quotes in file order, and where they came from.
+struct QuoteSet {
+  std::vector<LifeQuote> quotes;
+  std::string source;                 ///< file path, for messages and the audit
+  std::vector<std::string> warnings;  ///< e.g. ignored unknown columns, "file:line: …"
+};
+
+/// Read a quotes CSV whose header holds policy_id, insurer, term, coverage, yearly_premium (order
+/// free; other columns ignored with a warning).  Accepts a UTF-8 BOM, LF/CRLF line endings, blank
+/// lines, RFC 4180 quoted fields and spaces around numbers.  Errors (InputError, "file:line: column:
+/// rule", exit 2): cannot open, empty file, header only, missing or duplicate column, wrong field
+/// count, empty policy_id, policy_id repeated (naming its first line), a number that is empty, not a
+/// number, not finite, or ≤ 0.
+QuoteSet read_quotes_csv(const std::string& path);
+
+/// The goal of one solve.
+struct CoverGoal {
+  double min_coverage = 0;                ///< dollars, finite, > 0
+  double min_avg_term = 0;                ///< years, finite, ≥ 0 (0: no term requirement)
+  std::optional<int64_t> max_policies{};  ///< Σ n_k ≤ this when given, ≥ 1
+};
+
+/// Throws InputError ("option --min-coverage: …") when a goal field breaks its rule.
+void validate(const CoverGoal& goal);
+
+/// The answer to one goal.
+///
+/// Tie-breaking rule (deterministic): among mixes of minimum yearly premium (premiums within
+/// 1e-9 relative of the minimum count as equal), take those with the fewest policies, then the count
+/// vector that is lexicographically largest in file order (as many as possible of the first quote,
+/// then of the second, …).  Each step is a CBC re-solve with the earlier ones fixed as constraints.
+struct CoverResult {
+  bool feasible = false;            ///< false: no mix meets the goal (proven by CBC)
+  std::vector<int64_t> counts;      ///< n_k per quote, file order (all 0 when infeasible)
+  int64_t policy_count = 0;         ///< Σ n_k
+  double yearly_premium = 0;        ///< Σ premium·n, dollars
+  double monthly_premium = 0;       ///< yearly / 12
+  double total_coverage = 0;        ///< Σ coverage·n, dollars
+  double wa_term = 0;               ///< coverage-weighted average term Σ c·t·n / Σ c·n, years
+  double premium_per_thousand = 0;  ///< yearly premium per $1,000 of coverage
+  int cbc_solves = 0;               ///< CBC runs, tie-breaking re-solves included
+  double seconds = 0;               ///< wall time of the solve
+};
+
+/// Solve one goal exactly.  InputError for an empty quote set or an invalid goal; SolverError (exit 3)
+/// when CBC neither proves optimality nor infeasibility, or its answer fails the exact re-check.
+CoverResult solve_cover(const std::vector<LifeQuote>& quotes, const CoverGoal& goal);
+
+/// Totals of a count vector (policy_count, premiums, coverage, wa_term, premium_per_thousand), as
+/// CoverResult reports them; feasible is set from the constraints of goal (checked to 1e-12 relative).
+CoverResult evaluate_mix(const std::vector<LifeQuote>& quotes, const std::vector<int64_t>& counts,
+                         const CoverGoal& goal);
+
+/// One scenario of the grid: named "<term>_<coverage>" with the numbers in shortest form ("15_750000").
+struct CoverScenario {
+  std::string name;
+  CoverGoal goal;
+  CoverResult result;
+};
+
+/// Every (min_avg_term, min_coverage) pair, terms outer, coverages inner, in the order given.
+/// Lists must be non-empty with distinct entries (InputError otherwise).
+std::vector<CoverScenario> solve_cover_grid(const std::vector<LifeQuote>& quotes,
+                                            const std::vector<double>& min_avg_terms,
+                                            const std::vector<double>& min_coverages,
+                                            std::optional<int64_t> max_policies);
+
+/// "15,20,23" → {15, 20, 23}; InputError naming `flag` on an empty entry or a non-number.
+std::vector<double> parse_number_list(const std::string& flag, const std::string& text);
+
+/// x in plain decimal notation, the shortest that reads back exactly ("2000000", "0.52"): the form of
+/// scenario names and of the numbers in the grid's CSV files.  "nan"/"inf"-free inputs assumed.
+std::string plain_number(double x);
+
+/// What `rateopt cover` was asked to do (host/main.cpp fills it from the flags).
+struct CoverCommand {
+  std::string quotes_path;
+  std::optional<double> min_coverage, min_avg_term;
+  std::optional<int64_t> max_policies;
+  std::string grid_min_avg_term, grid_min_coverage;  ///< comma-separated lists; both or neither
+  std::string out_dir;                               ///< grid mode only
+  bool force = false, as_json = false;
+};
+
+/// Run the command: one goal printed to stdout (report or --json), or the grid written to out_dir
+/// (scenarios.csv, scenario_policies.csv, result.json; atomically, refusing to overwrite without
+/// force; nothing written on bad input).  Returns the exit status (0, infeasible goals included).
+int run_cover_command(const CoverCommand& command);
+
+/// The outputs of a grid run, as written (exposed for tests).
+std::string cover_scenarios_csv(const std::vector<CoverScenario>& scenarios);
+std::string cover_scenario_policies_csv(const QuoteSet& quotes, const std::vector<CoverScenario>& scenarios);
+
+}  // namespace rateopt
