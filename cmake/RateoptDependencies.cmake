@@ -11,6 +11,15 @@ endif()
 if(RATEOPT_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# MPI (OpenMPI from Debian) for sharded solves under mpirun; optional.
+set(RATEOPT_HAVE_MPI OFF)
+if(RATEOPT_MPI)
+  find_package(MPI COMPONENTS CXX)
+  if(MPI_CXX_FOUND)
+    set(RATEOPT_HAVE_MPI ON)
+  endif()
+endif()
+message(STATUS "rateopt: MPI ${RATEOPT_HAVE_MPI}")
 # COIN-OR CBC (coinor-libcbc-dev) solves the policy-mix integer programme of `rateopt cover` through its
 # C interface; libCbcSolver carries that interface and pulls in Cbc, Clp, Cgl, Osi and CoinUtils.
 find_path(CBC_INCLUDE_DIR coin/Cbc_C_Interface.h REQUIRED)

@@ -23,6 +23,7 @@
 
 #include "rateopt/book.hpp"
 
+#include "book_csv_internal.hpp"
 #include "csv_cursor.hpp"
 #include "rateopt/errors.hpp"
 
@@ -72,7 +73,8 @@ std::string quoted_for_message(std::string_view text) {
 
 class BookCsvParser : private CsvCursor {
  public:
-  BookCsvParser(const char* data, size_t size, const std::string& name) : CsvCursor(data, size, name) {}
+  BookCsvParser(const char* data, size_t size, const std::string& name, const CsvShard* shard = nullptr)
+      : CsvCursor(data, size, name), shard_(shard) {}
 
   Book parse();
 
@@ -88,6 +90,7 @@ class BookCsvParser : private CsvCursor {
   [[noreturn]] void fail_field_count(const char* row_start) const;
   size_t estimate_rows() const;
 
+  const CsvShard* shard_;  ///< null for a whole book
   uint64_t row_line_ = 0;  ///< line where the current row starts, for messages
   std::vector<FieldPlan> plan_;
   std::string group_key_;
@@ -251,6 +254,8 @@ Book BookCsvParser::parse() {
   while (p_ < end_ && (*p_ == '\n' || *p_ == '\r')) skip_line_end();
   if (p_ == end_) fail(0, "book is empty (no header line)");
   read_header(book);
+  if (shard_ != nullptr) line_ = shard_->first_row_line;
+  const uint64_t rows_before = shard_ != nullptr ? shard_->rows_before : 0;
 
   const size_t expected_rows = estimate_rows();
   bool has_renewal_flag = false;
@@ -295,7 +300,7 @@ Book BookCsvParser::parse() {
         case ColumnKind::policy_id: {
           const std::string_view id = read_text_field(field.name);
           if (id.empty()) {
-            book.id_chars += std::to_string(rows + 1);  // the default id is the row number
+            book.id_chars += std::to_string(rows_before + rows + 1);  // the default id is the row number
           } else {
             book.id_chars.append(id.data(), id.size());
           }
@@ -319,7 +324,7 @@ Book BookCsvParser::parse() {
     book.line_number.push_back(row_line_);
     ++rows;
   }
-  if (rows == 0) fail(0, "book is empty (a header but no rows)");
+  if (rows == 0 && shard_ == nullptr) fail(0, "book is empty (a header but no rows)");
 
   for (const NumericColumn& column : kNumericColumns) {
     std::vector<double>& values = book.*column.values;
@@ -331,6 +336,10 @@ Book BookCsvParser::parse() {
     book.group_names = {"all"};
   }
 
+  if (shard_ != nullptr) {  // the book-wide checks and warnings are the caller's
+    if (rows > 0) book.validate();
+    return book;
+  }
   book.validate();
 
   size_t positive = 0;
@@ -552,6 +561,10 @@ void check_columns_for_writing(const Book& book) {
 
 Book parse_book_csv(const char* data, size_t size, const std::string& name) {
   return BookCsvParser(data, size, name).parse();
+}
+
+Book parse_book_csv_shard(const char* data, size_t size, const std::string& name, const CsvShard& shard) {
+  return BookCsvParser(data, size, name, &shard).parse();
 }
 
 Book read_book_csv(const std::string& path) {

@@ -77,6 +77,18 @@ ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, co
                             double x_to, int nx, double fairness_from, double fairness_to, int ny,
                             const std::string& metric, const std::array<double, 3>& weights,
                             const SweepProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  ParetoResult out = pareto_surface_rows(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny,
+                                         metric, weights, 0, ny, progress);
+  pareto_choose(out);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const std::string& sweep_x,
+                                 double x_from, double x_to, int nx, double fairness_from, double fairness_to, int ny,
+                                 const std::string& metric, const std::array<double, 3>& weights, int first_row,
+                                 int end_row, const SweepProgress& progress) {
   if (sweep_x != "retention_min" && sweep_x != "gwp_min" && sweep_x != "lr_max")
     throw InputError("option sweep_x = \"" + sweep_x + "\" must be one of retention_min|lr_max|gwp_min");
   if (nx < 1 || ny < 1) throw InputError("option points_x and points_y must be at least 1");
@@ -96,24 +108,24 @@ ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, co
   book.validate();
 
   const auto start = std::chrono::steady_clock::now();
-  SolveResult setup;
-  Problem problem = prepare_problem(book, at(x_from, fairness_from), setup);
-  const auto backend = choose_backend(options, problem.policies, setup);
-
   ParetoResult out;
   out.sweep_x = sweep_x;
   out.metric = metric;
   out.weights = weights;
+  if (first_row >= end_row) return out;
+  SolveResult setup;
+  Problem problem = prepare_problem(book, at(x_from, fairness_from), setup);
+  const auto backend = choose_backend(options, problem.policies, setup);
   out.backend_used = setup.backend_used;
   out.device_name = setup.device_name;
   out.fallback_reason = setup.fallback_reason;
-  out.surface.resize(static_cast<size_t>(nx) * ny);
+  out.surface.resize(static_cast<size_t>(nx) * (end_row - first_row));
   int done = 0;
-  for (int r = 0; r < ny; ++r) {
+  for (int r = first_row; r < end_row; ++r) {
     std::vector<double> lambda;  // warm start along the row (snake order keeps neighbours adjacent)
     for (int step = 0; step < nx; ++step) {
       const int c = r % 2 == 0 ? step : nx - 1 - step;
-      ParetoPoint& pt = out.surface[static_cast<size_t>(r) * nx + c];
+      ParetoPoint& pt = out.surface[static_cast<size_t>(r - first_row) * nx + c];
       pt.x_limit = nx == 1 ? x_from : x_from + (x_to - x_from) * c / (nx - 1);
       pt.fairness_limit = ny == 1 ? fairness_from : fairness_from + (fairness_to - fairness_from) * r / (ny - 1);
       const std::vector<double> warm = lambda;
@@ -130,9 +142,15 @@ ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, co
         if (cr.name == "fairness_max") pt.disparity = cr.value;
       pt.passes = solved.passes;
       pt.seconds = solved.seconds;
-      if (progress) progress(++done, nx * ny);
+      if (progress) progress(++done, nx * (end_row - first_row));
     }
   }
+  out.passes = backend->passes();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+void pareto_choose(ParetoResult& out) {
   std::vector<ParetoObjectives> objectives;
   std::vector<bool> usable;
   for (const ParetoPoint& p : out.surface) {
@@ -141,10 +159,7 @@ ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, co
   }
   out.front = non_dominated(objectives, usable);
   for (size_t i : out.front) out.surface[i].on_front = true;
-  out.choice = topsis_choice(objectives, out.front, weights);
-  out.passes = backend->passes();
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return out;
+  out.choice = topsis_choice(objectives, out.front, out.weights);
 }
 
 }  // namespace rateopt

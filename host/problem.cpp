@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "rateopt/errors.hpp"
 #include "rateopt/model_quality.hpp"
@@ -119,22 +120,9 @@ Vec unit(int K, int k, double value) {
   return v;
 }
 
-double claims_cv(const Book& book) {
-  double sw = 0, s1 = 0, s2 = 0;
-  for (size_t i = 0; i < book.size(); ++i) {
-    const double w = book.weight[i], c = book.expected_loss_cost[i];
-    sw += w;
-    s1 += w * c;
-    s2 += w * c * c;
-  }
-  const double mean = s1 / sw;
-  const double var = std::max(s2 / sw - mean * mean, 0.0);
-  return mean > 0 ? std::sqrt(var) / mean : 0.0;
-}
-
 }  // namespace
 
-Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult& res) {
+Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult& res, const Communicator& comm) {
   const size_t n = book.size();
   Problem P;
   PolicyArrays& pa = P.policies;
@@ -155,7 +143,11 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
 
   const double buffer = o.enbp_buffer.value_or(0.0);
   double gwp_ref = 0, claims_ref = 0, weight_sum = 0, wtc_sum = 0;
-  for (size_t i = 0; i < n; ++i) {
+  double claims_weighted = 0, claims_squared_weighted = 0;  // for the coefficient of variation
+  const int64_t renewals_before = res.n_renewals, with_enbp_before = res.n_renewals_with_enbp,
+                conflicts_before = res.n_bound_conflicts;
+  std::optional<InputError> row_error;  // thrown after the book-wide sums, which are collective
+  for (size_t i = 0; i < n && !row_error; ++i) {
     const double w = book.weight[i], tc = book.technical_price[i];
     const bool renewal = book.renewal_flag[i] != 0;
     pa.wtc[i] = w * tc;
@@ -194,8 +186,8 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
         while (cap * tc > cap_price) cap = std::nextafter(cap, 0.0);
         ub = std::min(ub, cap);
       } else if (o.enbp_buffer) {
-        throw InputError(book.source, static_cast<long>(book.line_of(i)),
-                         "enbp: a renewal needs an ENBP when enbp_buffer is set");
+        row_error = InputError(book.source, static_cast<long>(book.line_of(i)),
+                               "enbp: a renewal needs an ENBP when enbp_buffer is set");
       }
     }
     if (lb > ub) {  // the ENBP (or the last upper bound) wins
@@ -210,8 +202,42 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
     weight_sum += w;
     wtc_sum += pa.wtc[i];
     P.renewal_weight += pa.wr[i];
+    claims_weighted += w * book.expected_loss_cost[i];
+    claims_squared_weighted += w * book.expected_loss_cost[i] * book.expected_loss_cost[i];
   }
-  res.n_policies = static_cast<int64_t>(n);
+
+  // Book-wide sums: this book's alone, or summed over the shards in rank order.
+  std::vector<double> sums = {gwp_ref,
+                              claims_ref,
+                              weight_sum,
+                              wtc_sum,
+                              P.renewal_weight,
+                              claims_weighted,
+                              claims_squared_weighted,
+                              static_cast<double>(n),
+                              static_cast<double>(res.n_renewals - renewals_before),
+                              static_cast<double>(res.n_renewals_with_enbp - with_enbp_before),
+                              static_cast<double>(res.n_bound_conflicts - conflicts_before),
+                              row_error ? 1.0 : 0.0};
+  sums.insert(sums.end(), P.group_weight.begin(), P.group_weight.end());
+  P.first_policy = comm.sum_below(n);
+  comm.sum(sums);
+  if (row_error) throw *row_error;
+  if (sums[11] > 0) throw PeerFailed();
+  gwp_ref = sums[0];
+  claims_ref = sums[1];
+  weight_sum = sums[2];
+  wtc_sum = sums[3];
+  P.renewal_weight = sums[4];
+  const double claims_mean = sums[5] / weight_sum;
+  const double claims_var = std::max(sums[6] / weight_sum - claims_mean * claims_mean, 0.0);
+  P.claims_cv = claims_mean > 0 ? std::sqrt(claims_var) / claims_mean : 0.0;
+  P.total_policies = static_cast<uint64_t>(sums[7]);
+  res.n_renewals = renewals_before + static_cast<int64_t>(sums[8]);
+  res.n_renewals_with_enbp = with_enbp_before + static_cast<int64_t>(sums[9]);
+  res.n_bound_conflicts = conflicts_before + static_cast<int64_t>(sums[10]);
+  std::copy(sums.begin() + 12, sums.end(), P.group_weight.begin());
+  res.n_policies = static_cast<int64_t>(P.total_policies);
 
   P.profit_scale = gwp_ref;
   P.lr_ref = claims_ref / gwp_ref;
@@ -220,7 +246,7 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
   return P;
 }
 
-void build_constraints(Problem& P, const Book& book, const OptimiseOptions& o, SolveResult& res) {
+void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& o, SolveResult& res) {
   const int K = P.K;
   const double gwp_ref = P.profit_scale, lr_ref = P.lr_ref;
   const PolicyArrays& pa = P.policies;
@@ -251,7 +277,7 @@ void build_constraints(Problem& P, const Book& book, const OptimiseOptions& o, S
   if (o.lr_max) {
     double lr = *o.lr_max;
     if (o.model_quality_adjusted_lr) {
-      const double cv = o.model_cv_lambda ? *o.model_cv_lambda : std::max(claims_cv(book), 0.1);
+      const double cv = o.model_cv_lambda ? *o.model_cv_lambda : std::max(P.claims_cv, 0.1);
       lr *= 1.0 + model_quality_lr_error(*o.model_rho, cv, 1.0);
     }
     P.lr_max_in_force = lr;

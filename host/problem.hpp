@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "communicator.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/result.hpp"
@@ -68,11 +69,20 @@ struct Problem {
   std::vector<std::string> group_names;
   double lr_max_in_force = 0;  ///< lr_max after the model-quality relaxation
   bool separable = true;       ///< objective and every constraint linear in T (dual bound exists)
+  double claims_cv = 0;        ///< weighted coefficient of variation of expected_loss_cost over the book
+  /// Where this problem's policies sit in the whole book: a shard of a sharded solve holds rows
+  /// [first_policy, first_policy + policies.size()) of total_policies; a whole book is 0 and its size.
+  uint64_t first_policy = 0;
+  uint64_t total_policies = 0;
 };
 
 /// Build the problem: bounds of SPEC §1.4 (counting conflicts into result), demand parameters,
 /// constraint terms of §1.5.  Throws InputError for options the book cannot support.
-Problem prepare_problem(const Book& book, const OptimiseOptions& options, SolveResult& result);
+/// With a communicator of several ranks `book` is this rank's shard and every book-wide sum (scales,
+/// weights, counts) is summed over the ranks; a rank whose rows broke a rule throws its InputError
+/// and the others throw PeerFailed (collective: every rank must call it).
+Problem prepare_problem(const Book& book, const OptimiseOptions& options, SolveResult& result,
+                        const Communicator& comm = serial_communicator());
 
 /// (Re)build the objective and constraint terms for these options on an already prepared problem, as
 /// a sweep does between points: only limits change, so the backend's arrays stay valid.

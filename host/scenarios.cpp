@@ -340,32 +340,44 @@ double scenario_mean(const std::vector<double>& values) {
 
 ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
                              const std::vector<ElasticityScenario>& scenarios, const SweepProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  ScenarioResult out = run_scenario_block(book, options, scenarios, 0, scenarios.size(), nullptr, progress);
+  scenario_percentiles(out, book.size(), options.threads);
+  out.seconds = seconds_since(start);
+  return out;
+}
+
+ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& options,
+                                  const std::vector<ElasticityScenario>& scenarios, size_t first, size_t end,
+                                  size_t* setup_warnings, const SweepProgress& progress) {
   options.validate();
   book.validate();
   validate_scenarios(book, scenarios);
 
-  const auto start = std::chrono::steady_clock::now();
   const size_t n = book.size();
-  const int total = static_cast<int>(scenarios.size());
+  const int total = static_cast<int>(end - first);
 
   ScenarioResult out;
   out.options = options;
+  if (setup_warnings != nullptr) *setup_warnings = 0;
+  if (first >= end) return out;
   SolveResult setup;
   Problem problem = prepare_problem(book, options, setup);
   for (const std::string& w : setup.warnings) out.warnings.push_back(w);
   if (setup.n_bound_conflicts > 0)
     out.warnings.push_back(std::to_string(setup.n_bound_conflicts) +
                            " policies had lower bound above upper bound; the upper (ENBP) bound won");
-  set_demand(problem.policies, book, scenarios[0].elasticity);
+  if (setup_warnings != nullptr) *setup_warnings = out.warnings.size();
+  set_demand(problem.policies, book, scenarios[first].elasticity);
   std::unique_ptr<Backend> backend = choose_backend(options, problem.policies, setup);
   out.backend_used = setup.backend_used;
   out.device_name = setup.device_name;
   out.fallback_reason = setup.fallback_reason;
 
-  out.scenarios.reserve(scenarios.size());
-  out.multipliers.reserve(scenarios.size());
+  out.scenarios.reserve(end - first);
+  out.multipliers.reserve(end - first);
   for (int k = 0; k < total; ++k) {
-    const ElasticityScenario& sc = scenarios[static_cast<size_t>(k)];
+    const ElasticityScenario& sc = scenarios[first + static_cast<size_t>(k)];
     const auto t0 = std::chrono::steady_clock::now();
     if (k > 0) {
       set_demand(problem.policies, book, sc.elasticity);
@@ -421,7 +433,10 @@ ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
     out.multipliers.push_back(std::move(r.multiplier));
     if (progress) progress(k + 1, total);
   }
+  return out;
+}
 
+void scenario_percentiles(ScenarioResult& out, size_t n, int thread_option) {
   // percentiles over the converged scenarios
   std::vector<size_t> used;
   for (size_t k = 0; k < out.scenarios.size(); ++k)
@@ -439,7 +454,7 @@ ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
   out.multiplier_p90.assign(n, kNaN);
   if (!used.empty()) {
     const auto rows = static_cast<int64_t>(n);
-    const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+    const int threads = thread_option > 0 ? thread_option : omp_get_max_threads();
     // one buffer per thread, allocated here: nothing may throw inside the parallel region
     std::vector<std::vector<double>> buffers(static_cast<size_t>(threads), std::vector<double>(used.size()));
 #pragma omp parallel num_threads(threads)
@@ -455,8 +470,6 @@ ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
       }
     }
   }
-  out.seconds = seconds_since(start);
-  return out;
 }
 
 std::vector<std::string> scenario_output_names() { return {"scenario_policies.csv", "scenarios.csv", "result.json"}; }

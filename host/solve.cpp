@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "backend.hpp"
+#include "communicator.hpp"
 #include "problem.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
@@ -42,23 +43,28 @@ std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyAr
   return be;
 }
 
-SolveResult optimise(const Book& book, const OptimiseOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  options.validate();
-  book.validate();
+SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, const Communicator& comm,
+                           std::chrono::steady_clock::time_point start) {
   SolveResult res;
-  res.warnings = book.warnings;
-  Problem problem = prepare_problem(book, options, res);
-  auto backend = choose_backend(options, problem.policies, res);
+  res.warnings = shard.warnings;
+  Problem problem;
+  run_agreed(comm, [&] { problem = prepare_problem(shard, options, res, comm); });
+  std::unique_ptr<Backend> backend;
+  run_agreed(comm, [&] { backend = choose_backend(options, problem.policies, res); });
+  backend = make_sharded_backend(std::move(backend), comm);
+  res.device_name = backend->device_name();
   res.seconds_prepare = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
   run_solver(problem, *backend, options, res);
+  return res;
+}
 
+void complete_result(const Book& book, const OptimiseOptions& options, SolveResult& res,
+                     std::chrono::steady_clock::time_point start) {
   const PolicyOutputs out = policy_outputs(book, options, res);
   const double buffer = options.enbp_buffer.value_or(0.0);
+  const bool log_linear = options.demand_model != "logistic";
   for (size_t i = 0; i < book.size(); ++i) {
-    if (problem.policies.demand == math::DemandKind::log_linear && out.expected_demand[i] > 1.0)
-      ++res.n_demand_above_one;
+    if (log_linear && out.expected_demand[i] > 1.0) ++res.n_demand_above_one;
     if (book.renewal_flag[i] && !std::isnan(book.enbp[i])) {
       const double excess = out.new_premium[i] - book.enbp[i] * (1.0 - buffer);
       res.max_enbp_excess = res.max_enbp_excess ? std::max(*res.max_enbp_excess, excess) : excess;
@@ -72,6 +78,14 @@ SolveResult optimise(const Book& book, const OptimiseOptions& options) {
     res.warnings.push_back(std::to_string(res.n_bound_conflicts) +
                            " policies had lower bound above upper bound; the upper (ENBP) bound won");
   res.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+SolveResult optimise(const Book& book, const OptimiseOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  options.validate();
+  book.validate();
+  SolveResult res = optimise_shard(book, options, serial_communicator(), start);
+  complete_result(book, options, res, start);
   return res;
 }
 

@@ -361,8 +361,12 @@ class Solver {
     std::uniform_real_distribution<double> unif(0.0, 1.0);
     for (int r = 0; r < o_.n_restarts && !out_of_budget(); ++r) {
       std::vector<double> m(P_.policies.size());
+      // One draw per policy of the whole book, so a shard draws exactly its rows' numbers.
+      rng.discard(P_.first_policy);
       for (size_t i = 0; i < m.size(); ++i)
         m[i] = P_.policies.lb[i] + unif(rng) * (P_.policies.ub[i] - P_.policies.lb[i]);
+      if (P_.total_policies > P_.first_policy + m.size())
+        rng.discard(P_.total_policies - P_.first_policy - m.size());
       be_.set_multipliers(m);
       evaluate();
       std::vector<double> lam = lambda_;

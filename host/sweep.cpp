@@ -52,6 +52,12 @@ SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& b
 
 FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& options, const std::string& sweep,
                                   double from, double to, int points, const SweepProgress& progress) {
+  return efficient_frontier_points(book, options, sweep, from, to, points, 0, points, progress);
+}
+
+FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options, const std::string& sweep,
+                                         double from, double to, int points, int first, int end,
+                                         const SweepProgress& progress) {
   if (sweep != "retention_min" && sweep != "gwp_min" && sweep != "lr_max")
     throw InputError("option sweep = \"" + sweep + "\" must be one of retention_min|gwp_min|lr_max");
   if (points < 2) throw InputError("option points = " + std::to_string(points) + " must be at least 2");
@@ -62,13 +68,14 @@ FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& optio
   book.validate();
 
   const auto start = std::chrono::steady_clock::now();
+  FrontierResult out;
+  out.sweep = sweep;
+  if (first >= end) return out;
   SolveResult setup;
   Problem problem = prepare_problem(book, with_limit(options, sweep, from), setup);
   const auto backend = choose_backend(options, problem.policies, setup);
 
-  FrontierResult out;
-  out.sweep = sweep;
-  out.points.reserve(points);  // `infeasible` points into it
+  out.points.reserve(static_cast<size_t>(end - first));  // `infeasible` points into it
   out.backend_used = setup.backend_used;
   out.device_name = setup.device_name;
   out.fallback_reason = setup.fallback_reason;
@@ -80,7 +87,7 @@ FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& optio
   // later point is infeasible too, and is reported so without a solve.
   const bool tightening = sweep == "lr_max" ? to < from : to > from;
   const FrontierPoint* infeasible = nullptr;
-  for (int k = 0; k < points; ++k) {
+  for (int k = first; k < end; ++k) {
     if (infeasible) {
       FrontierPoint pt = *infeasible;
       pt.epsilon = from + (to - from) * k / (points - 1);
@@ -88,7 +95,7 @@ FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& optio
       pt.passes = 0;
       pt.seconds = 0;
       out.points.push_back(pt);
-      if (progress) progress(k + 1, points);
+      if (progress) progress(k + 1 - first, end - first);
       continue;
     }
     std::vector<double> start_lambda = lambda;
@@ -121,7 +128,7 @@ FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& optio
     pt.seconds = solved.seconds;
     out.points.push_back(pt);
     if (tightening && pt.status == SolveStatus::infeasible) infeasible = &out.points.back();
-    if (progress) progress(k + 1, points);
+    if (progress) progress(k + 1 - first, end - first);
   }
   out.passes = backend->passes();
   out.seconds = seconds_since(start);
