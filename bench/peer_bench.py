@@ -30,6 +30,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -150,6 +151,17 @@ def machine_line() -> str:
             f"load average {load:.1f} at the start")
 
 
+def shown_arguments() -> str:
+    """This run's arguments as the wrapper script takes them (it supplies --rateopt itself)."""
+    args, skip = [], False
+    for a in sys.argv[1:]:
+        if skip or a == "--rateopt":
+            skip = not skip
+            continue
+        args.append(a)
+    return shlex.join(args)
+
+
 def fmt_s(x: float | None) -> str:
     if x is None:
         return "—"
@@ -263,7 +275,7 @@ def write_report(path: str, raw: dict, a) -> None:
          f"Machine: {raw['machine']}.  rateopt revision {raw['revision']}, CPU backend.  "
          f"Peer: {raw['peer']} (SLSQP, its defaults), one process, its optimise() call timed; "
          f"rateopt: the whole `rateopt optimise` process (read CSV, solve, write outputs), median of {a.repeats}.",
-         "", "Command:", "", "```", "bash bench/run_peer_bench.sh " + " ".join(sys.argv[1:]).strip(), "```", "",
+         "", "Command:", "", "```", "bash bench/run_peer_bench.sh " + shown_arguments(), "```", "",
          "Books: the peer's benchmark distributions, seed 42 (N = 2,000 is the peer's own benchmark book).  "
          "Constraints: " + ", ".join(f"{k} {v}" for k, v in CONSTRAINTS.items()) + ".  "
          "Profit and violations are recomputed here from each tool's multipliers with the SPEC §1 formulas; "
