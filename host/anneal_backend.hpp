@@ -28,7 +28,7 @@ QuboRowStorage qubo_rows(const Qubo& q);
 double rows_energy(const QuboRowStorage& rows, const uint8_t* x);
 
 /// Anneal `replicas` replicas on CUDA device 0; states come back replica-major (replicas × n).
-/// Throws DeviceError on any CUDA failure.  Defined only in builds with CUDA.
+/// Throws DeviceError on any CUDA failure (a build without CUDA: host/cuda_absent.cpp).
 void anneal_replicas_cuda(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
                           int replicas, std::vector<uint8_t>& states, std::string& device_name);
 
@@ -59,7 +59,7 @@ struct ClusterMoveStorage {
 };
 
 /// One-hot re-pricing moves (anneal_math.hpp) for `replicas` replicas; choices come back replica-major
-/// (replicas × clusters).  CUDA version defined only in builds with CUDA; DeviceError on failure.
+/// (replicas × clusters).  DeviceError on a CUDA failure (a build without CUDA: host/cuda_absent.cpp).
 void anneal_clusters_cuda(const ClusterMoveStorage& moves, double beta_hot, double beta_cold, int64_t sweeps,
                           uint64_t seed, int replicas, std::vector<int32_t>& choices, std::string& device_name);
 void anneal_clusters_cpu(const ClusterMoveStorage& moves, double beta_hot, double beta_cold, int64_t sweeps,

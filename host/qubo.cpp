@@ -171,27 +171,11 @@ void anneal_replicas_cpu(const QuboRowStorage& rows, double beta_hot, double bet
 void choose_anneal_device(const AnnealOptions& o, AnnealResult& res,
                           const std::function<void(std::string& device_name)>& run_cuda,
                           const std::function<void()>& run_cpu) {
-#if RATEOPT_HAVE_CUDA
-  if (o.device != "cpu") {
-    const CudaDeviceProbe probe = probe_cuda_device();
-    if (!probe.usable && o.device == "cuda") throw DeviceError("device cuda: " + probe.reason);
-    if (probe.usable) {
-      try {
-        run_cuda(res.device_name);
-        res.backend_used = "cuda";
-        return;
-      } catch (const DeviceError& e) {
-        if (o.device == "cuda") throw;
-        res.fallback_reason = std::string(e.what()) + "; using the CPU";
-      }
-    } else {
-      res.fallback_reason = probe.reason + "; using the CPU";
-    }
+  if (run_on_chosen_device(
+          o.device, [&] { run_cuda(res.device_name); }, res.fallback_reason)) {
+    res.backend_used = "cuda";
+    return;
   }
-#else
-  (void)run_cuda;
-  if (o.device == "cuda") throw InputError("option device = cuda: this build has no CUDA backend");
-#endif
   run_cpu();
   res.backend_used = "cpu";
   const int n_threads = o.threads > 0 ? o.threads : omp_get_max_threads();

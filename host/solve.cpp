@@ -14,30 +14,38 @@
 
 namespace rateopt {
 
+bool run_on_chosen_device(const std::string& device, const std::function<void()>& on_cuda,
+                          std::string& fallback_reason) {
+  if (!RATEOPT_HAVE_CUDA && device == "cuda") throw InputError("option device = cuda: this build has no CUDA backend");
+  if (!RATEOPT_HAVE_CUDA || device == "cpu") return false;
+  const CudaDeviceProbe probe = probe_cuda_device();
+  if (!probe.usable && device == "cuda") throw DeviceError("device cuda: " + probe.reason);
+  if (!probe.usable) {
+    fallback_reason = probe.reason + "; using the CPU";
+    return false;
+  }
+  try {
+    on_cuda();
+    return true;
+  } catch (const DeviceError& e) {
+    if (device == "cuda") throw;
+    fallback_reason = std::string(e.what()) + "; using the CPU";
+    return false;
+  }
+}
+
 std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyArrays& policies, SolveResult& res) {
   res.backend_requested = o.device;
-#if RATEOPT_HAVE_CUDA
-  if (o.device != "cpu") {
-    const CudaDeviceProbe probe = probe_cuda_device();
-    if (!probe.usable && o.device == "cuda") throw DeviceError("device cuda: " + probe.reason);
-    if (probe.usable) {
-      try {
-        auto be = make_cuda_backend();
-        be->upload(policies);
-        res.backend_used = be->name();
-        res.device_name = be->device_name();
-        return be;
-      } catch (const DeviceError& e) {
-        if (o.device == "cuda") throw;
-        res.fallback_reason = std::string(e.what()) + "; using the CPU";
-      }
-    } else {
-      res.fallback_reason = probe.reason + "; using the CPU";
-    }
+  std::unique_ptr<Backend> be;
+  const auto upload_to_gpu = [&] {
+    auto cuda = make_cuda_backend();
+    cuda->upload(policies);
+    be = std::move(cuda);
+  };
+  if (!run_on_chosen_device(o.device, upload_to_gpu, res.fallback_reason)) {
+    be = make_cpu_backend(o.threads);
+    be->upload(policies);
   }
-#endif
-  auto be = make_cpu_backend(o.threads);
-  be->upload(policies);
   res.backend_used = be->name();
   res.device_name = be->device_name();
   return be;
