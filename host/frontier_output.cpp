@@ -34,22 +34,43 @@ const char* axis_label(const std::string& sweep) {
 
 }  // namespace
 
+json report_detail::frontier_point_json(const FrontierPoint& p) {
+  return json{{"epsilon", p.epsilon},
+              {"status", to_string(p.status)},
+              {"converged", p.converged},
+              {"message", p.message},
+              {"profit", p.profit},
+              {"gwp", p.gwp},
+              {"loss_ratio", p.loss_ratio},
+              {"retention", number_or_null(p.retention)},
+              {"shadow_price", p.shadow_price},
+              {"shadow_price_unit", p.shadow_price_unit},
+              {"optimality_gap", p.optimality_gap ? json(*p.optimality_gap) : json(nullptr)},
+              {"passes", p.passes},
+              {"seconds", p.seconds}};
+}
+
+FrontierPoint report_detail::frontier_point_from_json(const json& j) {
+  FrontierPoint p;
+  p.epsilon = j["epsilon"].get<double>();
+  p.status = solve_status_from_string(j["status"].get<std::string>());
+  p.converged = j["converged"].get<bool>();
+  p.message = j["message"].get<std::string>();
+  p.profit = j["profit"].get<double>();
+  p.gwp = j["gwp"].get<double>();
+  p.loss_ratio = j["loss_ratio"].get<double>();
+  p.retention = j["retention"].is_null() ? std::nan("") : j["retention"].get<double>();
+  p.shadow_price = j["shadow_price"].get<double>();
+  p.shadow_price_unit = j["shadow_price_unit"].get<std::string>();
+  if (!j["optimality_gap"].is_null()) p.optimality_gap = j["optimality_gap"].get<double>();
+  p.passes = j["passes"].get<int64_t>();
+  p.seconds = j["seconds"].get<double>();
+  return p;
+}
+
 std::string frontier_json(const FrontierResult& f) {
   json points = json::array();
-  for (const FrontierPoint& p : f.points)
-    points.push_back(json{{"epsilon", p.epsilon},
-                          {"status", to_string(p.status)},
-                          {"converged", p.converged},
-                          {"message", p.message},
-                          {"profit", p.profit},
-                          {"gwp", p.gwp},
-                          {"loss_ratio", p.loss_ratio},
-                          {"retention", number_or_null(p.retention)},
-                          {"shadow_price", p.shadow_price},
-                          {"shadow_price_unit", p.shadow_price_unit},
-                          {"optimality_gap", p.optimality_gap ? json(*p.optimality_gap) : json(nullptr)},
-                          {"passes", p.passes},
-                          {"seconds", p.seconds}});
+  for (const FrontierPoint& p : f.points) points.push_back(report_detail::frontier_point_json(p));
   json j{{"sweep", f.sweep},
          {"points", points},
          {"passes", f.passes},

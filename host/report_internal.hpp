@@ -7,6 +7,7 @@
 
 #include "rateopt/book.hpp"
 #include "rateopt/options.hpp"
+#include "rateopt/sweep.hpp"
 
 namespace rateopt {
 namespace report_detail {
@@ -26,6 +27,11 @@ Json audit_header(const Book& book, const OptimiseOptions& options);
 void append_exact(std::string& out, double x);
 /// RFC 4180: the field quoted only when it holds a separator, a quote or a line break.
 void append_csv_text(std::string& out, std::string_view text);
+
+/// One frontier point as the frontier's result.json writes it, and back (ranks of a sweep under
+/// mpirun send their points to rank 0 this way).
+Json frontier_point_json(const FrontierPoint& point);
+FrontierPoint frontier_point_from_json(const Json& j);
 
 /// Builds one CSV row: numbers written exactly (shortest round-trip text), text quoted as RFC 4180
 /// needs; the destructor ends the line.

@@ -11,9 +11,36 @@
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
+#include "report_internal.hpp"
 #include "solve_internal.hpp"
 
 namespace rateopt {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// What every rank's block of a sweep carries to rank 0 besides its points.
+template <class Result>
+Json backend_facts(const Result& mine) {
+  return Json{{"passes", mine.passes},
+              {"backend", mine.backend_used},
+              {"device", mine.device_name},
+              {"fallback", mine.fallback_reason}};
+}
+
+// Adds a rank's passes; the backend reported is rank 0's (or the first rank's that solved anything).
+template <class Result>
+void merge_backend_facts(int rank, const Json& part, Result& all) {
+  all.passes += part["passes"].get<int64_t>();
+  if (rank == 0 || all.backend_used.empty()) {
+    all.backend_used = part["backend"].get<std::string>();
+    all.device_name = part["device"].get<std::string>();
+    all.fallback_reason = part["fallback"].get<std::string>();
+  }
+}
+
+}  // namespace
 
 int run_optimise_sharded(const std::string& book_path, const std::string& out_dir, bool force, bool as_json,
                          const std::function<OptimiseOptions()>& make_options, const Communicator& comm) {
@@ -65,54 +92,15 @@ FrontierResult efficient_frontier_across(const Communicator& comm, const Book& b
     mine = efficient_frontier_points(book, options, sweep, from, to, points, block_start(comm.rank()),
                                      block_start(comm.rank() + 1), comm.rank() == 0 ? progress : SweepProgress());
   });
-  using Json = nlohmann::json;
-  Json block = Json::array();
-  for (const FrontierPoint& p : mine.points)
-    block.push_back(Json{{"epsilon", p.epsilon},
-                         {"status", to_string(p.status)},
-                         {"converged", p.converged},
-                         {"message", p.message},
-                         {"profit", p.profit},
-                         {"gwp", p.gwp},
-                         {"loss_ratio", p.loss_ratio},
-                         {"retention", p.retention},
-                         {"shadow_price", p.shadow_price},
-                         {"unit", p.shadow_price_unit},
-                         {"gap", p.optimality_gap ? Json(*p.optimality_gap) : Json(nullptr)},
-                         {"passes", p.passes},
-                         {"seconds", p.seconds}});
-  const Json facts = {{"points", block},
-                      {"passes", mine.passes},
-                      {"backend", mine.backend_used},
-                      {"device", mine.device_name},
-                      {"fallback", mine.fallback_reason}};
+  Json facts = backend_facts(mine);
+  facts["points"] = Json::array();
+  for (const FrontierPoint& p : mine.points) facts["points"].push_back(report_detail::frontier_point_json(p));
   FrontierResult all;
   all.sweep = sweep;
   comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
     const Json part = Json::parse(text);
-    all.passes += part["passes"].get<int64_t>();
-    if (rank == 0 || all.backend_used.empty()) {
-      all.backend_used = part["backend"].get<std::string>();
-      all.device_name = part["device"].get<std::string>();
-      all.fallback_reason = part["fallback"].get<std::string>();
-    }
-    for (const Json& j : part["points"]) {
-      FrontierPoint p;
-      p.epsilon = j["epsilon"].get<double>();
-      p.status = solve_status_from_string(j["status"].get<std::string>());
-      p.converged = j["converged"].get<bool>();
-      p.message = j["message"].get<std::string>();
-      p.profit = j["profit"].get<double>();
-      p.gwp = j["gwp"].get<double>();
-      p.loss_ratio = j["loss_ratio"].get<double>();
-      p.retention = j["retention"].get<double>();
-      p.shadow_price = j["shadow_price"].get<double>();
-      p.shadow_price_unit = j["unit"].get<std::string>();
-      if (!j["gap"].is_null()) p.optimality_gap = j["gap"].get<double>();
-      p.passes = j["passes"].get<int64_t>();
-      p.seconds = j["seconds"].get<double>();
-      all.points.push_back(p);
-    }
+    merge_backend_facts(rank, part, all);
+    for (const Json& j : part["points"]) all.points.push_back(report_detail::frontier_point_from_json(j));
   });
   all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return all;
@@ -133,27 +121,17 @@ ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, c
                                weights, block_start(comm.rank()), block_start(comm.rank() + 1),
                                comm.rank() == 0 ? progress : SweepProgress());
   });
-  using Json = nlohmann::json;
-  Json block = Json::array();
+  Json facts = backend_facts(mine);
+  facts["points"] = Json::array();
   for (const ParetoPoint& p : mine.surface)
-    block.push_back(Json{p.x_limit, p.fairness_limit, to_string(p.status), p.converged, p.profit, p.retention,
-                         p.disparity, p.gwp, p.loss_ratio, p.passes, p.seconds});
-  const Json facts = {{"points", block},
-                      {"passes", mine.passes},
-                      {"backend", mine.backend_used},
-                      {"device", mine.device_name},
-                      {"fallback", mine.fallback_reason}};
+    facts["points"].push_back(Json{p.x_limit, p.fairness_limit, to_string(p.status), p.converged, p.profit, p.retention,
+                                   p.disparity, p.gwp, p.loss_ratio, p.passes, p.seconds});
   ParetoResult all = mine;
   all.surface.clear();
   all.passes = 0;
   comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
     const Json part = Json::parse(text);
-    all.passes += part["passes"].get<int64_t>();
-    if (rank == 0 || all.backend_used.empty()) {
-      all.backend_used = part["backend"].get<std::string>();
-      all.device_name = part["device"].get<std::string>();
-      all.fallback_reason = part["fallback"].get<std::string>();
-    }
+    merge_backend_facts(rank, part, all);
     for (const Json& j : part["points"]) {
       ParetoPoint p;
       p.x_limit = j[0].get<double>();
@@ -187,20 +165,16 @@ ScenarioResult run_scenarios_across(const Communicator& comm, const Book& book, 
     mine = run_scenario_block(book, options, scenarios, block_start(comm.rank()), block_start(comm.rank() + 1),
                               &setup_warnings, comm.rank() == 0 ? progress : SweepProgress());
   });
-  using Json = nlohmann::json;
   Json rows = Json::array();
   for (const ScenarioSummary& s : mine.scenarios)
     rows.push_back(Json{s.name, to_string(s.status), s.converged, s.profit, s.gwp, s.loss_ratio,
                         std::isfinite(s.retention) ? Json(s.retention) : Json(nullptr),
                         s.optimality_gap ? Json(*s.optimality_gap) : Json(nullptr), s.passes, s.seconds, s.message,
                         s.source});
-  const Json facts = {{"scenarios", rows},
-                      {"passes", mine.passes},
-                      {"backend", mine.backend_used},
-                      {"device", mine.device_name},
-                      {"fallback", mine.fallback_reason},
-                      {"setup_warnings", setup_warnings},
-                      {"warnings", mine.warnings}};
+  Json facts = backend_facts(mine);
+  facts["scenarios"] = rows;
+  facts["setup_warnings"] = setup_warnings;
+  facts["warnings"] = mine.warnings;
   // [JSON length][JSON][each scenario's multipliers]
   std::string bytes = facts.dump();
   const uint64_t json_length = bytes.size();
@@ -215,12 +189,7 @@ ScenarioResult run_scenarios_across(const Communicator& comm, const Book& book, 
     uint64_t length = 0;
     std::memcpy(&length, part.data(), sizeof length);
     const Json j = Json::parse(part.substr(sizeof length, length));
-    all.passes += j["passes"].get<int64_t>();
-    if (rank == 0 || all.backend_used.empty()) {
-      all.backend_used = j["backend"].get<std::string>();
-      all.device_name = j["device"].get<std::string>();
-      all.fallback_reason = j["fallback"].get<std::string>();
-    }
+    merge_backend_facts(rank, j, all);
     const auto& warnings = j["warnings"];
     // the shared setup's warnings once, from the first rank that had scenarios
     const size_t skip = setup_seen ? j["setup_warnings"].get<size_t>() : 0;
