@@ -13,8 +13,8 @@
 
 #include <string>
 
-#include "anneal_backend.hpp"
-#include "backend.hpp"
+#include "clusters/anneal_backend.hpp"
+#include "optimise/backend/backend.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/clusters.hpp"
 

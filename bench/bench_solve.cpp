@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "backend.hpp"
-#include "problem.hpp"
+#include "optimise/backend/backend.hpp"
+#include "optimise/problem.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/result.hpp"

@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "batch.hpp"
-#include "clusters_command.hpp"
+#include "parallel/batch.hpp"
+#include "cli/clusters_command.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/cover.hpp"
@@ -27,8 +27,8 @@
 #include "rateopt/scenarios.hpp"
 #include "rateopt/solve.hpp"
 #include "rateopt/sweep.hpp"
-#include "sharded.hpp"
-#include "tools_cli.hpp"
+#include "parallel/sharded.hpp"
+#include "cli/tools_cli.hpp"
 
 namespace {
 
@@ -438,7 +438,7 @@ int main(int argc, char** argv) {
   mq->add_option("--cv-f", ma.cv_f, "frequency CV");
   mq->add_option("--cv-s", ma.cv_s, "severity CV");
   mq->add_flag("--json", ma.as_json, "print the result as one JSON object");
-  // Cluster pricing as a QUBO (SPEC §3) and annealing of any QUBO: run functions in host/clusters_command.cpp.
+  // Cluster pricing as a QUBO (SPEC §3) and annealing of any QUBO: run functions in host/cli/clusters_command.cpp.
   CLI::App* cl = app.add_subcommand("clusters", "choose one premium level per cluster: QUBO annealing + exact solver");
   ClustersArgs ca;
   ca.anneal = default_cluster_anneal_options();

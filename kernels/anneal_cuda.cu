@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "anneal_backend.hpp"
+#include "clusters/anneal_backend.hpp"
 #include "cuda_util.cuh"
-#include "rateopt/anneal_math.hpp"
+#include "rateopt/math/anneal_math.hpp"
 
 namespace rateopt {
 namespace {

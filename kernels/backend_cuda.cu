@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "backend.hpp"
+#include "optimise/backend/backend.hpp"
 #include "cuda_util.cuh"
 #include "rateopt/errors.hpp"
-#include "rateopt/policy_passes.hpp"
+#include "rateopt/math/policy_passes.hpp"
 
 namespace rateopt {
 namespace {

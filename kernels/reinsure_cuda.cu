@@ -1,4 +1,4 @@
-// GPU risk evaluator for the reinsurance search (host/reinsure_risk.hpp): the samples stay on the device;
+// GPU risk evaluator for the reinsurance search (host/reinsure/reinsure_risk.hpp): the samples stay on the device;
 // each trial retention forms base + min(marginal, d) in one kernel, then
 //   cvar:     a CUB radix sort gives VaR (the ⌈α·S⌉-th value) and a device reduction the mean excess;
 //   variance: two device reductions (mean, then squared deviations).
@@ -13,7 +13,7 @@
 
 #include "cuda_util.cuh"
 #include "rateopt/errors.hpp"
-#include "reinsure_risk.hpp"
+#include "reinsure/reinsure_risk.hpp"
 
 namespace rateopt {
 namespace {

@@ -9,8 +9,8 @@
 #include <cmath>
 #include <random>
 
-#include "backend.hpp"
-#include "problem.hpp"
+#include "optimise/backend/backend.hpp"
+#include "optimise/problem.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/solve.hpp"

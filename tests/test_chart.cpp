@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "rateopt/chart.hpp"
+#include "io/chart.hpp"
 #include "test_util.hpp"
 
 namespace rateopt {

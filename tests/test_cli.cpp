@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "backend.hpp"
+#include "optimise/backend/backend.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/options.hpp"
 

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <functional>
 
-#include "backend.hpp"
-#include "clusters_internal.hpp"
+#include "optimise/backend/backend.hpp"
+#include "clusters/clusters_internal.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/clusters.hpp"
 #include "rateopt/errors.hpp"

@@ -1,5 +1,5 @@
 // Synthetic books (SPEC §5): deterministic per seed, and the sample moments of each profile match the
-// distributions documented in host/generate.cpp to within 4 standard errors.
+// distributions documented in host/book/generate.cpp to within 4 standard errors.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

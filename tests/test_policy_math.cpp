@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "rateopt/policy_math.hpp"
+#include "rateopt/math/policy_math.hpp"
 
 using namespace rateopt::math;
 

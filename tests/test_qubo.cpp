@@ -6,8 +6,8 @@
 #include <cmath>
 #include <random>
 
-#include "anneal_backend.hpp"
-#include "backend.hpp"
+#include "clusters/anneal_backend.hpp"
+#include "optimise/backend/backend.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/qubo.hpp"

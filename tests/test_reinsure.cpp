@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "backend.hpp"
+#include "optimise/backend/backend.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
-#include "rateopt/philox.hpp"
+#include "rateopt/math/philox.hpp"
 #include "rateopt/reinsure.hpp"
-#include "rateopt/root_find.hpp"
-#include "reinsure_risk.hpp"
+#include "rateopt/math/root_find.hpp"
+#include "reinsure/reinsure_risk.hpp"
 #include "test_util.hpp"
 
 namespace rateopt {

@@ -13,11 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "backend.hpp"
-#include "communicator.hpp"
+#include "optimise/backend/backend.hpp"
+#include "parallel/communicator.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/solve.hpp"
-#include "solve_internal.hpp"
+#include "optimise/solve_internal.hpp"
 #include "test_util.hpp"
 
 namespace rateopt {

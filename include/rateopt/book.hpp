@@ -73,7 +73,7 @@ void write_book_csv(const Book& book, const std::string& path);
 ///   "benchmark"  — the peer's benchmark profile,
 ///   "quickstart" — the peer's quick-start profile.
 /// Deterministic for a seed; both profiles set claims_variance = 5·c² (distributions documented in
-/// host/generate.cpp).  policies == 0 or an unknown profile: InputError.
+/// host/book/generate.cpp).  policies == 0 or an unknown profile: InputError.
 Book generate_book(size_t policies, uint64_t seed, const std::string& profile);
 
 }  // namespace rateopt

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <optional>
 
-#include "rateopt/root_find.hpp"
+#include "rateopt/math/root_find.hpp"
 
 namespace rateopt {
 

@@ -1,0 +1,405 @@
+// Cluster problem: reading, the generator, assessment and the exact multiple-choice knapsack (SPEC §3).
+#include "rateopt/clusters.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <random>
+#include <unordered_map>
+
+#include "clusters/clusters_internal.hpp"
+#include "io/csv_cursor.hpp"
+#include "io/csv_table.hpp"
+#include "rateopt/errors.hpp"
+#include "io/report_internal.hpp"
+
+namespace rateopt {
+
+double ClusterProblem::revenue(size_t i, size_t j) const {
+  const ClusterOption& o = options[i][j];
+  return (1.0 - o.termination_rate / 100.0) * static_cast<double>(policies[i]) * (o.premium - avg_claim[i]);
+}
+
+std::vector<double> ClusterProblem::all_rates() const {
+  std::vector<double> rates;
+  for (const auto& list : options)
+    for (const ClusterOption& o : list) rates.push_back(o.termination_rate);
+  std::sort(rates.begin(), rates.end());
+  rates.erase(std::unique(rates.begin(), rates.end()), rates.end());
+  return rates;
+}
+
+namespace {
+
+// Decimals (≤ 6) that make rate·10^d a whole number, or −1.
+int rate_decimals(double rate) {
+  double scale = 1;
+  for (int d = 0; d <= 6; ++d, scale *= 10) {
+    const double scaled = rate * scale;
+    if (std::fabs(scaled - std::round(scaled)) <= 1e-9 * std::max(1.0, std::fabs(scaled))) return d;
+  }
+  return -1;
+}
+
+}  // namespace
+
+ClusterProblem read_cluster_problem(const std::string& clusters_path, const std::string& premiums_path) {
+  ClusterProblem p;
+  const CsvTable c = CsvTable::read(clusters_path, {"cluster_id", "policies", "avg_claim"});
+  std::unordered_map<std::string, size_t> index;
+  std::vector<long> line_of;
+  for (size_t r = 0; r < c.rows(); ++r) {
+    const std::string id(c.text(r, 0));
+    if (id.empty()) c.fail(r, "cluster_id is empty");
+    const auto [it, fresh] = index.emplace(id, p.size());
+    if (!fresh)
+      c.fail(r, "cluster_id " + quoted_text(id) + " repeats the one at line " + std::to_string(line_of[it->second]));
+    line_of.push_back(c.line(r));
+    p.cluster_id.push_back(id);
+    p.policies.push_back(c.integer(r, 1, 1, 1'000'000'000));
+    const double claim = c.number(r, 2);
+    if (claim < 0) c.fail(r, "avg_claim = " + quoted_text(c.text(r, 2)) + " must be ≥ 0");
+    p.avg_claim.push_back(claim);
+  }
+  p.options.resize(p.size());
+  std::vector<std::map<double, long>> rate_line(p.size());
+  const CsvTable q = CsvTable::read(premiums_path, {"cluster_id", "termination_rate", "premium"});
+  for (size_t r = 0; r < q.rows(); ++r) {
+    const std::string id(q.text(r, 0));
+    const auto it = index.find(id);
+    if (it == index.end()) q.fail(r, "cluster_id " + quoted_text(id) + " is not in " + clusters_path);
+    const double rate = q.number(r, 1);
+    if (rate < 0 || rate >= 100)
+      q.fail(r, "termination_rate = " + quoted_text(q.text(r, 1)) + " must be in [0, 100) (percent)");
+    if (rate_decimals(rate) < 0)
+      q.fail(r, "termination_rate = " + quoted_text(q.text(r, 1)) + " has more than 6 decimals");
+    const double premium = q.number(r, 2);
+    if (premium <= 0) q.fail(r, "premium = " + quoted_text(q.text(r, 2)) + " must be > 0");
+    const auto [seen, fresh] = rate_line[it->second].emplace(rate, q.line(r));
+    if (!fresh)
+      q.fail(r, "cluster " + quoted_text(id) + " has termination_rate " + shortest(rate) + " already at line " +
+                    std::to_string(seen->second));
+    p.options[it->second].push_back({rate, premium});
+  }
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p.options[i].empty())
+      throw InputError(clusters_path, line_of[i],
+                       "cluster " + quoted_text(p.cluster_id[i]) + " has no row in " + premiums_path);
+    std::sort(p.options[i].begin(), p.options[i].end(),
+              [](const ClusterOption& a, const ClusterOption& b) { return a.termination_rate < b.termination_rate; });
+  }
+  return p;
+}
+
+ClusterProblem generate_cluster_problem(int clusters, const std::vector<double>& rates_in, uint64_t seed) {
+  if (clusters < 1) throw InputError("option clusters must be ≥ 1");
+  if (rates_in.empty()) throw InputError("option rates: give at least one termination rate");
+  std::vector<double> rates = rates_in;
+  std::sort(rates.begin(), rates.end());
+  for (size_t j = 0; j < rates.size(); ++j) {
+    if (!(rates[j] >= 0 && rates[j] < 100) || rate_decimals(rates[j]) < 0)
+      throw InputError("option rates: " + shortest(rates[j]) + " must be in [0, 100) with at most 6 decimals");
+    if (j > 0 && rates[j] == rates[j - 1]) throw InputError("option rates: " + shortest(rates[j]) + " is given twice");
+  }
+  std::mt19937_64 rng(seed);
+  auto uniform = [&](double lo, double hi) { return lo + (hi - lo) * std::generate_canonical<double, 53>(rng); };
+  ClusterProblem p;
+  const int width = static_cast<int>(std::to_string(clusters).size());
+  for (int i = 0; i < clusters; ++i) {
+    std::string id = std::to_string(i + 1);
+    p.cluster_id.push_back("c" + std::string(static_cast<size_t>(width) - id.size(), '0') + id);
+    p.policies.push_back(static_cast<int64_t>(std::floor(uniform(10'000, 40'001))));
+    const double claim = std::round(uniform(150, 500) * 100) / 100;
+    p.avg_claim.push_back(claim);
+    // The premium at which a share α of the cluster leaves: rising, concave in α, from about
+    // 1.2–1.9× the claim (at least 300) by 150–450 more at the highest rate, capped near 1,000.
+    const double low = std::max(300.0, claim * uniform(1.2, 1.9));
+    const double high = std::min(1000.0, low + uniform(150, 450));
+    const double span = rates.back() - rates.front();
+    std::vector<ClusterOption> list;
+    double previous = 0;
+    for (double rate : rates) {
+      const double t = span > 0 ? (rate - rates.front()) / span : 0.0;
+      double premium = low + (high - low) * std::pow(t, uniform(0.45, 0.8)) * uniform(0.97, 1.03);
+      premium = std::round(std::max(premium, previous + 1.0) * 100) / 100;
+      list.push_back({rate, premium});
+      previous = premium;
+    }
+    p.options.push_back(list);
+  }
+  return p;
+}
+
+std::string clusters_csv(const ClusterProblem& p) {
+  std::string out = "cluster_id,policies,avg_claim\n";
+  for (size_t i = 0; i < p.size(); ++i) {
+    report_detail::append_csv_text(out, p.cluster_id[i]);
+    out += "," + std::to_string(p.policies[i]) + ",";
+    report_detail::append_exact(out, p.avg_claim[i]);
+    out += "\n";
+  }
+  return out;
+}
+
+std::string premiums_csv(const ClusterProblem& p) {
+  std::string out = "cluster_id,termination_rate,premium\n";
+  for (size_t i = 0; i < p.size(); ++i)
+    for (const ClusterOption& o : p.options[i]) {
+      report_detail::append_csv_text(out, p.cluster_id[i]);
+      out += ",";
+      report_detail::append_exact(out, o.termination_rate);
+      out += ",";
+      report_detail::append_exact(out, o.premium);
+      out += "\n";
+    }
+  return out;
+}
+
+TerminationUnits termination_units(const ClusterProblem& p, double target_percent) {
+  if (!(target_percent >= 0 && target_percent <= 100))
+    throw InputError("option target_termination = " + shortest(target_percent) + " must be in [0, 100] (percent)");
+  int decimals = 0;
+  for (const auto& list : p.options)
+    for (const ClusterOption& o : list) decimals = std::max(decimals, rate_decimals(o.termination_rate));
+  const double scale = std::pow(10.0, decimals);
+  TerminationUnits u;
+  long double total_policies = 0, largest = 0;
+  for (size_t i = 0; i < p.size(); ++i) total_policies += p.policies[i];
+  largest = total_policies * 100.0L * scale;
+  if (largest > 9.0e15L)
+    throw InputError("the instance is too large for exact termination units (Σ policies × 100 × 10^" +
+                     std::to_string(decimals) + " exceeds 9e15)");
+  int64_t g = 0;
+  u.weight.resize(p.size());
+  for (size_t i = 0; i < p.size(); ++i)
+    for (const ClusterOption& o : p.options[i]) {
+      const int64_t w = p.policies[i] * static_cast<int64_t>(std::llround(o.termination_rate * scale));
+      u.weight[i].push_back(w);
+      g = std::gcd(g, w);
+    }
+  const long double target_scaled = static_cast<long double>(target_percent) * scale;
+  const long double rounded = std::round(target_scaled);
+  const long double t = std::fabs(target_scaled - rounded) <= 1e-9L * std::max(1.0L, rounded) ? rounded : target_scaled;
+  int64_t capacity = static_cast<int64_t>(std::floor(t * total_policies));
+  if (g > 1) {
+    for (auto& list : u.weight)
+      for (int64_t& w : list) w /= g;
+    capacity /= g;  // floor: Σ w·g ≤ W ⇔ Σ w ≤ ⌊W/g⌋
+  } else {
+    g = 1;
+  }
+  u.capacity = capacity;
+  u.unit = static_cast<double>(g) / scale;
+  return u;
+}
+
+ClusterAssessment assess_choice(const ClusterProblem& p, const std::vector<int>& choice, double target_percent) {
+  const TerminationUnits u = termination_units(p, target_percent);
+  ClusterAssessment a;
+  a.one_hot = true;
+  double terminated = 0, total = 0;
+  int64_t units = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    total += static_cast<double>(p.policies[i]);
+    if (choice[i] < 0) {
+      a.one_hot = false;
+      continue;
+    }
+    const auto j = static_cast<size_t>(choice[i]);
+    a.revenue += p.revenue(i, j);
+    terminated += static_cast<double>(p.policies[i]) * p.options[i][j].termination_rate;
+    units += u.weight[i][j];
+  }
+  a.termination_rate = terminated / total;
+  a.retention_ok = a.one_hot && units <= u.capacity;
+  return a;
+}
+
+// ------------------------------------------------------------------------- the exact solver
+
+namespace {
+
+struct Item {
+  int64_t w;
+  double v;
+  int option;
+};
+
+struct State {
+  int64_t w;
+  double v;
+  int32_t parent;  // index in the previous stage
+  int32_t option;
+};
+
+}  // namespace
+
+ExactClusterResult solve_clusters_exact(const ClusterProblem& p, double target_percent) {
+  const auto start = std::chrono::steady_clock::now();
+  const TerminationUnits u = termination_units(p, target_percent);
+  const size_t n = p.size();
+  ExactClusterResult res;
+  // Dominance: keep items with strictly more revenue than every lighter (or equally heavy) item.
+  std::vector<std::vector<Item>> items(n);
+  int64_t lightest_total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<Item> all;
+    for (size_t j = 0; j < p.options[i].size(); ++j)
+      all.push_back({u.weight[i][j], p.revenue(i, j), static_cast<int>(j)});
+    std::sort(all.begin(), all.end(), [](const Item& a, const Item& b) {
+      return a.w != b.w ? a.w < b.w : a.v != b.v ? a.v > b.v : a.option < b.option;
+    });
+    for (const Item& it : all)
+      if (items[i].empty() || it.v > items[i].back().v) items[i].push_back(it);
+    lightest_total += items[i].front().w;
+  }
+  if (lightest_total > u.capacity) {
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return res;  // infeasible: even the lowest rates terminate too many
+  }
+  res.feasible = true;
+  // LP relaxation: the upper convex hull of each cluster, increments taken by slope.
+  struct Increment {
+    double slope;
+    int64_t dw;
+    double dv;
+    size_t cluster;
+    size_t to;  // index into items[cluster]
+  };
+  std::vector<Increment> increments;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<size_t> hull{0};
+    for (size_t k = 1; k < items[i].size(); ++k) {
+      while (hull.size() >= 2) {
+        const Item& a = items[i][hull[hull.size() - 2]];
+        const Item& b = items[i][hull.back()];
+        const Item& c = items[i][k];
+        // drop b when it lies on or under the chord a–c
+        if ((b.v - a.v) * static_cast<double>(c.w - a.w) <= (c.v - a.v) * static_cast<double>(b.w - a.w))
+          hull.pop_back();
+        else
+          break;
+      }
+      hull.push_back(k);
+    }
+    for (size_t h = 1; h < hull.size(); ++h) {
+      const Item& a = items[i][hull[h - 1]];
+      const Item& b = items[i][hull[h]];
+      increments.push_back({(b.v - a.v) / static_cast<double>(b.w - a.w), b.w - a.w, b.v - a.v, i, hull[h]});
+    }
+  }
+  std::stable_sort(increments.begin(), increments.end(),
+                   [](const Increment& a, const Increment& b) { return a.slope > b.slope; });
+  std::vector<size_t> greedy(n, 0);
+  std::vector<char> blocked(n, 0);
+  int64_t room = u.capacity - lightest_total;
+  double lp = 0, incumbent = 0;
+  for (size_t i = 0; i < n; ++i) lp += items[i][0].v;
+  double lambda = 0;
+  bool fractional = false;
+  for (const Increment& inc : increments) {
+    if (inc.slope <= 0) break;
+    if (!fractional) {
+      if (inc.dw <= room) {
+        lp += inc.dv;
+      } else {
+        lp += inc.slope * static_cast<double>(room);
+        lambda = inc.slope;
+        fractional = true;
+      }
+    }
+    // the greedy incumbent skips what does not fit (and the rest of that cluster's hull)
+    if (!blocked[inc.cluster] && inc.dw <= room) {
+      greedy[inc.cluster] = inc.to;
+      room -= inc.dw;
+    } else {
+      blocked[inc.cluster] = 1;
+    }
+  }
+  // Improve the incumbent (a tighter incumbent prunes more states): move any cluster to its best item
+  // that fits the room left, until none improves.
+  for (bool improved = true; improved;) {
+    improved = false;
+    for (size_t i = 0; i < n; ++i) {
+      const Item& current = items[i][greedy[i]];
+      size_t best = greedy[i];
+      for (size_t k = 0; k < items[i].size(); ++k)
+        if (items[i][k].w - current.w <= room && items[i][k].v > items[i][best].v) best = k;
+      if (best != greedy[i]) {
+        room -= items[i][best].w - current.w;
+        greedy[i] = best;
+        improved = true;
+      }
+    }
+  }
+  for (size_t i = 0; i < n; ++i) incumbent += items[i][greedy[i]].v;
+  res.lp_bound = lp;
+  // DP order: clusters with fewer items within the bound's reach first (most have one), so the Pareto
+  // list grows only over the last, undecided clusters.
+  std::vector<size_t> order(n);
+  {
+    const double reach = std::max(0.0, lp - incumbent) * (1 + 1e-9) + 1e-9 * std::max(1.0, std::fabs(lp));
+    std::vector<int> viable(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      double best = -INFINITY;
+      for (const Item& it : items[i]) best = std::max(best, it.v - lambda * static_cast<double>(it.w));
+      for (const Item& it : items[i]) viable[i] += best - (it.v - lambda * static_cast<double>(it.w)) <= reach;
+    }
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return viable[a] < viable[b]; });
+    std::vector<std::vector<Item>> ordered(n);
+    for (size_t k = 0; k < n; ++k) ordered[k] = std::move(items[order[k]]);
+    items.swap(ordered);
+  }
+  // Suffix data for the bound: Σ_{i≥k} max_j (v − λw) and Σ_{i≥k} min w.
+  std::vector<double> reduced_suffix(n + 1, 0.0);
+  std::vector<int64_t> light_suffix(n + 1, 0);
+  for (size_t i = n; i-- > 0;) {
+    double best = -INFINITY;
+    for (const Item& it : items[i]) best = std::max(best, it.v - lambda * static_cast<double>(it.w));
+    reduced_suffix[i] = reduced_suffix[i + 1] + best;
+    light_suffix[i] = light_suffix[i + 1] + items[i].front().w;
+  }
+  const double tolerance = 1e-9 * std::max(1.0, std::fabs(incumbent));
+  std::vector<std::vector<State>> stages(n + 1);
+  stages[0].push_back({0, 0.0, -1, -1});
+  std::vector<State> candidates;
+  for (size_t i = 0; i < n; ++i) {
+    candidates.clear();
+    for (size_t s = 0; s < stages[i].size(); ++s) {
+      const State& st = stages[i][s];
+      for (const Item& it : items[i]) {
+        const int64_t w = st.w + it.w;
+        if (w + light_suffix[i + 1] > u.capacity) break;  // items ascend in w
+        const double v = st.v + it.v;
+        const double bound = v + reduced_suffix[i + 1] + lambda * static_cast<double>(u.capacity - w);
+        if (bound < incumbent - tolerance) continue;
+        candidates.push_back({w, v, static_cast<int32_t>(s), it.option});
+      }
+    }
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const State& a, const State& b) { return a.w != b.w ? a.w < b.w : a.v > b.v; });
+    std::vector<State>& next = stages[i + 1];
+    for (const State& c : candidates)
+      if (next.empty() || c.v > next.back().v) next.push_back(c);
+    res.states_kept = std::max<int64_t>(res.states_kept, static_cast<int64_t>(next.size()));
+    if (next.empty()) throw SolverError("exact cluster solver pruned every state (bound below the incumbent)");
+  }
+  // The Pareto list ascends in revenue: the last state is the optimum (fewest terminations among ties).
+  int32_t s = static_cast<int32_t>(stages[n].size()) - 1;
+  res.choice.assign(n, -1);
+  for (size_t i = n; i-- > 0;) {
+    const State& st = stages[i + 1][static_cast<size_t>(s)];
+    res.choice[order[i]] = st.option;
+    s = st.parent;
+  }
+  const ClusterAssessment a = assess_choice(p, res.choice, target_percent);
+  res.revenue = a.revenue;
+  res.termination_rate = a.termination_rate;
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return res;
+}
+
+}  // namespace rateopt

@@ -1,0 +1,515 @@
+// A solve's outputs: the summary JSON, result.json with its audit trail (SPEC §1.6–1.7), policies.csv,
+// and the atomic file writing behind them (SPEC §5).
+#include "rateopt/report.hpp"
+
+#include "io/report_internal.hpp"
+
+#include <fcntl.h>
+#include <omp.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "rateopt/build_config.hpp"
+#include "rateopt/git_revision.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/solve.hpp"
+
+namespace rateopt {
+
+namespace {
+
+using namespace report_detail;
+namespace fs = std::filesystem;
+// Ordered so that result.json reads top-down in the order the fields are written.
+using Json = nlohmann::ordered_json;
+
+// Read size for hashing: large enough that syscalls are negligible, small enough to stay in cache.
+constexpr size_t kIoChunkBytes = size_t{1} << 20;
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+std::string join_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
+
+// Temporary file beside the target, renamed over it on commit; removed if never committed, so a
+// failed or interrupted write leaves the previous file (or nothing) in place.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path)
+      : path_(std::move(path)), temp_path_(path_ + ".tmp." + std::to_string(::getpid())) {
+    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) fail(errno);
+  }
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(temp_path_.c_str());
+  }
+
+  void write(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t written = ::write(fd_, data.data(), data.size());
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        fail(errno);
+      }
+      data.remove_prefix(static_cast<size_t>(written));
+    }
+  }
+
+  void commit() {
+    // fsync before rename: otherwise a crash can leave the new name pointing at an empty file.
+    if (::fsync(fd_) != 0) fail(errno);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail(errno);
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(errno);
+    committed_ = true;
+    sync_parent_directory();
+  }
+
+ private:
+  [[noreturn]] void fail(int error) const { throw DeviceError("cannot write " + path_ + ": " + errno_text(error)); }
+
+  // Makes the rename itself durable.  Best effort: some file systems refuse fsync on a directory,
+  // and the data is already safe under its new name as far as this process can tell.
+  void sync_parent_directory() const {
+    std::string dir = fs::path(path_).parent_path().string();
+    if (dir.empty()) dir = ".";
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) return;
+    (void)::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+struct FileDescriptor {
+  explicit FileDescriptor(int descriptor) : fd(descriptor) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+  const int fd;
+};
+
+Json optional_or_null(const std::optional<double>& x) { return x ? finite_or_null(*x) : Json(nullptr); }
+
+// Empty strings mean "does not apply" (no fallback, no device, bound present); null says that plainly.
+
+struct ConstraintTables {
+  Json evaluation = Json::object();
+  Json shadow_prices = Json::object();
+  Json shadow_price_units = Json::object();
+};
+
+ConstraintTables constraint_tables(const SolveResult& r) {
+  ConstraintTables t;
+  for (const ConstraintReport& c : r.constraints) {
+    t.evaluation[c.name] = Json{{"value", finite_or_null(c.value)},
+                                {"limit", finite_or_null(c.limit)},
+                                {"slack", finite_or_null(c.slack)},
+                                {"relative_violation", finite_or_null(c.relative_violation)},
+                                {"binding", c.binding},
+                                {"shadow_price", finite_or_null(c.shadow_price)},
+                                {"unit", c.shadow_price_unit}};
+    t.shadow_prices[c.name] = finite_or_null(c.shadow_price);
+    t.shadow_price_units[c.name] = c.shadow_price_unit;
+  }
+  return t;
+}
+
+Json portfolio_json(const SolveResult& r) {
+  return Json{{"expected_profit", finite_or_null(r.expected_profit)},
+              {"expected_gwp", finite_or_null(r.expected_gwp)},
+              {"expected_claims", finite_or_null(r.expected_claims)},
+              {"expected_loss_ratio", finite_or_null(r.expected_loss_ratio)},
+              {"expected_retention", finite_or_null(r.expected_retention)},
+              {"n_policies", r.n_policies},
+              {"n_renewals", r.n_renewals},
+              {"n_bound_conflicts", r.n_bound_conflicts},
+              {"n_demand_above_one", r.n_demand_above_one}};
+}
+
+Json enbp_evidence_json(const SolveResult& r) {
+  return Json{{"n_renewals_with_enbp", r.n_renewals_with_enbp},
+              {"n_enbp_binding", r.n_enbp_binding},
+              {"max_enbp_excess", optional_or_null(r.max_enbp_excess)}};
+}
+
+Json seconds_by_phase_json(const SolveResult& r) {
+  return Json{
+      {"prepare", r.seconds_prepare}, {"dual", r.seconds_dual}, {"al", r.seconds_al}, {"certify", r.seconds_certify}};
+}
+
+Json iterations_json(const SolveResult& r) {
+  Json rows = Json::array();
+  for (const IterationRecord& it : r.iterations) {
+    rows.push_back(Json{{"phase", it.phase},
+                        {"iteration", it.iteration},
+                        {"objective", finite_or_null(it.objective)},
+                        {"max_violation", finite_or_null(it.max_violation)},
+                        {"penalty", finite_or_null(it.penalty)},
+                        {"stationarity", finite_or_null(it.stationarity)},
+                        {"passes", it.passes},
+                        {"seconds", it.seconds}});
+  }
+  return rows;
+}
+
+// The solver may or may not have copied the reader's warnings; list each once either way.
+Json warnings_json(const Book& book, const SolveResult& r) {
+  Json list = Json::array();
+  std::vector<std::string> seen;
+  for (const auto* source : {&r.warnings, &book.warnings}) {
+    for (const std::string& w : *source) {
+      if (std::find(seen.begin(), seen.end(), w) != seen.end()) continue;
+      seen.push_back(w);
+      list.push_back(w);
+    }
+  }
+  return list;
+}
+
+Json summary_object(const Book& book, const OptimiseOptions& options, const SolveResult& r) {
+  Json s = Json::object();
+  s["status"] = to_string(r.status);
+  s["converged"] = r.converged;
+  s["message"] = r.message;
+  s["objective"] = options.objective;
+  const Json portfolio = portfolio_json(r);
+  for (const auto& item : portfolio.items()) s[item.key()] = item.value();
+  ConstraintTables tables = constraint_tables(r);
+  s["shadow_prices"] = std::move(tables.shadow_prices);
+  s["shadow_price_units"] = std::move(tables.shadow_price_units);
+  s["constraint_evaluation"] = std::move(tables.evaluation);
+  s["dual_bound"] = optional_or_null(r.dual_bound);
+  s["optimality_gap"] = optional_or_null(r.optimality_gap);
+  s["dual_bound_note"] = text_or_null(r.dual_bound_note);
+  s["enbp_evidence"] = enbp_evidence_json(r);
+  s["backend_requested"] = r.backend_requested;
+  s["backend_used"] = r.backend_used;
+  s["device_name"] = text_or_null(r.device_name);
+  s["fallback_reason"] = text_or_null(r.fallback_reason);
+  s["precision"] = r.precision;
+  s["passes"] = r.passes;
+  s["outer_iterations"] = r.outer_iterations;
+  s["inner_iterations"] = r.inner_iterations;
+  s["dual_iterations"] = r.dual_iterations;
+  s["restarts_run"] = r.restarts_run;
+  s["lagrangian_stationarity"] = finite_or_null(r.lagrangian_stationarity);
+  s["seconds"] = r.seconds_total;
+  s["seconds_by_phase"] = seconds_by_phase_json(r);
+  s["book_file"] = text_or_null(book.source);
+  s["warnings"] = warnings_json(book, r);
+  return s;
+}
+
+Json audit_object(const Book& book, const OptimiseOptions& options, const SolveResult& r) {
+  Json audit = audit_header(book, options);
+  audit["solver"] = Json{{"backend_requested", r.backend_requested},
+                         {"backend_used", r.backend_used},
+                         {"device_name", text_or_null(r.device_name)},
+                         {"fallback_reason", text_or_null(r.fallback_reason)},
+                         {"precision", r.precision},
+                         {"tolerance", options.tolerance},
+                         {"passes", r.passes},
+                         {"dual_iterations", r.dual_iterations},
+                         {"outer_iterations", r.outer_iterations},
+                         {"inner_iterations", r.inner_iterations},
+                         {"restarts_run", r.restarts_run},
+                         {"lagrangian_stationarity", finite_or_null(r.lagrangian_stationarity)},
+                         {"seconds", r.seconds_total},
+                         {"seconds_by_phase", seconds_by_phase_json(r)}};
+  audit["portfolio"] = portfolio_json(r);
+  ConstraintTables tables = constraint_tables(r);
+  audit["constraint_evaluation"] = std::move(tables.evaluation);
+  audit["shadow_prices"] = std::move(tables.shadow_prices);
+  audit["shadow_price_units"] = std::move(tables.shadow_price_units);
+  audit["dual_bound"] = optional_or_null(r.dual_bound);
+  audit["optimality_gap"] = optional_or_null(r.optimality_gap);
+  audit["dual_bound_note"] = text_or_null(r.dual_bound_note);
+  audit["convergence"] = Json{{"converged", r.converged}, {"status", to_string(r.status)}, {"message", r.message}};
+  audit["enbp_evidence"] = enbp_evidence_json(r);
+  audit["iterations"] = iterations_json(r);
+  return audit;
+}
+
+void append_significant(std::string& out, double x, int digits) {
+  char text[64];
+  const auto end = std::to_chars(text, text + sizeof text, x, std::chars_format::general, digits).ptr;
+  out.append(text, end);
+}
+
+// Money columns need no more than 10 significant digits; multipliers and bounds are exact.
+void append_policy_row(std::string& out, const Book& book, const SolveResult& r, const PolicyOutputs& p, size_t i) {
+  constexpr int kMoneyDigits = 10;
+  append_csv_text(out, book.policy_id(i));
+  out += ',';
+  append_exact(out, r.multiplier[i]);
+  out += ',';
+  append_significant(out, p.new_premium[i], kMoneyDigits);
+  out += ',';
+  append_significant(out, p.expected_demand[i], kMoneyDigits);
+  out += ',';
+  append_significant(out, p.contribution[i], kMoneyDigits);
+  out += ',';
+  append_significant(out, p.rate_change_pct[i], kMoneyDigits);
+  out += p.enbp_binding[i] ? ",1," : ",0,";
+  append_exact(out, r.lower_bound[i]);
+  out += ',';
+  append_exact(out, r.upper_bound[i]);
+  out += '\n';
+}
+
+// Number formatting dominates (about 0.1 us a number), so blocks of rows are formatted in parallel
+// and written in book order; a batch of a few blocks per thread bounds the memory held.
+void write_policies_csv(const std::string& path, const Book& book, const SolveResult& r, const PolicyOutputs& p,
+                        int threads) {
+  constexpr size_t kRowsPerBlock = 4096;
+  const int thread_count = threads > 0 ? threads : omp_get_max_threads();
+  const size_t blocks_per_batch = 4 * static_cast<size_t>(thread_count);
+  const size_t n = book.size();
+  const size_t block_count = (n + kRowsPerBlock - 1) / kRowsPerBlock;
+
+  AtomicFile file(path);
+  file.write(
+      "policy_id,multiplier,new_premium,expected_demand,contribution,rate_change_pct,enbp_binding,"
+      "lower_bound,upper_bound\n");
+  std::vector<std::string> texts(std::min(blocks_per_batch, block_count));
+  for (size_t first_block = 0; first_block < block_count; first_block += blocks_per_batch) {
+    const size_t batch_size = std::min(blocks_per_batch, block_count - first_block);
+    // Exceptions must not escape an OpenMP region; the first one is rethrown after it.
+    std::exception_ptr failure;
+#pragma omp parallel for num_threads(thread_count) schedule(dynamic, 1)
+    for (size_t b = 0; b < batch_size; ++b) {
+      try {
+        std::string& text = texts[b];
+        text.clear();
+        const size_t first_row = (first_block + b) * kRowsPerBlock;
+        const size_t end_row = std::min(n, first_row + kRowsPerBlock);
+        for (size_t i = first_row; i < end_row; ++i) append_policy_row(text, book, r, p, i);
+      } catch (...) {
+#pragma omp critical(rateopt_policies_csv_failure)
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    for (size_t b = 0; b < batch_size; ++b) file.write(texts[b]);
+  }
+  file.commit();
+}
+
+void check_result_sizes(const Book& book, const SolveResult& r) {
+  const size_t n = book.size();
+  if (r.multiplier.size() != n || r.lower_bound.size() != n || r.upper_bound.size() != n)
+    throw SolverError("result has " + std::to_string(r.multiplier.size()) + " multipliers, " +
+                      std::to_string(r.lower_bound.size()) + " lower and " + std::to_string(r.upper_bound.size()) +
+                      " upper bounds for a book of " + std::to_string(n) + " policies");
+}
+
+void check_policy_output_sizes(const Book& book, const PolicyOutputs& p) {
+  const size_t n = book.size();
+  if (p.new_premium.size() != n || p.expected_demand.size() != n || p.contribution.size() != n ||
+      p.rate_change_pct.size() != n || p.enbp_binding.size() != n)
+    throw SolverError("per-policy outputs disagree in length with the book of " + std::to_string(n) + " policies");
+}
+
+}  // namespace
+
+namespace report_detail {
+
+Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
+
+Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+std::string utc_timestamp_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+Json inputs_json(const Book& book) {
+  Json inputs = Json::object();
+  inputs["book_file"] = text_or_null(book.source);
+  if (book.source.empty()) {
+    inputs["book_sha256"] = nullptr;
+    inputs["book_sha256_note"] = "book built in memory, no file";
+  } else {
+    try {
+      inputs["book_sha256"] = sha256_file(book.source);
+    } catch (const InputError& e) {
+      // The book was read earlier; losing the file since must not lose the solve's outputs.
+      inputs["book_sha256"] = nullptr;
+      inputs["book_sha256_note"] = e.what();
+    }
+  }
+  int64_t renewals = 0;
+  double sum_weight = 0, sum_tc = 0, sum_c = 0, sum_weighted_tc = 0, sum_weighted_c = 0;
+  for (size_t i = 0; i < book.size(); ++i) {
+    const double w = book.weight[i];
+    renewals += book.renewal_flag[i] ? 1 : 0;
+    sum_weight += w;
+    sum_tc += book.technical_price[i];
+    sum_c += book.expected_loss_cost[i];
+    sum_weighted_tc += w * book.technical_price[i];
+    sum_weighted_c += w * book.expected_loss_cost[i];
+  }
+  inputs["n_policies"] = static_cast<int64_t>(book.size());
+  inputs["n_renewals"] = renewals;
+  inputs["sum_weight"] = sum_weight;
+  // Plain sums are the file's columns added up (reconcile with the source); weighted sums are what
+  // the book stands for when rows are segments.
+  inputs["sum_technical_price"] = sum_tc;
+  inputs["sum_expected_loss_cost"] = sum_c;
+  inputs["sum_weighted_technical_price"] = sum_weighted_tc;
+  inputs["sum_weighted_expected_loss_cost"] = sum_weighted_c;
+  return inputs;
+}
+
+// Shortest text that parses back to the same double: exact, and shorter than %.17g; NaN and
+// infinities are empty fields.
+void append_exact(std::string& out, double x) {
+  if (!std::isfinite(x)) return;  // NaN and infinities are empty fields
+  char text[64];
+  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
+  out.append(text, end);
+}
+
+// RFC 4180: quote a field only when it holds a separator, a quote or a line break.
+void append_csv_text(std::string& out, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(text);
+    return;
+  }
+  out += '"';
+  for (char ch : text) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+}
+
+Json audit_header(const Book& book, const OptimiseOptions& options) {
+  Json audit = Json::object();
+  audit["inputs"] = inputs_json(book);
+  audit["configuration"] = Json::parse(options_to_json(options));
+  audit["rateopt"] =
+      Json{{"version", version_string()}, {"git_revision", git_revision()}, {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
+  audit["timestamp_utc"] = utc_timestamp_now();
+  return audit;
+}
+
+}  // namespace report_detail
+
+std::string version_string() { return RATEOPT_VERSION; }
+
+std::string git_revision() { return RATEOPT_GIT_REVISION; }
+
+std::string sha256_file(const std::string& path) {
+  const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.fd < 0) throw InputError(path, 0, "cannot read: " + errno_text(errno));
+  const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
+    throw DeviceError("OpenSSL could not start a SHA-256 digest");
+
+  std::vector<unsigned char> chunk(kIoChunkBytes);
+  for (;;) {
+    const ssize_t got = ::read(file.fd, chunk.data(), chunk.size());
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw InputError(path, 0, "cannot read: " + errno_text(errno));
+    }
+    if (got == 0) break;
+    if (EVP_DigestUpdate(context.get(), chunk.data(), static_cast<size_t>(got)) != 1)
+      throw DeviceError("OpenSSL SHA-256 digest failed on " + path);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  if (EVP_DigestFinal_ex(context.get(), digest, &digest_length) != 1)
+    throw DeviceError("OpenSSL SHA-256 digest failed on " + path);
+
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * digest_length);
+  for (unsigned int i = 0; i < digest_length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+void write_file_atomically(const std::string& path, const std::string& contents) {
+  AtomicFile file(path);
+  file.write(contents);
+  file.commit();
+}
+
+void check_output_dir(const std::string& out_dir, const std::vector<std::string>& names, bool force) {
+  std::error_code error;
+  const fs::file_status dir_status = fs::status(out_dir, error);
+  if (fs::exists(dir_status) && !fs::is_directory(dir_status))
+    throw InputError(out_dir + " exists and is not a directory");
+  for (const std::string& name : names) {
+    const std::string path = join_path(out_dir, name);
+    // symlink_status: a dangling link is still something we would replace.
+    const fs::file_status status = fs::symlink_status(path, error);
+    if (!fs::exists(status)) continue;
+    if (fs::is_directory(status)) throw InputError(path + " is a directory; cannot replace it with a file");
+    if (!force) throw InputError(path + " exists; use --force to replace it");
+  }
+}
+
+std::string summary_json(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+  return summary_object(book, options, result).dump(2);
+}
+
+void write_solve_outputs(const std::string& out_dir, const Book& book, const OptimiseOptions& options,
+                         const SolveResult& result, bool force) {
+  const std::string result_path = join_path(out_dir, "result.json");
+  const std::string policies_path = join_path(out_dir, "policies.csv");
+  check_output_dir(out_dir, {"result.json", "policies.csv"}, force);
+
+  // Everything that can fail for reasons other than I/O happens before the first byte is written.
+  check_result_sizes(book, result);
+  const PolicyOutputs per_policy = policy_outputs(book, options, result);
+  check_policy_output_sizes(book, per_policy);
+  Json document = summary_object(book, options, result);
+  document["audit"] = audit_object(book, options, result);
+  const std::string result_text = document.dump(2) + '\n';
+
+  std::error_code error;
+  if (!out_dir.empty()) fs::create_directories(out_dir, error);
+  if (error) throw DeviceError("cannot create output directory " + out_dir + ": " + error.message());
+
+  // A reader that finds result.json must find the policies.csv of the same solve: drop the old
+  // result.json before replacing policies.csv, and write the new result.json last.
+  if (::unlink(result_path.c_str()) != 0 && errno != ENOENT)
+    throw DeviceError("cannot replace " + result_path + ": " + errno_text(errno));
+  write_policies_csv(policies_path, book, result, per_policy, options.threads);
+  write_file_atomically(result_path, result_text);
+}
+
+}  // namespace rateopt

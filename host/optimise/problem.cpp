@@ -1,0 +1,442 @@
+// Building a solve's problem from a book and options (SPEC §1.2–1.5).
+#include "optimise/problem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "rateopt/errors.hpp"
+#include "rateopt/model_quality.hpp"
+
+namespace rateopt {
+
+namespace b = math::basis;
+
+// ---------------------------------------------------------------- constraint and objective terms
+
+double ConstraintTerm::value(const Vec& T) const {
+  switch (kind) {
+    case Kind::linear:
+      return v.dot(T) - this->b;
+    case Kind::stochastic_lr:
+      return (T[b::claims] + z * std::sqrt(std::max(T[b::variance], 0.0)) - limit * T[b::gwp]) / scale;
+    case Kind::lr_ratio_pair:
+      return (T[b::group_claims(group_a)] / T[b::group_gwp(group_a)] -
+              limit * T[b::group_claims(group_b)] / T[b::group_gwp(group_b)]) /
+             scale;
+  }
+  return 0;
+}
+
+Vec ConstraintTerm::gradient(const Vec& T) const {
+  if (kind == Kind::linear) return v;
+  Vec g = Vec::Zero(T.size());
+  if (kind == Kind::stochastic_lr) {
+    const double V = std::max(T[b::variance], 1e-300);
+    g[b::claims] = 1.0 / scale;
+    g[b::gwp] = -limit / scale;
+    g[b::variance] = 0.5 * z / std::sqrt(V) / scale;
+  } else {
+    const int ca = b::group_claims(group_a), ga = b::group_gwp(group_a);
+    const int cb = b::group_claims(group_b), gb = b::group_gwp(group_b);
+    g[ca] = 1.0 / T[ga] / scale;
+    g[ga] = -T[ca] / (T[ga] * T[ga]) / scale;
+    g[cb] = -limit / T[gb] / scale;
+    g[gb] = limit * T[cb] / (T[gb] * T[gb]) / scale;
+  }
+  return g;
+}
+
+void ConstraintTerm::add_hessian(const Vec& T, double coef, Mat& H) const {
+  if (kind == Kind::linear || coef == 0.0) return;
+  if (kind == Kind::stochastic_lr) {
+    const double V = std::max(T[b::variance], 1e-300);
+    H(b::variance, b::variance) += coef * (-0.25 * z / (V * std::sqrt(V))) / scale;
+    return;
+  }
+  // d²(C/G): ∂C∂G = −1/G², ∂G² = 2C/G³
+  auto ratio_hessian = [&](int c, int g, double sign) {
+    const double G = T[g];
+    H(c, g) += coef * sign * (-1.0 / (G * G)) / scale;
+    H(g, c) += coef * sign * (-1.0 / (G * G)) / scale;
+    H(g, g) += coef * sign * (2.0 * T[c] / (G * G * G)) / scale;
+  };
+  ratio_hessian(b::group_claims(group_a), b::group_gwp(group_a), 1.0);
+  ratio_hessian(b::group_claims(group_b), b::group_gwp(group_b), -limit);
+}
+
+double ConstraintTerm::relax_gradient(const Vec& T) const {
+  switch (relax) {
+    case Relax::lr_like:  // g = (C − θG)/scale (or θG − C for a floor): relaxing moves θ by G/scale
+      return T[b::gwp] / scale;
+    case Relax::gwp_floor:
+    case Relax::gwp_cap:
+      return 1.0 / scale;
+    case Relax::retention:
+      return renewal_weight / scale;
+    case Relax::premium_pair:
+      return T[b::group_premium(group_b)] / group_weight_b / scale;
+    case Relax::lr_pair:
+      return T[b::group_claims(group_b)] / T[b::group_gwp(group_b)] / scale;
+  }
+  return 0;
+}
+
+double ObjectiveTerm::value(const Vec& T) const {
+  if (profit) return (T[b::gwp] - T[b::claims] - T[b::expense]) / scale;
+  return -(T[b::claims] / T[b::gwp]) / scale;
+}
+
+Vec ObjectiveTerm::gradient(const Vec& T) const {
+  Vec g = Vec::Zero(T.size());
+  if (profit) {
+    g[b::gwp] = 1.0 / scale;
+    g[b::claims] = -1.0 / scale;
+    g[b::expense] = -1.0 / scale;
+  } else {
+    const double G = T[b::gwp];
+    g[b::claims] = -1.0 / G / scale;
+    g[b::gwp] = T[b::claims] / (G * G) / scale;
+  }
+  return g;
+}
+
+void ObjectiveTerm::add_hessian(const Vec& T, double coef, Mat& H) const {
+  if (profit) return;
+  const double G = T[b::gwp];
+  H(b::claims, b::gwp) += coef * (1.0 / (G * G)) / scale;
+  H(b::gwp, b::claims) += coef * (1.0 / (G * G)) / scale;
+  H(b::gwp, b::gwp) += coef * (-2.0 * T[b::claims] / (G * G * G)) / scale;
+}
+
+// ---------------------------------------------------------------- preparation
+
+namespace {
+
+Vec unit(int K, int k, double value) {
+  Vec v = Vec::Zero(K);
+  v[k] = value;
+  return v;
+}
+
+}  // namespace
+
+Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult& res, const Communicator& comm) {
+  const size_t n = book.size();
+  Problem P;
+  PolicyArrays& pa = P.policies;
+  pa.demand = o.demand_model == "logistic" ? math::DemandKind::logistic : math::DemandKind::log_linear;
+
+  const bool fairness = o.fairness_max.has_value();
+  if (fairness && (!book.has_group || book.group_names.size() < 2))
+    throw InputError(book.source, 0, "fairness_max needs a `group` column with at least two groups");
+  if (o.stochastic_lr && !book.has_claims_variance)
+    throw InputError(book.source, 0, "stochastic_lr needs a `claims_variance` column");
+  pa.n_groups = fairness ? static_cast<int>(book.group_names.size()) : 0;
+  P.K = pa.basis_size();
+
+  for (auto* v : {&pa.wtc, &pa.wc, &pa.we, &pa.wr, &pa.wv, &pa.d0, &pa.d1, &pa.lb, &pa.ub}) v->resize(n);
+  pa.group.assign(n, -1);
+  P.group_weight.assign(pa.n_groups, 0.0);
+  P.group_names = fairness ? book.group_names : std::vector<std::string>{};
+
+  const double buffer = o.enbp_buffer.value_or(0.0);
+  double gwp_ref = 0, claims_ref = 0, weight_sum = 0, wtc_sum = 0;
+  double claims_weighted = 0, claims_squared_weighted = 0;  // for the coefficient of variation
+  const int64_t renewals_before = res.n_renewals, with_enbp_before = res.n_renewals_with_enbp,
+                conflicts_before = res.n_bound_conflicts;
+  std::optional<InputError> row_error;  // thrown after the book-wide sums, which are collective
+  for (size_t i = 0; i < n && !row_error; ++i) {
+    const double w = book.weight[i], tc = book.technical_price[i];
+    const bool renewal = book.renewal_flag[i] != 0;
+    pa.wtc[i] = w * tc;
+    pa.wc[i] = w * book.expected_loss_cost[i];
+    pa.we[i] = w * book.expense[i];
+    pa.wr[i] = renewal ? w : 0.0;
+    pa.wv[i] = w * book.claims_variance[i];
+    const double x0 = book.p_demand[i], eps = book.elasticity[i];
+    if (pa.demand == math::DemandKind::log_linear) {
+      pa.d0[i] = x0;
+      pa.d1[i] = eps;
+    } else {
+      math::logistic_parameters(x0, eps, pa.d0[i], pa.d1[i]);
+    }
+    if (fairness) {
+      pa.group[i] = book.group[i];
+      P.group_weight[book.group[i]] += w;
+    }
+
+    // SPEC §1.4, in order.
+    const double prior = book.prior_multiplier[i];
+    double lb = o.min_multiplier, ub = o.max_multiplier;
+    if (o.technical_floor) lb = std::max(lb, 1.0);
+    if (o.max_rate_change) {
+      lb = std::max(lb, prior * (1.0 - *o.max_rate_change));
+      ub = std::min(ub, prior * (1.0 + *o.max_rate_change));
+    }
+    const bool has_enbp = !std::isnan(book.enbp[i]);
+    if (renewal) {
+      ++res.n_renewals;
+      if (has_enbp) {
+        ++res.n_renewals_with_enbp;
+        // the cap, nudged down so that m·tc ≤ enbp·(1−buffer) holds exactly in floating point
+        const double cap_price = book.enbp[i] * (1.0 - buffer);
+        double cap = cap_price / tc;
+        while (cap * tc > cap_price) cap = std::nextafter(cap, 0.0);
+        ub = std::min(ub, cap);
+      } else if (o.enbp_buffer) {
+        row_error = InputError(book.source, static_cast<long>(book.line_of(i)),
+                               "enbp: a renewal needs an ENBP when enbp_buffer is set");
+      }
+    }
+    if (lb > ub) {  // the ENBP (or the last upper bound) wins
+      lb = ub;
+      ++res.n_bound_conflicts;
+    }
+    pa.lb[i] = lb;
+    pa.ub[i] = ub;
+
+    gwp_ref += pa.wtc[i] * x0;
+    claims_ref += pa.wc[i] * x0;
+    weight_sum += w;
+    wtc_sum += pa.wtc[i];
+    P.renewal_weight += pa.wr[i];
+    claims_weighted += w * book.expected_loss_cost[i];
+    claims_squared_weighted += w * book.expected_loss_cost[i] * book.expected_loss_cost[i];
+  }
+
+  // Book-wide sums: this book's alone, or summed over the shards in rank order.
+  std::vector<double> sums = {gwp_ref,
+                              claims_ref,
+                              weight_sum,
+                              wtc_sum,
+                              P.renewal_weight,
+                              claims_weighted,
+                              claims_squared_weighted,
+                              static_cast<double>(n),
+                              static_cast<double>(res.n_renewals - renewals_before),
+                              static_cast<double>(res.n_renewals_with_enbp - with_enbp_before),
+                              static_cast<double>(res.n_bound_conflicts - conflicts_before),
+                              row_error ? 1.0 : 0.0};
+  sums.insert(sums.end(), P.group_weight.begin(), P.group_weight.end());
+  P.first_policy = comm.sum_below(n);
+  comm.sum(sums);
+  if (row_error) throw *row_error;
+  if (sums[11] > 0) throw PeerFailed();
+  gwp_ref = sums[0];
+  claims_ref = sums[1];
+  weight_sum = sums[2];
+  wtc_sum = sums[3];
+  P.renewal_weight = sums[4];
+  const double claims_mean = sums[5] / weight_sum;
+  const double claims_var = std::max(sums[6] / weight_sum - claims_mean * claims_mean, 0.0);
+  P.claims_cv = claims_mean > 0 ? std::sqrt(claims_var) / claims_mean : 0.0;
+  P.total_policies = static_cast<uint64_t>(sums[7]);
+  res.n_renewals = renewals_before + static_cast<int64_t>(sums[8]);
+  res.n_renewals_with_enbp = with_enbp_before + static_cast<int64_t>(sums[9]);
+  res.n_bound_conflicts = conflicts_before + static_cast<int64_t>(sums[10]);
+  std::copy(sums.begin() + 12, sums.end(), P.group_weight.begin());
+  res.n_policies = static_cast<int64_t>(P.total_policies);
+
+  P.profit_scale = gwp_ref;
+  P.lr_ref = claims_ref / gwp_ref;
+  P.mean_premium = wtc_sum / weight_sum;
+  build_constraints(P, book, o, res);
+  return P;
+}
+
+void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& o, SolveResult& res) {
+  const int K = P.K;
+  const double gwp_ref = P.profit_scale, lr_ref = P.lr_ref;
+  const PolicyArrays& pa = P.policies;
+  P.constraints.clear();
+  P.separable = true;
+  P.objective.profit = o.objective == "profit";
+  P.objective.scale = P.objective.profit ? gwp_ref : (lr_ref > 0 ? lr_ref : 1.0);
+  if (!P.objective.profit && !o.gwp_min && !o.retention_min)
+    res.warnings.push_back(
+        "objective loss_ratio without gwp_min or retention_min: the answer is the smallest "
+        "loss ratio within the bounds, usually every price at its upper bound");
+
+  // --- constraints (SPEC §1.5), scaled so that g is a relative quantity
+  auto linear = [&](const std::string& name, const std::string& label, Vec v, double rhs, double limit,
+                    ConstraintTerm::Relax relax) {
+    ConstraintTerm t;
+    t.kind = ConstraintTerm::Kind::linear;
+    t.name = name;
+    t.label = label;
+    t.v = std::move(v);
+    t.b = rhs;
+    t.limit = limit;
+    t.relax = relax;
+    t.renewal_weight = P.renewal_weight;
+    P.constraints.push_back(std::move(t));
+  };
+
+  if (o.lr_max) {
+    double lr = *o.lr_max;
+    if (o.model_quality_adjusted_lr) {
+      const double cv = o.model_cv_lambda ? *o.model_cv_lambda : std::max(P.claims_cv, 0.1);
+      lr *= 1.0 + model_quality_lr_error(*o.model_rho, cv, 1.0);
+    }
+    P.lr_max_in_force = lr;
+    const double scale = lr * gwp_ref;
+    if (o.stochastic_lr) {
+      ConstraintTerm t;
+      t.kind = ConstraintTerm::Kind::stochastic_lr;
+      t.name = "lr_max";
+      t.label = "lr_max (stochastic)";
+      t.limit = lr;
+      t.z = std::sqrt(o.stochastic_alpha / (1.0 - o.stochastic_alpha));
+      t.scale = scale;
+      t.relax = ConstraintTerm::Relax::lr_like;
+      P.constraints.push_back(t);
+      P.separable = false;
+    } else {
+      Vec v = (unit(K, b::claims, 1.0) - unit(K, b::gwp, lr)) / scale;
+      linear("lr_max", "lr_max", v, 0.0, lr, ConstraintTerm::Relax::lr_like);
+      P.constraints.back().scale = scale;
+    }
+  }
+  if (o.lr_min) {
+    const double lr = *o.lr_min, scale = lr * gwp_ref;
+    linear("lr_min", "lr_min", (unit(K, b::gwp, lr) - unit(K, b::claims, 1.0)) / scale, 0.0, lr,
+           ConstraintTerm::Relax::lr_like);
+    P.constraints.back().scale = scale;
+  }
+  if (o.gwp_min) {
+    linear("gwp_min", "gwp_min", unit(K, b::gwp, -1.0 / *o.gwp_min), -1.0, *o.gwp_min,
+           ConstraintTerm::Relax::gwp_floor);
+    P.constraints.back().scale = *o.gwp_min;
+  }
+  if (o.gwp_max) {
+    linear("gwp_max", "gwp_max", unit(K, b::gwp, 1.0 / *o.gwp_max), 1.0, *o.gwp_max, ConstraintTerm::Relax::gwp_cap);
+    P.constraints.back().scale = *o.gwp_max;
+  }
+  if (o.retention_min) {
+    if (P.renewal_weight > 0) {
+      const double scale = *o.retention_min * P.renewal_weight;
+      linear("retention_min", "retention_min", unit(K, b::renewal, -1.0 / scale), -1.0, *o.retention_min,
+             ConstraintTerm::Relax::retention);
+      P.constraints.back().scale = scale;
+    } else {
+      res.warnings.push_back("retention_min ignored: the book has no renewals");
+    }
+  }
+  if (o.fairness_max) {
+    const double f = *o.fairness_max;
+    const bool premium = o.fairness_metric == "premium_disparity";
+    const double mean_premium = P.mean_premium;
+    for (int a = 0; a < pa.n_groups; ++a) {
+      for (int c = 0; c < pa.n_groups; ++c) {
+        if (a == c || P.group_weight[a] <= 0 || P.group_weight[c] <= 0) continue;
+        const std::string label = "fairness_max[" + P.group_names[a] + "/" + P.group_names[c] + "]";
+        if (premium) {
+          // mean premium of a ≤ f · mean premium of c
+          const double scale = f * mean_premium;
+          Vec v = (unit(K, b::group_premium(a), 1.0 / P.group_weight[a]) -
+                   unit(K, b::group_premium(c), f / P.group_weight[c])) /
+                  scale;
+          linear("fairness_max", label, v, 0.0, f, ConstraintTerm::Relax::premium_pair);
+          P.constraints.back().scale = scale;
+        } else {
+          ConstraintTerm t;
+          t.kind = ConstraintTerm::Kind::lr_ratio_pair;
+          t.name = "fairness_max";
+          t.label = label;
+          t.limit = f;
+          t.scale = f * lr_ref;
+          t.relax = ConstraintTerm::Relax::lr_pair;
+          P.constraints.push_back(t);
+          P.separable = false;
+        }
+        P.constraints.back().group_a = a;
+        P.constraints.back().group_b = c;
+        P.constraints.back().group_weight_b = P.group_weight[c];
+      }
+    }
+  }
+  if (!P.objective.profit) P.separable = false;
+}
+
+// ---------------------------------------------------------------- reporting
+
+PortfolioMetrics portfolio_metrics(const Problem& P, const Vec& T) {
+  PortfolioMetrics m;
+  m.gwp = T[b::gwp];
+  m.claims = T[b::claims];
+  m.profit = T[b::gwp] - T[b::claims] - T[b::expense];
+  m.loss_ratio = T[b::claims] / T[b::gwp];
+  m.retention = P.renewal_weight > 0 ? T[b::renewal] / P.renewal_weight : std::numeric_limits<double>::quiet_NaN();
+  return m;
+}
+
+std::vector<ConstraintReport> report_constraints(const Problem& P, const OptimiseOptions& o, const Vec& T,
+                                                 const std::vector<double>& lambda, double tolerance) {
+  std::vector<ConstraintReport> out;
+  const PortfolioMetrics pm = portfolio_metrics(P, T);
+  const double money = P.objective.scale;  // converts scaled multipliers to money (or LR) units
+  auto find = [&](const std::string& name) -> ConstraintReport& {
+    for (auto& r : out)
+      if (r.name == name) return r;
+    out.emplace_back();
+    out.back().name = name;
+    return out.back();
+  };
+  for (size_t k = 0; k < P.constraints.size(); ++k) {
+    const ConstraintTerm& t = P.constraints[k];
+    ConstraintReport& r = find(t.name);
+    r.limit = t.limit;
+    const double shadow = lambda.empty() ? 0.0 : lambda[k] * t.relax_gradient(T) * money;
+    if (t.name == "lr_max") {
+      const double sigma = o.stochastic_lr ? std::sqrt(std::max(T[b::variance], 0.0)) / T[b::gwp] : 0.0;
+      r.value = pm.loss_ratio + t.z * sigma;
+      r.slack = t.limit - r.value;
+      r.shadow_price = shadow * 0.01;
+    } else if (t.name == "lr_min") {
+      r.value = pm.loss_ratio;
+      r.slack = r.value - t.limit;
+      r.shadow_price = shadow * 0.01;
+    } else if (t.name == "gwp_min") {
+      r.value = pm.gwp;
+      r.slack = r.value - t.limit;
+      r.shadow_price = shadow;
+    } else if (t.name == "gwp_max") {
+      r.value = pm.gwp;
+      r.slack = t.limit - r.value;
+      r.shadow_price = shadow;
+    } else if (t.name == "retention_min") {
+      r.value = pm.retention;
+      r.slack = r.value - t.limit;
+      r.shadow_price = shadow * 0.01;
+    } else if (t.name == "fairness_max") {
+      // disparity = max over groups / min over groups of the group's measure
+      double hi = -1e300, lo = 1e300;
+      for (int g = 0; g < P.policies.n_groups; ++g) {
+        if (P.group_weight[g] <= 0) continue;
+        const double q = o.fairness_metric == "premium_disparity" ? T[b::group_premium(g)] / P.group_weight[g]
+                                                                  : T[b::group_claims(g)] / T[b::group_gwp(g)];
+        hi = std::max(hi, q);
+        lo = std::min(lo, q);
+      }
+      r.value = hi / lo;
+      r.slack = t.limit - r.value;
+      r.shadow_price += shadow * 0.01;
+    }
+  }
+  for (auto& r : out) {
+    r.relative_violation = std::max(0.0, -r.slack) / std::fabs(r.limit);
+    // at its limit: within tolerance, or priced by a positive multiplier (never when violated)
+    r.binding = r.relative_violation <= tolerance &&
+                (r.shadow_price > 0.0 || std::fabs(r.slack) <= 1e3 * tolerance * std::fabs(r.limit));
+    const char* per = (r.name == "gwp_min" || r.name == "gwp_max") ? "money of GWP"
+                      : r.name == "retention_min"                  ? "percentage point of retention"
+                      : r.name == "fairness_max"                   ? "0.01 of the disparity ratio"
+                                                                   : "percentage point of loss ratio";
+    r.shadow_price_unit = std::string(P.objective.profit ? "profit per " : "loss ratio per ") + per;
+  }
+  return out;
+}
+
+}  // namespace rateopt

@@ -1,0 +1,126 @@
+// optimise(): validate, prepare, choose the backend, run the algorithm, derive per-policy outputs.
+#include "rateopt/solve.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "optimise/backend/backend.hpp"
+#include "parallel/communicator.hpp"
+#include "optimise/problem.hpp"
+#include "rateopt/build_config.hpp"
+#include "rateopt/errors.hpp"
+#include "optimise/solve_internal.hpp"
+#include "optimise/solver.hpp"
+
+namespace rateopt {
+
+bool run_on_chosen_device(const std::string& device, const std::function<void()>& on_cuda,
+                          std::string& fallback_reason) {
+  if (!RATEOPT_HAVE_CUDA && device == "cuda") throw InputError("option device = cuda: this build has no CUDA backend");
+  if (!RATEOPT_HAVE_CUDA || device == "cpu") return false;
+  const CudaDeviceProbe probe = probe_cuda_device();
+  if (!probe.usable && device == "cuda") throw DeviceError("device cuda: " + probe.reason);
+  if (!probe.usable) {
+    fallback_reason = probe.reason + "; using the CPU";
+    return false;
+  }
+  try {
+    on_cuda();
+    return true;
+  } catch (const DeviceError& e) {
+    if (device == "cuda") throw;
+    fallback_reason = std::string(e.what()) + "; using the CPU";
+    return false;
+  }
+}
+
+std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyArrays& policies, SolveResult& res) {
+  res.backend_requested = o.device;
+  std::unique_ptr<Backend> be;
+  const auto upload_to_gpu = [&] {
+    auto cuda = make_cuda_backend();
+    cuda->upload(policies);
+    be = std::move(cuda);
+  };
+  if (!run_on_chosen_device(o.device, upload_to_gpu, res.fallback_reason)) {
+    be = make_cpu_backend(o.threads);
+    be->upload(policies);
+  }
+  res.backend_used = be->name();
+  res.device_name = be->device_name();
+  return be;
+}
+
+SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, const Communicator& comm,
+                           std::chrono::steady_clock::time_point start) {
+  SolveResult res;
+  res.warnings = shard.warnings;
+  Problem problem;
+  run_agreed(comm, [&] { problem = prepare_problem(shard, options, res, comm); });
+  std::unique_ptr<Backend> backend;
+  run_agreed(comm, [&] { backend = choose_backend(options, problem.policies, res); });
+  backend = make_sharded_backend(std::move(backend), comm);
+  res.device_name = backend->device_name();
+  res.seconds_prepare = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run_solver(problem, *backend, options, res);
+  return res;
+}
+
+void complete_result(const Book& book, const OptimiseOptions& options, SolveResult& res,
+                     std::chrono::steady_clock::time_point start) {
+  const PolicyOutputs out = policy_outputs(book, options, res);
+  const double buffer = options.enbp_buffer.value_or(0.0);
+  const bool log_linear = options.demand_model != "logistic";
+  for (size_t i = 0; i < book.size(); ++i) {
+    if (log_linear && out.expected_demand[i] > 1.0) ++res.n_demand_above_one;
+    if (book.renewal_flag[i] && !std::isnan(book.enbp[i])) {
+      const double excess = out.new_premium[i] - book.enbp[i] * (1.0 - buffer);
+      res.max_enbp_excess = res.max_enbp_excess ? std::max(*res.max_enbp_excess, excess) : excess;
+      res.n_enbp_binding += out.enbp_binding[i];
+    }
+  }
+  if (res.n_demand_above_one > 0)
+    res.warnings.push_back(std::to_string(res.n_demand_above_one) +
+                           " policies have log-linear demand above 1 at the answer (not capped, as in the peer)");
+  if (res.n_bound_conflicts > 0)
+    res.warnings.push_back(std::to_string(res.n_bound_conflicts) +
+                           " policies had lower bound above upper bound; the upper (ENBP) bound won");
+  res.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+SolveResult optimise(const Book& book, const OptimiseOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  options.validate();
+  book.validate();
+  SolveResult res = optimise_shard(book, options, serial_communicator(), start);
+  complete_result(book, options, res, start);
+  return res;
+}
+
+PolicyOutputs policy_outputs(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+  const size_t n = book.size();
+  PolicyOutputs out;
+  out.new_premium.resize(n);
+  out.expected_demand.resize(n);
+  out.contribution.resize(n);
+  out.rate_change_pct.resize(n);
+  out.enbp_binding.assign(n, 0);
+  const bool logistic = options.demand_model == "logistic";
+  const double buffer = options.enbp_buffer.value_or(0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double m = result.multiplier[i], tc = book.technical_price[i];
+    double d0 = book.p_demand[i], d1 = book.elasticity[i];
+    if (logistic) math::logistic_parameters(book.p_demand[i], book.elasticity[i], d0, d1);
+    const double x =
+        math::demand_value(logistic ? math::DemandKind::logistic : math::DemandKind::log_linear, d0, d1, m);
+    out.new_premium[i] = m * tc;
+    out.expected_demand[i] = x;
+    out.contribution[i] = (m * tc - book.expected_loss_cost[i] - book.expense[i]) * x;
+    out.rate_change_pct[i] = (m / book.prior_multiplier[i] - 1.0) * 100.0;
+    if (book.renewal_flag[i] && !std::isnan(book.enbp[i]))
+      out.enbp_binding[i] = m >= book.enbp[i] / tc * (1.0 - buffer) - 1e-9;
+  }
+  return out;
+}
+
+}  // namespace rateopt

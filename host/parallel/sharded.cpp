@@ -1,0 +1,226 @@
+// `rateopt optimise` sharded across MPI ranks (issue 9).
+#include "parallel/sharded.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "rateopt/errors.hpp"
+#include "rateopt/report.hpp"
+#include "rateopt/solve.hpp"
+#include "io/report_internal.hpp"
+#include "optimise/solve_internal.hpp"
+
+namespace rateopt {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// What every rank's block of a sweep carries to rank 0 besides its points.
+template <class Result>
+Json backend_facts(const Result& mine) {
+  return Json{{"passes", mine.passes},
+              {"backend", mine.backend_used},
+              {"device", mine.device_name},
+              {"fallback", mine.fallback_reason}};
+}
+
+// Adds a rank's passes; the backend reported is rank 0's (or the first rank's that solved anything).
+template <class Result>
+void merge_backend_facts(int rank, const Json& part, Result& all) {
+  all.passes += part["passes"].get<int64_t>();
+  if (rank == 0 || all.backend_used.empty()) {
+    all.backend_used = part["backend"].get<std::string>();
+    all.device_name = part["device"].get<std::string>();
+    all.fallback_reason = part["fallback"].get<std::string>();
+  }
+}
+
+}  // namespace
+
+int run_optimise_sharded(const std::string& book_path, const std::string& out_dir, bool force, bool as_json,
+                         const std::function<OptimiseOptions()>& make_options, const Communicator& comm) {
+  const bool root = comm.rank() == 0;
+  OptimiseOptions options;
+  run_agreed(comm, [&] {
+    options = make_options();
+    options.validate();
+    // Each rank would read its own clock: they must stop at the same pass.
+    if (options.time_limit)
+      throw InputError("option time_limit: not available under mpirun (ranks must stop at the same pass)");
+    if (root) check_output_dir(out_dir, {"result.json", "policies.csv"}, force);
+  });
+  const Book shard = read_book_csv_shard(book_path, comm);
+  if (root)
+    for (const auto& w : shard.warnings) std::cerr << "warning: " << w << "\n";
+
+  // Timed from here, as optimise() is: the solve, not the reading.
+  const auto solve_start = std::chrono::steady_clock::now();
+  SolveResult result = optimise_shard(shard, options, comm, solve_start);
+  // Rank 0 puts the book and the per-policy vectors back together, in row order.
+  const Book book = gather_book(shard, comm);
+  result.multiplier = gather_values(result.multiplier, comm);
+  result.lower_bound = gather_values(result.lower_bound, comm);
+  result.upper_bound = gather_values(result.upper_bound, comm);
+  const bool ok = result.status == SolveStatus::converged || result.status == SolveStatus::infeasible;
+  if (!root) return ok ? 0 : 3;
+
+  complete_result(book, options, result, solve_start);
+  write_solve_outputs(out_dir, book, options, result, force);
+  if (as_json) {
+    std::cout << summary_json(book, options, result) << "\n";
+  } else {
+    std::cout << result.full_report() << "\n";
+    std::cout << "wrote " << out_dir << "/result.json and " << out_dir << "/policies.csv (" << comm.size()
+              << " MPI ranks)\n";
+  }
+  return ok ? 0 : 3;
+}
+
+FrontierResult efficient_frontier_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
+                                         const std::string& sweep, double from, double to, int points,
+                                         const SweepProgress& progress) {
+  if (comm.size() == 1) return efficient_frontier(book, options, sweep, from, to, points, progress);
+  const auto start = std::chrono::steady_clock::now();
+  const auto block_start = [&](int r) { return static_cast<int>(static_cast<int64_t>(points) * r / comm.size()); };
+  FrontierResult mine;
+  run_agreed(comm, [&] {
+    mine = efficient_frontier_points(book, options, sweep, from, to, points, block_start(comm.rank()),
+                                     block_start(comm.rank() + 1), comm.rank() == 0 ? progress : SweepProgress());
+  });
+  Json facts = backend_facts(mine);
+  facts["points"] = Json::array();
+  for (const FrontierPoint& p : mine.points) facts["points"].push_back(report_detail::frontier_point_json(p));
+  FrontierResult all;
+  all.sweep = sweep;
+  comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
+    const Json part = Json::parse(text);
+    merge_backend_facts(rank, part, all);
+    for (const Json& j : part["points"]) all.points.push_back(report_detail::frontier_point_from_json(j));
+  });
+  all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return all;
+}
+
+ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
+                                   const std::string& sweep_x, double x_from, double x_to, int nx, double fairness_from,
+                                   double fairness_to, int ny, const std::string& metric,
+                                   const std::array<double, 3>& weights, const SweepProgress& progress) {
+  if (comm.size() == 1)
+    return pareto_surface(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny, metric, weights,
+                          progress);
+  const auto start = std::chrono::steady_clock::now();
+  const auto block_start = [&](int r) { return static_cast<int>(static_cast<int64_t>(ny) * r / comm.size()); };
+  ParetoResult mine;
+  run_agreed(comm, [&] {
+    mine = pareto_surface_rows(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny, metric,
+                               weights, block_start(comm.rank()), block_start(comm.rank() + 1),
+                               comm.rank() == 0 ? progress : SweepProgress());
+  });
+  Json facts = backend_facts(mine);
+  facts["points"] = Json::array();
+  for (const ParetoPoint& p : mine.surface)
+    facts["points"].push_back(Json{p.x_limit, p.fairness_limit, to_string(p.status), p.converged, p.profit, p.retention,
+                                   p.disparity, p.gwp, p.loss_ratio, p.passes, p.seconds});
+  ParetoResult all = mine;
+  all.surface.clear();
+  all.passes = 0;
+  comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
+    const Json part = Json::parse(text);
+    merge_backend_facts(rank, part, all);
+    for (const Json& j : part["points"]) {
+      ParetoPoint p;
+      p.x_limit = j[0].get<double>();
+      p.fairness_limit = j[1].get<double>();
+      p.status = solve_status_from_string(j[2].get<std::string>());
+      p.converged = j[3].get<bool>();
+      p.profit = j[4].get<double>();
+      p.retention = j[5].get<double>();
+      p.disparity = j[6].get<double>();
+      p.gwp = j[7].get<double>();
+      p.loss_ratio = j[8].get<double>();
+      p.passes = j[9].get<int64_t>();
+      p.seconds = j[10].get<double>();
+      all.surface.push_back(p);
+    }
+  });
+  if (comm.rank() != 0) return ParetoResult();
+  pareto_choose(all);
+  all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return all;
+}
+
+ScenarioResult run_scenarios_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
+                                    const std::vector<ElasticityScenario>& scenarios, const SweepProgress& progress) {
+  if (comm.size() == 1) return run_scenarios(book, options, scenarios, progress);
+  const auto start = std::chrono::steady_clock::now();
+  const auto block_start = [&](int r) { return scenarios.size() * static_cast<size_t>(r) / comm.size(); };
+  ScenarioResult mine;
+  size_t setup_warnings = 0;
+  run_agreed(comm, [&] {
+    mine = run_scenario_block(book, options, scenarios, block_start(comm.rank()), block_start(comm.rank() + 1),
+                              &setup_warnings, comm.rank() == 0 ? progress : SweepProgress());
+  });
+  Json rows = Json::array();
+  for (const ScenarioSummary& s : mine.scenarios)
+    rows.push_back(Json{s.name, to_string(s.status), s.converged, s.profit, s.gwp, s.loss_ratio,
+                        std::isfinite(s.retention) ? Json(s.retention) : Json(nullptr),
+                        s.optimality_gap ? Json(*s.optimality_gap) : Json(nullptr), s.passes, s.seconds, s.message,
+                        s.source});
+  Json facts = backend_facts(mine);
+  facts["scenarios"] = rows;
+  facts["setup_warnings"] = setup_warnings;
+  facts["warnings"] = mine.warnings;
+  // [JSON length][JSON][each scenario's multipliers]
+  std::string bytes = facts.dump();
+  const uint64_t json_length = bytes.size();
+  bytes.insert(0, reinterpret_cast<const char*>(&json_length), sizeof json_length);
+  for (const std::vector<double>& m : mine.multipliers)
+    bytes.append(reinterpret_cast<const char*>(m.data()), m.size() * sizeof(double));
+
+  ScenarioResult all;
+  all.options = options;
+  bool setup_seen = false;
+  comm.gather_to_root(bytes, [&](int rank, const std::string& part) {
+    uint64_t length = 0;
+    std::memcpy(&length, part.data(), sizeof length);
+    const Json j = Json::parse(part.substr(sizeof length, length));
+    merge_backend_facts(rank, j, all);
+    const auto& warnings = j["warnings"];
+    // the shared setup's warnings once, from the first rank that had scenarios
+    const size_t skip = setup_seen ? j["setup_warnings"].get<size_t>() : 0;
+    setup_seen |= !j["scenarios"].empty();
+    for (size_t w = skip; w < warnings.size(); ++w) all.warnings.push_back(warnings[w].get<std::string>());
+    size_t at = sizeof length + length;
+    for (const Json& r : j["scenarios"]) {
+      ScenarioSummary s;
+      s.name = r[0].get<std::string>();
+      s.status = solve_status_from_string(r[1].get<std::string>());
+      s.converged = r[2].get<bool>();
+      s.profit = r[3].get<double>();
+      s.gwp = r[4].get<double>();
+      s.loss_ratio = r[5].get<double>();
+      s.retention = r[6].is_null() ? std::numeric_limits<double>::quiet_NaN() : r[6].get<double>();
+      if (!r[7].is_null()) s.optimality_gap = r[7].get<double>();
+      s.passes = r[8].get<int64_t>();
+      s.seconds = r[9].get<double>();
+      s.message = r[10].get<std::string>();
+      s.source = r[11].get<std::string>();
+      all.scenarios.push_back(s);
+      std::vector<double> m(book.size());
+      std::memcpy(m.data(), part.data() + at, m.size() * sizeof(double));
+      at += m.size() * sizeof(double);
+      all.multipliers.push_back(std::move(m));
+    }
+  });
+  if (comm.rank() != 0) return ScenarioResult();
+  scenario_percentiles(all, book.size(), options.threads);
+  all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return all;
+}
+
+}  // namespace rateopt

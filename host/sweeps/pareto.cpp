@@ -1,0 +1,165 @@
+// The Pareto surface (SPEC §2): grid solves, dominance, TOPSIS.
+#include "rateopt/pareto.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "optimise/problem.hpp"
+#include "rateopt/errors.hpp"
+#include "optimise/solve_internal.hpp"
+
+namespace rateopt {
+
+std::vector<size_t> non_dominated(const std::vector<ParetoObjectives>& p, const std::vector<bool>& usable) {
+  // Objectives closer than the solver's own tolerance are equal: two grid points that reach the same
+  // answer (a fairness limit that does not bind) differ only in round-off and must not dominate each other.
+  auto tol = [](double x, double y) { return kParetoTolerance * std::max(std::fabs(x), std::fabs(y)); };
+  auto at_least = [&](double x, double y) { return x >= y - tol(x, y); };  // x no worse than y (maximised)
+  auto above = [&](double x, double y) { return x > y + tol(x, y); };      // x strictly better
+  std::vector<size_t> front;
+  for (size_t a = 0; a < p.size(); ++a) {
+    if (!usable[a]) continue;
+    bool dominated = false;
+    for (size_t b = 0; b < p.size() && !dominated; ++b) {
+      if (b == a || !usable[b]) continue;
+      const bool no_worse = at_least(p[b].profit, p[a].profit) && at_least(p[b].retention, p[a].retention) &&
+                            at_least(-p[b].disparity, -p[a].disparity);
+      const bool better = above(p[b].profit, p[a].profit) || above(p[b].retention, p[a].retention) ||
+                          above(-p[b].disparity, -p[a].disparity);
+      dominated = no_worse && better;
+    }
+    if (!dominated) front.push_back(a);
+  }
+  return front;
+}
+
+std::optional<size_t> topsis_choice(const std::vector<ParetoObjectives>& p, const std::vector<size_t>& candidates,
+                                    const std::array<double, 3>& weights) {
+  if (candidates.empty()) return std::nullopt;
+  auto value = [&](size_t i, int k) { return k == 0 ? p[i].profit : k == 1 ? p[i].retention : p[i].disparity; };
+  // benefit-oriented, weighted, min-max normalised columns
+  std::array<double, 3> lo, hi;
+  for (int k = 0; k < 3; ++k) {
+    lo[k] = hi[k] = value(candidates[0], k);
+    for (size_t i : candidates) {
+      lo[k] = std::min(lo[k], value(i, k));
+      hi[k] = std::max(hi[k], value(i, k));
+    }
+  }
+  auto score_of = [&](size_t i) {
+    double d_ideal = 0, d_anti = 0;
+    for (int k = 0; k < 3; ++k) {
+      double v = hi[k] > lo[k] ? (value(i, k) - lo[k]) / (hi[k] - lo[k]) : 0.0;
+      if (k == 2) v = hi[k] > lo[k] ? 1.0 - v : 0.0;  // disparity is minimised
+      // after normalising, the ideal is weight·1 and the anti-ideal weight·0 (or both 0 on a flat column)
+      const double ideal = hi[k] > lo[k] ? weights[k] : 0.0;
+      d_ideal += (weights[k] * v - ideal) * (weights[k] * v - ideal);
+      d_anti += (weights[k] * v) * (weights[k] * v);
+    }
+    d_ideal = std::sqrt(d_ideal);
+    d_anti = std::sqrt(d_anti);
+    return d_ideal + d_anti > 0 ? d_anti / (d_ideal + d_anti) : 0.0;
+  };
+  size_t best = candidates[0];
+  double best_score = score_of(best);
+  for (size_t i : candidates) {
+    const double s = score_of(i);
+    if (s > best_score) {
+      best_score = s;
+      best = i;
+    }
+  }
+  return best;
+}
+
+ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const std::string& sweep_x, double x_from,
+                            double x_to, int nx, double fairness_from, double fairness_to, int ny,
+                            const std::string& metric, const std::array<double, 3>& weights,
+                            const SweepProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  ParetoResult out = pareto_surface_rows(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny,
+                                         metric, weights, 0, ny, progress);
+  pareto_choose(out);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const std::string& sweep_x,
+                                 double x_from, double x_to, int nx, double fairness_from, double fairness_to, int ny,
+                                 const std::string& metric, const std::array<double, 3>& weights, int first_row,
+                                 int end_row, const SweepProgress& progress) {
+  if (sweep_x != "retention_min" && sweep_x != "gwp_min" && sweep_x != "lr_max")
+    throw InputError("option sweep_x = \"" + sweep_x + "\" must be one of retention_min|lr_max|gwp_min");
+  if (nx < 1 || ny < 1) throw InputError("option points_x and points_y must be at least 1");
+  for (double w : weights)
+    if (!(w >= 0) || !std::isfinite(w)) throw InputError("option topsis_weights must be finite and ≥ 0");
+  auto at = [&](double x, double f) {
+    OptimiseOptions o = options;
+    if (sweep_x == "retention_min") o.retention_min = x;
+    if (sweep_x == "gwp_min") o.gwp_min = x;
+    if (sweep_x == "lr_max") o.lr_max = x;
+    o.fairness_max = f;
+    o.fairness_metric = metric;
+    return o;
+  };
+  for (double x : {x_from, x_to})
+    for (double f : {fairness_from, fairness_to}) at(x, f).validate();
+  book.validate();
+
+  const auto start = std::chrono::steady_clock::now();
+  ParetoResult out;
+  out.sweep_x = sweep_x;
+  out.metric = metric;
+  out.weights = weights;
+  if (first_row >= end_row) return out;
+  SolveResult setup;
+  Problem problem = prepare_problem(book, at(x_from, fairness_from), setup);
+  const auto backend = choose_backend(options, problem.policies, setup);
+  out.backend_used = setup.backend_used;
+  out.device_name = setup.device_name;
+  out.fallback_reason = setup.fallback_reason;
+  out.surface.resize(static_cast<size_t>(nx) * (end_row - first_row));
+  int done = 0;
+  for (int r = first_row; r < end_row; ++r) {
+    std::vector<double> lambda;  // warm start along the row (snake order keeps neighbours adjacent)
+    for (int step = 0; step < nx; ++step) {
+      const int c = r % 2 == 0 ? step : nx - 1 - step;
+      ParetoPoint& pt = out.surface[static_cast<size_t>(r - first_row) * nx + c];
+      pt.x_limit = nx == 1 ? x_from : x_from + (x_to - x_from) * c / (nx - 1);
+      pt.fairness_limit = ny == 1 ? fairness_from : fairness_from + (fairness_to - fairness_from) * r / (ny - 1);
+      const std::vector<double> warm = lambda;
+      const SweepPointSolve solved =
+          solve_sweep_point(problem, book, *backend, at(pt.x_limit, pt.fairness_limit), warm, lambda);
+      const SolveResult& res = solved.result;
+      pt.status = res.status;
+      pt.converged = res.converged;
+      pt.profit = res.expected_profit;
+      pt.retention = res.expected_retention;
+      pt.gwp = res.expected_gwp;
+      pt.loss_ratio = res.expected_loss_ratio;
+      for (const ConstraintReport& cr : res.constraints)
+        if (cr.name == "fairness_max") pt.disparity = cr.value;
+      pt.passes = solved.passes;
+      pt.seconds = solved.seconds;
+      if (progress) progress(++done, nx * (end_row - first_row));
+    }
+  }
+  out.passes = backend->passes();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+void pareto_choose(ParetoResult& out) {
+  std::vector<ParetoObjectives> objectives;
+  std::vector<bool> usable;
+  for (const ParetoPoint& p : out.surface) {
+    objectives.push_back({p.profit, std::isfinite(p.retention) ? p.retention : 0.0, p.disparity});
+    usable.push_back(p.converged);
+  }
+  out.front = non_dominated(objectives, usable);
+  for (size_t i : out.front) out.surface[i].on_front = true;
+  out.choice = topsis_choice(objectives, out.front, out.weights);
+}
+
+}  // namespace rateopt

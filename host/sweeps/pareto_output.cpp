@@ -1,0 +1,119 @@
+// Writing a Pareto surface: pareto_surface.csv, pareto_front.csv, pareto.svg and result.json.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "io/chart.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/pareto.hpp"
+#include "rateopt/report.hpp"
+#include "io/report_internal.hpp"
+
+namespace rateopt {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json point_json(const ParetoPoint& p) {
+  return json{{"x_limit", p.x_limit},
+              {"fairness_limit", p.fairness_limit},
+              {"status", to_string(p.status)},
+              {"converged", p.converged},
+              {"profit", p.profit},
+              {"retention", std::isfinite(p.retention) ? json(p.retention) : json(nullptr)},
+              {"disparity", p.disparity},
+              {"gwp", p.gwp},
+              {"loss_ratio", p.loss_ratio},
+              {"on_front", p.on_front},
+              {"passes", p.passes},
+              {"seconds", p.seconds}};
+}
+
+std::string points_csv(const ParetoResult& r, const std::vector<size_t>& which) {
+  std::string csv =
+      "x_limit,fairness_limit,status,converged,profit,retention,disparity,gwp,loss_ratio,on_front,"
+      "topsis_choice,passes,seconds\n";
+  for (size_t i : which) {
+    const ParetoPoint& p = r.surface[i];
+    report_detail::CsvRow row(csv);
+    row.number(p.x_limit).number(p.fairness_limit).text(to_string(p.status)).integer(p.converged ? 1 : 0);
+    row.number(p.profit).number(p.retention).number(p.disparity).number(p.gwp).number(p.loss_ratio);
+    row.integer(p.on_front ? 1 : 0).integer(r.choice && *r.choice == i ? 1 : 0).integer(p.passes).number(p.seconds);
+  }
+  return csv;
+}
+
+}  // namespace
+
+std::string pareto_json(const ParetoResult& r) {
+  json surface = json::array(), front = json::array();
+  for (const ParetoPoint& p : r.surface) surface.push_back(point_json(p));
+  for (size_t i : r.front) front.push_back(point_json(r.surface[i]));
+  json j{{"sweep_x", r.sweep_x},
+         {"fairness_metric", r.metric},
+         {"topsis_weights", json{{"profit", r.weights[0]}, {"retention", r.weights[1]}, {"disparity", r.weights[2]}}},
+         {"topsis_choice", r.choice ? point_json(r.surface[*r.choice]) : json(nullptr)},
+         {"front", front},
+         {"surface", surface},
+         {"passes", r.passes},
+         {"seconds", r.seconds},
+         {"backend_used", r.backend_used},
+         {"device_name", r.device_name},
+         {"fallback_reason", r.fallback_reason.empty() ? json(nullptr) : json(r.fallback_reason)},
+         {"rateopt", json{{"version", version_string()}, {"git_revision", git_revision()}}}};
+  return j.dump(2);
+}
+
+std::string pareto_svg(const ParetoResult& r) {
+  Chart chart;
+  chart.title = std::string("Pareto surface: profit, retention and ") +
+                (r.metric == "premium_disparity" ? "premium disparity" : "loss-ratio disparity");
+  chart.x_label = "Renewal retention";
+  chart.y_label = "Expected profit";
+  chart.colour_label = r.metric == "premium_disparity" ? "Premium disparity" : "Loss-ratio disparity";
+  ChartSeries dominated, front;
+  dominated.name = "dominated points";
+  dominated.line = false;
+  dominated.colour = "#b0b0b0";
+  front.name = "non-dominated points (colour: disparity)";
+  front.line = false;
+  for (const ParetoPoint& p : r.surface) {
+    if (!p.converged) continue;
+    ChartSeries& s = p.on_front ? front : dominated;
+    s.x.push_back(p.retention);
+    s.y.push_back(p.profit);
+    if (p.on_front) s.colour_value.push_back(p.disparity);
+  }
+  if (!dominated.x.empty()) chart.series.push_back(dominated);
+  chart.series.push_back(front);
+  if (r.choice) {
+    const ParetoPoint& p = r.surface[*r.choice];
+    char text[160];
+    snprintf(text, sizeof text, "TOPSIS choice: %s %.6g, fairness_max %.6g", r.sweep_x.c_str(), p.x_limit,
+             p.fairness_limit);
+    ChartMarker m;
+    m.x = p.retention;
+    m.y = p.profit;
+    m.label = text;
+    chart.markers.push_back(m);
+  }
+  return render_svg(chart);
+}
+
+void write_pareto_outputs(const std::string& out_dir, const ParetoResult& r, bool force) {
+  check_output_dir(out_dir, {"pareto_surface.csv", "pareto_front.csv", "pareto.svg", "result.json"}, force);
+  std::vector<size_t> all(r.surface.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const std::string surface = points_csv(r, all), front = points_csv(r, r.front), svg = pareto_svg(r);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw DeviceError(out_dir + ": cannot create the output directory: " + ec.message());
+  write_file_atomically(out_dir + "/pareto_surface.csv", surface);
+  write_file_atomically(out_dir + "/pareto_front.csv", front);
+  write_file_atomically(out_dir + "/pareto.svg", svg);
+  write_file_atomically(out_dir + "/result.json", pareto_json(r) + "\n");
+}
+
+}  // namespace rateopt

@@ -1,0 +1,184 @@
+// Writing an elasticity-scenario run (SPEC §2): scenario_policies.csv, scenarios.csv, result.json.
+#include <omp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "rateopt/errors.hpp"
+#include "rateopt/report.hpp"
+#include "rateopt/scenarios.hpp"
+#include "io/report_internal.hpp"
+
+namespace rateopt {
+
+namespace {
+
+using namespace report_detail;
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+Json summary_object(const ScenarioResult& r) {
+  Json scenarios = Json::array();
+  for (const ScenarioSummary& s : r.scenarios)
+    scenarios.push_back(Json{{"scenario", s.name},
+                             {"source", text_or_null(s.source)},
+                             {"status", to_string(s.status)},
+                             {"converged", s.converged},
+                             {"message", s.message},
+                             {"profit", finite_or_null(s.profit)},
+                             {"gwp", finite_or_null(s.gwp)},
+                             {"loss_ratio", finite_or_null(s.loss_ratio)},
+                             {"retention", finite_or_null(s.retention)},
+                             {"optimality_gap", s.optimality_gap ? finite_or_null(*s.optimality_gap) : Json(nullptr)},
+                             {"passes", s.passes},
+                             {"seconds", s.seconds}});
+  Json warnings = Json::array();
+  for (const std::string& w : r.warnings) warnings.push_back(w);
+  return Json{{"kind", "elasticity_scenarios"},
+              {"n_scenarios", static_cast<int64_t>(r.scenarios.size())},
+              {"n_converged", r.n_converged},
+              {"profit", Json{{"p10", finite_or_null(r.profit_p10)},
+                              {"mean", finite_or_null(r.profit_mean)},
+                              {"p90", finite_or_null(r.profit_p90)}}},
+              {"percentile_method",
+               "over converged scenarios only; linear interpolation between order statistics (numpy default): "
+               "h = (n-1)q, Q = v[floor h] + (h - floor h)(v[floor h + 1] - v[floor h])"},
+              {"n_policies", static_cast<int64_t>(r.multiplier_mean.size())},
+              {"scenarios", scenarios},
+              {"passes", r.passes},
+              {"seconds", r.seconds},
+              {"backend_used", r.backend_used},
+              {"device_name", text_or_null(r.device_name)},
+              {"fallback_reason", text_or_null(r.fallback_reason)},
+              {"warnings", warnings},
+              {"rateopt", Json{{"version", version_string()}, {"git_revision", git_revision()}}}};
+}
+
+// scenario_policies.csv in memory: blocks of rows formatted in parallel, joined in book order.
+std::string policies_csv(const Book& book, const ScenarioResult& r) {
+  const size_t n = book.size();
+  std::string header = "policy_id,multiplier_p10,multiplier_mean,multiplier_p90";
+  for (const ScenarioSummary& s : r.scenarios) {
+    header += ',';
+    append_csv_text(header, "m_" + s.name);
+  }
+  header += '\n';
+
+  constexpr size_t kRowsPerBlock = 4096;
+  const size_t block_count = (n + kRowsPerBlock - 1) / kRowsPerBlock;
+  std::vector<std::string> blocks(block_count);
+  const int threads = r.options.threads > 0 ? r.options.threads : omp_get_max_threads();
+  std::exception_ptr failure;  // exceptions must not escape an OpenMP region
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 4)
+  for (int64_t b = 0; b < static_cast<int64_t>(block_count); ++b) {
+    try {
+      std::string& text = blocks[static_cast<size_t>(b)];
+      const size_t first = static_cast<size_t>(b) * kRowsPerBlock, last = std::min(n, first + kRowsPerBlock);
+      for (size_t i = first; i < last; ++i) {
+        append_csv_text(text, book.policy_id(i));
+        text += ',';
+        append_exact(text, r.multiplier_p10[i]);
+        text += ',';
+        append_exact(text, r.multiplier_mean[i]);
+        text += ',';
+        append_exact(text, r.multiplier_p90[i]);
+        for (const std::vector<double>& m : r.multipliers) {
+          text += ',';
+          append_exact(text, m[i]);
+        }
+        text += '\n';
+      }
+    } catch (...) {
+#pragma omp critical(rateopt_scenario_csv_failure)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  size_t size = header.size();
+  for (const std::string& block : blocks) size += block.size();
+  std::string csv;
+  csv.reserve(size);
+  csv += header;
+  for (std::string& block : blocks) {
+    csv += block;
+    std::string().swap(block);
+  }
+  return csv;
+}
+
+std::string summary_csv(const ScenarioResult& r) {
+  std::string csv = "scenario,status,converged,profit,gwp,loss_ratio,retention,optimality_gap,passes,seconds\n";
+  for (const ScenarioSummary& s : r.scenarios) {
+    append_csv_text(csv, s.name);
+    csv += ',';
+    csv += to_string(s.status);
+    csv += s.converged ? ",1," : ",0,";
+    append_exact(csv, s.profit);
+    csv += ',';
+    append_exact(csv, s.gwp);
+    csv += ',';
+    append_exact(csv, s.loss_ratio);
+    csv += ',';
+    append_exact(csv, s.retention);
+    csv += ',';
+    if (s.optimality_gap) append_exact(csv, *s.optimality_gap);
+    csv += ',';
+    csv += std::to_string(s.passes);
+    csv += ',';
+    append_exact(csv, s.seconds);
+    csv += '\n';
+  }
+  return csv;
+}
+
+void check_sizes(const Book& book, const ScenarioResult& r) {
+  const size_t n = book.size();
+  bool ok = r.multiplier_p10.size() == n && r.multiplier_mean.size() == n && r.multiplier_p90.size() == n &&
+            r.multipliers.size() == r.scenarios.size();
+  for (const std::vector<double>& m : r.multipliers) ok = ok && m.size() == n;
+  if (!ok)
+    throw SolverError("scenario result disagrees in length with the book of " + std::to_string(n) +
+                      " policies or with its " + std::to_string(r.scenarios.size()) + " scenarios");
+}
+
+}  // namespace
+
+std::string scenarios_json(const ScenarioResult& result) { return summary_object(result).dump(2); }
+
+void write_scenario_outputs(const std::string& out_dir, const Book& book, const ScenarioResult& result, bool force) {
+  check_output_dir(out_dir, scenario_output_names(), force);
+  check_sizes(book, result);
+
+  // Everything that can fail for reasons other than I/O happens before the first byte is written.
+  Json document = summary_object(result);
+  document["audit"] = audit_header(book, result.options);
+  const std::string result_text = document.dump(2) + '\n';
+  const std::string summary = summary_csv(result);
+  const std::string policies = policies_csv(book, result);
+
+  std::error_code error;
+  if (!out_dir.empty()) std::filesystem::create_directories(out_dir, error);
+  if (error) throw DeviceError("cannot create output directory " + out_dir + ": " + error.message());
+
+  // A reader that finds result.json must find the tables of the same run: drop the old result.json
+  // first and write the new one last.
+  const std::string result_path = join_path(out_dir, "result.json");
+  if (::unlink(result_path.c_str()) != 0 && errno != ENOENT)
+    throw DeviceError("cannot replace " + result_path + ": " + std::strerror(errno));
+  write_file_atomically(join_path(out_dir, "scenario_policies.csv"), policies);
+  write_file_atomically(join_path(out_dir, "scenarios.csv"), summary);
+  write_file_atomically(result_path, result_text);
+}
+
+}  // namespace rateopt
