@@ -170,7 +170,7 @@ int run_clusters_command(const ClustersArgs& a) {
   sj["beta_hot"] = sa.anneal.schedule.beta_hot;
   sj["beta_cold"] = sa.anneal.schedule.beta_cold;
   sj["schedule_rule"] = sa.anneal.schedule.rule;
-  sj["backend_requested"] = a.anneal.device;
+  sj["backend_requested"] = to_string(a.anneal.device);
   sj["backend_used"] = sa.anneal.backend_used;
   sj["device_name"] = sa.anneal.device_name;
   sj["fallback_reason"] = report_detail::text_or_null(sa.anneal.fallback_reason);

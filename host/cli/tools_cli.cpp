@@ -35,7 +35,9 @@ int run_reinsure(const ReinsureArgs& a) {
   require(a.budget.has_value(), "--budget is required");
   o.budget = *a.budget;
   o.frontier_points = a.frontier;
-  o.device = a.device;
+  const std::optional<Device> device = enum_from_name<Device>(a.device);
+  require(device.has_value(), "device = \"" + a.device + "\" must be one of " + enum_choices<Device>());
+  o.device = *device;
   o.threads = a.threads;
   o.validate();
   require(a.samples.empty() != (a.simulate == 0), "give exactly one of --samples FILE and --simulate N");

@@ -73,8 +73,6 @@ void AnnealOptions::validate() const {
     throw InputError("option replicas = " + std::to_string(replicas) + " must be in [1, 1000000]");
   if (sweeps < 1 || sweeps > 100'000'000)
     throw InputError("option sweeps = " + std::to_string(sweeps) + " must be in [1, 100000000]");
-  if (device != "auto" && device != "cpu" && device != "cuda")
-    throw InputError("option device = \"" + device + "\" must be one of auto, cpu, cuda");
   if (threads < 0) throw InputError("option threads must be ≥ 0");
   if (!(beta_hot >= 0) || !(beta_cold >= 0) || !std::isfinite(beta_hot) || !std::isfinite(beta_cold))
     throw InputError("option beta_hot/beta_cold must be finite and ≥ 0 (0: from the coefficients)");

@@ -385,23 +385,6 @@ CoverResult solve_cover(const std::vector<LifeQuote>& quotes, const CoverGoal& g
   return result;
 }
 
-std::vector<double> parse_number_list(const std::string& flag, const std::string& text) {
-  std::vector<double> values;
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = text.find(',', start);
-    const std::string_view entry =
-        trim_blanks(std::string_view(text).substr(start, comma == std::string::npos ? comma : comma - start));
-    if (entry.empty()) throw InputError("option " + flag + " = " + shown(text) + ": an empty entry in the list");
-    double value = 0;
-    const std::string rule = to_finite_number(entry, value);
-    if (!rule.empty()) throw InputError("option " + flag + ": " + shown(entry) + " " + rule);
-    values.push_back(value);
-    if (comma == std::string::npos) return values;
-    start = comma + 1;
-  }
-}
-
 std::vector<CoverScenario> solve_cover_grid(const std::vector<LifeQuote>& quotes,
                                             const std::vector<double>& min_avg_terms,
                                             const std::vector<double>& min_coverages,

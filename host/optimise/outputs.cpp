@@ -195,7 +195,7 @@ Json summary_object(const Book& book, const OptimiseOptions& options, const Solv
   s["status"] = to_string(r.status);
   s["converged"] = r.converged;
   s["message"] = r.message;
-  s["objective"] = options.objective;
+  s["objective"] = to_string(options.objective);
   const Json portfolio = portfolio_json(r);
   for (const auto& item : portfolio.items()) s[item.key()] = item.value();
   ConstraintTables tables = constraint_tables(r);

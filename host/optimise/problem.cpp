@@ -126,7 +126,7 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
   const size_t n = book.size();
   Problem P;
   PolicyArrays& pa = P.policies;
-  pa.demand = o.demand_model == "logistic" ? math::DemandKind::logistic : math::DemandKind::log_linear;
+  pa.demand = o.demand_model == DemandModel::logistic ? math::DemandKind::logistic : math::DemandKind::log_linear;
 
   const bool fairness = o.fairness_max.has_value();
   if (fairness && (!book.has_group || book.group_names.size() < 2))
@@ -252,7 +252,7 @@ void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& 
   const PolicyArrays& pa = P.policies;
   P.constraints.clear();
   P.separable = true;
-  P.objective.profit = o.objective == "profit";
+  P.objective.profit = o.objective == Objective::profit;
   P.objective.scale = P.objective.profit ? gwp_ref : (lr_ref > 0 ? lr_ref : 1.0);
   if (!P.objective.profit && !o.gwp_min && !o.retention_min)
     res.warnings.push_back(
@@ -326,7 +326,7 @@ void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& 
   }
   if (o.fairness_max) {
     const double f = *o.fairness_max;
-    const bool premium = o.fairness_metric == "premium_disparity";
+    const bool premium = o.fairness_metric == FairnessMetric::premium_disparity;
     const double mean_premium = P.mean_premium;
     for (int a = 0; a < pa.n_groups; ++a) {
       for (int c = 0; c < pa.n_groups; ++c) {
@@ -415,7 +415,7 @@ std::vector<ConstraintReport> report_constraints(const Problem& P, const Optimis
       double hi = -1e300, lo = 1e300;
       for (int g = 0; g < P.policies.n_groups; ++g) {
         if (P.group_weight[g] <= 0) continue;
-        const double q = o.fairness_metric == "premium_disparity" ? T[b::group_premium(g)] / P.group_weight[g]
+        const double q = o.fairness_metric == FairnessMetric::premium_disparity ? T[b::group_premium(g)] / P.group_weight[g]
                                                                   : T[b::group_claims(g)] / T[b::group_gwp(g)];
         hi = std::max(hi, q);
         lo = std::min(lo, q);

@@ -14,28 +14,8 @@
 
 namespace rateopt {
 
-bool run_on_chosen_device(const std::string& device, const std::function<void()>& on_cuda,
-                          std::string& fallback_reason) {
-  if (!RATEOPT_HAVE_CUDA && device == "cuda") throw InputError("option device = cuda: this build has no CUDA backend");
-  if (!RATEOPT_HAVE_CUDA || device == "cpu") return false;
-  const CudaDeviceProbe probe = probe_cuda_device();
-  if (!probe.usable && device == "cuda") throw DeviceError("device cuda: " + probe.reason);
-  if (!probe.usable) {
-    fallback_reason = probe.reason + "; using the CPU";
-    return false;
-  }
-  try {
-    on_cuda();
-    return true;
-  } catch (const DeviceError& e) {
-    if (device == "cuda") throw;
-    fallback_reason = std::string(e.what()) + "; using the CPU";
-    return false;
-  }
-}
-
 std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyArrays& policies, SolveResult& res) {
-  res.backend_requested = o.device;
+  res.backend_requested = to_string(o.device);
   std::unique_ptr<Backend> be;
   const auto upload_to_gpu = [&] {
     auto cuda = make_cuda_backend();
@@ -70,7 +50,7 @@ void complete_result(const Book& book, const OptimiseOptions& options, SolveResu
                      std::chrono::steady_clock::time_point start) {
   const PolicyOutputs out = policy_outputs(book, options, res);
   const double buffer = options.enbp_buffer.value_or(0.0);
-  const bool log_linear = options.demand_model != "logistic";
+  const bool log_linear = options.demand_model != DemandModel::logistic;
   for (size_t i = 0; i < book.size(); ++i) {
     if (log_linear && out.expected_demand[i] > 1.0) ++res.n_demand_above_one;
     if (book.renewal_flag[i] && !std::isnan(book.enbp[i])) {
@@ -105,7 +85,7 @@ PolicyOutputs policy_outputs(const Book& book, const OptimiseOptions& options, c
   out.contribution.resize(n);
   out.rate_change_pct.resize(n);
   out.enbp_binding.assign(n, 0);
-  const bool logistic = options.demand_model == "logistic";
+  const bool logistic = options.demand_model == DemandModel::logistic;
   const double buffer = options.enbp_buffer.value_or(0.0);
   for (size_t i = 0; i < n; ++i) {
     const double m = result.multiplier[i], tc = book.technical_price[i];

@@ -45,19 +45,17 @@ struct SweepPointSolve {
 SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
                                   const std::vector<double>& start_lambda, std::vector<double>& lambda);
 
-/// Points [first, end) of the frontier efficient_frontier(book, options, sweep, from, to, points)
-/// would compute (same grid, same checks), warm-starting from one another as it does; an empty
-/// range solves nothing.  Lets ranks of an MPI job each take a contiguous block of the points.
-FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options, const std::string& sweep,
-                                         double from, double to, int points, int first, int end,
+/// Points [first, end) of the frontier efficient_frontier(book, options, frontier) would compute
+/// (same grid, same checks), warm-starting from one another as it does; an empty range solves
+/// nothing.  Lets ranks of an MPI job each take a contiguous block of the points.
+FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options,
+                                         const FrontierOptions& frontier, int first, int end,
                                          const SweepProgress& progress = {});
 
 /// Rows [first_row, end_row) of fairness_max of the grid pareto_surface would solve (same checks,
 /// same warm starts along each row); surface holds those rows only, front and choice are left empty.
-ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const std::string& sweep_x,
-                                 double x_from, double x_to, int nx, double fairness_from, double fairness_to, int ny,
-                                 const std::string& metric, const std::array<double, 3>& weights, int first_row,
-                                 int end_row, const SweepProgress& progress = {});
+ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
+                                 int first_row, int end_row, const SweepProgress& progress = {});
 /// The non-dominated set and TOPSIS choice of a whole surface (marks on_front).
 void pareto_choose(ParetoResult& result);
 

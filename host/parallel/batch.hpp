@@ -5,8 +5,18 @@
 #include <vector>
 
 #include "parallel/communicator.hpp"
+#include "rateopt/option_table.hpp"
 
 namespace rateopt {
+
+/// The options of `rateopt batch` besides its manifest.
+struct BatchOptions {
+  std::string summary = "batch_summary.csv";
+};
+template <class F>
+void visit_options(BatchOptions& o, F&& f) {
+  f(OptionRow{"summary", "summary CSV, one row per job"}, o.summary);
+}
 
 /// One job of a manifest: a subcommand of this program with its book, output directory, options
 /// (keys as in --config) and any further arguments (e.g. ["--sweep", "lr_max", "--from", "0.6", …]).

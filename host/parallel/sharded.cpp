@@ -42,61 +42,47 @@ void merge_backend_facts(int rank, const Json& part, Result& all) {
 
 }  // namespace
 
-int run_optimise_sharded(const std::string& book_path, const std::string& out_dir, bool force, bool as_json,
-                         const std::function<OptimiseOptions()>& make_options, const Communicator& comm) {
-  const bool root = comm.rank() == 0;
-  OptimiseOptions options;
+Book read_book_across(const std::string& path, const Communicator& comm) {
+  return comm.size() == 1 ? read_book_csv(path) : read_book_csv_shard(path, comm);
+}
+
+SolveResult optimise_across(const Communicator& comm, Book& book, const OptimiseOptions& options) {
+  if (comm.size() == 1) return optimise(book, options);
   run_agreed(comm, [&] {
-    options = make_options();
-    options.validate();
     // Each rank would read its own clock: they must stop at the same pass.
     if (options.time_limit)
       throw InputError("option time_limit: not available under mpirun (ranks must stop at the same pass)");
-    if (root) check_output_dir(out_dir, {"result.json", "policies.csv"}, force);
   });
-  const Book shard = read_book_csv_shard(book_path, comm);
-  if (root)
-    for (const auto& w : shard.warnings) std::cerr << "warning: " << w << "\n";
-
   // Timed from here, as optimise() is: the solve, not the reading.
   const auto solve_start = std::chrono::steady_clock::now();
-  SolveResult result = optimise_shard(shard, options, comm, solve_start);
+  SolveResult result = optimise_shard(book, options, comm, solve_start);
   // Rank 0 puts the book and the per-policy vectors back together, in row order.
-  const Book book = gather_book(shard, comm);
+  Book whole = gather_book(book, comm);
   result.multiplier = gather_values(result.multiplier, comm);
   result.lower_bound = gather_values(result.lower_bound, comm);
   result.upper_bound = gather_values(result.upper_bound, comm);
-  const bool ok = result.status == SolveStatus::converged || result.status == SolveStatus::infeasible;
-  if (!root) return ok ? 0 : 3;
-
+  if (comm.rank() != 0) return result;
+  book = std::move(whole);
   complete_result(book, options, result, solve_start);
-  write_solve_outputs(out_dir, book, options, result, force);
-  if (as_json) {
-    std::cout << summary_json(book, options, result) << "\n";
-  } else {
-    std::cout << result.full_report() << "\n";
-    std::cout << "wrote " << out_dir << "/result.json and " << out_dir << "/policies.csv (" << comm.size()
-              << " MPI ranks)\n";
-  }
-  return ok ? 0 : 3;
+  return result;
 }
 
 FrontierResult efficient_frontier_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
-                                         const std::string& sweep, double from, double to, int points,
-                                         const SweepProgress& progress) {
-  if (comm.size() == 1) return efficient_frontier(book, options, sweep, from, to, points, progress);
+                                         const FrontierOptions& frontier, const SweepProgress& progress) {
+  if (comm.size() == 1) return efficient_frontier(book, options, frontier, progress);
+  const int points = frontier.points;
   const auto start = std::chrono::steady_clock::now();
   const auto block_start = [&](int r) { return static_cast<int>(static_cast<int64_t>(points) * r / comm.size()); };
   FrontierResult mine;
   run_agreed(comm, [&] {
-    mine = efficient_frontier_points(book, options, sweep, from, to, points, block_start(comm.rank()),
-                                     block_start(comm.rank() + 1), comm.rank() == 0 ? progress : SweepProgress());
+    mine = efficient_frontier_points(book, options, frontier, block_start(comm.rank()), block_start(comm.rank() + 1),
+                                     comm.rank() == 0 ? progress : SweepProgress());
   });
   Json facts = backend_facts(mine);
   facts["points"] = Json::array();
   for (const FrontierPoint& p : mine.points) facts["points"].push_back(report_detail::frontier_point_json(p));
   FrontierResult all;
-  all.sweep = sweep;
+  all.sweep = *frontier.sweep;
   comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
     const Json part = Json::parse(text);
     merge_backend_facts(rank, part, all);
@@ -107,18 +93,14 @@ FrontierResult efficient_frontier_across(const Communicator& comm, const Book& b
 }
 
 ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
-                                   const std::string& sweep_x, double x_from, double x_to, int nx, double fairness_from,
-                                   double fairness_to, int ny, const std::string& metric,
-                                   const std::array<double, 3>& weights, const SweepProgress& progress) {
-  if (comm.size() == 1)
-    return pareto_surface(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny, metric, weights,
-                          progress);
+                                   const ParetoOptions& grid, const SweepProgress& progress) {
+  if (comm.size() == 1) return pareto_surface(book, options, grid, progress);
+  const int ny = grid.points_y;
   const auto start = std::chrono::steady_clock::now();
   const auto block_start = [&](int r) { return static_cast<int>(static_cast<int64_t>(ny) * r / comm.size()); };
   ParetoResult mine;
   run_agreed(comm, [&] {
-    mine = pareto_surface_rows(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny, metric,
-                               weights, block_start(comm.rank()), block_start(comm.rank() + 1),
+    mine = pareto_surface_rows(book, options, grid, block_start(comm.rank()), block_start(comm.rank() + 1),
                                comm.rank() == 0 ? progress : SweepProgress());
   });
   Json facts = backend_facts(mine);

@@ -2,7 +2,6 @@
 // of the book's rows; rank 0 gathers what the outputs need and writes them.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,26 +28,28 @@ Book gather_book(const Book& shard, const Communicator& comm);
 /// The values of every rank, concatenated in rank order, on rank 0 (empty elsewhere).
 std::vector<double> gather_values(const std::vector<double>& values, const Communicator& comm);
 
-/// `rateopt optimise` under mpirun: the same outputs as the single-process command, written by rank 0.
-/// make_options builds and checks the options (called on every rank).  Returns the exit code.
-int run_optimise_sharded(const std::string& book_path, const std::string& out_dir, bool force, bool as_json,
-                         const std::function<OptimiseOptions()>& make_options, const Communicator& comm);
+/// The book file as this rank needs it: the whole book with one rank, this rank's shard
+/// (read_book_csv_shard) under mpirun.
+Book read_book_across(const std::string& path, const Communicator& comm);
+
+/// optimise() over the ranks' shards of a book read by read_book_across: every rank runs the same
+/// algorithm to the same answer; on rank 0 `book` becomes the whole book and the result carries every
+/// policy, other ranks keep their shard.  time_limit is refused under mpirun (each rank would read its
+/// own clock).  With one rank: optimise(book, options).
+SolveResult optimise_across(const Communicator& comm, Book& book, const OptimiseOptions& options);
 
 /// The efficient frontier with its points spread over the ranks in contiguous blocks (each rank
 /// solves its block with the whole book, warm-starting within the block).  The whole frontier on
 /// rank 0, in point order (passes summed over ranks, seconds the wall time); other ranks get an
 /// empty result.  With one rank: efficient_frontier.
 FrontierResult efficient_frontier_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
-                                         const std::string& sweep, double from, double to, int points,
-                                         const SweepProgress& progress = {});
+                                         const FrontierOptions& frontier, const SweepProgress& progress = {});
 
 /// The Pareto surface with its fairness rows spread over the ranks in contiguous blocks; the whole
 /// surface, front and TOPSIS choice on rank 0 (other ranks: an empty result).  With one rank:
 /// pareto_surface.
 ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, const OptimiseOptions& options,
-                                   const std::string& sweep_x, double x_from, double x_to, int nx, double fairness_from,
-                                   double fairness_to, int ny, const std::string& metric,
-                                   const std::array<double, 3>& weights, const SweepProgress& progress = {});
+                                   const ParetoOptions& grid, const SweepProgress& progress = {});
 
 /// Elasticity scenarios spread over the ranks in contiguous blocks (each a cold solve, so the answers
 /// are exactly those of one process); the whole result on rank 0 (other ranks: empty).  With one

@@ -427,21 +427,14 @@ class CessionPath {
 };
 
 std::unique_ptr<RetainedRiskEvaluator> choose_evaluator(const ReinsuranceOptions& o, ReinsuranceResult& r) {
-#if RATEOPT_HAVE_CUDA
-  if (o.device != "cpu") {
-    const CudaDeviceProbe probe = probe_cuda_device();
-    if (probe.usable) {
-      r.device_name = probe.name;
-      return make_cuda_risk_evaluator(o.measure, o.alpha);
-    }
-    if (o.device == "cuda") throw DeviceError("--device cuda: " + probe.reason);
-    r.fallback_reason = probe.reason;
-  }
-#else
-  if (o.device == "cuda") throw InputError("option device = \"cuda\": this build has no CUDA backend");
-  if (o.device == "auto") r.fallback_reason = "CUDA not compiled in";
-#endif
-  return make_cpu_risk_evaluator(o.measure, o.alpha, o.threads);
+  std::unique_ptr<RetainedRiskEvaluator> evaluator;
+  const auto on_cuda = [&] {
+    evaluator = make_cuda_risk_evaluator(o.measure, o.alpha);
+    r.device_name = probe_cuda_device().name;
+  };
+  if (!run_on_chosen_device(o.device, on_cuda, r.fallback_reason))
+    evaluator = make_cpu_risk_evaluator(o.measure, o.alpha, o.threads);
+  return evaluator;
 }
 
 }  // namespace
@@ -454,8 +447,6 @@ void ReinsuranceOptions::validate() const {
   if (!std::isfinite(budget)) throw InputError("option budget must be a finite number");
   if (frontier_points != 0 && (frontier_points < 2 || frontier_points > 1000))
     throw InputError("option frontier = " + std::to_string(frontier_points) + " must be 0 or in [2, 1000]");
-  if (device != "auto" && device != "cpu" && device != "cuda")
-    throw InputError("option device = \"" + device + "\" must be auto, cpu or cuda");
   if (threads < 0) throw InputError("option threads must be ≥ 0");
 }
 

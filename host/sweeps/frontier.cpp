@@ -18,14 +18,6 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-OptimiseOptions with_limit(const OptimiseOptions& base, const std::string& sweep, double limit) {
-  OptimiseOptions o = base;
-  if (sweep == "retention_min") o.retention_min = limit;
-  if (sweep == "gwp_min") o.gwp_min = limit;
-  if (sweep == "lr_max") o.lr_max = limit;
-  return o;
-}
-
 // Whether two multiplier vectors are non-empty, of one size, and positive on the same constraints:
 // between such points the multipliers are smooth in the limit and extrapolate quadratically well.
 bool same_active_set(const std::vector<double>& a, const std::vector<double>& b) {
@@ -36,6 +28,33 @@ bool same_active_set(const std::vector<double>& a, const std::vector<double>& b)
 }
 
 }  // namespace
+
+std::optional<double> constraint_limit(const OptimiseOptions& options, SweptConstraint c) {
+  switch (c) {
+    case SweptConstraint::retention_min:
+      return options.retention_min;
+    case SweptConstraint::gwp_min:
+      return options.gwp_min;
+    case SweptConstraint::lr_max:
+      return options.lr_max;
+  }
+  return std::nullopt;
+}
+
+OptimiseOptions with_constraint_limit(OptimiseOptions options, SweptConstraint c, double limit) {
+  switch (c) {
+    case SweptConstraint::retention_min:
+      options.retention_min = limit;
+      break;
+    case SweptConstraint::gwp_min:
+      options.gwp_min = limit;
+      break;
+    case SweptConstraint::lr_max:
+      options.lr_max = limit;
+      break;
+  }
+  return options;
+}
 
 SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
                                   const std::vector<double>& start_lambda, std::vector<double>& lambda) {
@@ -50,21 +69,22 @@ SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& b
   return out;
 }
 
-FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& options, const std::string& sweep,
-                                  double from, double to, int points, const SweepProgress& progress) {
-  return efficient_frontier_points(book, options, sweep, from, to, points, 0, points, progress);
+FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& options, const FrontierOptions& frontier,
+                                  const SweepProgress& progress) {
+  return efficient_frontier_points(book, options, frontier, 0, frontier.points, progress);
 }
 
-FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options, const std::string& sweep,
-                                         double from, double to, int points, int first, int end,
+FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options,
+                                         const FrontierOptions& frontier, int first, int end,
                                          const SweepProgress& progress) {
-  if (sweep != "retention_min" && sweep != "gwp_min" && sweep != "lr_max")
-    throw InputError("option sweep = \"" + sweep + "\" must be one of retention_min|gwp_min|lr_max");
-  if (points < 2) throw InputError("option points = " + std::to_string(points) + " must be at least 2");
-  if (!std::isfinite(from) || !std::isfinite(to)) throw InputError("option from/to must be finite numbers");
+  check_option_bounds(frontier);
+  const SweptConstraint sweep = *frontier.sweep;
+  const double from = *frontier.from, to = *frontier.to;
+  const int points = frontier.points;
+  const auto with_limit = [&](double limit) { return with_constraint_limit(options, sweep, limit); };
   // Both ends carry every rule of a single solve (e.g. lr_min < lr_max, retention in (0,1]).
-  with_limit(options, sweep, from).validate();
-  with_limit(options, sweep, to).validate();
+  with_limit(from).validate();
+  with_limit(to).validate();
   book.validate();
 
   const auto start = std::chrono::steady_clock::now();
@@ -72,7 +92,7 @@ FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions
   out.sweep = sweep;
   if (first >= end) return out;
   SolveResult setup;
-  Problem problem = prepare_problem(book, with_limit(options, sweep, from), setup);
+  Problem problem = prepare_problem(book, with_limit(from), setup);
   const auto backend = choose_backend(options, problem.policies, setup);
 
   out.points.reserve(static_cast<size_t>(end - first));  // `infeasible` points into it
@@ -85,7 +105,7 @@ FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions
   std::vector<double> lambda, previous, before;
   // Moving a floor up or lr_max down only tightens the problem: past a proven-infeasible point every
   // later point is infeasible too, and is reported so without a solve.
-  const bool tightening = sweep == "lr_max" ? to < from : to > from;
+  const bool tightening = sweep == SweptConstraint::lr_max ? to < from : to > from;
   const FrontierPoint* infeasible = nullptr;
   for (int k = first; k < end; ++k) {
     if (infeasible) {
@@ -109,7 +129,7 @@ FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions
     FrontierPoint pt;
     pt.epsilon = from + (to - from) * k / (points - 1);
     const SweepPointSolve solved =
-        solve_sweep_point(problem, book, *backend, with_limit(options, sweep, pt.epsilon), start_lambda, lambda);
+        solve_sweep_point(problem, book, *backend, with_limit(pt.epsilon), start_lambda, lambda);
     const SolveResult& r = solved.result;
     pt.status = r.status;
     pt.converged = r.converged;
@@ -120,7 +140,7 @@ FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions
     pt.retention = r.expected_retention;
     pt.optimality_gap = r.optimality_gap;
     for (const ConstraintReport& c : r.constraints)
-      if (c.name == sweep) {
+      if (c.name == to_string(sweep)) {
         pt.shadow_price = c.shadow_price;
         pt.shadow_price_unit = c.shadow_price_unit;
       }

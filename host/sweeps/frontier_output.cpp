@@ -21,14 +21,26 @@ json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr
 
 // The swept quantity a point achieved (its x on the chart).
 double achieved(const FrontierResult& f, const FrontierPoint& p) {
-  if (f.sweep == "retention_min") return p.retention;
-  if (f.sweep == "gwp_min") return p.gwp;
+  switch (f.sweep) {
+    case SweptConstraint::retention_min:
+      return p.retention;
+    case SweptConstraint::gwp_min:
+      return p.gwp;
+    case SweptConstraint::lr_max:
+      break;
+  }
   return p.loss_ratio;
 }
 
-const char* axis_label(const std::string& sweep) {
-  if (sweep == "retention_min") return "renewal retention";
-  if (sweep == "gwp_min") return "expected GWP";
+const char* axis_label(SweptConstraint sweep) {
+  switch (sweep) {
+    case SweptConstraint::retention_min:
+      return "renewal retention";
+    case SweptConstraint::gwp_min:
+      return "expected GWP";
+    case SweptConstraint::lr_max:
+      break;
+  }
   return "expected loss ratio";
 }
 
@@ -71,7 +83,7 @@ FrontierPoint report_detail::frontier_point_from_json(const json& j) {
 std::string frontier_json(const FrontierResult& f) {
   json points = json::array();
   for (const FrontierPoint& p : f.points) points.push_back(report_detail::frontier_point_json(p));
-  json j{{"sweep", f.sweep},
+  json j{{"sweep", to_string(f.sweep)},
          {"points", points},
          {"passes", f.passes},
          {"seconds", f.seconds},
@@ -108,7 +120,7 @@ std::string frontier_svg(const FrontierResult& f, const std::optional<double>& c
     ChartMarker m;
     m.x = achieved(f, *mark);
     m.y = mark->profit;
-    m.label = std::string(chosen_limit ? "chosen " : "best ") + f.sweep + " " + limit + ": profit " +
+    m.label = std::string(chosen_limit ? "chosen " : "best ") + to_string(f.sweep) + " " + limit + ": profit " +
               format_tick(mark->profit, 1.0);
     chart.markers.push_back(m);
   }

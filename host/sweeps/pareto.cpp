@@ -73,34 +73,31 @@ std::optional<size_t> topsis_choice(const std::vector<ParetoObjectives>& p, cons
   return best;
 }
 
-ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const std::string& sweep_x, double x_from,
-                            double x_to, int nx, double fairness_from, double fairness_to, int ny,
-                            const std::string& metric, const std::array<double, 3>& weights,
+void ParetoOptions::validate() const {
+  check_option_bounds(*this);
+  if (topsis_weights.size() != 3)
+    throw InputError("option topsis_weights must be three numbers: profit,retention,disparity");
+}
+
+ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
                             const SweepProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
-  ParetoResult out = pareto_surface_rows(book, options, sweep_x, x_from, x_to, nx, fairness_from, fairness_to, ny,
-                                         metric, weights, 0, ny, progress);
+  ParetoResult out = pareto_surface_rows(book, options, grid, 0, grid.points_y, progress);
   pareto_choose(out);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 
-ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const std::string& sweep_x,
-                                 double x_from, double x_to, int nx, double fairness_from, double fairness_to, int ny,
-                                 const std::string& metric, const std::array<double, 3>& weights, int first_row,
-                                 int end_row, const SweepProgress& progress) {
-  if (sweep_x != "retention_min" && sweep_x != "gwp_min" && sweep_x != "lr_max")
-    throw InputError("option sweep_x = \"" + sweep_x + "\" must be one of retention_min|lr_max|gwp_min");
-  if (nx < 1 || ny < 1) throw InputError("option points_x and points_y must be at least 1");
-  for (double w : weights)
-    if (!(w >= 0) || !std::isfinite(w)) throw InputError("option topsis_weights must be finite and ≥ 0");
+ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
+                                 int first_row, int end_row, const SweepProgress& progress) {
+  grid.validate();
+  const SweptConstraint sweep_x = *grid.sweep_x;
+  const double x_from = grid.x_range->from, x_to = grid.x_range->to;
+  const double fairness_from = grid.fairness_range->from, fairness_to = grid.fairness_range->to;
+  const int nx = grid.points_x, ny = grid.points_y;
   auto at = [&](double x, double f) {
-    OptimiseOptions o = options;
-    if (sweep_x == "retention_min") o.retention_min = x;
-    if (sweep_x == "gwp_min") o.gwp_min = x;
-    if (sweep_x == "lr_max") o.lr_max = x;
+    OptimiseOptions o = with_constraint_limit(options, sweep_x, x);
     o.fairness_max = f;
-    o.fairness_metric = metric;
     return o;
   };
   for (double x : {x_from, x_to})
@@ -110,8 +107,8 @@ ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& option
   const auto start = std::chrono::steady_clock::now();
   ParetoResult out;
   out.sweep_x = sweep_x;
-  out.metric = metric;
-  out.weights = weights;
+  out.metric = options.fairness_metric;
+  out.weights = {grid.topsis_weights[0], grid.topsis_weights[1], grid.topsis_weights[2]};
   if (first_row >= end_row) return out;
   SolveResult setup;
   Problem problem = prepare_problem(book, at(x_from, fairness_from), setup);

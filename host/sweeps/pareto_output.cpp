@@ -51,8 +51,8 @@ std::string pareto_json(const ParetoResult& r) {
   json surface = json::array(), front = json::array();
   for (const ParetoPoint& p : r.surface) surface.push_back(point_json(p));
   for (size_t i : r.front) front.push_back(point_json(r.surface[i]));
-  json j{{"sweep_x", r.sweep_x},
-         {"fairness_metric", r.metric},
+  json j{{"sweep_x", to_string(r.sweep_x)},
+         {"fairness_metric", to_string(r.metric)},
          {"topsis_weights", json{{"profit", r.weights[0]}, {"retention", r.weights[1]}, {"disparity", r.weights[2]}}},
          {"topsis_choice", r.choice ? point_json(r.surface[*r.choice]) : json(nullptr)},
          {"front", front},
@@ -69,10 +69,10 @@ std::string pareto_json(const ParetoResult& r) {
 std::string pareto_svg(const ParetoResult& r) {
   Chart chart;
   chart.title = std::string("Pareto surface: profit, retention and ") +
-                (r.metric == "premium_disparity" ? "premium disparity" : "loss-ratio disparity");
+                (r.metric == FairnessMetric::premium_disparity ? "premium disparity" : "loss-ratio disparity");
   chart.x_label = "Renewal retention";
   chart.y_label = "Expected profit";
-  chart.colour_label = r.metric == "premium_disparity" ? "Premium disparity" : "Loss-ratio disparity";
+  chart.colour_label = r.metric == FairnessMetric::premium_disparity ? "Premium disparity" : "Loss-ratio disparity";
   ChartSeries dominated, front;
   dominated.name = "dominated points";
   dominated.line = false;
@@ -91,7 +91,7 @@ std::string pareto_svg(const ParetoResult& r) {
   if (r.choice) {
     const ParetoPoint& p = r.surface[*r.choice];
     char text[160];
-    snprintf(text, sizeof text, "TOPSIS choice: %s %.6g, fairness_max %.6g", r.sweep_x.c_str(), p.x_limit,
+    snprintf(text, sizeof text, "TOPSIS choice: %s %.6g, fairness_max %.6g", to_string(r.sweep_x), p.x_limit,
              p.fairness_limit);
     ChartMarker m;
     m.x = p.retention;

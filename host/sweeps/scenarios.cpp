@@ -186,22 +186,20 @@ double mean_sorted(const double* v, size_t n) {
 // ---------------------------------------------------------------- public API
 
 std::vector<double> parse_scale_list(const std::string& text) {
-  std::vector<double> scales;
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = text.find(',', start);
-    const std::string_view token =
-        trim(std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (token.empty()) throw InputError("option elasticity_scale = \"" + text + "\": an empty entry in the list");
-    double value = 0;
-    const std::string error = parse_number(token, value);
-    if (!error.empty()) throw InputError("option elasticity_scale: " + quoted_text(token) + " " + error);
-    if (value < 0) throw InputError("option elasticity_scale: " + quoted_text(token) + " must be ≥ 0");
-    scales.push_back(value);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return scales;
+  ScenarioOptions o;
+  o.elasticity_scale = parse_number_list("elasticity_scale", text);
+  check_option_bounds(o);
+  return o.elasticity_scale;
+}
+
+std::vector<ElasticityScenario> make_scenarios(const Book& book, const ScenarioOptions& options) {
+  check_option_bounds(options);
+  if (options.elasticity_scale.empty() && options.elasticity_files.empty())
+    throw InputError("option: give --elasticity-scale and/or --elasticity-files");
+  std::vector<ElasticityScenario> scenarios;
+  if (!options.elasticity_scale.empty()) scenarios = scale_scenarios(book, options.elasticity_scale);
+  for (const std::string& path : options.elasticity_files) scenarios.push_back(read_elasticity_file(book, path));
+  return scenarios;
 }
 
 std::vector<ElasticityScenario> scale_scenarios(const Book& book, const std::vector<double>& scales) {
@@ -386,7 +384,7 @@ ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& optio
       } catch (const DeviceError& e) {
         // A re-upload can fail where the first one fit (the device holds the old arrays while it
         // checks); auto falls back to the CPU for the remaining scenarios, saying so.
-        if (options.device == "cuda" || backend->name() == "cpu") throw;
+        if (options.device == Device::cuda || backend->name() == "cpu") throw;
         backend = make_cpu_backend(options.threads);
         backend->upload(problem.policies);
         out.fallback_reason = "scenario " + sc.name + ": " + e.what() + "; using the CPU from there on";

@@ -1,9 +1,13 @@
 // The book of policies (SPEC §1.1) in structure-of-arrays form, and its CSV reader.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "rateopt/option_table.hpp"
 
 namespace rateopt {
 
@@ -75,5 +79,25 @@ void write_book_csv(const Book& book, const std::string& path);
 /// Deterministic for a seed; both profiles set claims_variance = 5·c² (distributions documented in
 /// host/book/generate.cpp).  policies == 0 or an unknown profile: InputError.
 Book generate_book(size_t policies, uint64_t seed, const std::string& profile);
+
+/// The distributions of generate_book.
+enum class BookProfile { benchmark, quickstart };
+template <>
+struct EnumNames<BookProfile> {
+  static constexpr std::array<const char*, 2> names{"benchmark", "quickstart"};
+};
+
+/// What `rateopt generate` writes.
+struct GenerateOptions {
+  std::optional<int64_t> policies;  ///< required
+  uint64_t seed = 42;
+  BookProfile profile = BookProfile::benchmark;
+};
+template <class F>
+void visit_options(GenerateOptions& o, F&& f) {
+  f(required({"policies", "number of policies", at_least(1)}), o.policies);
+  f(OptionRow{"seed", "random seed"}, o.seed);
+  f(OptionRow{"profile", "distributions: insurance-optimise's benchmark or quick-start book"}, o.profile);
+}
 
 }  // namespace rateopt

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "rateopt/option_table.hpp"
+
 namespace rateopt {
 
 /// One term-life quote: a policy that can be bought any whole number of times.
@@ -93,9 +95,6 @@ std::vector<CoverScenario> solve_cover_grid(const std::vector<LifeQuote>& quotes
                                             const std::vector<double>& min_avg_terms,
                                             const std::vector<double>& min_coverages,
                                             std::optional<int64_t> max_policies);
-
-/// "15,20,23" → {15, 20, 23}; InputError naming `flag` on an empty entry or a non-number.
-std::vector<double> parse_number_list(const std::string& flag, const std::string& text);
 
 /// x in plain decimal notation, the shortest that reads back exactly ("2000000", "0.52"): the form of
 /// scenario names and of the numbers in the grid's CSV files.  "nan"/"inf"-free inputs assumed.

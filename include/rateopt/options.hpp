@@ -1,22 +1,46 @@
 // Options of a portfolio solve (SPEC §1.2–1.8), with in-class defaults.
 //
-// One table (visit_options) feeds the JSON config reader, the CLI flags, --help, validation messages
-// and the audit echo: adding an option means adding one line there.
+// One table (visit_options, see rateopt/option_table.hpp) feeds the JSON config reader, the CLI flags,
+// --help, the generic checks and the audit echo: adding an option means adding one line there.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "rateopt/option_table.hpp"
+
 namespace rateopt {
 
 struct Book;
 
+/// Demand per policy as a function of the multiplier m (SPEC §1.2).
+enum class DemandModel { log_linear, logistic };
+template <>
+struct EnumNames<DemandModel> {
+  static constexpr std::array<const char*, 2> names{"log_linear", "logistic"};
+};
+
+/// What the solve optimises (SPEC §1.3).
+enum class Objective { profit, loss_ratio };
+template <>
+struct EnumNames<Objective> {
+  static constexpr std::array<const char*, 2> names{"profit", "loss_ratio"};
+};
+
+/// The fairness constraint's disparity measure (SPEC §1.5).
+enum class FairnessMetric { premium_disparity, loss_ratio_disparity };
+template <>
+struct EnumNames<FairnessMetric> {
+  static constexpr std::array<const char*, 2> names{"premium_disparity", "loss_ratio_disparity"};
+};
+
 struct OptimiseOptions {
   // --- model (SPEC §1.2, §1.3)
-  std::string demand_model = "log_linear";  ///< log_linear | logistic
-  std::string objective = "profit";         ///< profit | loss_ratio
+  DemandModel demand_model = DemandModel::log_linear;
+  Objective objective = Objective::profit;
 
   // --- per-policy bounds (SPEC §1.4), applied in this order
   double min_multiplier = 0.5;
@@ -37,11 +61,11 @@ struct OptimiseOptions {
   std::optional<double> model_rho;
   std::optional<double> model_cv_lambda;
   std::optional<double> fairness_max;
-  std::string fairness_metric = "premium_disparity";  ///< premium_disparity | loss_ratio_disparity
+  FairnessMetric fairness_metric = FairnessMetric::premium_disparity;
 
   // --- solver (SPEC §1.6, §1.8)
-  std::string device = "auto";  ///< auto | cpu | cuda
-  int n_restarts = 0;           ///< extra solves from random starts (non-concave demand)
+  Device device = Device::automatic;
+  int n_restarts = 0;  ///< extra solves from random starts (non-concave demand)
   uint64_t seed = 42;
   double tolerance = 1e-9;  ///< relative tolerance of every constraint at the answer
   int max_outer_iterations = 40;
@@ -64,83 +88,47 @@ inline OptimiseOptions benchmark_constraint_options() {
   return o;
 }
 
-/// How an option is typed in the table.
-enum class OptionKind { real, optional_real, boolean, integer, unsigned_integer, text };
-
-/// One row of the option table.
-struct OptionInfo {
-  const char* key;  ///< JSON key; the CLI flag is --key with '-' for '_'
-  OptionKind kind;
-  const char* help;     ///< one line, units and default
-  const char* choices;  ///< "a|b|c" for text options, "" otherwise
-};
-
-/// Calls f(info, field) for every option, in table order.  field is a reference to the member of the
-/// matching type (double&, std::optional<double>&, bool&, int&, uint64_t&, std::string&).
+/// The table of a solve's options, in --help order.
 template <class F>
 void visit_options(OptimiseOptions& o, F&& f) {
-  f(OptionInfo{"demand_model", OptionKind::text, "demand model (default log_linear)", "log_linear|logistic"},
-    o.demand_model);
-  f(OptionInfo{"objective", OptionKind::text, "maximise profit or minimise the loss ratio (default profit)",
-               "profit|loss_ratio"},
-    o.objective);
-  f(OptionInfo{"min_multiplier", OptionKind::real, "lowest multiplier m = price/tc (default 0.5)", ""},
-    o.min_multiplier);
-  f(OptionInfo{"max_multiplier", OptionKind::real, "highest multiplier (default 3.0)", ""}, o.max_multiplier);
-  f(OptionInfo{"technical_floor", OptionKind::boolean, "never price below the technical price (default true)", ""},
-    o.technical_floor);
-  f(OptionInfo{"max_rate_change", OptionKind::optional_real,
-               "largest relative change from the prior multiplier, e.g. 0.25 (default none)", ""},
+  f(OptionRow{"demand_model", "demand model"}, o.demand_model);
+  f(OptionRow{"objective", "maximise profit or minimise the loss ratio"}, o.objective);
+  f(OptionRow{"min_multiplier", "lowest multiplier m = price/tc", above(0)}, o.min_multiplier);
+  f(OptionRow{"max_multiplier", "highest multiplier"}, o.max_multiplier);
+  f(OptionRow{"technical_floor", "never price below the technical price"}, o.technical_floor);
+  f(OptionRow{"max_rate_change", "largest relative change from the prior multiplier, e.g. 0.25",
+              in_range(0, 1, true, true)},
     o.max_rate_change);
-  f(OptionInfo{"enbp_buffer", OptionKind::optional_real,
-               "renewal price at most enbp·(1−buffer); setting it requires enbp on every renewal (default 0)", ""},
+  f(OptionRow{"enbp_buffer", "renewal price at most enbp·(1−buffer); setting it requires enbp on every renewal",
+              in_range(0, 1, false, true), "0"},
     o.enbp_buffer);
-  f(OptionInfo{"lr_max", OptionKind::optional_real, "loss ratio C/G at most this (default none)", ""}, o.lr_max);
-  f(OptionInfo{"lr_min", OptionKind::optional_real, "loss ratio at least this (default none)", ""}, o.lr_min);
-  f(OptionInfo{"gwp_min", OptionKind::optional_real, "expected GWP at least this, money (default none)", ""},
-    o.gwp_min);
-  f(OptionInfo{"gwp_max", OptionKind::optional_real, "expected GWP at most this, money (default none)", ""}, o.gwp_max);
-  f(OptionInfo{"retention_min", OptionKind::optional_real,
-               "renewal volume retention at least this, in (0,1) (default none)", ""},
+  f(OptionRow{"lr_max", "loss ratio C/G at most this", above(0)}, o.lr_max);
+  f(OptionRow{"lr_min", "loss ratio at least this", above(0)}, o.lr_min);
+  f(OptionRow{"gwp_min", "expected GWP at least this, money", above(0)}, o.gwp_min);
+  f(OptionRow{"gwp_max", "expected GWP at most this, money", above(0)}, o.gwp_max);
+  f(OptionRow{"retention_min", "renewal volume retention at least this", in_range(0, 1, true, false)},
     o.retention_min);
-  f(OptionInfo{"stochastic_lr", OptionKind::boolean,
-               "test LR + z·σ ≤ lr_max instead of LR ≤ lr_max; needs claims_variance (default false)", ""},
+  f(OptionRow{"stochastic_lr", "test LR + z·σ ≤ lr_max instead of LR ≤ lr_max; needs claims_variance"},
     o.stochastic_lr);
-  f(OptionInfo{"stochastic_alpha", OptionKind::real, "confidence α of the stochastic LR test (default 0.90)", ""},
+  f(OptionRow{"stochastic_alpha", "confidence α of the stochastic LR test", in_range(0, 1, true, true)},
     o.stochastic_alpha);
-  f(OptionInfo{"model_quality_adjusted_lr", OptionKind::boolean,
-               "relax lr_max by the model-quality loss-ratio error (default false)", ""},
+  f(OptionRow{"model_quality_adjusted_lr", "relax lr_max by the model-quality loss-ratio error"},
     o.model_quality_adjusted_lr);
-  f(OptionInfo{"model_rho", OptionKind::optional_real, "model correlation ρ in (0,1] for the adjustment", ""},
-    o.model_rho);
-  f(OptionInfo{"model_cv_lambda", OptionKind::optional_real,
-               "claims CV for the adjustment (default max(std(c)/mean(c), 0.1))", ""},
+  f(OptionRow{"model_rho", "model correlation ρ for the adjustment", in_range(0, 1, true, false)}, o.model_rho);
+  f(OptionRow{"model_cv_lambda", "claims CV for the adjustment", above(0), "max(std(c)/mean(c), 0.1)"},
     o.model_cv_lambda);
-  f(OptionInfo{"fairness_max", OptionKind::optional_real, "largest disparity ratio between groups, ≥ 1", ""},
-    o.fairness_max);
-  f(OptionInfo{"fairness_metric", OptionKind::text, "disparity measure (default premium_disparity)",
-               "premium_disparity|loss_ratio_disparity"},
-    o.fairness_metric);
-  f(OptionInfo{"device", OptionKind::text, "backend (default auto: GPU when usable, else CPU)", "auto|cpu|cuda"},
-    o.device);
-  f(OptionInfo{"n_restarts", OptionKind::integer, "extra solves from random starts (default 0)", ""}, o.n_restarts);
-  f(OptionInfo{"seed", OptionKind::unsigned_integer, "seed of the restarts (default 42)", ""}, o.seed);
-  f(OptionInfo{"tolerance", OptionKind::real, "relative constraint tolerance at the answer (default 1e-9)", ""},
+  f(OptionRow{"fairness_max", "largest disparity ratio between groups", at_least(1)}, o.fairness_max);
+  f(OptionRow{"fairness_metric", "disparity measure"}, o.fairness_metric);
+  f(option_rows::device, o.device);
+  f(OptionRow{"n_restarts", "extra solves from random starts", at_least(0)}, o.n_restarts);
+  f(OptionRow{"seed", "seed of the restarts"}, o.seed);
+  f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)},
     o.tolerance);
-  f(OptionInfo{"max_outer_iterations", OptionKind::integer,
-               "augmented-Lagrangian outer iterations at most (default 40)", ""},
+  f(OptionRow{"max_outer_iterations", "augmented-Lagrangian outer iterations at most", at_least(1)},
     o.max_outer_iterations);
-  f(OptionInfo{"max_passes", OptionKind::integer, "passes over the book at most (default 2000)", ""}, o.max_passes);
-  f(OptionInfo{"time_limit", OptionKind::optional_real, "seconds before stopping with time_limit (default none)", ""},
-    o.time_limit);
-  f(OptionInfo{"threads", OptionKind::integer, "CPU threads, 0 = all cores (default 0)", ""}, o.threads);
+  f(OptionRow{"max_passes", "passes over the book at most", at_least(10)}, o.max_passes);
+  f(OptionRow{"time_limit", "seconds before stopping with time_limit", above(0)}, o.time_limit);
+  f(option_rows::threads, o.threads);
 }
-
-/// Read options from a JSON config object (keys as in the table; unknown keys are errors naming file
-/// and key).  Values already in `o` are the starting point.
-void apply_options_json(OptimiseOptions& o, const std::string& json_text, const std::string& source);
-
-/// The effective configuration, every option with its value (null for unset optionals), as JSON text.
-std::string options_to_json(const OptimiseOptions& o);
 
 }  // namespace rateopt

@@ -15,6 +15,27 @@
 
 namespace rateopt {
 
+/// The grid: points_x limits of sweep_x over x_range × points_y values of fairness_max over
+/// fairness_range (the disparity measure is the solve options' fairness_metric), and the TOPSIS
+/// weights of (profit, retention, disparity).
+struct ParetoOptions {
+  std::optional<SweptConstraint> sweep_x;  ///< required
+  std::optional<Range> x_range;            ///< required
+  std::optional<Range> fairness_range;     ///< required
+  int points_x = 5, points_y = 5;
+  std::vector<double> topsis_weights{0.5, 0.3, 0.2};
+  void validate() const;  ///< the weights: three finite numbers ≥ 0
+};
+template <class F>
+void visit_options(ParetoOptions& o, F&& f) {
+  f(required({"sweep_x", "constraint on the x axis"}), o.sweep_x);
+  f(required({"x_range", "FROM:TO of the x constraint, e.g. 0.70:0.85"}), o.x_range);
+  f(required({"fairness_range", "FROM:TO of fairness_max, e.g. 1.05:1.30"}), o.fairness_range);
+  f(OptionRow{"points_x", "grid points along x", at_least(1)}, o.points_x);
+  f(OptionRow{"points_y", "grid points along fairness_max", at_least(1)}, o.points_y);
+  f(OptionRow{"topsis_weights", "weights of profit,retention,disparity", at_least(0)}, o.topsis_weights);
+}
+
 /// One grid point: the two limits and the answer's objectives.
 struct ParetoPoint {
   double x_limit = 0;         ///< the swept constraint's limit (retention_min, lr_max or gwp_min)
@@ -48,8 +69,8 @@ std::optional<size_t> topsis_choice(const std::vector<ParetoObjectives>& points,
                                     const std::array<double, 3>& weights);
 
 struct ParetoResult {
-  std::string sweep_x;  ///< retention_min | lr_max | gwp_min
-  std::string metric;   ///< premium_disparity | loss_ratio_disparity
+  SweptConstraint sweep_x = SweptConstraint::retention_min;
+  FairnessMetric metric = FairnessMetric::premium_disparity;
   std::array<double, 3> weights{0.5, 0.3, 0.2};
   std::vector<ParetoPoint> surface;  ///< every grid point, fairness-major
   std::vector<size_t> front;         ///< indices into surface
@@ -59,11 +80,9 @@ struct ParetoResult {
   std::string backend_used, device_name, fallback_reason;
 };
 
-/// Solve the grid x_from…x_to (nx points) × fairness_from…fairness_to (ny points); the book is
-/// prepared and uploaded once and each point warm-starts from its neighbour along the row.
-ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const std::string& sweep_x, double x_from,
-                            double x_to, int nx, double fairness_from, double fairness_to, int ny,
-                            const std::string& metric, const std::array<double, 3>& weights,
+/// Solve the grid; the book is prepared and uploaded once and each point warm-starts from its
+/// neighbour along the row.
+ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
                             const SweepProgress& progress = {});
 
 /// The surface as one JSON object (weights, TOPSIS choice, front, every point, backend facts) and its

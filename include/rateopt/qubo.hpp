@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "rateopt/option_table.hpp"
+
 namespace rateopt {
 
 /// One QUBO term: weight · x_i · x_j (i = j: a linear term).
@@ -37,7 +39,7 @@ struct AnnealOptions {
   int replicas = 256;           ///< independent replicas (each its own random start and stream)
   int64_t sweeps = 1000;        ///< Metropolis sweeps per replica (each visits every variable once)
   uint64_t seed = 1;            ///< with (replica, sweep, variable) keys every random number
-  std::string device = "auto";  ///< auto | cpu | cuda (auto: CUDA when usable, else the CPU)
+  Device device = Device::automatic;  ///< auto: CUDA when usable, else the CPU
   int threads = 0;              ///< CPU threads; 0 = every core
   double beta_hot = 0;          ///< 0: from the coefficients (see AnnealSchedule)
   double beta_cold = 0;         ///< 0: from the coefficients

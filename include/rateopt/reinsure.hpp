@@ -58,6 +58,8 @@
 #include <utility>
 #include <vector>
 
+#include "rateopt/option_table.hpp"
+
 namespace rateopt {
 
 /// One risk line of the lines CSV (`name,expected_loss,variance,safety_loading[,min_retention]`).
@@ -88,7 +90,7 @@ struct ReinsuranceOptions {
   double alpha = 0.995;         ///< CVaR level, in [0, 1)
   double budget = 0;            ///< limit on the retained risk (money for cvar, money² for variance)
   int frontier_points = 0;      ///< points of the premium–risk frontier (0: none; else ≥ 2)
-  std::string device = "auto";  ///< auto | cpu | cuda: where the risk evaluations run
+  Device device = Device::automatic;  ///< where the risk evaluations run
   int threads = 0;              ///< CPU threads, 0 = all
   void validate() const;        ///< InputError naming the option and the rule
 };

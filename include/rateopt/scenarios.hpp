@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rateopt/book.hpp"
+#include "rateopt/option_table.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/result.hpp"
 #include "rateopt/sweep.hpp"
@@ -20,6 +21,25 @@ struct ElasticityScenario {
   std::vector<double> elasticity;  ///< ε_i per policy, finite
   std::string source = {};         ///< where it came from, for the outputs ("scale 0.75", a file path)
 };
+
+/// Which scenarios to solve: one per scale factor (ε·s), then one per elasticity file.
+struct ScenarioOptions {
+  std::vector<double> elasticity_scale;
+  std::vector<std::string> elasticity_files;
+};
+template <class F>
+void visit_options(ScenarioOptions& o, F&& f) {
+  f(OptionRow{"elasticity_scale", "scale every elasticity by each factor, one solve per factor, e.g. 0.75,1,1.25",
+              at_least(0)},
+    o.elasticity_scale);
+  f(OptionRow{"elasticity_files",
+              "CSV files with policy_id,elasticity covering every policy once; scenario named after the file"},
+    o.elasticity_files);
+}
+
+/// The scenarios the options ask for, scales first (scale_scenarios, read_elasticity_file); an
+/// InputError when they ask for none.
+std::vector<ElasticityScenario> make_scenarios(const Book& book, const ScenarioOptions& options);
 
 /// Parse a comma-separated list of scale factors ("0.75,1,1.25"; spaces allowed around the numbers).
 /// Each must be a finite number ≥ 0.  Errors: InputError "option elasticity_scale: …".

@@ -1,6 +1,7 @@
 // Sweeps over a constraint (SPEC §2): the efficient frontier.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -12,6 +13,32 @@
 #include "rateopt/result.hpp"
 
 namespace rateopt {
+
+/// A constraint whose limit a sweep moves.
+enum class SweptConstraint { retention_min, gwp_min, lr_max };
+template <>
+struct EnumNames<SweptConstraint> {
+  static constexpr std::array<const char*, 3> names{"retention_min", "gwp_min", "lr_max"};
+};
+
+/// The limit the options carry for constraint c (nullopt when unset).
+std::optional<double> constraint_limit(const OptimiseOptions& options, SweptConstraint c);
+/// The options with constraint c's limit set to `limit`.
+OptimiseOptions with_constraint_limit(OptimiseOptions options, SweptConstraint c, double limit);
+
+/// What an efficient frontier sweeps: `points` evenly spaced limits of `sweep` from `from` to `to`.
+struct FrontierOptions {
+  std::optional<SweptConstraint> sweep;  ///< required
+  std::optional<double> from, to;        ///< required: the first and last limit
+  int points = 15;
+};
+template <class F>
+void visit_options(FrontierOptions& o, F&& f) {
+  f(required({"sweep", "constraint to sweep"}), o.sweep);
+  f(required({"from", "first limit"}), o.from);
+  f(required({"to", "last limit"}), o.to);
+  f(OptionRow{"points", "number of points", at_least(2)}, o.points);
+}
 
 /// One point of an efficient frontier.
 struct FrontierPoint {
@@ -28,7 +55,7 @@ struct FrontierPoint {
 };
 
 struct FrontierResult {
-  std::string sweep;  ///< retention_min | gwp_min | lr_max
+  SweptConstraint sweep = SweptConstraint::retention_min;
   std::vector<FrontierPoint> points;
   int64_t passes = 0;  ///< over the whole sweep
   double seconds = 0;
@@ -38,10 +65,10 @@ struct FrontierResult {
 /// Called after each point with (points done, points in all).
 using SweepProgress = std::function<void(int, int)>;
 
-/// Solve the book at `points` evenly spaced limits of `sweep` from `from` to `to` (the other options
-/// as given).  The book is prepared and uploaded once; each point starts from its neighbour's
-/// constraint multipliers, so a point typically costs a few passes instead of a cold solve.
-FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& options, const std::string& sweep,
-                                  double from, double to, int points, const SweepProgress& progress = {});
+/// Solve the book at the frontier's limits (the other options as given).  The book is prepared and
+/// uploaded once; each point starts from its neighbour's constraint multipliers, so a point
+/// typically costs a few passes instead of a cold solve.
+FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& options, const FrontierOptions& frontier,
+                                  const SweepProgress& progress = {});
 
 }  // namespace rateopt

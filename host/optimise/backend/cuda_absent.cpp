@@ -6,6 +6,7 @@
 #include "clusters/anneal_backend.hpp"
 #include "optimise/backend/backend.hpp"
 #include "rateopt/errors.hpp"
+#include "reinsure/reinsure_risk.hpp"
 
 namespace rateopt {
 
@@ -23,6 +24,7 @@ void anneal_replicas_cuda(const QuboRowStorage&, double, double, int64_t, uint64
                           std::string&) {
   no_cuda();
 }
+std::unique_ptr<RetainedRiskEvaluator> make_cuda_risk_evaluator(RiskMeasure, double) { no_cuda(); }
 void anneal_clusters_cuda(const ClusterMoveStorage&, double, double, int64_t, uint64_t, int, std::vector<int32_t>&,
                           std::string&) {
   no_cuda();

@@ -1,0 +1,47 @@
+// What every subcommand file of the program shares: the add_<command> functions main() calls, the
+// run hook that carries a command's exit code back to main(), and the output flags, warnings and
+// progress line most tools print the same way.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "rateopt/book.hpp"
+#include "rateopt/sweep.hpp"
+
+namespace rateopt {
+
+// One per subcommand (host/cli/<command>.cpp): its flags, help and run function.
+void add_optimise(CLI::App& app);
+void add_frontier(CLI::App& app);
+void add_pareto(CLI::App& app);
+void add_scenarios(CLI::App& app);
+void add_batch(CLI::App& app);
+void add_generate(CLI::App& app);
+void add_clusters(CLI::App& app);  // and `clusters generate`
+void add_qubo(CLI::App& app);
+void add_cover(CLI::App& app);
+void add_reinsure(CLI::App& app);
+void add_model_quality(CLI::App& app);
+
+/// Runs `run` when `command` was given (and none of its own subcommands was); its return value is
+/// the program's exit code (command_exit_code()).  Errors are thrown as rateopt::Error.
+void on_run(CLI::App* command, std::function<int()> run);
+int command_exit_code();
+
+/// --out-dir (required), --force and, where json_help is given, --json.
+struct OutputFlags {
+  std::string dir;
+  bool force = false, as_json = false;
+};
+void add_output_flags(CLI::App& command, OutputFlags& out, const std::string& dir_help,
+                      const char* json_help = "print the result as one JSON object");
+
+/// The book's warnings on stderr, once (rank 0 under mpirun).
+void print_book_warnings(const Book& book);
+
+/// Progress of a sweep on stderr when it is a terminal: points done, elapsed, estimate of the rest.
+SweepProgress terminal_progress(const char* what);
+
+}  // namespace rateopt

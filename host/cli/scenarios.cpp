@@ -1,0 +1,73 @@
+// `rateopt scenarios`: one solve per elasticity scenario, with per-policy percentiles; scenarios
+// spread over MPI ranks under mpirun.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/option_flags.hpp"
+#include "parallel/communicator.hpp"
+#include "parallel/sharded.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/report.hpp"
+#include "rateopt/scenarios.hpp"
+
+namespace rateopt {
+
+namespace {
+
+struct ScenariosCommand {
+  std::string book;
+  OutputFlags out;
+  std::unique_ptr<OptionFlags> flags;
+};
+
+void print_scenarios(const ScenarioResult& r, const std::string& out_dir) {
+  std::printf("%-24s %-12s %18s %10s %10s %8s\n", "scenario", "status", "profit", "LR", "retention", "passes");
+  for (const ScenarioSummary& s : r.scenarios)
+    std::printf("%-24s %-12s %18.2f %10.6f %10.6f %8lld\n", s.name.c_str(), to_string(s.status), s.profit,
+                s.loss_ratio, s.retention, static_cast<long long>(s.passes));
+  std::printf("profit p10 %.2f, mean %.2f, p90 %.2f over %d converged scenarios\n", r.profit_p10, r.profit_mean,
+              r.profit_p90, r.n_converged);
+  std::cout << "wrote " << out_dir << "/scenario_policies.csv, scenarios.csv and result.json\n";
+}
+
+int run_scenarios_command(const ScenariosCommand& c) {
+  ScenarioOptions which;
+  OptimiseOptions options;
+  c.flags->fill(which, options);
+  if (which.elasticity_scale.empty() && which.elasticity_files.empty())
+    throw InputError("option: give --elasticity-scale and/or --elasticity-files");
+  options.validate();
+  check_output_dir(c.out.dir, scenario_output_names(), c.out.force);
+  const Book book = read_book_csv(c.book);
+  print_book_warnings(book);
+  const std::vector<ElasticityScenario> scenarios = make_scenarios(book, which);
+  const ScenarioResult r = run_scenarios_across(world(), book, options, scenarios, terminal_progress("scenarios"));
+  if (world().rank() != 0) return 0;  // under mpirun rank 0 writes
+  for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+  write_scenario_outputs(c.out.dir, book, r, c.out.force);
+  if (c.out.as_json)
+    std::cout << scenarios_json(r) << "\n";
+  else
+    print_scenarios(r, c.out.dir);
+  bool ok = true;
+  for (const ScenarioSummary& s : r.scenarios)
+    ok &= s.status == SolveStatus::converged || s.status == SolveStatus::infeasible;
+  return ok ? 0 : 3;
+}
+
+}  // namespace
+
+void add_scenarios(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("scenarios", "re-solve under elasticity scenarios");
+  auto c = std::make_shared<ScenariosCommand>();
+  cmd->add_option("--book", c->book, "book CSV")->required();
+  add_output_flags(*cmd, c->out, "output directory");
+  ScenarioOptions which;
+  OptimiseOptions options;
+  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(which, options));
+  on_run(cmd, [c] { return run_scenarios_command(*c); });
+}
+
+}  // namespace rateopt
