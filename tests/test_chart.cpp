@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <set>
@@ -14,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "io/chart.hpp"
 #include "test_util.hpp"
 
@@ -180,17 +180,13 @@ bool valid_references(const std::string& s, std::string* why) {
   return ::testing::AssertionSuccess();
 }
 
-bool have_program(const std::string& name) {
-  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
 /// Writes the SVG to dir/name.svg, checks it with the checker above and with xmllint when present.
 std::filesystem::path write_checked(const std::string& svg, const std::string& name) {
   EXPECT_TRUE(well_formed_xml(svg)) << name;
   const std::filesystem::path file = scratch_dir() / (name + ".svg");
   write_text_file(file, svg);
-  if (have_program("xmllint")) {
-    EXPECT_EQ(std::system(("xmllint --noout '" + file.string() + "'").c_str()), 0) << "xmllint rejects " << file;
+  if (test::have_tool("xmllint")) {
+    EXPECT_EQ(test::run_tool({"xmllint", "--noout", file.string()}), 0) << "xmllint rejects " << file;
   }
   return file;
 }
@@ -338,9 +334,9 @@ struct PngSize {
 PngSize render_png(const std::filesystem::path& svg) {
   PngSize out;
   const std::filesystem::path png = std::filesystem::path(svg).replace_extension(".png");
-  const std::string cmd = "rsvg-convert -f png -o '" + png.string() + "' '" + svg.string() + "'";
-  const int rc = std::system(cmd.c_str());
-  EXPECT_EQ(rc, 0) << cmd;
+  const std::vector<std::string> cmd = {"rsvg-convert", "-f", "png", "-o", png.string(), svg.string()};
+  const int rc = test::run_tool(cmd);
+  EXPECT_EQ(rc, 0) << test::command_line(cmd);
   if (rc != 0) return out;
   const std::string data = read_text_file(png);
   EXPECT_GE(data.size(), 33u);
@@ -584,7 +580,7 @@ TEST(Chart, ParetoScatterHasAColourBarAndLegend) {
 }
 
 TEST(Chart, RendersWithRsvgConvert) {
-  ASSERT_TRUE(have_program("rsvg-convert")) << "rsvg-convert is missing: run scripts/setup.sh (librsvg2-bin)";
+  ASSERT_TRUE(test::have_tool("rsvg-convert")) << "rsvg-convert is missing: run scripts/setup.sh (librsvg2-bin)";
   const PngSize frontier = render_png(write_checked(render_svg(frontier_chart()), "frontier"));
   EXPECT_EQ(frontier.width, 900u);
   EXPECT_EQ(frontier.height, 560u);

@@ -3,12 +3,10 @@
 // reader's errors, and the scenario grid on the bundled example checked against an independent
 // exhaustive search.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -17,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "rateopt/cover.hpp"
 #include "rateopt/errors.hpp"
 #include "test_util.hpp"
@@ -328,21 +327,11 @@ TEST(CoverQuotesCsv, RejectsBadInputNamingFileLineAndRule) {
 
 // ---------------------------------------------------------------- the program
 
-struct CoverRun {
-  int rc = -1;
-  std::string out, err;
-};
+using test::CliRun;
 
-CoverRun run_rateopt(const std::string& args) {
-  const fs::path dir = test::scratch_dir();
-  const std::string command = std::string("'") + RATEOPT_BINARY + "' " + args + " > '" + (dir / "out.txt").string() +
-                              "' 2> '" + (dir / "err.txt").string() + "' < /dev/null";
-  const int status = std::system(command.c_str());
-  CoverRun r;
-  r.rc = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = test::read_text_file(dir / "out.txt");
-  r.err = test::read_text_file(dir / "err.txt");
-  return r;
+/// `rateopt cover --quotes quotes options…`, run in the test's scratch directory.
+CliRun run_cover(const std::string& quotes, const std::vector<std::string>& options) {
+  return test::run_rateopt(test::scratch_dir(), test::concat({"cover", "--quotes", quotes}, options));
 }
 
 std::string example_quotes() { return std::string(RATEOPT_SOURCE_DIR) + "/examples/life_quotes.csv"; }
@@ -362,14 +351,13 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
 }
 
 TEST(CoverCli, OneGoalReportAndJson) {
-  const CoverRun report =
-      run_rateopt("cover --quotes '" + example_quotes() + "' --min-coverage 1500000 --min-avg-term 30");
+  const CliRun report = run_cover(example_quotes(), {"--min-coverage", "1500000", "--min-avg-term", "30"});
   ASSERT_EQ(0, report.rc) << report.err;
   EXPECT_NE(std::string::npos, report.out.find("yearly premium 941.00, monthly premium 78.42")) << report.out;
   EXPECT_NE(std::string::npos, report.out.find("premium per thousand 0.6273")) << report.out;
 
-  const CoverRun j = run_rateopt("cover --quotes '" + example_quotes() +
-                                 "' --min-coverage 1500000 --min-avg-term 23 --max-policies 2 --json");
+  const CliRun j =
+      run_cover(example_quotes(), test::words("--min-coverage 1500000 --min-avg-term 23 --max-policies 2 --json"));
   ASSERT_EQ(0, j.rc) << j.err;
   const nlohmann::json doc = nlohmann::json::parse(j.out);
   EXPECT_EQ("optimal", doc["status"]);
@@ -388,11 +376,10 @@ TEST(CoverCli, OneGoalReportAndJson) {
 }
 
 TEST(CoverCli, InfeasibleGoalExitsZeroAndSaysSo) {
-  const CoverRun r = run_rateopt("cover --quotes '" + example_quotes() + "' --min-coverage 1000000 --min-avg-term 31");
+  const CliRun r = run_cover(example_quotes(), {"--min-coverage", "1000000", "--min-avg-term", "31"});
   EXPECT_EQ(0, r.rc) << r.err;
   EXPECT_NE(std::string::npos, r.out.find("infeasible")) << r.out;
-  const CoverRun j =
-      run_rateopt("cover --quotes '" + example_quotes() + "' --min-coverage 1000000 --min-avg-term 31 --json");
+  const CliRun j = run_cover(example_quotes(), {"--min-coverage", "1000000", "--min-avg-term", "31", "--json"});
   EXPECT_EQ(0, j.rc);
   EXPECT_EQ("infeasible", nlohmann::json::parse(j.out)["status"]);
 }
@@ -402,25 +389,26 @@ TEST(CoverCli, BadInputExitsTwoAndWritesNothing) {
   const fs::path bad = dir / "bad.csv";
   test::write_text_file(bad, "policy_id,insurer,term,coverage,yearly_premium\n1,a,10,100000,98\n2,b,-3,100000,98\n");
   const fs::path out = dir / "grid";
-  const std::string grid = " --grid-min-avg-term 15,20 --grid-min-coverage 750000 --out-dir '" + out.string() + "'";
-  CoverRun r = run_rateopt("cover --quotes '" + bad.string() + "'" + grid);
+  const std::vector<std::string> to_out = {"--out-dir", out.string()};
+  CliRun r = run_cover(bad.string(),
+                       test::concat(test::words("--grid-min-avg-term 15,20 --grid-min-coverage 750000"), to_out));
   EXPECT_EQ(2, r.rc);
   EXPECT_NE(std::string::npos, r.err.find("bad.csv:3: term: \"-3\" must be > 0")) << r.err;
   EXPECT_FALSE(fs::exists(out));
-  const std::vector<std::string> bad_options = {
-      "--min-coverage 1000000",               // no term
-      "--min-coverage -1 --min-avg-term 20",  // coverage ≤ 0
-      "--min-coverage 1000000 --min-avg-term 20 --max-policies 0",
-      "--min-coverage abc --min-avg-term 20",  // CLI11 rejects it
-      "--grid-min-avg-term 15,x --grid-min-coverage 750000 --out-dir '" + out.string() + "'",
-      "--grid-min-avg-term 15 --out-dir '" + out.string() + "'",  // one list only
-      "--grid-min-avg-term 15 --grid-min-coverage 750000",        // no --out-dir
-      "--min-coverage 1000000 --min-avg-term 20 --out-dir '" + out.string() + "'",
+  const std::vector<std::vector<std::string>> bad_options = {
+      test::words("--min-coverage 1000000"),               // no term
+      test::words("--min-coverage -1 --min-avg-term 20"),  // coverage ≤ 0
+      test::words("--min-coverage 1000000 --min-avg-term 20 --max-policies 0"),
+      test::words("--min-coverage abc --min-avg-term 20"),  // CLI11 rejects it
+      test::concat(test::words("--grid-min-avg-term 15,x --grid-min-coverage 750000"), to_out),
+      test::concat(test::words("--grid-min-avg-term 15"), to_out),       // one list only
+      test::words("--grid-min-avg-term 15 --grid-min-coverage 750000"),  // no --out-dir
+      test::concat(test::words("--min-coverage 1000000 --min-avg-term 20"), to_out),
   };
-  for (const std::string& options : bad_options) {
-    r = run_rateopt("cover --quotes '" + example_quotes() + "' " + options);
-    EXPECT_EQ(2, r.rc) << options << "\n" << r.err;
-    EXPECT_FALSE(fs::exists(out)) << options;
+  for (const std::vector<std::string>& options : bad_options) {
+    r = run_cover(example_quotes(), options);
+    EXPECT_EQ(2, r.rc) << test::describe(r);
+    EXPECT_FALSE(fs::exists(out)) << r.command;
   }
 }
 
@@ -445,10 +433,9 @@ void search_mixes(const std::vector<LifeQuote>& quotes, const CoverGoal& goal, d
 
 TEST(CoverCli, GridOnTheBundledExampleIsConsistentAndOptimal) {
   const fs::path out = test::scratch_dir() / "grid";
-  const CoverRun r = run_rateopt("cover --quotes '" + example_quotes() +
-                                 "' --grid-min-avg-term 15,20,23,25,27 --grid-min-coverage "
-                                 "750000,1000000,1250000,1500000,1750000,2000000 --out-dir '" +
-                                 out.string() + "'");
+  const CliRun r =
+      run_cover(example_quotes(), {"--grid-min-avg-term", "15,20,23,25,27", "--grid-min-coverage",
+                                   "750000,1000000,1250000,1500000,1750000,2000000", "--out-dir", out.string()});
   ASSERT_EQ(0, r.rc) << r.err;
   const QuoteSet set = read_quotes_csv(example_quotes());
   const auto summary = csv_rows(test::read_text_file(out / "scenarios.csv"));
@@ -489,13 +476,13 @@ TEST(CoverCli, GridOnTheBundledExampleIsConsistentAndOptimal) {
   }
 
   // no overwrite without --force; with it the same files come back
-  const std::string again = "cover --quotes '" + example_quotes() +
-                            "' --grid-min-avg-term 15 --grid-min-coverage 750000 --out-dir '" + out.string() + "'";
-  const CoverRun refused = run_rateopt(again);
+  const std::vector<std::string> again = {"--grid-min-avg-term", "15",        "--grid-min-coverage", "750000",
+                                          "--out-dir",           out.string()};
+  const CliRun refused = run_cover(example_quotes(), again);
   EXPECT_EQ(2, refused.rc);
   EXPECT_NE(std::string::npos, refused.err.find("use --force")) << refused.err;
   EXPECT_EQ(31u, csv_rows(test::read_text_file(out / "scenarios.csv")).size());
-  EXPECT_EQ(0, run_rateopt(again + " --force").rc);
+  EXPECT_EQ(0, run_cover(example_quotes(), test::concat(again, {"--force"})).rc);
   EXPECT_EQ(2u, csv_rows(test::read_text_file(out / "scenarios.csv")).size());
 }
 

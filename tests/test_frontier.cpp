@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include "cli_runner.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/solve.hpp"
@@ -112,19 +114,19 @@ TEST(Frontier, BadSweepsAreInputErrors) {
 }
 
 TEST(FrontierCli, WritesCsvJsonAndAChartThatRenders) {
-  const fs::path dir = fs::path(RATEOPT_TEST_TMP) / "frontier_cli";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string bin = RATEOPT_BINARY;
+  const fs::path dir = test::scratch_dir();
   const std::string book = (dir / "book.csv").string(), out = (dir / "out").string();
-  ASSERT_EQ(std::system((bin + " generate --policies 3000 --seed 5 --out " + book + " > /dev/null").c_str()), 0);
-  const std::string cmd = bin + " frontier --book " + book +
-                          " --sweep retention_min --from 0.72 --to 0.80 --points 9 --lr-max 0.68 --retention-min "
-                          "0.78 --max-rate-change 0.25 --enbp-buffer 0.01 --out-dir " +
-                          out + " --json > " + (dir / "stdout.json").string();
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  std::ifstream js(dir / "stdout.json");
-  const nlohmann::json j = nlohmann::json::parse(js);
+  const test::CliRun generated =
+      test::run_rateopt(dir, {"generate", "--policies", "3000", "--seed", "5", "--out", book});
+  ASSERT_EQ(generated.rc, 0) << test::describe(generated);
+  const std::vector<std::string> args = test::concat(
+      test::concat({"frontier", "--book", book},
+                   test::words("--sweep retention_min --from 0.72 --to 0.80 --points 9 --lr-max 0.68 --retention-min "
+                               "0.78 --max-rate-change 0.25 --enbp-buffer 0.01")),
+      {"--out-dir", out, "--json"});
+  const test::CliRun r = test::run_rateopt(dir, args);
+  ASSERT_EQ(r.rc, 0) << test::describe(r);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("sweep"), "retention_min");
   EXPECT_EQ(j.at("points").size(), 9u);
   std::ifstream csv(fs::path(out) / "frontier.csv");
@@ -140,8 +142,8 @@ TEST(FrontierCli, WritesCsvJsonAndAChartThatRenders) {
   EXPECT_NE(text.str().find("chosen retention_min 0.78"), std::string::npos);
   // the chart renders (rsvg-convert is installed by scripts/setup.sh)
   const std::string png = (dir / "frontier.png").string();
-  ASSERT_EQ(std::system(("rsvg-convert -o " + png + " " + (fs::path(out) / "frontier.svg").string()).c_str()), 0);
+  ASSERT_EQ(test::run_tool({"rsvg-convert", "-o", png, (fs::path(out) / "frontier.svg").string()}), 0);
   EXPECT_GT(fs::file_size(png), 10000u);
   // outputs are not replaced without --force
-  EXPECT_NE(std::system((cmd + " 2> /dev/null").c_str()), 0);
+  EXPECT_NE(test::run_rateopt(dir, args).rc, 0);
 }

@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_runner.hpp"
 #include "rateopt/model_quality.hpp"
 #include "test_util.hpp"
 
@@ -74,13 +74,12 @@ TEST(ModelQuality, RhoForATargetRoundTrips) {
   EXPECT_FALSE(model_quality_rho_for_target(1.1, 1.0, 1.3, 0.5).has_value());  // below 1/M
 }
 
-int run(const fs::path& dir, const std::string& args, std::string* out = nullptr, std::string* err = nullptr) {
-  const std::string cmd = std::string(RATEOPT_BINARY) + " model-quality " + args + " > '" + (dir / "o.txt").string() +
-                          "' 2> '" + (dir / "e.txt").string() + "'";
-  const int status = std::system(cmd.c_str());
-  if (out) *out = test::read_text_file(dir / "o.txt");
-  if (err) *err = test::read_text_file(dir / "e.txt");
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+/// `rateopt model-quality options…` (a literal option list); its exit code, its stdout and stderr in out and err.
+int run(const fs::path& dir, const std::string& options, std::string* out = nullptr, std::string* err = nullptr) {
+  const test::CliRun r = test::run_rateopt(dir, test::concat({"model-quality"}, test::words(options)));
+  if (out) *out = r.out;
+  if (err) *err = r.err;
+  return r.rc;
 }
 
 TEST(ModelQualityCli, ReportsTheTableTargetAndCalibration) {

@@ -3,7 +3,6 @@
 // --oversubscribe` (CI has 2 cores, so 3 ranks oversubscribe) under `timeout`, so a hang fails the
 // test instead of stalling the suite.  Skipped in builds without MPI.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/build_config.hpp"
 #include "test_util.hpp"
@@ -25,36 +25,18 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct ProgramRun {
-  int rc = -1;
-  std::string out, err, command;
-};
-
-std::string slurp_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::CliRun;
+using test::concat;
+using test::describe;
+using test::read_text_file;
 
 /// `rateopt args…`, under `mpiexec -n ranks` when ranks > 0, with a 120 s timeout.
-ProgramRun run_rateopt(const fs::path& dir, int ranks, const std::string& args) {
-  ProgramRun r;
+CliRun run_ranks(const fs::path& dir, int ranks, const std::vector<std::string>& args) {
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-  r.command = "timeout 120 ";
-  if (ranks > 0) r.command += std::string(RATEOPT_MPIEXEC) + " --oversubscribe -n " + std::to_string(ranks) + " ";
-  r.command += std::string(RATEOPT_BINARY) + " " + args;
-  const std::string full = r.command + " > " + (dir / "out.txt").string() + " 2> " + (dir / "err.txt").string();
-  const int status = std::system(full.c_str());
-  r.rc = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
-  r.out = slurp_file(dir / "out.txt");
-  r.err = slurp_file(dir / "err.txt");
-  return r;
-}
-
-std::string describe(const ProgramRun& r) {
-  return r.command + "\nexit " + std::to_string(r.rc) + "\nstderr:\n" + r.err;
+  std::vector<std::string> launcher = {"timeout", "120"};
+  if (ranks > 0) launcher = concat(launcher, {RATEOPT_MPIEXEC, "--oversubscribe", "-n", std::to_string(ranks)});
+  return test::run_rateopt(dir, args, launcher);
 }
 
 bool have_mpi() { return RATEOPT_HAVE_MPI != 0 && std::string(RATEOPT_MPIEXEC).size() > 0; }
@@ -81,8 +63,8 @@ void expect_relative(double a, double b, double tolerance, const std::string& wh
 /// portfolio and shadow prices to 1e-12 relative, policies.csv in the same row order with multipliers to
 /// 1e-12 relative and the other columns to their printed precision.
 void expect_same_answer(const fs::path& single, const fs::path& sharded) {
-  const json a = json::parse(slurp_file(single / "result.json"));
-  const json b = json::parse(slurp_file(sharded / "result.json"));
+  const json a = json::parse(read_text_file(single / "result.json"));
+  const json b = json::parse(read_text_file(sharded / "result.json"));
   EXPECT_EQ(a["status"], b["status"]);
   EXPECT_EQ(a["passes"], b["passes"]);
   EXPECT_EQ(a["n_policies"], b["n_policies"]);
@@ -119,11 +101,12 @@ TEST_P(MpiOptimise, BenchmarkBookMatchesTheSingleProcessAnswer) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
   write_book_csv(generate_book(6000, 91, "benchmark"), (dir / "book.csv").string());
-  const std::string args = "optimise --book " + (dir / "book.csv").string() + " --config " +
-                           std::string(RATEOPT_SOURCE_DIR) + "/examples/benchmark_constraints.json --out-dir ";
-  const ProgramRun single = run_rateopt(dir, 0, args + (dir / "single").string());
+  const std::string config = std::string(RATEOPT_SOURCE_DIR) + "/examples/benchmark_constraints.json";
+  const std::vector<std::string> args = {"optimise", "--book", (dir / "book.csv").string(),
+                                         "--config", config,   "--out-dir"};
+  const CliRun single = run_ranks(dir, 0, concat(args, {(dir / "single").string()}));
   ASSERT_EQ(single.rc, 0) << describe(single);
-  const ProgramRun sharded = run_rateopt(dir, GetParam(), args + (dir / "sharded").string());
+  const CliRun sharded = run_ranks(dir, GetParam(), concat(args, {(dir / "sharded").string()}));
   ASSERT_EQ(sharded.rc, 0) << describe(sharded);
   EXPECT_NE(sharded.out.find(std::to_string(GetParam()) + " MPI ranks"), std::string::npos) << sharded.out;
   expect_same_answer(dir / "single", dir / "sharded");
@@ -144,12 +127,13 @@ TEST_P(MpiOptimise, GroupsRestartsAndAwkwardFileMatchTheSingleProcessAnswer) {
             (i % 4 ? "1" : "0") + "," + group + (i % 5 ? "\r\n" : "\n");
   }
   std::ofstream(dir / "book.csv", std::ios::binary) << text;
-  const std::string args = "optimise --book " + (dir / "book.csv").string() +
-                           " --lr-max 0.6 --fairness-max 1.15 --fairness-metric loss_ratio_disparity "
-                           "--n-restarts 2 --device cpu --out-dir ";
-  const ProgramRun single = run_rateopt(dir, 0, args + (dir / "single").string());
+  const std::vector<std::string> args = concat(
+      {"optimise", "--book", (dir / "book.csv").string()},
+      test::words("--lr-max 0.6 --fairness-max 1.15 --fairness-metric loss_ratio_disparity --n-restarts 2 --device cpu "
+                  "--out-dir"));
+  const CliRun single = run_ranks(dir, 0, concat(args, {(dir / "single").string()}));
   ASSERT_EQ(single.rc, 0) << describe(single);
-  const ProgramRun sharded = run_rateopt(dir, GetParam(), args + (dir / "sharded").string());
+  const CliRun sharded = run_ranks(dir, GetParam(), concat(args, {(dir / "sharded").string()}));
   ASSERT_EQ(sharded.rc, 0) << describe(sharded);
   expect_same_answer(dir / "single", dir / "sharded");
 }
@@ -179,8 +163,8 @@ TEST_P(MpiOptimise, BadRowInALaterShardStopsEveryRankWithOneMessage) {
     out << row << "\n";
   }
   out.close();
-  const ProgramRun r = run_rateopt(
-      dir, GetParam(), "optimise --book " + (dir / "bad.csv").string() + " --out-dir " + (dir / "o").string());
+  const CliRun r =
+      run_ranks(dir, GetParam(), {"optimise", "--book", (dir / "bad.csv").string(), "--out-dir", (dir / "o").string()});
   EXPECT_EQ(r.rc, 2) << describe(r);
   const std::string message = (dir / "bad.csv").string() + ":2900: p_demand = 1.5 is outside (0,1)";
   const size_t first = r.err.find(message);
@@ -194,15 +178,14 @@ TEST_P(MpiOptimise, TimeLimitRefusedAndTinyBookSolved) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
   std::ofstream(dir / "tiny.csv") << "technical_price,expected_loss_cost,p_demand,elasticity\n100,50,0.5,-1.5\n";
-  const std::string book = " --book " + (dir / "tiny.csv").string();
-  const ProgramRun limited =
-      run_rateopt(dir, GetParam(), "optimise" + book + " --time-limit 5 --out-dir " + (dir / "a").string());
+  const std::vector<std::string> book = {"optimise", "--book", (dir / "tiny.csv").string()};
+  const CliRun limited =
+      run_ranks(dir, GetParam(), concat(book, {"--time-limit", "5", "--out-dir", (dir / "a").string()}));
   EXPECT_EQ(limited.rc, 2) << describe(limited);
   EXPECT_NE(limited.err.find("time_limit"), std::string::npos) << limited.err;
-  const ProgramRun single = run_rateopt(dir, 0, "optimise" + book + " --out-dir " + (dir / "single").string());
+  const CliRun single = run_ranks(dir, 0, concat(book, {"--out-dir", (dir / "single").string()}));
   ASSERT_EQ(single.rc, 0) << describe(single);
-  const ProgramRun sharded =
-      run_rateopt(dir, GetParam(), "optimise" + book + " --out-dir " + (dir / "sharded").string());
+  const CliRun sharded = run_ranks(dir, GetParam(), concat(book, {"--out-dir", (dir / "sharded").string()}));
   ASSERT_EQ(sharded.rc, 0) << describe(sharded);
   expect_same_answer(dir / "single", dir / "sharded");
 }
@@ -214,12 +197,12 @@ TEST_P(MpiOptimise, FrontierPointsSpreadOverRanksMatchOneProcess) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
   write_book_csv(generate_book(3000, 17, "benchmark"), (dir / "book.csv").string());
-  const std::string args = "frontier --book " + (dir / "book.csv").string() +
-                           " --sweep retention_min --from 0.70 --to 0.90 --points 7 --lr-max 0.68 --device cpu "
-                           "--out-dir ";
-  const ProgramRun single = run_rateopt(dir, 0, args + (dir / "single").string());
+  const std::vector<std::string> args = concat(
+      {"frontier", "--book", (dir / "book.csv").string()},
+      test::words("--sweep retention_min --from 0.70 --to 0.90 --points 7 --lr-max 0.68 --device cpu --out-dir"));
+  const CliRun single = run_ranks(dir, 0, concat(args, {(dir / "single").string()}));
   ASSERT_EQ(single.rc, 0) << describe(single);
-  const ProgramRun spread = run_rateopt(dir, GetParam(), args + (dir / "spread").string());
+  const CliRun spread = run_ranks(dir, GetParam(), concat(args, {(dir / "spread").string()}));
   ASSERT_EQ(spread.rc, 0) << describe(spread);
   const auto a = csv_rows(dir / "single" / "frontier.csv"), b = csv_rows(dir / "spread" / "frontier.csv");
   ASSERT_EQ(a.size(), 8u);
@@ -240,12 +223,13 @@ TEST_P(MpiOptimise, ParetoRowsSpreadOverRanksMatchOneProcess) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
   write_book_csv(generate_book(3000, 17, "benchmark"), (dir / "book.csv").string());
-  const std::string args = "pareto --book " + (dir / "book.csv").string() +
-                           " --sweep-x retention_min --x-range 0.70:0.85 --fairness-range 1.05:1.30 --points-x 3 "
-                           "--points-y 4 --lr-max 0.68 --device cpu --out-dir ";
-  const ProgramRun single = run_rateopt(dir, 0, args + (dir / "single").string());
+  const std::vector<std::string> args =
+      concat({"pareto", "--book", (dir / "book.csv").string()},
+             test::words("--sweep-x retention_min --x-range 0.70:0.85 --fairness-range 1.05:1.30 --points-x 3 "
+                         "--points-y 4 --lr-max 0.68 --device cpu --out-dir"));
+  const CliRun single = run_ranks(dir, 0, concat(args, {(dir / "single").string()}));
   ASSERT_EQ(single.rc, 0) << describe(single);
-  const ProgramRun spread = run_rateopt(dir, GetParam(), args + (dir / "spread").string());
+  const CliRun spread = run_ranks(dir, GetParam(), concat(args, {(dir / "spread").string()}));
   ASSERT_EQ(spread.rc, 0) << describe(spread);
   const auto a = csv_rows(dir / "single" / "pareto_surface.csv"), b = csv_rows(dir / "spread" / "pareto_surface.csv");
   ASSERT_EQ(a.size(), 13u);
@@ -266,16 +250,18 @@ TEST_P(MpiOptimise, ScenariosSpreadOverRanksEqualOneProcessExactly) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
   write_book_csv(generate_book(2000, 23, "benchmark"), (dir / "book.csv").string());
-  const std::string args = "scenarios --book " + (dir / "book.csv").string() +
-                           " --elasticity-scale 0.75,0.9,1,1.1,1.25 --config " + std::string(RATEOPT_SOURCE_DIR) +
-                           "/examples/benchmark_constraints.json --device cpu --out-dir ";
-  const ProgramRun single = run_rateopt(dir, 0, args + (dir / "single").string());
+  const std::string config = std::string(RATEOPT_SOURCE_DIR) + "/examples/benchmark_constraints.json";
+  const std::vector<std::string> args =
+      concat({"scenarios", "--book", (dir / "book.csv").string(), "--elasticity-scale", "0.75,0.9,1,1.1,1.25"},
+             {"--config", config, "--device", "cpu", "--out-dir"});
+  const CliRun single = run_ranks(dir, 0, concat(args, {(dir / "single").string()}));
   ASSERT_EQ(single.rc, 0) << describe(single);
-  const ProgramRun spread = run_rateopt(dir, GetParam(), args + (dir / "spread").string());
+  const CliRun spread = run_ranks(dir, GetParam(), concat(args, {(dir / "spread").string()}));
   ASSERT_EQ(spread.rc, 0) << describe(spread);
-  EXPECT_EQ(slurp_file(dir / "single" / "scenario_policies.csv"), slurp_file(dir / "spread" / "scenario_policies.csv"));
-  const json a = json::parse(slurp_file(dir / "single" / "result.json"));
-  const json b = json::parse(slurp_file(dir / "spread" / "result.json"));
+  EXPECT_EQ(read_text_file(dir / "single" / "scenario_policies.csv"),
+            read_text_file(dir / "spread" / "scenario_policies.csv"));
+  const json a = json::parse(read_text_file(dir / "single" / "result.json"));
+  const json b = json::parse(read_text_file(dir / "spread" / "result.json"));
   EXPECT_EQ(a["warnings"], b["warnings"]);
   for (const char* key : {"profit", "n_converged", "n_scenarios"}) EXPECT_EQ(a[key], b[key]) << key;
 }
@@ -306,12 +292,12 @@ TEST_P(MpiOptimise, BatchSpreadsJobsAndReportsTheFailingOne) {
                             {"options", {{"device", "cpu"}}},
                             {"args", {"--sweep", "lr_max", "--from", "0.66", "--to", "0.72", "--points", "3"}}}}}};
   std::ofstream(dir / "jobs.json") << manifest.dump(2);
-  const ProgramRun r =
-      run_rateopt(dir, GetParam(),
-                  "batch --manifest " + (dir / "jobs.json").string() + " --summary " + (dir / "summary.csv").string());
+  const CliRun r =
+      run_ranks(dir, GetParam(),
+                {"batch", "--manifest", (dir / "jobs.json").string(), "--summary", (dir / "summary.csv").string()});
   EXPECT_EQ(r.rc, 3) << describe(r);  // one job failed
   const auto rows = csv_rows(dir / "summary.csv");
-  ASSERT_EQ(rows.size(), 4u) << slurp_file(dir / "summary.csv");
+  ASSERT_EQ(rows.size(), 4u) << read_text_file(dir / "summary.csv");
   EXPECT_EQ(rows[0], (std::vector<std::string>{"job", "name", "command", "status", "exit_code", "profit", "seconds",
                                                "message"}));
   EXPECT_EQ(rows[1][1], "base");
@@ -323,8 +309,9 @@ TEST_P(MpiOptimise, BatchSpreadsJobsAndReportsTheFailingOne) {
   EXPECT_EQ(rows[3][3], "ok");
   EXPECT_TRUE(fs::exists(dir / "curve" / "frontier.csv"));
 
-  const ProgramRun alone = run_rateopt(
-      dir, 0, "optimise --book " + book + " --lr-max 0.68 --device cpu --json --out-dir " + (dir / "alone").string());
+  const CliRun alone = run_ranks(dir, 0,
+                                 {"optimise", "--book", book, "--lr-max", "0.68", "--device", "cpu", "--json",
+                                  "--out-dir", (dir / "alone").string()});
   ASSERT_EQ(alone.rc, 0) << describe(alone);
   EXPECT_EQ(std::stod(rows[1][5]), json::parse(alone.out)["expected_profit"].get<double>());
 }
@@ -352,8 +339,8 @@ TEST(Batch, BackToBackWithoutMpirunAndBadManifestRefused) {
          {"options", {{"lr_max", 0.7}, {"device", "cpu"}}}},
         {{"command", "optimise"}, {"book", (dir / "missing.csv").string()}, {"out_dir", (dir / "b").string()}}}}};
   std::ofstream(dir / "jobs.json") << manifest.dump();
-  const ProgramRun r = run_rateopt(
-      dir, 0, "batch --manifest " + (dir / "jobs.json").string() + " --summary " + (dir / "summary.csv").string());
+  const CliRun r = run_ranks(
+      dir, 0, {"batch", "--manifest", (dir / "jobs.json").string(), "--summary", (dir / "summary.csv").string()});
   EXPECT_EQ(r.rc, 3) << describe(r);
   const auto rows = csv_rows(dir / "summary.csv");
   ASSERT_EQ(rows.size(), 3u);
@@ -365,13 +352,13 @@ TEST(Batch, BackToBackWithoutMpirunAndBadManifestRefused) {
   EXPECT_TRUE(fs::exists(dir / "a" / "policies.csv"));
 
   // the summary is not replaced without --force
-  const ProgramRun again = run_rateopt(
-      dir, 0, "batch --manifest " + (dir / "jobs.json").string() + " --summary " + (dir / "summary.csv").string());
+  const CliRun again = run_ranks(
+      dir, 0, {"batch", "--manifest", (dir / "jobs.json").string(), "--summary", (dir / "summary.csv").string()});
   EXPECT_EQ(again.rc, 2) << describe(again);
 
   std::ofstream(dir / "bad.json") << R"({"jobs": [{"command": "explode", "book": "b.csv", "out_dir": "o"}]})";
-  const ProgramRun bad = run_rateopt(
-      dir, 0, "batch --manifest " + (dir / "bad.json").string() + " --summary " + (dir / "bad_summary.csv").string());
+  const CliRun bad = run_ranks(
+      dir, 0, {"batch", "--manifest", (dir / "bad.json").string(), "--summary", (dir / "bad_summary.csv").string()});
   EXPECT_EQ(bad.rc, 2) << describe(bad);
   EXPECT_NE(bad.err.find("job 0: command \"explode\" must be optimise|frontier|scenarios|pareto"), std::string::npos)
       << bad.err;

@@ -2,12 +2,13 @@
 // grid whose front holds no dominated point and whose points meet their limits, and the CLI.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <string>
+#include <vector>
 
+#include "cli_runner.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/pareto.hpp"
@@ -107,26 +108,27 @@ TEST(Pareto, SurfaceFrontHoldsNoDominatedPointAndPointsMeetTheirLimits) {
 }
 
 TEST(ParetoCli, WritesTablesAndAChartThatRenders) {
-  const fs::path dir = fs::path(RATEOPT_TEST_TMP) / "pareto_cli";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string bin = RATEOPT_BINARY, book = (dir / "book.csv").string(), out = (dir / "out").string();
-  ASSERT_EQ(std::system((bin + " generate --policies 3000 --seed 9 --out " + book + " > /dev/null").c_str()), 0);
-  const std::string cmd = bin + " pareto --book " + book +
-                          " --sweep-x retention_min --x-range 0.70:0.78 --fairness-range 1.001:1.03 --points-x 3 "
-                          "--points-y 3 --topsis-weights 0.5,0.3,0.2 --max-rate-change 0.25 --out-dir " +
-                          out + " > /dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const fs::path dir = test::scratch_dir();
+  const std::string book = (dir / "book.csv").string(), out = (dir / "out").string();
+  const test::CliRun generated =
+      test::run_rateopt(dir, {"generate", "--policies", "3000", "--seed", "9", "--out", book});
+  ASSERT_EQ(generated.rc, 0) << test::describe(generated);
+  const test::CliRun r = test::run_rateopt(
+      dir, test::concat(test::concat({"pareto", "--book", book},
+                                     test::words("--sweep-x retention_min --x-range 0.70:0.78 --fairness-range "
+                                                 "1.001:1.03 --points-x 3 --points-y 3 --topsis-weights 0.5,0.3,0.2 "
+                                                 "--max-rate-change 0.25")),
+                        {"--out-dir", out}));
+  ASSERT_EQ(r.rc, 0) << test::describe(r);
   for (const char* f : {"pareto_surface.csv", "pareto_front.csv", "pareto.svg", "result.json"})
     EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
   const std::string png = (dir / "pareto.png").string();
-  ASSERT_EQ(std::system(("rsvg-convert -o " + png + " " + (fs::path(out) / "pareto.svg").string()).c_str()), 0);
+  ASSERT_EQ(test::run_tool({"rsvg-convert", "-o", png, (fs::path(out) / "pareto.svg").string()}), 0);
   EXPECT_GT(fs::file_size(png), 10000u);
   // a malformed range is an option error (exit 2) and writes nothing
-  const std::string bad = bin + " pareto --book " + book +
-                          " --sweep-x retention_min --x-range 0.70-0.78 --fairness-range 1.0:1.1 --out-dir " +
-                          (dir / "bad").string() + " 2> /dev/null";
-  const int rc = std::system(bad.c_str());
-  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  const test::CliRun bad =
+      test::run_rateopt(dir, {"pareto", "--book", book, "--sweep-x", "retention_min", "--x-range", "0.70-0.78",
+                              "--fairness-range", "1.0:1.1", "--out-dir", (dir / "bad").string()});
+  EXPECT_EQ(bad.rc, 2) << test::describe(bad);
   EXPECT_FALSE(fs::exists(dir / "bad"));
 }

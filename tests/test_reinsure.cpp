@@ -4,22 +4,21 @@
 // CPU one (Gpu/ instance, skipped without a device), and the CLI with bad input.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <string>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "optimise/backend/backend.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/math/philox.hpp"
-#include "rateopt/reinsure.hpp"
 #include "rateopt/math/root_find.hpp"
+#include "rateopt/reinsure.hpp"
 #include "reinsure/reinsure_risk.hpp"
 #include "test_util.hpp"
 
@@ -412,18 +411,8 @@ INSTANTIATE_TEST_SUITE_P(Gpu, ReinsureDevice, ::testing::Values(std::string("cud
 
 // ------------------------------------------------------------------------------------------ CLI
 
-struct CliResult {
-  int rc;
-  std::string out, err;
-};
-
-CliResult run_cli(const fs::path& dir, const std::string& args) {
-  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string cmd =
-      std::string(RATEOPT_BINARY) + " " + args + " > '" + out.string() + "' 2> '" + err.string() + "' < /dev/null";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_text_file(out), test::read_text_file(err)};
-}
+using test::CliRun;
+using test::run_rateopt;
 
 const char* kLines =
     "name,expected_loss,variance,safety_loading\n"
@@ -438,9 +427,9 @@ TEST(ReinsureCli, WritesTheAnswerFrontierAndChart) {
                         "line,motor,property,liability\nmotor,1,0.4,0.1\nproperty,0.4,1,0.3\n"
                         "liability,0.1,0.3,1\n");
   const fs::path out = dir / "out";
-  const CliResult r = run_cli(dir, "reinsure --lines " + (dir / "lines.csv").string() + " --simulate 20000 --seed 3 " +
-                                       "--correlation " + (dir / "corr.csv").string() +
-                                       " --budget 300 --frontier 8 --device cpu --json --out-dir " + out.string());
+  const CliRun r = run_rateopt(dir, {"reinsure", "--lines", (dir / "lines.csv").string(), "--simulate", "20000",
+                                     "--seed", "3", "--correlation", (dir / "corr.csv").string(), "--budget", "300",
+                                     "--frontier", "8", "--device", "cpu", "--json", "--out-dir", out.string()});
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["status"], "ceded");
@@ -448,11 +437,9 @@ TEST(ReinsureCli, WritesTheAnswerFrontierAndChart) {
   EXPECT_EQ(j["frontier"].size(), 8u);
   for (const char* f : {"reinsurance_lines.csv", "result.json", "reinsurance_frontier.csv", "reinsurance_frontier.svg"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
-  if (std::system("command -v rsvg-convert > /dev/null 2>&1") == 0) {
+  if (test::have_tool("rsvg-convert")) {
     const std::string png = (dir / "frontier.png").string();
-    EXPECT_EQ(
-        std::system(("rsvg-convert -o '" + png + "' '" + (out / "reinsurance_frontier.svg").string() + "'").c_str()),
-        0);
+    EXPECT_EQ(test::run_tool({"rsvg-convert", "-o", png, (out / "reinsurance_frontier.svg").string()}), 0);
     EXPECT_GT(fs::file_size(png), 1000u);
   }
   // the same simulation with a samples file gives the same answer: write the samples out and read them
@@ -469,14 +456,14 @@ TEST(ReinsureCli, WritesTheAnswerFrontierAndChart) {
     csv += row + "\n";
   }
   test::write_text_file(dir / "samples.csv", csv);
-  const CliResult again =
-      run_cli(dir, "reinsure --lines " + (dir / "lines.csv").string() + " --samples " + (dir / "samples.csv").string() +
-                       " --budget 300 --device cpu --json --out-dir " + (dir / "out2").string());
+  const CliRun again = run_rateopt(
+      dir, {"reinsure", "--lines", (dir / "lines.csv").string(), "--samples", (dir / "samples.csv").string(),
+            "--budget", "300", "--device", "cpu", "--json", "--out-dir", (dir / "out2").string()});
   ASSERT_EQ(again.rc, 0) << again.err;
   EXPECT_EQ(nlohmann::json::parse(again.out)["total_ceded_premium"], j["total_ceded_premium"]);
   // an existing output is not replaced without --force
-  const CliResult refused = run_cli(dir, "reinsure --lines " + (dir / "lines.csv").string() +
-                                             " --simulate 1000 --budget 300 --out-dir " + out.string());
+  const CliRun refused = run_rateopt(dir, {"reinsure", "--lines", (dir / "lines.csv").string(), "--simulate", "1000",
+                                           "--budget", "300", "--out-dir", out.string()});
   EXPECT_EQ(refused.rc, 2);
   EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
 }
@@ -486,11 +473,12 @@ TEST(ReinsureCli, ReportsInfeasibleAndNoCessionWithExitZero) {
   test::write_text_file(dir / "lines.csv",
                         "name,expected_loss,variance,safety_loading,min_retention\nmotor,100,1600,0.3,90\n"
                         "property,80,3600,0.1,70\n");
-  const std::string base = "reinsure --lines " + (dir / "lines.csv").string() + " --simulate 5000 --device cpu ";
-  const CliResult low = run_cli(dir, base + "--budget 50 --out-dir " + (dir / "a").string());
+  const std::vector<std::string> base = {"reinsure", "--lines", (dir / "lines.csv").string(), "--simulate", "5000",
+                                         "--device", "cpu"};
+  const CliRun low = run_rateopt(dir, test::concat(base, {"--budget", "50", "--out-dir", (dir / "a").string()}));
   EXPECT_EQ(low.rc, 0) << low.err;
   EXPECT_NE(low.out.find("infeasible"), std::string::npos) << low.out;
-  const CliResult high = run_cli(dir, base + "--budget 1e9 --out-dir " + (dir / "b").string());
+  const CliRun high = run_rateopt(dir, test::concat(base, {"--budget", "1e9", "--out-dir", (dir / "b").string()}));
   EXPECT_EQ(high.rc, 0) << high.err;
   EXPECT_NE(high.out.find("no cession"), std::string::npos) << high.out;
 }
@@ -523,27 +511,27 @@ TEST(ReinsureCli, BadInputExitsTwoNamingTheFileAndLineAndWritesNothing) {
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
     test::write_text_file(dir / "lines.csv", c.lines);
-    std::string args = "reinsure --lines " + (dir / "lines.csv").string() + " --budget 100 ";
+    std::vector<std::string> args = test::concat(
+        {"reinsure", "--lines", (dir / "lines.csv").string(), "--budget", "100"}, test::words(c.extra_flag));
     if (!c.extra_file.empty()) {
       test::write_text_file(dir / "extra.csv", c.extra_file);
-      args += c.extra_flag + " " + (dir / "extra.csv").string();
-    } else {
-      args += c.extra_flag;
+      args.push_back((dir / "extra.csv").string());
     }
     const fs::path out = dir / ("out" + std::to_string(k));
-    const CliResult r = run_cli(dir, args + " --out-dir " + out.string());
+    const CliRun r = run_rateopt(dir, test::concat(args, {"--out-dir", out.string()}));
     EXPECT_EQ(r.rc, 2) << "case " << k << ": " << r.err;
     EXPECT_NE(r.err.find(c.expect), std::string::npos) << "case " << k << ": " << r.err;
     EXPECT_FALSE(fs::exists(out)) << "case " << k << " wrote output";
   }
   // option errors
   test::write_text_file(dir / "lines.csv", good);
-  const std::string lines = " --lines " + (dir / "lines.csv").string();
+  const std::vector<std::string> lines = {"reinsure", "--lines", (dir / "lines.csv").string()};
   for (const std::string& bad :
        {std::string("--simulate 100 --samples x.csv --budget 1"), std::string("--budget 1"),
         std::string("--simulate 100 --budget 1 --alpha 1.5"), std::string("--simulate 100 --budget 1 --measure var"),
         std::string("--simulate 100 --budget 1 --frontier 1")}) {
-    const CliResult r = run_cli(dir, "reinsure" + lines + " " + bad + " --out-dir " + (dir / "o").string());
+    const CliRun r =
+        run_rateopt(dir, test::concat(test::concat(lines, test::words(bad)), {"--out-dir", (dir / "o").string()}));
     EXPECT_EQ(r.rc, 2) << bad << ": " << r.err;
     EXPECT_FALSE(fs::exists(dir / "o")) << bad;
   }

@@ -3,10 +3,8 @@
 // demand, the elasticity-file reader and its errors, and the three outputs.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
@@ -449,11 +448,11 @@ TEST(ScenarioOutputs, NoConvergedScenarioLeavesEmptyPercentiles) {
 
 // The CLI wiring: scales and a file together, one row per policy, and no source given is exit 2.
 TEST(ScenarioCli, ScalesAndFilesRunEndToEnd) {
-  const std::filesystem::path dir = std::filesystem::path(RATEOPT_TEST_TMP) / "scenario_cli";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string bin = RATEOPT_BINARY, book = (dir / "book.csv").string();
-  ASSERT_EQ(std::system((bin + " generate --policies 500 --seed 4 --out " + book + " > /dev/null").c_str()), 0);
+  const std::filesystem::path dir = test::scratch_dir();
+  const std::string book = (dir / "book.csv").string();
+  const test::CliRun generated =
+      test::run_rateopt(dir, {"generate", "--policies", "500", "--seed", "4", "--out", book});
+  ASSERT_EQ(generated.rc, 0) << test::describe(generated);
   const rateopt::Book b = rateopt::read_book_csv(book);
   {
     std::ofstream f(dir / "steep.csv");
@@ -461,10 +460,10 @@ TEST(ScenarioCli, ScalesAndFilesRunEndToEnd) {
     for (size_t i = 0; i < b.size(); ++i) f << b.policy_id(i) << "," << 1.5 * b.elasticity[i] << "\n";
   }
   const std::string out = (dir / "out").string();
-  ASSERT_EQ(std::system((bin + " scenarios --book " + book + " --elasticity-scale 0.75,1 --elasticity-files " +
-                         (dir / "steep.csv").string() + " --retention-min 0.75 --out-dir " + out + " > /dev/null 2>&1")
-                            .c_str()),
-            0);
+  const test::CliRun r =
+      test::run_rateopt(dir, {"scenarios", "--book", book, "--elasticity-scale", "0.75,1", "--elasticity-files",
+                              (dir / "steep.csv").string(), "--retention-min", "0.75", "--out-dir", out});
+  ASSERT_EQ(r.rc, 0) << test::describe(r);
   std::ifstream csv(std::filesystem::path(out) / "scenario_policies.csv");
   std::string header;
   std::getline(csv, header);
@@ -472,8 +471,7 @@ TEST(ScenarioCli, ScalesAndFilesRunEndToEnd) {
   int rows = 0;
   for (std::string line; std::getline(csv, line);) ++rows;
   EXPECT_EQ(rows, 500);
-  const int rc = std::system(
-      (bin + " scenarios --book " + book + " --out-dir " + (dir / "none").string() + " > /dev/null 2>&1").c_str());
-  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  const test::CliRun none = test::run_rateopt(dir, {"scenarios", "--book", book, "--out-dir", (dir / "none").string()});
+  EXPECT_EQ(none.rc, 2) << test::describe(none);
   EXPECT_FALSE(std::filesystem::exists(dir / "none"));
 }

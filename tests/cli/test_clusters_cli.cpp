@@ -1,0 +1,161 @@
+// `rateopt clusters` and `rateopt clusters generate` (SPEC §3): tables, JSON, the exact optimum, and bad input.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli_common.hpp"
+
+namespace rateopt {
+namespace cli_test {
+namespace {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// clusters, clusters generate (SPEC §3)
+
+fs::path generate_clusters(const fs::path& dir, int clusters, uint64_t seed) {
+  const fs::path out = dir / "instance";
+  const CliRun r = run_rateopt(dir, {"clusters", "generate", "--clusters", std::to_string(clusters), "--seed",
+                                     std::to_string(seed), "--out-dir", out.string()});
+  EXPECT_EQ(r.rc, 0) << describe(r);
+  return out;
+}
+
+TEST(CliClusters, WritesTablesAndJsonWithTheExactOptimum) {
+  const fs::path dir = scratch_dir();
+  const fs::path inst = generate_clusters(dir, 15, 3);
+  const fs::path out = dir / "out";
+  const CliRun r = run_rateopt(
+      dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums", (inst / "premiums.csv").string(),
+            "--target-termination", "11", "--device", "cpu", "--out-dir", out.string(), "--write-qubo", "--json"});
+  ASSERT_EQ(r.rc, 0) << describe(r);
+  const json j = json::parse(r.out);
+  EXPECT_TRUE(j["sa"]["valid"].get<bool>());
+  EXPECT_LE(j["sa"]["termination_rate"].get<double>(), 11.0);
+  EXPECT_DOUBLE_EQ(j["sa"]["revenue"].get<double>(), j["exact"]["revenue"].get<double>());
+  EXPECT_DOUBLE_EQ(j["gap"].get<double>(), 0.0);
+  EXPECT_TRUE(j["seconds"].is_number());
+  EXPECT_TRUE(contains(j["qubo"]["penalty_rule"].get<std::string>(), "lambda")) << describe(r);
+  EXPECT_EQ(listing(out),
+            (std::vector<std::string>{"choice_table.csv", "cluster_choices.csv", "qubo.csv", "result.json"}));
+  // the choice table is one-hot per cluster and agrees with the chosen premiums
+  const Csv table = read_csv(out / "choice_table.csv");
+  const Csv choices = read_csv(out / "cluster_choices.csv");
+  ASSERT_EQ(table.rows.size(), 15u);
+  ASSERT_EQ(table.header.size(), 10u);
+  double revenue = 0;
+  for (size_t i = 0; i < 15; ++i) {
+    int ones = 0;
+    for (size_t c = 1; c < table.header.size(); ++c) {
+      if (table.rows[i][c] != "1") continue;
+      ++ones;
+      EXPECT_EQ("rate_" + choices.text(i, "sa_termination_rate"), table.header[c]);
+    }
+    EXPECT_EQ(ones, 1) << "row " << i;
+    revenue += choices.number(i, "sa_revenue");
+  }
+  EXPECT_NEAR(revenue, j["sa"]["revenue"].get<double>(), 1e-6 * revenue);
+  // the exported QUBO anneals with `rateopt qubo`
+  const CliRun q = run_rateopt(dir, {"qubo", "--qubo", (out / "qubo.csv").string(), "--replicas", "8", "--sweeps", "50",
+                                     "--device", "cpu", "--json"});
+  ASSERT_EQ(q.rc, 0) << describe(q);
+  const json qj = json::parse(q.out);
+  EXPECT_EQ(qj["variables"].get<int>(), j["qubo"]["variables"].get<int>());
+  EXPECT_EQ(qj["best_state"].get<std::string>().size(), qj["variables"].get<size_t>());
+  // a second run refuses to overwrite without --force
+  const CliRun again =
+      run_rateopt(dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums",
+                        (inst / "premiums.csv").string(), "--target-termination", "11", "--out-dir", out.string()});
+  EXPECT_EQ(again.rc, 2) << describe(again);
+  EXPECT_TRUE(contains(again.err, "--force")) << describe(again);
+}
+
+TEST(CliClusters, UnreachableTargetIsReportedInfeasible) {
+  const fs::path dir = scratch_dir();
+  const fs::path inst = generate_clusters(dir, 6, 4);
+  const CliRun r = run_rateopt(
+      dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums", (inst / "premiums.csv").string(),
+            "--target-termination", "2", "--device", "cpu", "--out-dir", (dir / "out").string(), "--json"});
+  ASSERT_EQ(r.rc, 0) << describe(r);
+  const json j = json::parse(r.out);
+  EXPECT_FALSE(j["sa"]["valid"].get<bool>());
+  EXPECT_FALSE(j["exact"]["feasible"].get<bool>());
+  EXPECT_TRUE(j["gap"].is_null());
+}
+
+TEST(CliClusters, ExplicitCudaWithoutAGpuFailsAndWritesNothing) {
+  if (gpu_usable()) GTEST_SKIP() << "a GPU is usable here";
+  const fs::path dir = scratch_dir();
+  const fs::path inst = generate_clusters(dir, 5, 5);
+  const CliRun r = run_rateopt(
+      dir, {"clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums", (inst / "premiums.csv").string(),
+            "--target-termination", "11", "--device", "cuda", "--out-dir", (dir / "out").string()});
+  EXPECT_EQ(r.rc, RATEOPT_HAVE_CUDA ? 4 : 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "device cuda")) << describe(r);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+struct ClustersBadCase {
+  std::string name, clusters, premiums;
+  std::vector<std::string> extra;
+  std::string needle;
+};
+
+class CliClustersBadInput : public ::testing::TestWithParam<ClustersBadCase> {};
+
+TEST_P(CliClustersBadInput, Exit2NamesLocationAndRuleAndWritesNothing) {
+  const ClustersBadCase& c = GetParam();
+  const fs::path dir = scratch_dir();
+  write_text_file(dir / "c.csv", c.clusters);
+  write_text_file(dir / "p.csv", c.premiums);
+  std::vector<std::string> args = {
+      "clusters",  "--clusters",          (dir / "c.csv").string(), "--premiums", (dir / "p.csv").string(),
+      "--out-dir", (dir / "out").string()};
+  args.insert(args.end(), c.extra.begin(), c.extra.end());
+  const CliRun r = run_rateopt(dir, args);
+  EXPECT_EQ(r.rc, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, c.needle)) << "want \"" << c.needle << "\"\n" << describe(r);
+  EXPECT_FALSE(fs::exists(dir / "out")) << describe(r);
+}
+
+const std::string kGoodClusters = "cluster_id,policies,avg_claim\na,1000,200\nb,2000,150\n";
+const std::string kGoodPremiums = "cluster_id,termination_rate,premium\na,5,300\na,10,350\nb,5,250\nb,10,260\n";
+const std::vector<std::string> kTarget = {"--target-termination", "8"};
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliClustersBadInput,
+    ::testing::Values(
+        ClustersBadCase{"text_policies", "cluster_id,policies,avg_claim\na,many,200\n", kGoodPremiums, kTarget,
+                        "c.csv:2: policies = \"many\" is not a number"},
+        ClustersBadCase{"negative_claim", "cluster_id,policies,avg_claim\na,10,200\nb,10,-5\n", kGoodPremiums, kTarget,
+                        "c.csv:3: avg_claim"},
+        ClustersBadCase{"unknown_cluster", kGoodClusters, kGoodPremiums + "zz,5,100\n", kTarget,
+                        "p.csv:6: cluster_id \"zz\" is not in"},
+        ClustersBadCase{"rate_out_of_range", kGoodClusters, "cluster_id,termination_rate,premium\na,120,300\n", kTarget,
+                        "p.csv:2: termination_rate = \"120\""},
+        ClustersBadCase{"nan_premium", kGoodClusters, "cluster_id,termination_rate,premium\na,5,nan\nb,5,1\n", kTarget,
+                        "p.csv:2: premium"},
+        ClustersBadCase{"missing_column", "cluster_id,policies\na,1\n", kGoodPremiums, kTarget,
+                        "c.csv:1: header: required column avg_claim is missing"},
+        ClustersBadCase{"empty_file", "", kGoodPremiums, kTarget, "c.csv: file is empty"},
+        ClustersBadCase{
+            "target_above_100", kGoodClusters, kGoodPremiums, {"--target-termination", "150"}, "target-termination"},
+        ClustersBadCase{"zero_replicas",
+                        kGoodClusters,
+                        kGoodPremiums,
+                        {"--target-termination", "8", "--replicas", "0"},
+                        "replicas"},
+        ClustersBadCase{
+            "bad_exact", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--exact", "maybe"}, "--exact"},
+        ClustersBadCase{"no_target", kGoodClusters, kGoodPremiums, {}, "--target-termination"},
+        ClustersBadCase{
+            "bad_moves", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--moves", "jump"}, "--moves"}),
+    [](const ::testing::TestParamInfo<ClustersBadCase>& param) { return param.param.name; });
+
+}  // namespace
+}  // namespace cli_test
+}  // namespace rateopt
