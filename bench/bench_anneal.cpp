@@ -44,7 +44,7 @@ const Prepared& cluster_qubo_15x9() {
 void cluster_anneal(benchmark::State& state, const char* device) {
   const Prepared& p = cluster_qubo_15x9();
   AnnealOptions o;
-  o.device = device;
+  o.device = *enum_from_name<Device>(device);
   o.replicas = static_cast<int>(state.range(0));
   o.sweeps = state.range(1);
   if (std::string(device) == "cuda") {

@@ -126,7 +126,7 @@ void BM_CudaSolve(benchmark::State& state) {
   if (!gpu_or_skip(state)) return;
   const Book book = generate_book(static_cast<size_t>(state.range(0)), 2026, "benchmark");
   OptimiseOptions o = benchmark_constraint_options();
-  o.device = "cuda";
+  o.device = rateopt::Device::cuda;
   SolveResult r;
   for (auto _ : state) r = optimise(book, o);
   state.counters["passes"] = static_cast<double>(r.passes);

@@ -60,7 +60,7 @@ void solve(benchmark::State& state, int frontier) {
   const LossSamples& s = samples_for(state.range(0));
   ReinsuranceOptions o;
   o.budget = 4e6;
-  o.device = "cpu";
+  o.device = rateopt::Device::cpu;
   o.frontier_points = frontier;
   ReinsuranceResult r;
   for (auto _ : state) r = optimise_reinsurance(lines(), s, o);

@@ -55,7 +55,7 @@ void time_stats(benchmark::State& state, std::vector<double> t, const char* pref
 
 rateopt::OptimiseOptions cpu_benchmark_options() {
   rateopt::OptimiseOptions o = rateopt::benchmark_constraint_options();
-  o.device = "cpu";
+  o.device = rateopt::Device::cpu;
   return o;
 }
 

@@ -25,7 +25,7 @@ const Book& book_for(int64_t n) {
 
 OptimiseOptions options() {
   OptimiseOptions o = benchmark_constraint_options();
-  o.device = "cpu";
+  o.device = rateopt::Device::cpu;
   return o;
 }
 
@@ -40,7 +40,7 @@ void BM_OneSolve(benchmark::State& state) {
 void BM_Frontier15(benchmark::State& state) {
   const Book& book = book_for(state.range(0));
   FrontierResult f;
-  for (auto _ : state) f = efficient_frontier(book, options(), "retention_min", 0.70, 0.80, 15);
+  for (auto _ : state) f = efficient_frontier(book, options(), FrontierOptions{SweptConstraint::retention_min, 0.70, 0.80, 15});
   int converged = 0;
   for (const FrontierPoint& p : f.points) converged += p.converged;
   state.counters["passes"] = static_cast<double>(f.passes);

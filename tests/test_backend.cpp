@@ -67,11 +67,11 @@ class BackendConformance : public ::testing::TestWithParam<std::string> {
 
   Problem prepare(const Case& c, Book& book, OptimiseOptions& o, SolveResult& res) {
     book = generate_book(c.n, 1000 + c.n, "benchmark");
-    o.device = "cpu";
+    o.device = Device::cpu;
     o.max_rate_change = 0.25;
     o.enbp_buffer = 0.01;
     if (c.groups) o.fairness_max = 2.0;
-    if (c.logistic) o.demand_model = "logistic";
+    if (c.logistic) o.demand_model = DemandModel::logistic;
     return prepare_problem(book, o, res);
   }
 
@@ -157,10 +157,10 @@ TEST_P(BackendConformance, WholeSolvesMatchTheCpuAnswer) {
       {"gwp and lr_min", 5000, [](OptimiseOptions& o) { o.lr_min = 0.64, o.gwp_max = 3.0e6; }},
       {"premium fairness", 20000, [](OptimiseOptions& o) { o.fairness_max = 1.18, o.retention_min = 0.7; }},
       {"stochastic lr", 20000, [](OptimiseOptions& o) { o.lr_max = 0.70, o.stochastic_lr = true; }},
-      {"logistic", 20000, [](OptimiseOptions& o) { o.demand_model = "logistic", o.retention_min = 0.78; }},
+      {"logistic", 20000, [](OptimiseOptions& o) { o.demand_model = DemandModel::logistic, o.retention_min = 0.78; }},
       {"gwp_min", 20000, [](OptimiseOptions& o) { o.gwp_min = 9.0e6; }},
       {"loss-ratio fairness", 20000,
-       [](OptimiseOptions& o) { o.fairness_max = 1.02, o.fairness_metric = "loss_ratio_disparity"; }},
+       [](OptimiseOptions& o) { o.fairness_max = 1.02, o.fairness_metric = FairnessMetric::loss_ratio_disparity; }},
       {"model quality", 20000,
        [](OptimiseOptions& o) { o.lr_max = 0.575, o.model_quality_adjusted_lr = true, o.model_rho = 0.7; }},
       {"benchmark 1e6", 1000000, [](OptimiseOptions& o) { o.lr_max = 0.68, o.retention_min = 0.78; }},
@@ -174,9 +174,9 @@ TEST_P(BackendConformance, WholeSolvesMatchTheCpuAnswer) {
     o.max_rate_change = 0.25;
     o.enbp_buffer = 0.01;
     sv.set(o);
-    o.device = "cpu";
+    o.device = Device::cpu;
     const SolveResult ref = optimise(book, o);
-    o.device = GetParam();
+    o.device = *enum_from_name<Device>(GetParam());
     const SolveResult r = optimise(book, o);
     EXPECT_EQ(r.backend_used, GetParam());
     EXPECT_EQ(ref.status, SolveStatus::converged) << ref.message;

@@ -86,7 +86,7 @@ TEST(ClusterAnnealFlip, ReportsItsBestStateHonestly) {
   const ClusterProblem p = generate_cluster_problem(4, {5, 9, 13}, 8);
   const ClusterQubo cq = build_cluster_qubo(p, 11);
   AnnealOptions o;
-  o.device = "cpu";
+  o.device = Device::cpu;
   o.replicas = 16;
   o.sweeps = 200;
   const ClusterAnnealResult r = anneal_clusters(p, cq, 11, o, "flip");
@@ -103,7 +103,7 @@ TEST(ClusterQubo, LargeInstancesSkipTheDenseTermsButStillAnneal) {
   const ClusterQubo cq = build_cluster_qubo(p, 11);
   EXPECT_FALSE(cq.terms_materialised);
   AnnealOptions o;
-  o.device = "cpu";
+  o.device = Device::cpu;
   o.replicas = 4;
   o.sweeps = 50;
   const ClusterAnnealResult r = anneal_clusters(p, cq, 11, o);
@@ -191,7 +191,7 @@ class ClusterAnneal : public ::testing::TestWithParam<std::string> {};
 TEST_P(ClusterAnneal, ReachesTheExactOptimumOn99Of100Instances) {
   if (GetParam() == "cuda" && !gpu_usable()) GTEST_SKIP() << "no usable GPU";
   AnnealOptions o = default_cluster_anneal_options();
-  o.device = GetParam();
+  o.device = *enum_from_name<Device>(GetParam());
   int reached = 0;
   for (uint64_t seed = 1; seed <= 100; ++seed) {
     const ClusterProblem p = generate_cluster_problem(15, kNineRates, seed);
@@ -217,10 +217,10 @@ TEST_P(ClusterAnneal, ChoicesMatchTheCpuPath) {
   const ClusterProblem p = generate_cluster_problem(40, kNineRates, 77);
   const ClusterQubo cq = build_cluster_qubo(p, 11);
   AnnealOptions o = default_cluster_anneal_options();
-  o.device = GetParam();
+  o.device = *enum_from_name<Device>(GetParam());
   o.replicas = 200;
   AnnealOptions cpu = o;
-  cpu.device = "cpu";
+  cpu.device = Device::cpu;
   cpu.threads = 1;
   const ClusterAnnealResult a = anneal_clusters(p, cq, 11, o), b = anneal_clusters(p, cq, 11, cpu);
   EXPECT_EQ(a.anneal.backend_used, GetParam());

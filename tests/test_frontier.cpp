@@ -21,9 +21,19 @@
 using namespace rateopt;
 namespace fs = std::filesystem;
 
+namespace {
+// The frontier of the constraint named `sweep` (read as a config gives it) over [from, to].
+FrontierOptions sweep_of(const std::string& sweep, double from, double to, int points) {
+  FrontierOptions f;
+  apply_options_json(f, nlohmann::json{{"sweep", sweep}, {"from", from}, {"to", to}, {"points", points}}.dump(),
+                     "test");
+  return f;
+}
+}  // namespace
+
 TEST(Frontier, ProfitFallsAsRetentionRisesAndEveryPointHoldsItsConstraints) {
-  const FrontierResult f =
-      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "retention_min", 0.70, 0.84, 15);
+  const FrontierResult f = efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(),
+                                              sweep_of("retention_min", 0.70, 0.84, 15));
   ASSERT_EQ(f.points.size(), 15u);
   int converged = 0, infeasible = 0;
   for (size_t k = 0; k < f.points.size(); ++k) {
@@ -57,8 +67,8 @@ TEST(Frontier, ProfitFallsAsRetentionRisesAndEveryPointHoldsItsConstraints) {
 }
 
 TEST(Frontier, WarmStartedPointsEqualColdSolves) {
-  const FrontierResult f =
-      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "retention_min", 0.74, 0.79, 6);
+  const FrontierResult f = efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(),
+                                              sweep_of("retention_min", 0.74, 0.79, 6));
   for (const FrontierPoint& p : f.points) {
     OptimiseOptions o = test::cpu_benchmark_options();
     o.retention_min = p.epsilon;
@@ -89,7 +99,7 @@ TEST(Frontier, ShadowPricesAgreeWithTheSlopeOfTheFrontier) {
     SCOPED_TRACE(s.name);
     OptimiseOptions o = test::cpu_benchmark_options();
     if (std::string(s.name) != "retention_min") o.retention_min.reset();
-    const FrontierResult f = efficient_frontier(test::benchmark_book_20k(), o, s.name, s.from, s.to, 21);
+    const FrontierResult f = efficient_frontier(test::benchmark_book_20k(), o, sweep_of(s.name, s.from, s.to, 21));
     int checked = 0;
     for (size_t k = 1; k + 1 < f.points.size(); ++k) {
       const FrontierPoint &a = f.points[k - 1], &p = f.points[k], &c = f.points[k + 1];
@@ -103,14 +113,15 @@ TEST(Frontier, ShadowPricesAgreeWithTheSlopeOfTheFrontier) {
 }
 
 TEST(Frontier, BadSweepsAreInputErrors) {
-  EXPECT_THROW(efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "lr_min", 0.5, 0.6, 5),
+  EXPECT_THROW(
+      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), sweep_of("lr_min", 0.5, 0.6, 5)),
+      InputError);
+  EXPECT_THROW(efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(),
+                                  sweep_of("retention_min", 0.7, 0.8, 1)),
                InputError);
-  EXPECT_THROW(
-      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "retention_min", 0.7, 0.8, 1),
-      InputError);
-  EXPECT_THROW(
-      efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(), "retention_min", 0.7, 1.2, 5),
-      InputError);
+  EXPECT_THROW(efficient_frontier(test::benchmark_book_20k(), test::cpu_benchmark_options(),
+                                  sweep_of("retention_min", 0.7, 1.2, 5)),
+               InputError);
 }
 
 TEST(FrontierCli, WritesCsvJsonAndAChartThatRenders) {

@@ -78,9 +78,10 @@ TEST(Pareto, TopsisPicksTheObviousPointsAndAHandComputedOne) {
 TEST(Pareto, SurfaceFrontHoldsNoDominatedPointAndPointsMeetTheirLimits) {
   const Book book = generate_book(5000, 41, "benchmark");
   OptimiseOptions o = benchmark_constraint_options();
-  o.device = "cpu";
-  const ParetoResult r =
-      pareto_surface(book, o, "retention_min", 0.70, 0.78, 5, 1.001, 1.03, 4, "premium_disparity", {1, 0, 0});
+  o.device = Device::cpu;
+  o.fairness_metric = FairnessMetric::premium_disparity;
+  const ParetoResult r = pareto_surface(
+      book, o, ParetoOptions{SweptConstraint::retention_min, Range{0.70, 0.78}, Range{1.001, 1.03}, 5, 4, {1, 0, 0}});
   ASSERT_EQ(r.surface.size(), 20u);
   ASSERT_FALSE(r.front.empty());
   std::vector<ParetoObjectives> obj;

@@ -45,7 +45,7 @@ TEST(PeerAgreement, ProfitAtLeastPeerWithNoConstraintViolated) {
     const Book book = read_book_csv(kDir + fx["book"].get<std::string>());
     OptimiseOptions o;
     apply_options_json(o, fx["config"].dump(), entry["file"].get<std::string>());
-    o.device = "cpu";
+    o.device = Device::cpu;
     if (o.fairness_max) {
       // Group fairness on a book of 20–200 policies is not concave (the certified gap of these cases
       // is 1e-4–1e-3, a duality gap of small N): like the peer, take the best of a few starts.

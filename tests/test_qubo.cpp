@@ -56,7 +56,7 @@ class Annealer : public ::testing::TestWithParam<std::string> {
   }
   AnnealOptions options() const {
     AnnealOptions o;
-    o.device = GetParam();
+    o.device = *enum_from_name<Device>(GetParam());
     o.replicas = 64;
     o.sweeps = 500;
     return o;
@@ -96,7 +96,7 @@ TEST_P(Annealer, SameSeedSameAnswerAndEveryReplicaEnergyIsItsState) {
 TEST_P(Annealer, StatesMatchTheCpuPath) {
   const Qubo q = random_qubo(30, 5, 0.5);
   AnnealOptions cpu = options();
-  cpu.device = "cpu";
+  cpu.device = Device::cpu;
   EXPECT_EQ(anneal_qubo(q, options()).states, anneal_qubo(q, cpu).states);
 }
 
@@ -158,8 +158,8 @@ TEST(Qubo, OptionsAreValidated) {
   o.replicas = 0;
   EXPECT_THROW(o.validate(), InputError);
   o = AnnealOptions();
-  o.device = "tpu";
-  EXPECT_THROW(o.validate(), InputError);
+  EXPECT_THROW(apply_options_json({bind_option(option_rows::device, o.device)}, R"({"device": "tpu"})", "test"),
+               InputError);
   o = AnnealOptions();
   o.beta_hot = 5;
   o.beta_cold = 1;

@@ -189,7 +189,7 @@ struct Problem {
   std::vector<ReinsuranceLine> lines = three_lines();
   LossSamples samples = simulate_losses(lines, {1, 0.4, 0.1, 0.4, 1, 0.3, 0.1, 0.3, 1}, 200000, 99, 0);
   ReinsuranceResult solve(double budget, RiskMeasure m = RiskMeasure::cvar, int frontier = 0,
-                          const std::string& device = "cpu") const {
+                          Device device = Device::cpu) const {
     ReinsuranceOptions o;
     o.measure = m;
     o.budget = budget;
@@ -239,7 +239,7 @@ TEST(Reinsure, CedesTheCheapestLineFirst) {
       lines[2].safety_loading = 0.5;
     }
     ReinsuranceOptions o;
-    o.device = "cpu";
+    o.device = Device::cpu;
     o.objective = objective;
     o.budget = 1e18;
     const double unceded = optimise_reinsurance(lines, samples, o).unceded_risk;
@@ -287,7 +287,7 @@ TEST(Reinsure, PathIsNearTheBruteForceOptimumOfTwoRetentions) {
     best = std::min(best, premium(0, d1) + premium(1, lo));
   }
   ReinsuranceOptions o;
-  o.device = "cpu";
+  o.device = Device::cpu;
   o.objective = CessionObjective::premium;
   o.budget = budget;
   const ReinsuranceResult r = optimise_reinsurance(lines, s, o);
@@ -329,7 +329,7 @@ TEST(Reinsure, InfeasibleBelowTheLeastReachableRisk) {
   for (auto& line : p.lines) line.min_retention = 60.0;  // reinsurers attach at 60 or above
   ReinsuranceOptions o;
   o.budget = 100.0;  // below CVaR of Σ min(X_i, 60), which is close to 180
-  o.device = "cpu";
+  o.device = Device::cpu;
   const ReinsuranceResult r = optimise_reinsurance(p.lines, p.samples, o);
   EXPECT_EQ(r.status, "infeasible");
   EXPECT_GT(r.least_reachable_risk, 100.0);
@@ -356,7 +356,7 @@ TEST(Reinsure, VarianceMeasureMeetsItsBudget) {
 TEST(Reinsure, AnswersDoNotDependOnTheThreadCount) {
   const Problem& p = problem();
   ReinsuranceOptions o;
-  o.device = "cpu";
+  o.device = Device::cpu;
   o.budget = 0.5 * p.solve(1e18).unceded_risk;
   o.frontier_points = 4;
   o.threads = 1;
@@ -395,7 +395,8 @@ TEST_P(ReinsureDevice, MatchesTheCpuAnswer) {
   const double unceded = p.solve(1e18).unceded_risk;
   for (RiskMeasure m : {RiskMeasure::cvar, RiskMeasure::variance}) {
     const double top = m == RiskMeasure::cvar ? unceded : p.solve(1e30, m).unceded_risk;
-    const ReinsuranceResult cpu = p.solve(0.4 * top, m, 5, "cpu"), dev = p.solve(0.4 * top, m, 5, GetParam());
+    const ReinsuranceResult cpu = p.solve(0.4 * top, m, 5, Device::cpu),
+                            dev = p.solve(0.4 * top, m, 5, *enum_from_name<Device>(GetParam()));
     EXPECT_EQ(dev.backend_used, GetParam());
     EXPECT_NEAR(dev.retained_risk, cpu.retained_risk, 1e-9 * cpu.retained_risk);
     EXPECT_NEAR(dev.total_ceded_premium, cpu.total_ceded_premium, 1e-6 * cpu.total_ceded_premium);

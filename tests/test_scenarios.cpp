@@ -101,8 +101,8 @@ TEST(ScenarioSolve, ScaleOneReproducesThePlainSolveExactly) {
 
 TEST(ScenarioSolve, EveryScenarioEqualsAStandaloneSolveWhateverItsPlace) {
   // the backend is reused and re-uploaded between scenarios: later scenarios must not remember earlier ones
-  for (const char* model : {"log_linear", "logistic"}) {
-    SCOPED_TRACE(model);
+  for (const DemandModel model : {DemandModel::log_linear, DemandModel::logistic}) {
+    SCOPED_TRACE(to_string(model));
     OptimiseOptions o = test::cpu_benchmark_options();
     o.demand_model = model;
     const std::vector<ElasticityScenario> scenarios = scale_scenarios(book_2k(), {1.25, 0.75, 1.0});

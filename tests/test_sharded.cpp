@@ -140,7 +140,7 @@ TEST_P(ShardedSolve, RanksAgreeAndMatchTheWholeBook) {
   if (!device_usable(GetParam())) GTEST_SKIP() << "no usable GPU";
   const Book& book = test::benchmark_book_20k();
   OptimiseOptions options = test::cpu_benchmark_options();
-  options.device = GetParam();
+  options.device = *enum_from_name<Device>(GetParam());
   const SolveResult whole = optimise(book, options);
   ASSERT_TRUE(whole.converged) << whole.message;
   for (int ranks : {2, 3, 5}) {
@@ -179,7 +179,7 @@ TEST_P(ShardedSolve, RowErrorOnOneRankReachesEveryRank) {
   book.renewal_flag[bad] = 1;
   book.enbp[bad] = std::nan("");
   OptimiseOptions options = test::cpu_benchmark_options();
-  options.device = GetParam();
+  options.device = *enum_from_name<Device>(GetParam());
   ASSERT_TRUE(options.enbp_buffer.has_value());
   const std::vector<RankOutcome> outcomes = solve_on_threads(book, options, 3);
   for (const RankOutcome& o : outcomes) {

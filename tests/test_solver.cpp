@@ -76,7 +76,7 @@ TEST(SolverBruteForce, TwoPolicyBooksMatchFineGrid) {
     Book b = tiny_book(2, seed);
     for (const auto& c : cases) {
       OptimiseOptions o;
-      o.device = "cpu";
+      o.device = Device::cpu;
       o.max_rate_change = 0.3;
       c.set(o, b);
       const SolveResult r = optimise(b, o);
@@ -186,7 +186,7 @@ TEST(SolverConstraints, EachConstraintTypeBindsWithExactShadowPrice) {
   Book b = generate_book(4000, 5, "benchmark");
   // Limits are set just inside the unconstrained optimum so that each one binds but stays feasible.
   OptimiseOptions base;
-  base.device = "cpu";
+  base.device = Device::cpu;
   base.max_rate_change = 0.25;
   OptimiseOptions with_fairness = base;
   with_fairness.fairness_max = 100.0;  // slack: reports the free disparity
@@ -236,16 +236,16 @@ TEST(SolverConstraints, EachConstraintTypeBindsWithExactShadowPrice) {
 TEST(SolverConstraints, NonSeparableConstraintsHoldAndReportNoDualBound) {
   Book b = generate_book(3000, 8, "benchmark");
   OptimiseOptions probe;
-  probe.device = "cpu";
+  probe.device = Device::cpu;
   probe.max_rate_change = 0.25;
   probe.lr_max = 10.0;  // slack: reports the free LR + z·σ
   probe.stochastic_lr = true;
   const SolveResult free_lr = optimise(b, probe);
   probe = OptimiseOptions();
-  probe.device = "cpu";
+  probe.device = Device::cpu;
   probe.max_rate_change = 0.25;
   probe.fairness_max = 100.0;
-  probe.fairness_metric = "loss_ratio_disparity";
+  probe.fairness_metric = FairnessMetric::loss_ratio_disparity;
   const SolveResult free_fair = optimise(b, probe);
   ASSERT_TRUE(free_lr.converged && free_fair.converged);
   const double stochastic_lr = find_constraint(free_lr, "lr_max")->value;
@@ -264,13 +264,13 @@ TEST(SolverConstraints, NonSeparableConstraintsHoldAndReportNoDualBound) {
       {"loss_ratio disparity",
        [&](OptimiseOptions& o) {
          o.fairness_max = 1.0 + 0.8 * (lr_disparity - 1.0);
-         o.fairness_metric = "loss_ratio_disparity";
+         o.fairness_metric = FairnessMetric::loss_ratio_disparity;
        }},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     OptimiseOptions o;
-    o.device = "cpu";
+    o.device = Device::cpu;
     o.max_rate_change = 0.25;
     c.set(o);
     const SolveResult r = optimise(b, o);
@@ -288,7 +288,7 @@ TEST(SolverConstraints, NonSeparableConstraintsHoldAndReportNoDualBound) {
 TEST(SolverConstraints, StochasticLrIsStricterThanPlainLr) {
   Book b = generate_book(3000, 9, "benchmark");
   OptimiseOptions plain;
-  plain.device = "cpu";
+  plain.device = Device::cpu;
   plain.max_rate_change = 0.25;
   plain.lr_max = 10.0;
   plain.stochastic_lr = true;
@@ -313,7 +313,7 @@ TEST(SolverConstraints, StochasticLrIsStricterThanPlainLr) {
 TEST(SolverConstraints, ModelQualityAdjustmentRelaxesLrMax) {
   Book b = generate_book(3000, 10, "benchmark");
   OptimiseOptions o;
-  o.device = "cpu";
+  o.device = Device::cpu;
   o.max_rate_change = 0.25;
   const SolveResult free = optimise(b, o);
   const double E = std::sqrt((1 + 0.81) / (0.81 * 2)) - 1;  // ρ = 0.9, CV = 1, η = 1
@@ -336,8 +336,8 @@ TEST(SolverObjective, LossRatioObjectiveWithGwpFloor) {
   double gwp_ref = 0;
   for (size_t i = 0; i < b.size(); ++i) gwp_ref += b.technical_price[i] * b.p_demand[i];
   OptimiseOptions o;
-  o.device = "cpu";
-  o.objective = "loss_ratio";
+  o.device = Device::cpu;
+  o.objective = Objective::loss_ratio;
   o.gwp_min = 0.97 * gwp_ref;
   o.max_rate_change = 0.2;
   const SolveResult r = optimise(b, o);
@@ -362,7 +362,7 @@ TEST(SolverObjective, LossRatioObjectiveWithGwpFloor) {
 TEST(SolverDemand, LogisticDemandConvergesWithBindingConstraints) {
   Book b = generate_book(4000, 14, "benchmark");
   OptimiseOptions o = test::cpu_benchmark_options();
-  o.demand_model = "logistic";
+  o.demand_model = DemandModel::logistic;
   const SolveResult r = optimise(b, o);
   ASSERT_EQ(r.status, SolveStatus::converged) << r.message;
   for (const auto& c : r.constraints) EXPECT_LE(c.relative_violation, 1e-9);
@@ -442,7 +442,7 @@ TEST(SolverBounds, BoundsFollowSpecOrderAndEnbpWins) {
   b.enbp[1] = 95;   // cap 0.9405 < technical floor 1 → conflict, ENBP wins
   b.prior_multiplier = {1.0, 1.0, 1.1};
   OptimiseOptions o;
-  o.device = "cpu";
+  o.device = Device::cpu;
   o.max_rate_change = 0.25;
   o.enbp_buffer = 0.01;
   const SolveResult r = optimise(b, o);

@@ -19,7 +19,7 @@ namespace rateopt::test {
 /// The peer's benchmark constraint set, solved on the CPU.
 inline OptimiseOptions cpu_benchmark_options() {
   OptimiseOptions o = benchmark_constraint_options();
-  o.device = "cpu";
+  o.device = Device::cpu;
   return o;
 }
 

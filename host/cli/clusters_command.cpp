@@ -10,10 +10,10 @@
 #include <sstream>
 
 #include "io/csv_cursor.hpp"
+#include "io/report_internal.hpp"
 #include "rateopt/clusters.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
-#include "io/report_internal.hpp"
 
 namespace rateopt {
 

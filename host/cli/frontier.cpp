@@ -21,12 +21,12 @@ struct FrontierCommand {
 };
 
 void print_frontier(const FrontierResult& f, const std::string& out_dir) {
-  std::printf("Efficient frontier over %s, %zu points, %lld passes, %.3f s (%s)\n", to_string(f.sweep),
-              f.points.size(), static_cast<long long>(f.passes), f.seconds, f.backend_used.c_str());
+  std::printf("Efficient frontier over %s, %zu points, %lld passes, %.3f s (%s)\n", to_string(f.sweep), f.points.size(),
+              static_cast<long long>(f.passes), f.seconds, f.backend_used.c_str());
   std::printf("%14s %-10s %18s %10s %10s %16s\n", "epsilon", "status", "profit", "LR", "retention", "shadow price");
   for (const FrontierPoint& p : f.points)
-    std::printf("%14.6g %-10s %18.2f %10.6f %10.6f %16.2f\n", p.epsilon, p.converged ? "converged" : to_string(p.status),
-                p.profit, p.loss_ratio, p.retention, p.shadow_price);
+    std::printf("%14.6g %-10s %18.2f %10.6f %10.6f %16.2f\n", p.epsilon,
+                p.converged ? "converged" : to_string(p.status), p.profit, p.loss_ratio, p.retention, p.shadow_price);
   std::cout << "wrote " << out_dir << "/frontier.csv, frontier.svg and result.json\n";
 }
 

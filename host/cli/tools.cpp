@@ -99,7 +99,8 @@ void add_clusters(CLI::App& app) {
   cl->add_option("--seed", ca.anneal.seed, "random seed (default 1)");
   cl->add_option("--device", st->device, "auto | cpu | cuda (default auto)");
   cl->add_option("--threads", ca.anneal.threads, "CPU threads (default 0: every core)");
-  cl->add_option("--moves", ca.moves, "onehot (re-price a cluster and a partner) | flip (single bits) (default onehot)");
+  cl->add_option("--moves", ca.moves,
+                 "onehot (re-price a cluster and a partner) | flip (single bits) (default onehot)");
   cl->add_option("--exact", ca.exact, "run the exact solver: auto (up to 2,000 clusters) | on | off (default auto)");
   st->onehot_flag =
       cl->add_option("--penalty-onehot-margin", st->onehot_margin, "one-hot penalty A_i = max_j v'_ij + this margin");

@@ -55,7 +55,8 @@ T read_integer(const OptionRow& row, const json& v, const std::string& source) {
   } else {
     bad_value(row, v, source, limits::is_signed ? "an integer" : "a non-negative integer");
   }
-  const std::string range = "an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]";
+  const std::string range =
+      "an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]";
   bad_value(row, v, source, range.c_str());
 }
 
@@ -288,7 +289,8 @@ std::string default_text(const OptionField& field) {
   if (v.is_number_float()) return default_number(v.get<double>());
   if (v.is_number()) return v.dump();
   if (v.is_string()) return v.get<std::string>();
-  if (field.type == OptionType::range) return default_number(v[0].get<double>()) + ":" + default_number(v[1].get<double>());
+  if (field.type == OptionType::range)
+    return default_number(v[0].get<double>()) + ":" + default_number(v[1].get<double>());
   std::string list;
   for (const json& item : v)
     list += (list.empty() ? "" : ",") + (item.is_number_float() ? default_number(item.get<double>())

@@ -8,11 +8,11 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "io/report_internal.hpp"
+#include "optimise/solve_internal.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
-#include "io/report_internal.hpp"
-#include "optimise/solve_internal.hpp"
 
 namespace rateopt {
 

@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "optimise/problem.hpp"
-#include "rateopt/errors.hpp"
 #include "optimise/solve_internal.hpp"
 #include "optimise/solver.hpp"
+#include "rateopt/errors.hpp"
 
 namespace rateopt {
 

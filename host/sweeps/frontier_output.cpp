@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "io/chart.hpp"
+#include "io/report_internal.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/sweep.hpp"
-#include "io/report_internal.hpp"
 
 namespace rateopt {
 

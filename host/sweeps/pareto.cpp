@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "optimise/problem.hpp"
-#include "rateopt/errors.hpp"
 #include "optimise/solve_internal.hpp"
+#include "rateopt/errors.hpp"
 
 namespace rateopt {
 

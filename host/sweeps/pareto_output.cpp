@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "io/chart.hpp"
+#include "io/report_internal.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/pareto.hpp"
 #include "rateopt/report.hpp"
-#include "io/report_internal.hpp"
 
 namespace rateopt {
 

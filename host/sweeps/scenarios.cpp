@@ -20,10 +20,10 @@
 #include <omp.h>
 
 #include "optimise/problem.hpp"
-#include "rateopt/errors.hpp"
-#include "rateopt/math/policy_math.hpp"
 #include "optimise/solve_internal.hpp"
 #include "optimise/solver.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/math/policy_math.hpp"
 
 namespace rateopt {
 

@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "io/report_internal.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/scenarios.hpp"
-#include "io/report_internal.hpp"
 
 namespace rateopt {
 

@@ -116,8 +116,7 @@ OptionField bind_option(const OptionRow& row, std::optional<Range>& field);
 /// An enum field, by the names of EnumNames<E>: set_by_name returns false for an unknown name;
 /// name returns "" when an optional enum is unset.
 OptionField bind_choice_option(const OptionRow& row, const std::string& choices,
-                               std::function<bool(const std::string*)> set_by_name,
-                               std::function<std::string()> name);
+                               std::function<bool(const std::string*)> set_by_name, std::function<std::string()> name);
 template <class E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
 OptionField bind_option(const OptionRow& row, E& field) {
   return bind_choice_option(

@@ -106,8 +106,7 @@ void visit_options(OptimiseOptions& o, F&& f) {
   f(OptionRow{"lr_min", "loss ratio at least this", above(0)}, o.lr_min);
   f(OptionRow{"gwp_min", "expected GWP at least this, money", above(0)}, o.gwp_min);
   f(OptionRow{"gwp_max", "expected GWP at most this, money", above(0)}, o.gwp_max);
-  f(OptionRow{"retention_min", "renewal volume retention at least this", in_range(0, 1, true, false)},
-    o.retention_min);
+  f(OptionRow{"retention_min", "renewal volume retention at least this", in_range(0, 1, true, false)}, o.retention_min);
   f(OptionRow{"stochastic_lr", "test LR + z·σ ≤ lr_max instead of LR ≤ lr_max; needs claims_variance"},
     o.stochastic_lr);
   f(OptionRow{"stochastic_alpha", "confidence α of the stochastic LR test", in_range(0, 1, true, true)},
@@ -122,8 +121,7 @@ void visit_options(OptimiseOptions& o, F&& f) {
   f(option_rows::device, o.device);
   f(OptionRow{"n_restarts", "extra solves from random starts", at_least(0)}, o.n_restarts);
   f(OptionRow{"seed", "seed of the restarts"}, o.seed);
-  f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)},
-    o.tolerance);
+  f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)}, o.tolerance);
   f(OptionRow{"max_outer_iterations", "augmented-Lagrangian outer iterations at most", at_least(1)},
     o.max_outer_iterations);
   f(OptionRow{"max_passes", "passes over the book at most", at_least(10)}, o.max_passes);

@@ -91,7 +91,7 @@ inline std::vector<std::string> listing(const fs::path& dir) {
 inline std::set<std::string> option_keys() {
   std::set<std::string> keys;
   OptimiseOptions o;
-  visit_options(o, [&](const OptionInfo& info, auto&) { keys.insert(info.key); });
+  visit_options(o, [&](const OptionRow& row, auto&) { keys.insert(row.key); });
   return keys;
 }
 

@@ -6,9 +6,9 @@
 
 namespace rateopt {
 
-bool run_on_chosen_device(Device device, const std::function<void()>& on_cuda,
-                          std::string& fallback_reason) {
-  if (!RATEOPT_HAVE_CUDA && device == Device::cuda) throw InputError("option device = cuda: this build has no CUDA backend");
+bool run_on_chosen_device(Device device, const std::function<void()>& on_cuda, std::string& fallback_reason) {
+  if (!RATEOPT_HAVE_CUDA && device == Device::cuda)
+    throw InputError("option device = cuda: this build has no CUDA backend");
   if (device == Device::cpu) return false;
   if (!RATEOPT_HAVE_CUDA) {
     fallback_reason = "CUDA not compiled in; using the CPU";
