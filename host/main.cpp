@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/files.hpp"
 #include "parallel/batch.hpp"
 #include "cli/clusters_command.hpp"
 #include "rateopt/book.hpp"
