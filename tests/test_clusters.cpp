@@ -251,7 +251,7 @@ TEST(ClusterInput, RulesNameFileAndLine) {
                "c.csv:2: policies = \"10.5\" must be a whole");
   expect_error("cluster_id,policies,avg_claim\na,0,200\n", good_premiums, "c.csv:2: policies");
   expect_error("cluster_id,policies,avg_claim\na,10,-1\n", good_premiums, "c.csv:2: avg_claim = \"-1\" must be ≥ 0");
-  expect_error("cluster_id,policies\na,10\n", good_premiums, "c.csv:1: header: required column avg_claim");
+  expect_error("cluster_id,policies\na,10\n", good_premiums, "c.csv:1: missing required column \"avg_claim\"");
   expect_error(good_clusters, "cluster_id,termination_rate,premium\na,5,300\nz,5,1\n",
                "p.csv:3: cluster_id \"z\" is not in");
   expect_error(good_clusters, "cluster_id,termination_rate,premium\na,100,300\n",

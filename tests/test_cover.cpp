@@ -298,18 +298,18 @@ TEST(CoverQuotesCsv, RejectsBadInputNamingFileLineAndRule) {
       {"policy_id,insurer,term,coverage\n1,a,10,100\n", "quotes.csv:1: missing required column \"yearly_premium\""},
       {"policy_id,insurer,term,term,coverage,yearly_premium\n",
        "quotes.csv:1: duplicate column \"term\" (fields 3 and 4)"},
-      {header + "1,a,10,100000,98\n1,b,20,100000,99\n", "quotes.csv:3: policy_id: \"1\" repeats the one at line 2"},
-      {header + "1,a,ten,100000,98\n", "quotes.csv:2: term: \"ten\" is not a number"},
-      {header + "1,a,10,100000,nan\n", "quotes.csv:2: yearly_premium: \"nan\" is not a finite number"},
-      {header + "1,a,10,inf,98\n", "quotes.csv:2: coverage: \"inf\" is not a finite number"},
-      {header + "1,a,10,1e999,98\n", "quotes.csv:2: coverage: \"1e999\" is out of the range of a double"},
-      {header + "1,a,0,100000,98\n", "quotes.csv:2: term: \"0\" must be > 0"},
-      {header + "1,a,10,-5,98\n", "quotes.csv:2: coverage: \"-5\" must be > 0"},
-      {header + "1,a,10,100000,0\n", "quotes.csv:2: yearly_premium: \"0\" must be > 0"},
+      {header + "1,a,10,100000,98\n1,b,20,100000,99\n", "quotes.csv:3: policy_id \"1\" repeats the one at line 2"},
+      {header + "1,a,ten,100000,98\n", "quotes.csv:2: term = \"ten\" is not a number"},
+      {header + "1,a,10,100000,nan\n", "quotes.csv:2: yearly_premium = \"nan\" is not a finite number"},
+      {header + "1,a,10,inf,98\n", "quotes.csv:2: coverage = \"inf\" is not a finite number"},
+      {header + "1,a,10,1e999,98\n", "quotes.csv:2: coverage = \"1e999\" is out of the range of a double"},
+      {header + "1,a,0,100000,98\n", "quotes.csv:2: term = \"0\" must be > 0"},
+      {header + "1,a,10,-5,98\n", "quotes.csv:2: coverage = \"-5\" must be > 0"},
+      {header + "1,a,10,100000,0\n", "quotes.csv:2: yearly_premium = \"0\" must be > 0"},
       {header + "1,a,10,100000,\n", "quotes.csv:2: yearly_premium is empty"},
       {header + "2,a,10,100000,5\n,a,10,100000,98\n", "quotes.csv:3: policy_id is empty"},
       {header + "1,a,10,100000\n", "quotes.csv:2: row has 4 fields, header has 5"},
-      {header + "1,a,10,100000,98,7\n", "quotes.csv:2: row has more fields than the header's 5"},
+      {header + "1,a,10,100000,98,7\n", "quotes.csv:2: row has more than 5 fields, header has 5"},
       {header + "1,\"a,10,100000,98\n", "quotes.csv:2: insurer: quoted field is not closed"},
   };
   for (const auto& [text, expected] : cases) {
@@ -393,7 +393,7 @@ TEST(CoverCli, BadInputExitsTwoAndWritesNothing) {
   CliRun r = run_cover(bad.string(),
                        test::concat(test::words("--grid-min-avg-term 15,20 --grid-min-coverage 750000"), to_out));
   EXPECT_EQ(2, r.rc);
-  EXPECT_NE(std::string::npos, r.err.find("bad.csv:3: term: \"-3\" must be > 0")) << r.err;
+  EXPECT_NE(std::string::npos, r.err.find("bad.csv:3: term = \"-3\" must be > 0")) << r.err;
   EXPECT_FALSE(fs::exists(out));
   const std::vector<std::vector<std::string>> bad_options = {
       test::words("--min-coverage 1000000"),               // no term

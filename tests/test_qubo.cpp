@@ -134,10 +134,10 @@ TEST(Qubo, BadCsvNamesFileAndLine) {
   expect_error("i,j,weight\n0,1,nan\n", "bad.csv:2: weight");
   expect_error("i,j,weight\n-1,1,2\n", "bad.csv:2: i = \"-1\" must be a whole number");
   expect_error("i,j,weight\n0.5,1,2\n", "bad.csv:2: i");
-  expect_error("i,j\n0,1\n", "bad.csv:1: header: required column weight is missing");
-  expect_error("i,j,weight\n0,1\n", "bad.csv:2: 2 fields where the header has 3");
+  expect_error("i,j\n0,1\n", "bad.csv:1: missing required column \"weight\"");
+  expect_error("i,j,weight\n0,1\n", "bad.csv:2: row has 2 fields, header has 3");
   expect_error("i,j,weight\n", "bad.csv: no data rows");
-  expect_error("", "bad.csv: file is empty");
+  expect_error("", "bad.csv: QUBO file is empty (no header line)");
 }
 
 TEST(Qubo, ScheduleFollowsTheStatedRule) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "io/files.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/options.hpp"

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -19,12 +18,14 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "rateopt/book.hpp"
 
 #include "book/book_csv_internal.hpp"
 #include "io/csv_cursor.hpp"
+#include "io/files.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
@@ -64,13 +65,6 @@ struct FieldPlan {
 
 inline bool is_field_end(char c) { return c == ',' || c == '\n' || c == '\r'; }
 
-// Field text quoted for a message, cut short so a stray megabyte never lands in an error.
-std::string quoted_for_message(std::string_view text) {
-  constexpr size_t kMaxShown = 40;
-  if (text.size() <= kMaxShown) return "\"" + std::string(text) + "\"";
-  return "\"" + std::string(text.substr(0, kMaxShown)) + "...\"";
-}
-
 class BookCsvParser : private CsvCursor {
  public:
   BookCsvParser(const char* data, size_t size, const std::string& name, const CsvShard* shard = nullptr)
@@ -79,8 +73,6 @@ class BookCsvParser : private CsvCursor {
   Book parse();
 
  private:
-  std::string location(uint64_t line) const { return name_ + ":" + std::to_string(line) + ": "; }
-
   void read_header(Book& book);
   std::string_view read_text_field(const std::string& column);
   bool read_number(const NumericColumn& column, double& value);
@@ -121,7 +113,7 @@ bool BookCsvParser::read_number_slow(const NumericColumn& column, double& value)
   if (number.size() > 1 && number[0] == '+' && number[1] != '-' && number[1] != '+') number.remove_prefix(1);
   const char* number_end = number.data() + number.size();
   const auto parsed = std::from_chars(number.data(), number_end, value);
-  const std::string shown = std::string(column.name) + " = " + quoted_for_message(text);
+  const std::string shown = std::string(column.name) + " = " + quoted_text(text);
   if (parsed.ec == std::errc::invalid_argument || parsed.ptr != number_end) fail(row_line_, shown + " is not a number");
   if (parsed.ec == std::errc::result_out_of_range) fail(row_line_, shown + " is out of the range of a double");
   if (!std::isfinite(value)) fail(row_line_, shown + " is not a finite number");
@@ -141,7 +133,7 @@ uint8_t BookCsvParser::read_renewal_flag() {
   };
   if (text == "1" || equals_ignoring_case("true")) return 1;
   if (text == "0" || equals_ignoring_case("false")) return 0;
-  fail(row_line_, "renewal_flag = " + quoted_for_message(text) + " is not 0, 1, true or false");
+  fail(row_line_, "renewal_flag = " + quoted_text(text) + " is not 0, 1, true or false");
 }
 
 // Group labels become indices in order of first appearance.  Books are usually sorted or have few
@@ -182,28 +174,11 @@ void BookCsvParser::fail_field_count(const char* row_start) const {
 
 void BookCsvParser::read_header(Book& book) {
   const uint64_t header_line = line_;
-  for (;;) {
+  std::unordered_set<std::string> names;
+  for (std::string& name : CsvCursor::read_header()) {
     FieldPlan field;
-    field.name = std::string(trim(read_text_field("header")));
-    plan_.push_back(std::move(field));
-    if (p_ < end_ && *p_ == ',') {
-      ++p_;
-      continue;
-    }
-    break;
-  }
-  skip_line_end();
-
-  std::unordered_map<std::string, size_t> field_of_name;  // name → 1-based field position
-  for (size_t j = 0; j < plan_.size(); ++j) {
-    FieldPlan& field = plan_[j];
-    if (!field.name.empty()) {
-      const auto inserted = field_of_name.emplace(field.name, j + 1);
-      if (!inserted.second) {
-        fail(header_line, "duplicate column \"" + field.name + "\" (fields " + std::to_string(inserted.first->second) +
-                              " and " + std::to_string(j + 1) + ")");
-      }
-    }
+    field.name = std::move(name);
+    names.insert(field.name);
     if (field.name == "policy_id") {
       field.kind = ColumnKind::policy_id;
     } else if (field.name == "group") {
@@ -219,21 +194,18 @@ void BookCsvParser::read_header(Book& book) {
         }
       }
     }
-    if (field.kind == ColumnKind::ignored) {
-      book.warnings.push_back(location(header_line) +
-                              (field.name.empty() ? std::string("ignoring unnamed column")
-                                                  : "ignoring unknown column \"" + field.name + "\"") +
-                              " (field " + std::to_string(j + 1) + ")");
-    }
+    if (field.kind == ColumnKind::ignored)
+      book.warnings.push_back(ignored_column_warning(name_, header_line, field.name, plan_.size() + 1));
+    plan_.push_back(std::move(field));
   }
   for (const NumericColumn& column : kNumericColumns) {
-    if (column.required && field_of_name.count(column.name) == 0) {
+    if (column.required && names.count(column.name) == 0) {
       fail(header_line, std::string("missing required column \"") + column.name + "\"");
     }
   }
-  book.has_enbp = field_of_name.count("enbp") > 0;
-  book.has_claims_variance = field_of_name.count("claims_variance") > 0;
-  book.has_group = field_of_name.count("group") > 0;
+  book.has_enbp = names.count("enbp") > 0;
+  book.has_claims_variance = names.count("claims_variance") > 0;
+  book.has_group = names.count("group") > 0;
 }
 
 // Rows ahead, from the line lengths of the first 64 KiB: enough to reserve once in the common case.
@@ -250,9 +222,7 @@ size_t BookCsvParser::estimate_rows() const {
 Book BookCsvParser::parse() {
   Book book;
   book.source = name_;
-  if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;  // UTF-8 byte-order mark
-  while (p_ < end_ && (*p_ == '\n' || *p_ == '\r')) skip_line_end();
-  if (p_ == end_) fail(0, "book is empty (no header line)");
+  skip_to_header("book");
   read_header(book);
   if (shard_ != nullptr) line_ = shard_->first_row_line;
   const uint64_t rows_before = shard_ != nullptr ? shard_->rows_before : 0;
@@ -359,28 +329,21 @@ Book BookCsvParser::parse() {
 class FileContents {
  public:
   explicit FileContents(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
+    const FileDescriptor file(open_for_reading(path));
     struct stat info {};
-    if (::fstat(fd, &info) != 0 || S_ISDIR(info.st_mode)) {
-      const int error = S_ISDIR(info.st_mode) ? EISDIR : errno;
-      ::close(fd);
-      throw InputError(path + ": cannot open: " + std::strerror(error));
-    }
-    if (S_ISREG(info.st_mode) && info.st_size > 0) {
+    if (::fstat(file.fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
       int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
       flags |= MAP_POPULATE;  // one bulk fault instead of one per page
 #endif
-      void* mapped = ::mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, flags, fd, 0);
+      void* mapped = ::mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, flags, file.fd, 0);
       if (mapped != MAP_FAILED) {
         ::madvise(mapped, static_cast<size_t>(info.st_size), MADV_SEQUENTIAL);
         mapped_ = static_cast<const char*>(mapped);
         size_ = static_cast<size_t>(info.st_size);
       }
     }
-    if (mapped_ == nullptr) read_all(fd, path);
-    ::close(fd);
+    if (mapped_ == nullptr) buffer_ = read_whole_descriptor(file.fd, path);
   }
   ~FileContents() {
     if (mapped_ != nullptr) ::munmap(const_cast<char*>(mapped_), size_);
@@ -392,30 +355,15 @@ class FileContents {
   size_t size() const { return mapped_ != nullptr ? size_ : buffer_.size(); }
 
  private:
-  void read_all(int fd, const std::string& path) {
-    char chunk[1 << 16];
-    for (;;) {
-      const ssize_t got = ::read(fd, chunk, sizeof chunk);
-      if (got == 0) break;
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        const int error = errno;
-        ::close(fd);
-        throw InputError(path + ": cannot read: " + std::strerror(error));
-      }
-      buffer_.append(chunk, static_cast<size_t>(got));
-    }
-  }
-
   const char* mapped_ = nullptr;
   size_t size_ = 0;
   std::string buffer_;
 };
 
-/// Buffered writes to a file descriptor; numbers are formatted straight into the buffer.
+/// Buffered writes to a file; numbers are formatted straight into the buffer.
 class CsvOutput {
  public:
-  CsvOutput(int fd, const std::string& path) : fd_(fd), path_(path), buffer_(kCapacity) {}
+  explicit CsvOutput(AtomicFile& file) : file_(file), buffer_(kCapacity) {}
 
   void put(char c) {
     if (used_ == kCapacity) flush();
@@ -450,23 +398,14 @@ class CsvOutput {
     put('"');
   }
   void flush() {
-    size_t done = 0;
-    while (done < used_) {
-      const ssize_t wrote = ::write(fd_, buffer_.data() + done, used_ - done);
-      if (wrote < 0) {
-        if (errno == EINTR) continue;
-        throw DeviceError(path_ + ": cannot write: " + std::strerror(errno));
-      }
-      done += static_cast<size_t>(wrote);
-    }
+    file_.write(std::string_view(buffer_.data(), used_));
     used_ = 0;
   }
 
  private:
   static constexpr size_t kCapacity = 1 << 20;
   static constexpr size_t kMaxNumberChars = 32;
-  int fd_;
-  const std::string& path_;
+  AtomicFile& file_;
   std::vector<char> buffer_;
   size_t used_ = 0;
 };
@@ -574,29 +513,10 @@ Book read_book_csv(const std::string& path) {
 
 void write_book_csv(const Book& book, const std::string& path) {
   check_columns_for_writing(book);
-  // Written next to the target and renamed over it, so a reader never sees half a file.
-  std::string temp_path = path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(temp_path.data());
-  if (fd < 0) throw DeviceError(path + ": cannot write: " + std::strerror(errno));
-  try {
-    ::fchmod(fd, 0644);  // mkstemp creates 0600; a book is not a secret
-    CsvOutput out(fd, path);
-    write_rows(book, out);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temp_path.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(temp_path.c_str());
-    throw DeviceError(path + ": cannot write: " + std::strerror(error));
-  }
-  if (std::rename(temp_path.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp_path.c_str());
-    throw DeviceError(path + ": cannot write: " + std::strerror(error));
-  }
+  AtomicFile file(path);  // a reader never sees half a file
+  CsvOutput out(file);
+  write_rows(book, out);
+  file.commit();
 }
 
 }  // namespace rateopt

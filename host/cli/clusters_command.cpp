@@ -10,7 +10,8 @@
 #include <sstream>
 
 #include "io/csv_cursor.hpp"
-#include "io/report_internal.hpp"
+#include "io/files.hpp"
+#include "io/format.hpp"
 #include "rateopt/clusters.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
@@ -19,8 +20,7 @@ namespace rateopt {
 
 namespace {
 
-using report_detail::finite_or_null;
-using Json = report_detail::Json;
+using Json = nlohmann::ordered_json;
 
 std::vector<double> parse_rate_list(const std::string& text) {
   std::vector<double> rates;
@@ -114,14 +114,14 @@ int run_clusters_command(const ClustersArgs& a) {
     }
     const ClusterOption& o = p.options[i][static_cast<size_t>(c)];
     out += ",";
-    report_detail::append_exact(out, o.termination_rate);
+    append_exact(out, o.termination_rate);
     out += ",";
-    report_detail::append_exact(out, o.premium);
+    append_exact(out, o.premium);
     out += ",";
-    report_detail::append_exact(out, p.revenue(i, static_cast<size_t>(c)));
+    append_exact(out, p.revenue(i, static_cast<size_t>(c)));
   };
   for (size_t i = 0; i < p.size(); ++i) {
-    report_detail::append_csv_text(table, p.cluster_id[i]);
+    append_csv_text(table, p.cluster_id[i]);
     size_t j = 0;
     for (double r : rates) {
       table += ",";
@@ -130,9 +130,9 @@ int run_clusters_command(const ClustersArgs& a) {
         table += sa.choice[i] == static_cast<int>(j) ? "1" : "0";
     }
     table += "\n";
-    report_detail::append_csv_text(choices, p.cluster_id[i]);
+    append_csv_text(choices, p.cluster_id[i]);
     choices += "," + std::to_string(p.policies[i]) + ",";
-    report_detail::append_exact(choices, p.avg_claim[i]);
+    append_exact(choices, p.avg_claim[i]);
     append_choice(choices, i, sa.choice[i]);
     append_choice(choices, i, exact && exact->feasible ? exact->choice[i] : -1);
     choices += "\n";
@@ -173,7 +173,7 @@ int run_clusters_command(const ClustersArgs& a) {
   sj["backend_requested"] = to_string(a.anneal.device);
   sj["backend_used"] = sa.anneal.backend_used;
   sj["device_name"] = sa.anneal.device_name;
-  sj["fallback_reason"] = report_detail::text_or_null(sa.anneal.fallback_reason);
+  sj["fallback_reason"] = text_or_null(sa.anneal.fallback_reason);
   sj["seconds"] = sa.anneal.seconds;
   sj["choice"] = sa.choice;
   j["sa"] = sj;
@@ -194,7 +194,7 @@ int run_clusters_command(const ClustersArgs& a) {
   j["seconds"] = seconds;
   j["version"] = version_string();
   j["git_revision"] = git_revision();
-  j["timestamp"] = report_detail::utc_timestamp_now();
+  j["timestamp"] = utc_timestamp_now();
 
   make_output_dir(a.out_dir);
   write_file_atomically(a.out_dir + "/choice_table.csv", table);
@@ -265,7 +265,7 @@ int run_qubo_command(const QuboArgs& a) {
     j["schedule_rule"] = r.schedule.rule;
     j["backend_used"] = r.backend_used;
     j["device_name"] = r.device_name;
-    j["fallback_reason"] = report_detail::text_or_null(r.fallback_reason);
+    j["fallback_reason"] = text_or_null(r.fallback_reason);
     j["seconds"] = r.seconds;
     std::cout << j.dump() << "\n";
     return 0;

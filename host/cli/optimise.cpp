@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/option_flags.hpp"
+#include "io/files.hpp"
 #include "parallel/communicator.hpp"
 #include "parallel/sharded.hpp"
 #include "rateopt/report.hpp"

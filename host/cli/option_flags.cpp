@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/csv_cursor.hpp"
+#include "io/files.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "io/files.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/model_quality.hpp"
 #include "rateopt/reinsure.hpp"

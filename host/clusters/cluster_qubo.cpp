@@ -24,7 +24,7 @@
 
 #include "clusters/anneal_backend.hpp"
 #include "clusters/clusters_internal.hpp"
-#include "io/csv_cursor.hpp"
+#include "io/format.hpp"
 #include "rateopt/clusters.hpp"
 #include "rateopt/errors.hpp"
 

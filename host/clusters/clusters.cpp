@@ -10,10 +10,9 @@
 #include <unordered_map>
 
 #include "clusters/clusters_internal.hpp"
-#include "io/csv_cursor.hpp"
-#include "io/csv_table.hpp"
+#include "io/csv_reader.hpp"
+#include "io/format.hpp"
 #include "rateopt/errors.hpp"
-#include "io/report_internal.hpp"
 
 namespace rateopt {
 
@@ -47,46 +46,47 @@ int rate_decimals(double rate) {
 
 ClusterProblem read_cluster_problem(const std::string& clusters_path, const std::string& premiums_path) {
   ClusterProblem p;
-  const CsvTable c = CsvTable::read(clusters_path, {"cluster_id", "policies", "avg_claim"});
+  CsvReader c(clusters_path, "clusters file", {"cluster_id", "policies", "avg_claim"});
+  const size_t c_id = c.column("cluster_id"), c_policies = c.column("policies"), c_claim = c.column("avg_claim");
   std::unordered_map<std::string, size_t> index;
-  std::vector<long> line_of;
-  for (size_t r = 0; r < c.rows(); ++r) {
-    const std::string id(c.text(r, 0));
-    if (id.empty()) c.fail(r, "cluster_id is empty");
+  std::vector<uint64_t> line_of;
+  while (c.next()) {
+    const std::string id(c.text(c_id));
+    if (id.empty()) c.fail("cluster_id is empty");
     const auto [it, fresh] = index.emplace(id, p.size());
     if (!fresh)
-      c.fail(r, "cluster_id " + quoted_text(id) + " repeats the one at line " + std::to_string(line_of[it->second]));
-    line_of.push_back(c.line(r));
+      c.fail("cluster_id " + quoted_text(id) + " repeats the one at line " + std::to_string(line_of[it->second]));
+    line_of.push_back(c.line());
     p.cluster_id.push_back(id);
-    p.policies.push_back(c.integer(r, 1, 1, 1'000'000'000));
-    const double claim = c.number(r, 2);
-    if (claim < 0) c.fail(r, "avg_claim = " + quoted_text(c.text(r, 2)) + " must be ≥ 0");
+    p.policies.push_back(c.integer(c_policies, 1, 1'000'000'000));
+    const double claim = c.number(c_claim);
+    if (claim < 0) c.fail_field(c_claim, "must be ≥ 0");
     p.avg_claim.push_back(claim);
   }
+  if (c.rows() == 0) c.fail_at(0, "no data rows after the header");
   p.options.resize(p.size());
-  std::vector<std::map<double, long>> rate_line(p.size());
-  const CsvTable q = CsvTable::read(premiums_path, {"cluster_id", "termination_rate", "premium"});
-  for (size_t r = 0; r < q.rows(); ++r) {
-    const std::string id(q.text(r, 0));
+  std::vector<std::map<double, uint64_t>> rate_line(p.size());
+  CsvReader q(premiums_path, "premiums file", {"cluster_id", "termination_rate", "premium"});
+  const size_t q_id = q.column("cluster_id"), q_rate = q.column("termination_rate"), q_premium = q.column("premium");
+  while (q.next()) {
+    const std::string id(q.text(q_id));
     const auto it = index.find(id);
-    if (it == index.end()) q.fail(r, "cluster_id " + quoted_text(id) + " is not in " + clusters_path);
-    const double rate = q.number(r, 1);
-    if (rate < 0 || rate >= 100)
-      q.fail(r, "termination_rate = " + quoted_text(q.text(r, 1)) + " must be in [0, 100) (percent)");
-    if (rate_decimals(rate) < 0)
-      q.fail(r, "termination_rate = " + quoted_text(q.text(r, 1)) + " has more than 6 decimals");
-    const double premium = q.number(r, 2);
-    if (premium <= 0) q.fail(r, "premium = " + quoted_text(q.text(r, 2)) + " must be > 0");
-    const auto [seen, fresh] = rate_line[it->second].emplace(rate, q.line(r));
+    if (it == index.end()) q.fail("cluster_id " + quoted_text(id) + " is not in " + clusters_path);
+    const double rate = q.number(q_rate);
+    if (rate < 0 || rate >= 100) q.fail_field(q_rate, "must be in [0, 100) (percent)");
+    if (rate_decimals(rate) < 0) q.fail_field(q_rate, "has more than 6 decimals");
+    const double premium = q.number(q_premium);
+    if (premium <= 0) q.fail_field(q_premium, "must be > 0");
+    const auto [seen, fresh] = rate_line[it->second].emplace(rate, q.line());
     if (!fresh)
-      q.fail(r, "cluster " + quoted_text(id) + " has termination_rate " + shortest(rate) + " already at line " +
-                    std::to_string(seen->second));
+      q.fail("cluster " + quoted_text(id) + " has termination_rate " + shortest(rate) + " already at line " +
+             std::to_string(seen->second));
     p.options[it->second].push_back({rate, premium});
   }
+  if (q.rows() == 0) q.fail_at(0, "no data rows after the header");
   for (size_t i = 0; i < p.size(); ++i) {
     if (p.options[i].empty())
-      throw InputError(clusters_path, line_of[i],
-                       "cluster " + quoted_text(p.cluster_id[i]) + " has no row in " + premiums_path);
+      c.fail_at(line_of[i], "cluster " + quoted_text(p.cluster_id[i]) + " has no row in " + premiums_path);
     std::sort(p.options[i].begin(), p.options[i].end(),
               [](const ClusterOption& a, const ClusterOption& b) { return a.termination_rate < b.termination_rate; });
   }
@@ -135,9 +135,9 @@ ClusterProblem generate_cluster_problem(int clusters, const std::vector<double>&
 std::string clusters_csv(const ClusterProblem& p) {
   std::string out = "cluster_id,policies,avg_claim\n";
   for (size_t i = 0; i < p.size(); ++i) {
-    report_detail::append_csv_text(out, p.cluster_id[i]);
+    append_csv_text(out, p.cluster_id[i]);
     out += "," + std::to_string(p.policies[i]) + ",";
-    report_detail::append_exact(out, p.avg_claim[i]);
+    append_exact(out, p.avg_claim[i]);
     out += "\n";
   }
   return out;
@@ -147,11 +147,11 @@ std::string premiums_csv(const ClusterProblem& p) {
   std::string out = "cluster_id,termination_rate,premium\n";
   for (size_t i = 0; i < p.size(); ++i)
     for (const ClusterOption& o : p.options[i]) {
-      report_detail::append_csv_text(out, p.cluster_id[i]);
+      append_csv_text(out, p.cluster_id[i]);
       out += ",";
-      report_detail::append_exact(out, o.termination_rate);
+      append_exact(out, o.termination_rate);
       out += ",";
-      report_detail::append_exact(out, o.premium);
+      append_exact(out, o.premium);
       out += "\n";
     }
   return out;

@@ -10,12 +10,11 @@
 #include <limits>
 
 #include "clusters/anneal_backend.hpp"
+#include "io/csv_reader.hpp"
+#include "io/format.hpp"
 #include "optimise/backend/backend.hpp"
-#include "io/csv_cursor.hpp"
-#include "io/csv_table.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
-#include "io/report_internal.hpp"
 
 namespace rateopt {
 
@@ -27,15 +26,17 @@ double qubo_energy(const Qubo& q, const std::vector<uint8_t>& x) {
 }
 
 Qubo read_qubo_csv(const std::string& path) {
-  const CsvTable t = CsvTable::read(path, {"i", "j", "weight"});
+  CsvReader csv(path, "QUBO file", {"i", "j", "weight"});
+  const size_t i_col = csv.column("i"), j_col = csv.column("j"), weight_col = csv.column("weight");
   Qubo q;
   constexpr long long kMaxIndex = 100'000'000;
-  for (size_t r = 0; r < t.rows(); ++r) {
-    const auto i = static_cast<int32_t>(t.integer(r, 0, 0, kMaxIndex));
-    const auto j = static_cast<int32_t>(t.integer(r, 1, 0, kMaxIndex));
-    q.add(i, j, t.number(r, 2));
+  while (csv.next()) {
+    const auto i = static_cast<int32_t>(csv.integer(i_col, 0, kMaxIndex));
+    const auto j = static_cast<int32_t>(csv.integer(j_col, 0, kMaxIndex));
+    q.add(i, j, csv.number(weight_col));
     q.n = std::max(q.n, std::max(i, j) + 1);
   }
+  if (csv.rows() == 0) csv.fail_at(0, "no data rows after the header");
   return q;
 }
 
@@ -62,7 +63,7 @@ std::string qubo_csv(const Qubo& q) {
   std::string out = "i,j,weight\n";
   for (const QuboTerm& t : merged_pairs(q)) {
     out += std::to_string(t.i) + "," + std::to_string(t.j) + ",";
-    report_detail::append_exact(out, t.weight);
+    append_exact(out, t.weight);
     out += "\n";
   }
   return out;

@@ -3,13 +3,10 @@
 #include <coin/Cbc_C_Interface.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cfloat>
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -17,37 +14,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "io/csv_cursor.hpp"
+#include "io/csv_reader.hpp"
 #include "rateopt/cover.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
-
-namespace {
-
-std::string_view trim_blanks(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-std::string shown(std::string_view text) {
-  constexpr size_t kMaxShown = 40;  // a stray megabyte never lands in a message
-  return "\"" + std::string(text.substr(0, kMaxShown)) + (text.size() > kMaxShown ? "...\"" : "\"");
-}
-
-// "" when text is a finite number (a leading '+' allowed), else the rule it breaks.
-std::string to_finite_number(std::string_view text, double& value) {
-  if (text.size() > 1 && text[0] == '+' && text[1] != '-' && text[1] != '+') text.remove_prefix(1);
-  const char* end = text.data() + text.size();
-  const auto parsed = std::from_chars(text.data(), end, value);
-  if (text.empty() || parsed.ec == std::errc::invalid_argument || parsed.ptr != end) return "is not a number";
-  if (parsed.ec == std::errc::result_out_of_range) return "is out of the range of a double";
-  if (!std::isfinite(value)) return "is not a finite number";
-  return "";
-}
-
-}  // namespace
 
 std::string plain_number(double x) {
   char buffer[400];  // the longest fixed-notation double (−1.8e308) fits
@@ -63,115 +34,40 @@ enum class QuoteColumn { policy_id, insurer, term, coverage, yearly_premium, ign
 constexpr const char* kQuoteColumnNames[] = {"policy_id", "insurer", "term", "coverage", "yearly_premium"};
 constexpr size_t kQuoteColumns = 5;
 
-class QuotesParser : private CsvCursor {
- public:
-  QuotesParser(const std::string& data, const std::string& name) : CsvCursor(data.data(), data.size(), name) {}
+// A quote's number: trimmed, finite and > 0.
+double positive_number(const CsvReader& csv, size_t field) {
+  const double value = csv.number(field);
+  if (!(value > 0)) csv.fail_field(field, "must be > 0");
+  return value;
+}
 
-  QuoteSet parse() {
-    QuoteSet set;
-    set.source = name_;
-    skip_bom();
-    skip_blank_lines();
-    if (at_end()) fail(0, "quotes file is empty (no header line)");
-    read_header(set);
-    std::unordered_map<std::string, uint64_t> line_of_id;
-    while (!at_end()) {
-      if (at_line_end()) {  // a blank line
-        skip_line_end();
-        continue;
-      }
-      LifeQuote q = read_row();
-      const auto inserted = line_of_id.emplace(q.policy_id, q.line);
-      if (!inserted.second)
-        fail(q.line,
-             "policy_id: " + shown(q.policy_id) + " repeats the one at line " + std::to_string(inserted.first->second));
-      set.quotes.push_back(std::move(q));
+LifeQuote read_quote(const CsvReader& csv, const std::vector<QuoteColumn>& columns) {
+  LifeQuote q;
+  q.line = csv.line();
+  for (size_t j = 0; j < columns.size(); ++j) {
+    switch (columns[j]) {
+      case QuoteColumn::policy_id:
+        q.policy_id = std::string(csv.raw(j));
+        if (q.policy_id.empty()) csv.fail("policy_id is empty");
+        break;
+      case QuoteColumn::insurer:
+        q.insurer = std::string(csv.raw(j));
+        break;
+      case QuoteColumn::term:
+        q.term = positive_number(csv, j);
+        break;
+      case QuoteColumn::coverage:
+        q.coverage = positive_number(csv, j);
+        break;
+      case QuoteColumn::yearly_premium:
+        q.yearly_premium = positive_number(csv, j);
+        break;
+      case QuoteColumn::ignored:
+        break;
     }
-    if (set.quotes.empty()) fail(0, "quotes file has a header but no quotes");
-    return set;
   }
-
- private:
-  void read_header(QuoteSet& set) {
-    const uint64_t header_line = line();
-    std::unordered_map<std::string, size_t> field_of_name;  // name → 1-based field
-    for (;;) {
-      const std::string name(trim_blanks(field("header")));
-      const size_t position = columns_.size() + 1;
-      if (!name.empty()) {
-        const auto inserted = field_of_name.emplace(name, position);
-        if (!inserted.second)
-          fail(header_line, "duplicate column \"" + name + "\" (fields " + std::to_string(inserted.first->second) +
-                                " and " + std::to_string(position) + ")");
-      }
-      QuoteColumn kind = QuoteColumn::ignored;
-      for (size_t c = 0; c < kQuoteColumns; ++c)
-        if (name == kQuoteColumnNames[c]) kind = static_cast<QuoteColumn>(c);
-      if (kind == QuoteColumn::ignored)
-        set.warnings.push_back(name_ + ":" + std::to_string(header_line) + ": ignoring " +
-                               (name.empty() ? std::string("unnamed column") : "unknown column \"" + name + "\"") +
-                               " (field " + std::to_string(position) + ")");
-      columns_.push_back(kind);
-      if (!at_comma()) break;
-      skip_comma();
-    }
-    if (!at_line_end()) fail(header_line, "header: text after the last column");
-    skip_line_end();
-    for (size_t c = 0; c < kQuoteColumns; ++c)
-      if (field_of_name.count(kQuoteColumnNames[c]) == 0)
-        fail(header_line, std::string("missing required column \"") + kQuoteColumnNames[c] + "\"");
-  }
-
-  double positive_number(const char* column, std::string_view text, uint64_t row_line) {
-    text = trim_blanks(text);
-    if (text.empty()) fail(row_line, std::string(column) + " is empty");
-    double value = 0;
-    const std::string rule = to_finite_number(text, value);
-    if (!rule.empty()) fail(row_line, std::string(column) + ": " + shown(text) + " " + rule);
-    if (!(value > 0)) fail(row_line, std::string(column) + ": " + shown(text) + " must be > 0");
-    return value;
-  }
-
-  LifeQuote read_row() {
-    LifeQuote q;
-    q.line = line();
-    for (size_t j = 0; j < columns_.size(); ++j) {
-      const QuoteColumn kind = columns_[j];
-      const char* column = kind == QuoteColumn::ignored ? "ignored column" : kQuoteColumnNames[static_cast<int>(kind)];
-      const std::string_view text = field(column);
-      switch (kind) {
-        case QuoteColumn::policy_id:
-          q.policy_id = std::string(text);
-          if (q.policy_id.empty()) fail(q.line, "policy_id is empty");
-          break;
-        case QuoteColumn::insurer:
-          q.insurer = std::string(text);
-          break;
-        case QuoteColumn::term:
-          q.term = positive_number(column, text, q.line);
-          break;
-        case QuoteColumn::coverage:
-          q.coverage = positive_number(column, text, q.line);
-          break;
-        case QuoteColumn::yearly_premium:
-          q.yearly_premium = positive_number(column, text, q.line);
-          break;
-        case QuoteColumn::ignored:
-          break;
-      }
-      const bool last = j + 1 == columns_.size();
-      if (!last && !at_comma())
-        fail(q.line, "row has " + std::to_string(j + 1) + " fields, header has " + std::to_string(columns_.size()));
-      if (last && !at_line_end())
-        fail(q.line, "row has more fields than the header's " + std::to_string(columns_.size()));
-      if (!last) skip_comma();
-    }
-    skip_line_end();
-    return q;
-  }
-
-  std::vector<QuoteColumn> columns_;
-};
+  return q;
+}
 
 // ---------------------------------------------------------------- CBC
 
@@ -286,11 +182,30 @@ std::vector<int64_t> rounded_counts(const std::vector<double>& x) {
 // ---------------------------------------------------------------- public API
 
 QuoteSet read_quotes_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  return QuotesParser(data, path).parse();
+  CsvReader csv(path, "quotes file",
+                std::vector<std::string>(std::begin(kQuoteColumnNames), std::end(kQuoteColumnNames)));
+  QuoteSet set;
+  set.source = path;
+  std::vector<QuoteColumn> columns;
+  for (const std::string& name : csv.header()) {
+    QuoteColumn kind = QuoteColumn::ignored;
+    for (size_t c = 0; c < kQuoteColumns; ++c)
+      if (name == kQuoteColumnNames[c]) kind = static_cast<QuoteColumn>(c);
+    if (kind == QuoteColumn::ignored)
+      set.warnings.push_back(ignored_column_warning(path, csv.header_line(), name, columns.size() + 1));
+    columns.push_back(kind);
+  }
+  std::unordered_map<std::string, uint64_t> line_of_id;
+  while (csv.next()) {
+    LifeQuote q = read_quote(csv, columns);
+    const auto inserted = line_of_id.emplace(q.policy_id, q.line);
+    if (!inserted.second)
+      csv.fail("policy_id " + quoted_text(q.policy_id) + " repeats the one at line " +
+               std::to_string(inserted.first->second));
+    set.quotes.push_back(std::move(q));
+  }
+  if (set.quotes.empty()) csv.fail_at(0, "quotes file has a header but no quotes");
+  return set;
 }
 
 void validate(const CoverGoal& goal) {

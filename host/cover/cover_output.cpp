@@ -1,25 +1,21 @@
 // `rateopt cover` (SPEC §4.1): the report of one goal, its JSON, and the scenario grid's files
 // (scenarios.csv, scenario_policies.csv, result.json).
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "io/files.hpp"
+#include "io/format.hpp"
 #include "rateopt/cover.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
-#include "io/report_internal.hpp"
 
 namespace rateopt {
 
 namespace {
 
-using namespace report_detail;
+using Json = nlohmann::ordered_json;
 
 constexpr const char* kTieBreakRule =
     "minimum yearly premium (within 1e-9 relative); then fewest policies; then the count vector "
@@ -91,10 +87,6 @@ void print_report(const QuoteSet& set, const CoverGoal& goal, const CoverResult&
               plain_number(r.total_coverage).c_str(), r.wa_term, r.premium_per_thousand);
 }
 
-std::string join_path(const std::string& dir, const std::string& name) {
-  return dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
-}
-
 int run_single(const CoverCommand& c) {
   if (!c.min_coverage || !c.min_avg_term)
     throw InputError("option: give --min-coverage and --min-avg-term (or the --grid-* lists with --out-dir)");
@@ -154,13 +146,10 @@ int run_grid(const CoverCommand& c) {
   const std::string summary = cover_scenarios_csv(grid);
   const std::string per_policy = cover_scenario_policies_csv(set, grid);
 
-  std::error_code error;
-  std::filesystem::create_directories(c.out_dir, error);
-  if (error) throw DeviceError("cannot create output directory " + c.out_dir + ": " + error.message());
+  create_output_dir(c.out_dir);
   // result.json goes last, so one that exists always describes the tables beside it.
   const std::string result_path = join_path(c.out_dir, "result.json");
-  if (::unlink(result_path.c_str()) != 0 && errno != ENOENT)
-    throw DeviceError("cannot replace " + result_path + ": " + std::strerror(errno));
+  remove_old_output(result_path);
   write_file_atomically(join_path(c.out_dir, "scenarios.csv"), summary);
   write_file_atomically(join_path(c.out_dir, "scenario_policies.csv"), per_policy);
   write_file_atomically(result_path, result_text);

@@ -1,17 +1,16 @@
-// Field helpers (trim, quoted, shortest, parse_number, read_whole_file) and a small RFC 4180 tokenizer over a buffer
-// that counts lines for messages, shared by the CSV readers (the book, elasticity files).
+// Field helpers (trim, quoted_text, parse_number) and a small RFC 4180 tokenizer over a buffer that counts
+// lines for messages, shared by the book reader and the small-CSV reader (io/csv_reader.hpp).
 #pragma once
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "rateopt/errors.hpp"
 
@@ -30,12 +29,6 @@ inline std::string quoted_text(std::string_view text) {
   return "\"" + std::string(text.substr(0, kMaxShown)) + "...\"";
 }
 
-inline std::string shortest(double x) {
-  char text[64];
-  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
-  return std::string(text, end);
-}
-
 // Parses a whole trimmed field as a double (a leading '+' allowed).  Returns an error text or "".
 inline std::string parse_number(std::string_view text, double& value) {
   std::string_view number = text;
@@ -48,26 +41,12 @@ inline std::string parse_number(std::string_view text, double& value) {
   return "";
 }
 
-/// The whole file as bytes (InputError naming the path when it cannot be read).
-inline std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  std::string data;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size > 0) {
-    data.resize(static_cast<size_t>(size));
-    in.seekg(0, std::ios::beg);
-    in.read(data.data(), size);
-    if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  } else {  // not seekable (a pipe) or empty
-    in.clear();
-    in.seekg(0, std::ios::beg);
-    std::ostringstream s;
-    s << in.rdbuf();
-    data = s.str();
-  }
-  return data;
+/// The warning for a header column a reader does not use: "file:line: ignoring unknown column "x" (field 3)".
+inline std::string ignored_column_warning(const std::string& file, uint64_t line, const std::string& name,
+                                          size_t field) {
+  return file + ":" + std::to_string(line) + ": ignoring " +
+         (name.empty() ? std::string("unnamed column") : "unknown column \"" + name + "\"") + " (field " +
+         std::to_string(field) + ")";
 }
 
 /// A minimal RFC 4180 tokenizer over a buffer that counts lines for messages.
@@ -93,6 +72,37 @@ class CsvCursor {
   }
   void skip_blank_lines() {
     while (p_ < end_ && (*p_ == '\n' || *p_ == '\r')) skip_line_end();
+  }
+  bool at_quote() const { return p_ < end_ && *p_ == '"'; }
+
+  /// Skips a BOM and the blank lines before the header; fails on a file with nothing else
+  /// ("<what> is empty (no header line)").
+  void skip_to_header(const std::string& what) {
+    skip_bom();
+    skip_blank_lines();
+    if (at_end()) fail(0, what + " is empty (no header line)");
+  }
+
+  /// The header line as trimmed names, the cursor left on the next line.  Fails on a name given twice;
+  /// empty names are allowed (unnamed columns).
+  std::vector<std::string> read_header() {
+    const uint64_t header_line = line_;
+    std::vector<std::string> names;
+    for (;;) {
+      names.emplace_back(trim(field("header")));
+      if (!at_comma()) break;
+      skip_comma();
+    }
+    skip_line_end();
+    std::unordered_map<std::string_view, size_t> field_of_name;  // name → 1-based field
+    for (size_t j = 0; j < names.size(); ++j) {
+      if (names[j].empty()) continue;
+      const auto inserted = field_of_name.emplace(names[j], j + 1);
+      if (!inserted.second)
+        fail(header_line, "duplicate column \"" + names[j] + "\" (fields " + std::to_string(inserted.first->second) +
+                              " and " + std::to_string(j + 1) + ")");
+    }
+    return names;
   }
 
   // One field, quoted or not; leaves the cursor on the delimiter.  The view points into the buffer

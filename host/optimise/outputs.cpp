@@ -1,30 +1,20 @@
-// A solve's outputs: the summary JSON, result.json with its audit trail (SPEC §1.6–1.7), policies.csv,
-// and the atomic file writing behind them (SPEC §5).
+// A solve's outputs: the summary JSON, result.json with its audit trail (SPEC §1.6–1.7) and policies.csv.
 #include "rateopt/report.hpp"
 
-#include "io/report_internal.hpp"
-
-#include <fcntl.h>
 #include <omp.h>
-#include <openssl/evp.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cmath>
-#include <cstring>
-#include <ctime>
 #include <exception>
-#include <filesystem>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "io/files.hpp"
+#include "io/format.hpp"
+#include "optimise/audit.hpp"
 #include "rateopt/build_config.hpp"
-#include "rateopt/git_revision.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/solve.hpp"
 
@@ -32,85 +22,8 @@ namespace rateopt {
 
 namespace {
 
-using namespace report_detail;
-namespace fs = std::filesystem;
 // Ordered so that result.json reads top-down in the order the fields are written.
 using Json = nlohmann::ordered_json;
-
-// Read size for hashing: large enough that syscalls are negligible, small enough to stay in cache.
-constexpr size_t kIoChunkBytes = size_t{1} << 20;
-
-std::string errno_text(int error) { return std::strerror(error); }
-
-std::string join_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
-
-// Temporary file beside the target, renamed over it on commit; removed if never committed, so a
-// failed or interrupted write leaves the previous file (or nothing) in place.
-class AtomicFile {
- public:
-  explicit AtomicFile(std::string path)
-      : path_(std::move(path)), temp_path_(path_ + ".tmp." + std::to_string(::getpid())) {
-    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd_ < 0) fail(errno);
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-  ~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_path_.c_str());
-  }
-
-  void write(std::string_view data) {
-    while (!data.empty()) {
-      const ssize_t written = ::write(fd_, data.data(), data.size());
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        fail(errno);
-      }
-      data.remove_prefix(static_cast<size_t>(written));
-    }
-  }
-
-  void commit() {
-    // fsync before rename: otherwise a crash can leave the new name pointing at an empty file.
-    if (::fsync(fd_) != 0) fail(errno);
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) fail(errno);
-    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(errno);
-    committed_ = true;
-    sync_parent_directory();
-  }
-
- private:
-  [[noreturn]] void fail(int error) const { throw DeviceError("cannot write " + path_ + ": " + errno_text(error)); }
-
-  // Makes the rename itself durable.  Best effort: some file systems refuse fsync on a directory,
-  // and the data is already safe under its new name as far as this process can tell.
-  void sync_parent_directory() const {
-    std::string dir = fs::path(path_).parent_path().string();
-    if (dir.empty()) dir = ".";
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return;
-    (void)::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-
-  std::string path_;
-  std::string temp_path_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
-struct FileDescriptor {
-  explicit FileDescriptor(int descriptor) : fd(descriptor) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd >= 0) ::close(fd);
-  }
-  const int fd;
-};
 
 Json optional_or_null(const std::optional<double>& x) { return x ? finite_or_null(*x) : Json(nullptr); }
 
@@ -334,23 +247,7 @@ void check_policy_output_sizes(const Book& book, const PolicyOutputs& p) {
     throw SolverError("per-policy outputs disagree in length with the book of " + std::to_string(n) + " policies");
 }
 
-}  // namespace
-
-namespace report_detail {
-
-Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
-
-Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
-
-std::string utc_timestamp_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
+// The audit's input facts: book file, SHA-256, counts, plain and weighted sums.
 Json inputs_json(const Book& book) {
   Json inputs = Json::object();
   inputs["book_file"] = text_or_null(book.source);
@@ -389,28 +286,7 @@ Json inputs_json(const Book& book) {
   return inputs;
 }
 
-// Shortest text that parses back to the same double: exact, and shorter than %.17g; NaN and
-// infinities are empty fields.
-void append_exact(std::string& out, double x) {
-  if (!std::isfinite(x)) return;  // NaN and infinities are empty fields
-  char text[64];
-  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
-  out.append(text, end);
-}
-
-// RFC 4180: quote a field only when it holds a separator, a quote or a line break.
-void append_csv_text(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(text);
-    return;
-  }
-  out += '"';
-  for (char ch : text) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  out += '"';
-}
+}  // namespace
 
 Json audit_header(const Book& book, const OptimiseOptions& options) {
   Json audit = Json::object();
@@ -420,66 +296,6 @@ Json audit_header(const Book& book, const OptimiseOptions& options) {
       Json{{"version", version_string()}, {"git_revision", git_revision()}, {"cuda_compiled", RATEOPT_HAVE_CUDA != 0}};
   audit["timestamp_utc"] = utc_timestamp_now();
   return audit;
-}
-
-}  // namespace report_detail
-
-std::string version_string() { return RATEOPT_VERSION; }
-
-std::string git_revision() { return RATEOPT_GIT_REVISION; }
-
-std::string sha256_file(const std::string& path) {
-  const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.fd < 0) throw InputError(path, 0, "cannot read: " + errno_text(errno));
-  const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
-    throw DeviceError("OpenSSL could not start a SHA-256 digest");
-
-  std::vector<unsigned char> chunk(kIoChunkBytes);
-  for (;;) {
-    const ssize_t got = ::read(file.fd, chunk.data(), chunk.size());
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw InputError(path, 0, "cannot read: " + errno_text(errno));
-    }
-    if (got == 0) break;
-    if (EVP_DigestUpdate(context.get(), chunk.data(), static_cast<size_t>(got)) != 1)
-      throw DeviceError("OpenSSL SHA-256 digest failed on " + path);
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  if (EVP_DigestFinal_ex(context.get(), digest, &digest_length) != 1)
-    throw DeviceError("OpenSSL SHA-256 digest failed on " + path);
-
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * digest_length);
-  for (unsigned int i = 0; i < digest_length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
-
-void write_file_atomically(const std::string& path, const std::string& contents) {
-  AtomicFile file(path);
-  file.write(contents);
-  file.commit();
-}
-
-void check_output_dir(const std::string& out_dir, const std::vector<std::string>& names, bool force) {
-  std::error_code error;
-  const fs::file_status dir_status = fs::status(out_dir, error);
-  if (fs::exists(dir_status) && !fs::is_directory(dir_status))
-    throw InputError(out_dir + " exists and is not a directory");
-  for (const std::string& name : names) {
-    const std::string path = join_path(out_dir, name);
-    // symlink_status: a dangling link is still something we would replace.
-    const fs::file_status status = fs::symlink_status(path, error);
-    if (!fs::exists(status)) continue;
-    if (fs::is_directory(status)) throw InputError(path + " is a directory; cannot replace it with a file");
-    if (!force) throw InputError(path + " exists; use --force to replace it");
-  }
 }
 
 std::string summary_json(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
@@ -500,14 +316,10 @@ void write_solve_outputs(const std::string& out_dir, const Book& book, const Opt
   document["audit"] = audit_object(book, options, result);
   const std::string result_text = document.dump(2) + '\n';
 
-  std::error_code error;
-  if (!out_dir.empty()) fs::create_directories(out_dir, error);
-  if (error) throw DeviceError("cannot create output directory " + out_dir + ": " + error.message());
-
+  create_output_dir(out_dir);
   // A reader that finds result.json must find the policies.csv of the same solve: drop the old
   // result.json before replacing policies.csv, and write the new result.json last.
-  if (::unlink(result_path.c_str()) != 0 && errno != ENOENT)
-    throw DeviceError("cannot replace " + result_path + ": " + errno_text(errno));
+  remove_old_output(result_path);
   write_policies_csv(policies_path, book, result, per_policy, options.threads);
   write_file_atomically(result_path, result_text);
 }

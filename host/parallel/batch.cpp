@@ -9,15 +9,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/files.hpp"
+#include "io/format.hpp"
 #include "rateopt/errors.hpp"
-#include "rateopt/report.hpp"
-#include "io/report_internal.hpp"
 
 extern char** environ;
 
@@ -26,14 +25,6 @@ namespace rateopt {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// A temporary file, removed when this goes out of scope.
 struct TempFile {
@@ -202,17 +193,17 @@ int run_batch(const std::string& manifest_path, const std::string& summary_path,
       try {
         const Json summary = Json::parse(outcome.out);
         if (summary.contains("expected_profit") && summary["expected_profit"].is_number())
-          report_detail::append_exact(profit, summary["expected_profit"].get<double>());
+          append_exact(profit, summary["expected_profit"].get<double>());
       } catch (const Json::parse_error&) {
       }
     }
     std::string row = std::to_string(j) + ",";
-    report_detail::append_csv_text(row, job.name);
+    append_csv_text(row, job.name);
     row +=
         "," + job.command + "," + (ok ? "ok" : "failed") + "," + std::to_string(outcome.exit_code) + "," + profit + ",";
-    report_detail::append_exact(row, outcome.seconds);
+    append_exact(row, outcome.seconds);
     row += ",";
-    report_detail::append_csv_text(row, ok ? "" : last_line(outcome.err));
+    append_csv_text(row, ok ? "" : last_line(outcome.err));
     rows += std::to_string(j) + "\t" + row + "\n";
     std::cerr << "batch: job " << j << " (" << job.name << ") " << (ok ? "ok" : "failed") << " in " << outcome.seconds
               << " s\n";

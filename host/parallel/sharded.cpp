@@ -8,11 +8,12 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "io/report_internal.hpp"
+#include "io/files.hpp"
 #include "optimise/solve_internal.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
+#include "sweeps/frontier_points.hpp"
 
 namespace rateopt {
 
@@ -80,13 +81,13 @@ FrontierResult efficient_frontier_across(const Communicator& comm, const Book& b
   });
   Json facts = backend_facts(mine);
   facts["points"] = Json::array();
-  for (const FrontierPoint& p : mine.points) facts["points"].push_back(report_detail::frontier_point_json(p));
+  for (const FrontierPoint& p : mine.points) facts["points"].push_back(frontier_point_json(p));
   FrontierResult all;
   all.sweep = *frontier.sweep;
   comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
     const Json part = Json::parse(text);
     merge_backend_facts(rank, part, all);
-    for (const Json& j : part["points"]) all.points.push_back(report_detail::frontier_point_from_json(j));
+    for (const Json& j : part["points"]) all.points.push_back(frontier_point_from_json(j));
   });
   all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return all;

@@ -4,25 +4,22 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "io/csv_fields.hpp"
 #include "io/chart.hpp"
+#include "io/csv_reader.hpp"
+#include "io/files.hpp"
+#include "io/format.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/reinsure.hpp"
 #include "rateopt/report.hpp"
-#include "io/report_internal.hpp"
 
 namespace rateopt {
 
 namespace {
 
-using report_detail::append_csv_text;
-using report_detail::append_exact;
-using report_detail::finite_or_null;
 using Json = nlohmann::ordered_json;
 
 /// Index of each line name, for matching the columns of the samples and correlation files.
@@ -32,170 +29,135 @@ std::unordered_map<std::string, size_t> line_index(const std::vector<Reinsurance
   return index;
 }
 
+/// A header without unnamed columns (every column of these files is read).
+void require_named_columns(const CsvReader& csv) {
+  for (size_t c = 0; c < csv.header().size(); ++c)
+    if (csv.header()[c].empty()) csv.fail_at(csv.header_line(), "header field " + std::to_string(c + 1) + " is empty");
+}
+
 /// Maps header columns (from `first`) to lines: each line exactly once, nothing else.
-std::vector<size_t> columns_to_lines(CsvCursor& cursor, const std::vector<std::string>& header, size_t first,
-                                     const std::vector<ReinsuranceLine>& lines) {
+std::vector<size_t> columns_to_lines(const CsvReader& csv, size_t first, const std::vector<ReinsuranceLine>& lines) {
+  const std::vector<std::string>& header = csv.header();
   const auto index = line_index(lines);
   std::vector<size_t> line_of(header.size(), lines.size());
   std::vector<bool> seen(lines.size(), false);
   for (size_t c = first; c < header.size(); ++c) {
     const auto it = index.find(header[c]);
-    if (it == index.end()) cursor.fail(1, "column " + csv::quoted_text(header[c]) + " is not a line of the lines file");
+    if (it == index.end())
+      csv.fail_at(csv.header_line(), "column " + quoted_text(header[c]) + " is not a line of the lines file");
     line_of[c] = it->second;
     seen[it->second] = true;
   }
   for (size_t j = 0; j < lines.size(); ++j)
-    if (!seen[j]) cursor.fail(1, "missing column for line " + csv::quoted_text(lines[j].name));
+    if (!seen[j]) csv.fail_at(csv.header_line(), "missing column for line " + quoted_text(lines[j].name));
   return line_of;
-}
-
-double read_value(CsvCursor& cursor, uint64_t row_line, const std::string& column) {
-  const std::string_view text = csv::trim(cursor.field(column));
-  if (text.empty()) cursor.fail(row_line, column + " is empty");
-  double value = 0;
-  const std::string error = csv::parse_number(text, value);
-  if (!error.empty()) cursor.fail(row_line, column + " = " + csv::quoted_text(text) + " " + error);
-  return value;
-}
-
-std::string number_text(double x) {
-  std::string s;
-  append_exact(s, x);
-  return s;
 }
 
 }  // namespace
 
 std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path) {
-  const std::string data = csv::read_whole_file(path);
-  CsvCursor cursor(data.data(), data.size(), path);
-  const std::vector<std::string> header = csv::read_header(cursor, "lines file");
-  static const char* const kColumns[] = {"name", "expected_loss", "variance", "safety_loading", "min_retention"};
-  std::vector<int> role(header.size(), -1);
-  for (size_t c = 0; c < header.size(); ++c) {
-    for (int k = 0; k < 5; ++k)
-      if (header[c] == kColumns[k]) role[c] = k;
-    if (role[c] < 0)
-      cursor.fail(1, "unknown column " + csv::quoted_text(header[c]) +
-                         " (expected name, expected_loss, variance, safety_loading, min_retention)");
+  static const std::vector<std::string> kColumns = {"name", "expected_loss", "variance", "safety_loading",
+                                                    "min_retention"};
+  CsvReader csv(path, "lines file");
+  require_named_columns(csv);
+  std::vector<int> role(csv.header().size(), -1);
+  for (size_t c = 0; c < role.size(); ++c) {
+    role[c] = static_cast<int>(std::find(kColumns.begin(), kColumns.end(), csv.header()[c]) - kColumns.begin());
+    if (role[c] == static_cast<int>(kColumns.size()))
+      csv.fail_at(csv.header_line(), "unknown column " + quoted_text(csv.header()[c]) +
+                                         " (expected name, expected_loss, variance, safety_loading, min_retention)");
   }
-  for (int k = 0; k < 4; ++k)
-    if (std::find(role.begin(), role.end(), k) == role.end())
-      cursor.fail(1, std::string("missing required column \"") + kColumns[k] + "\"");
+  csv.require({kColumns.begin(), kColumns.begin() + 4});
 
   std::vector<ReinsuranceLine> lines;
   std::unordered_map<std::string, uint64_t> first_line;
-  while (!cursor.at_end()) {
-    if (cursor.at_line_end()) {
-      cursor.skip_line_end();
-      continue;
-    }
-    const uint64_t row = cursor.line();
+  while (csv.next()) {
     ReinsuranceLine line;
-    for (size_t c = 0; c < header.size(); ++c) {
+    for (size_t c = 0; c < role.size(); ++c) {
       if (role[c] == 0) {
-        line.name = std::string(csv::trim(cursor.field("name")));
-        if (line.name.empty()) cursor.fail(row, "name is empty");
-      } else {
-        const double v = read_value(cursor, row, header[c]);
-        if (v < 0) cursor.fail(row, header[c] + " = " + number_text(v) + " must be ≥ 0");
-        (role[c] == 1   ? line.expected_loss
-         : role[c] == 2 ? line.variance
-         : role[c] == 3 ? line.safety_loading
-                        : line.min_retention) = v;
+        line.name = std::string(csv.text(c));
+        if (line.name.empty()) csv.fail("name is empty");
+        continue;
       }
-      csv::next_field(cursor, row, c, header.size());
+      const double v = csv.number(c);
+      if (v < 0) csv.fail(csv.header()[c] + " = " + shortest(v) + " must be ≥ 0");
+      (role[c] == 1   ? line.expected_loss
+       : role[c] == 2 ? line.variance
+       : role[c] == 3 ? line.safety_loading
+                      : line.min_retention) = v;
     }
     if (line.variance > 0 && line.expected_loss == 0)
-      cursor.fail(row, "variance = " + number_text(line.variance) +
-                           " needs expected_loss > 0 (a loss ≥ 0 with mean 0 "
-                           "is always 0)");
-    const auto inserted = first_line.emplace(line.name, row);
+      csv.fail("variance = " + shortest(line.variance) +
+               " needs expected_loss > 0 (a loss ≥ 0 with mean 0 is always 0)");
+    const auto inserted = first_line.emplace(line.name, csv.line());
     if (!inserted.second)
-      cursor.fail(row, "name " + csv::quoted_text(line.name) + " appears again (first at line " +
-                           std::to_string(inserted.first->second) + ")");
+      csv.fail("name " + quoted_text(line.name) + " appears again (first at line " +
+               std::to_string(inserted.first->second) + ")");
     lines.push_back(line);
-    cursor.skip_line_end();
   }
-  if (lines.empty()) throw InputError(path, 0, "no lines (the file has a header and no rows)");
+  if (lines.empty()) csv.fail_at(0, "no lines (the file has a header and no rows)");
   return lines;
 }
 
 LossSamples read_loss_samples(const std::string& path, const std::vector<ReinsuranceLine>& lines) {
-  const std::string data = csv::read_whole_file(path);
-  CsvCursor cursor(data.data(), data.size(), path);
-  const std::vector<std::string> header = csv::read_header(cursor, "samples file");
-  const std::vector<size_t> line_of = columns_to_lines(cursor, header, 0, lines);
+  CsvReader csv(path, "samples file");
+  require_named_columns(csv);
+  const std::vector<size_t> line_of = columns_to_lines(csv, 0, lines);
+  const size_t columns = csv.header().size();
   LossSamples samples;
   samples.loss.resize(lines.size());
   // about (digits + comma) per value: reserve once to avoid regrowing 1e7-long columns
-  const size_t estimate = data.size() / (header.size() * 8 + 1);
+  const size_t estimate = csv.bytes() / (columns * 8 + 1);
   for (auto& column : samples.loss) column.reserve(estimate);
-  while (!cursor.at_end()) {
-    if (cursor.at_line_end()) {
-      cursor.skip_line_end();
-      continue;
-    }
-    const uint64_t row = cursor.line();
-    for (size_t c = 0; c < header.size(); ++c) {
-      const double v = read_value(cursor, row, header[c]);
-      if (v < 0) cursor.fail(row, header[c] + " = " + number_text(v) + " is a negative loss");
+  while (csv.next()) {
+    for (size_t c = 0; c < columns; ++c) {
+      const double v = csv.number(c);
+      if (v < 0) csv.fail(csv.header()[c] + " = " + shortest(v) + " is a negative loss");
       samples.loss[line_of[c]].push_back(v);
-      csv::next_field(cursor, row, c, header.size());
     }
-    cursor.skip_line_end();
   }
-  if (samples.size() == 0) throw InputError(path, 0, "no samples (the file has a header and no rows)");
+  if (samples.size() == 0) csv.fail_at(0, "no samples (the file has a header and no rows)");
   return samples;
 }
 
 std::vector<double> read_correlation_csv(const std::string& path, const std::vector<ReinsuranceLine>& lines) {
-  const std::string data = csv::read_whole_file(path);
-  CsvCursor cursor(data.data(), data.size(), path);
-  const std::vector<std::string> header = csv::read_header(cursor, "correlation file");
-  if (header[0] != "line") cursor.fail(1, "the first column must be \"line\" (the row's line name)");
-  const std::vector<size_t> line_of = columns_to_lines(cursor, header, 1, lines);
+  CsvReader csv(path, "correlation file");
+  require_named_columns(csv);
+  if (csv.header()[0] != "line")
+    csv.fail_at(csv.header_line(), "the first column must be \"line\" (the row's line name)");
+  const std::vector<size_t> line_of = columns_to_lines(csv, 1, lines);
   const size_t n = lines.size();
   const auto index = line_index(lines);
   std::vector<double> matrix(n * n, std::numeric_limits<double>::quiet_NaN());
   std::vector<uint64_t> row_line(n, 0);
-  while (!cursor.at_end()) {
-    if (cursor.at_line_end()) {
-      cursor.skip_line_end();
-      continue;
-    }
-    const uint64_t row = cursor.line();
-    const std::string name(csv::trim(cursor.field("line")));
+  while (csv.next()) {
+    const std::string name(csv.text(0));
     const auto it = index.find(name);
-    if (it == index.end()) cursor.fail(row, "line " + csv::quoted_text(name) + " is not a line of the lines file");
+    if (it == index.end()) csv.fail("line " + quoted_text(name) + " is not a line of the lines file");
     const size_t i = it->second;
     if (row_line[i] != 0)
-      cursor.fail(row,
-                  "line " + csv::quoted_text(name) + " appears again (first at line " + std::to_string(row_line[i]) + ")");
-    row_line[i] = row;
-    csv::next_field(cursor, row, 0, header.size());
-    for (size_t c = 1; c < header.size(); ++c) {
-      const double v = read_value(cursor, row, header[c]);
-      if (v < -1 || v > 1) cursor.fail(row, header[c] + " = " + number_text(v) + " is outside [-1, 1]");
-      if (i == line_of[c] && v != 1) cursor.fail(row, header[c] + " = " + number_text(v) + ": the diagonal must be 1");
+      csv.fail("line " + quoted_text(name) + " appears again (first at line " + std::to_string(row_line[i]) + ")");
+    row_line[i] = csv.line();
+    for (size_t c = 1; c < csv.header().size(); ++c) {
+      const double v = csv.number(c);
+      const std::string shown = csv.header()[c] + " = " + shortest(v);
+      if (v < -1 || v > 1) csv.fail(shown + " is outside [-1, 1]");
+      if (i == line_of[c] && v != 1) csv.fail(shown + ": the diagonal must be 1");
       matrix[i * n + line_of[c]] = v;
-      csv::next_field(cursor, row, c, header.size());
     }
-    cursor.skip_line_end();
   }
   for (size_t i = 0; i < n; ++i)
-    if (row_line[i] == 0) throw InputError(path, 0, "no row for line " + csv::quoted_text(lines[i].name));
+    if (row_line[i] == 0) csv.fail_at(0, "no row for line " + quoted_text(lines[i].name));
   for (size_t i = 0; i < n; ++i)
     for (size_t j = 0; j < i; ++j)
       if (std::fabs(matrix[i * n + j] - matrix[j * n + i]) > 1e-12)
-        throw InputError(path, static_cast<long>(std::max(row_line[i], row_line[j])),
-                         lines[i].name + "," + lines[j].name + ": not symmetric (" + number_text(matrix[i * n + j]) +
-                             " and " + number_text(matrix[j * n + i]) + ")");
+        csv.fail_at(std::max(row_line[i], row_line[j]), lines[i].name + "," + lines[j].name + ": not symmetric (" +
+                                                            shortest(matrix[i * n + j]) + " and " +
+                                                            shortest(matrix[j * n + i]) + ")");
   size_t failed = 0;
   if (!cholesky_lower(matrix, n, &failed))
-    throw InputError(
-        path, static_cast<long>(row_line[failed]),
-        "the matrix is not positive definite (Cholesky fails at line " + csv::quoted_text(lines[failed].name) + ")");
+    csv.fail_at(row_line[failed],
+                "the matrix is not positive definite (Cholesky fails at line " + quoted_text(lines[failed].name) + ")");
   return matrix;
 }
 
@@ -246,11 +208,11 @@ std::string reinsurance_json(const ReinsuranceResult& r) {
          {"evaluations", r.evaluations},
          {"seconds", r.seconds},
          {"backend_used", r.backend_used},
-         {"device_name", report_detail::text_or_null(r.device_name)},
-         {"fallback_reason", report_detail::text_or_null(r.fallback_reason)},
+         {"device_name", text_or_null(r.device_name)},
+         {"fallback_reason", text_or_null(r.fallback_reason)},
          {"inputs", inputs},
          {"rateopt", Json{{"version", version_string()}, {"git_revision", git_revision()}}},
-         {"timestamp_utc", report_detail::utc_timestamp_now()}};
+         {"timestamp_utc", utc_timestamp_now()}};
   return j.dump(2);
 }
 
@@ -335,9 +297,7 @@ void write_reinsurance_outputs(const std::string& out_dir, const ReinsuranceResu
   check_output_dir(out_dir, reinsurance_output_names(with_frontier), force);
   const std::string lines = lines_csv(r), json = reinsurance_json(r) + "\n";
   const std::string fcsv = with_frontier ? frontier_csv(r) : "", svg = with_frontier ? frontier_svg(r) : "";
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) throw DeviceError(out_dir + ": cannot create the output directory: " + ec.message());
+  create_output_dir(out_dir);
   write_file_atomically(out_dir + "/reinsurance_lines.csv", lines);
   if (with_frontier) {
     write_file_atomically(out_dir + "/reinsurance_frontier.csv", fcsv);

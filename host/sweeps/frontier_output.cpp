@@ -2,22 +2,21 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "io/chart.hpp"
-#include "io/report_internal.hpp"
+#include "io/files.hpp"
+#include "io/format.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/sweep.hpp"
+#include "sweeps/frontier_points.hpp"
 
 namespace rateopt {
 
 namespace {
 
 using json = nlohmann::ordered_json;
-
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 // The swept quantity a point achieved (its x on the chart).
 double achieved(const FrontierResult& f, const FrontierPoint& p) {
@@ -46,7 +45,7 @@ const char* axis_label(SweptConstraint sweep) {
 
 }  // namespace
 
-json report_detail::frontier_point_json(const FrontierPoint& p) {
+json frontier_point_json(const FrontierPoint& p) {
   return json{{"epsilon", p.epsilon},
               {"status", to_string(p.status)},
               {"converged", p.converged},
@@ -54,7 +53,7 @@ json report_detail::frontier_point_json(const FrontierPoint& p) {
               {"profit", p.profit},
               {"gwp", p.gwp},
               {"loss_ratio", p.loss_ratio},
-              {"retention", number_or_null(p.retention)},
+              {"retention", finite_or_null(p.retention)},
               {"shadow_price", p.shadow_price},
               {"shadow_price_unit", p.shadow_price_unit},
               {"optimality_gap", p.optimality_gap ? json(*p.optimality_gap) : json(nullptr)},
@@ -62,7 +61,7 @@ json report_detail::frontier_point_json(const FrontierPoint& p) {
               {"seconds", p.seconds}};
 }
 
-FrontierPoint report_detail::frontier_point_from_json(const json& j) {
+FrontierPoint frontier_point_from_json(const json& j) {
   FrontierPoint p;
   p.epsilon = j["epsilon"].get<double>();
   p.status = solve_status_from_string(j["status"].get<std::string>());
@@ -82,7 +81,7 @@ FrontierPoint report_detail::frontier_point_from_json(const json& j) {
 
 std::string frontier_json(const FrontierResult& f) {
   json points = json::array();
-  for (const FrontierPoint& p : f.points) points.push_back(report_detail::frontier_point_json(p));
+  for (const FrontierPoint& p : f.points) points.push_back(frontier_point_json(p));
   json j{{"sweep", to_string(f.sweep)},
          {"points", points},
          {"passes", f.passes},
@@ -134,7 +133,7 @@ void write_frontier_outputs(const std::string& out_dir, const FrontierResult& f,
       "epsilon,converged,status,profit,gwp,loss_ratio,retention,shadow_price,shadow_price_unit,optimality_gap,"
       "passes,seconds\n";
   for (const FrontierPoint& p : f.points) {
-    report_detail::CsvRow row(csv);
+    CsvRow row(csv);
     row.number(p.epsilon).integer(p.converged ? 1 : 0).text(to_string(p.status)).number(p.profit).number(p.gwp);
     row.number(p.loss_ratio).number(p.retention).number(p.shadow_price).text(p.shadow_price_unit);
     if (p.optimality_gap)
@@ -144,9 +143,7 @@ void write_frontier_outputs(const std::string& out_dir, const FrontierResult& f,
     row.integer(p.passes).number(p.seconds);
   }
   const std::string svg = frontier_svg(f, chosen_limit);
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) throw DeviceError(out_dir + ": cannot create the output directory: " + ec.message());
+  create_output_dir(out_dir);
   write_file_atomically(out_dir + "/frontier.csv", csv);
   write_file_atomically(out_dir + "/frontier.svg", svg);
   write_file_atomically(out_dir + "/result.json", frontier_json(f) + "\n");

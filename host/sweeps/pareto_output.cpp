@@ -1,11 +1,11 @@
 // Writing a Pareto surface: pareto_surface.csv, pareto_front.csv, pareto.svg and result.json.
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "io/chart.hpp"
-#include "io/report_internal.hpp"
+#include "io/files.hpp"
+#include "io/format.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/pareto.hpp"
 #include "rateopt/report.hpp"
@@ -22,7 +22,7 @@ json point_json(const ParetoPoint& p) {
               {"status", to_string(p.status)},
               {"converged", p.converged},
               {"profit", p.profit},
-              {"retention", std::isfinite(p.retention) ? json(p.retention) : json(nullptr)},
+              {"retention", finite_or_null(p.retention)},
               {"disparity", p.disparity},
               {"gwp", p.gwp},
               {"loss_ratio", p.loss_ratio},
@@ -37,7 +37,7 @@ std::string points_csv(const ParetoResult& r, const std::vector<size_t>& which) 
       "topsis_choice,passes,seconds\n";
   for (size_t i : which) {
     const ParetoPoint& p = r.surface[i];
-    report_detail::CsvRow row(csv);
+    CsvRow row(csv);
     row.number(p.x_limit).number(p.fairness_limit).text(to_string(p.status)).integer(p.converged ? 1 : 0);
     row.number(p.profit).number(p.retention).number(p.disparity).number(p.gwp).number(p.loss_ratio);
     row.integer(p.on_front ? 1 : 0).integer(r.choice && *r.choice == i ? 1 : 0).integer(p.passes).number(p.seconds);
@@ -107,9 +107,7 @@ void write_pareto_outputs(const std::string& out_dir, const ParetoResult& r, boo
   std::vector<size_t> all(r.surface.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   const std::string surface = points_csv(r, all), front = points_csv(r, r.front), svg = pareto_svg(r);
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) throw DeviceError(out_dir + ": cannot create the output directory: " + ec.message());
+  create_output_dir(out_dir);
   write_file_atomically(out_dir + "/pareto_surface.csv", surface);
   write_file_atomically(out_dir + "/pareto_front.csv", front);
   write_file_atomically(out_dir + "/pareto.svg", svg);

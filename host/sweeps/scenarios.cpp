@@ -2,23 +2,20 @@
 // one prepared book, one backend, a cold solve per scenario, percentiles over the converged ones.
 #include "rateopt/scenarios.hpp"
 
-#include "io/csv_fields.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <limits>
 #include <memory>
-#include <sstream>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <omp.h>
 
+#include "io/csv_reader.hpp"
+#include "io/format.hpp"
 #include "optimise/problem.hpp"
 #include "optimise/solve_internal.hpp"
 #include "optimise/solver.hpp"
@@ -225,34 +222,8 @@ std::vector<ElasticityScenario> scale_scenarios(const Book& book, const std::vec
 
 ElasticityScenario read_elasticity_file(const Book& book, const std::string& path) {
   const PolicyIndex index(book);  // first: a book whose ids repeat fails before the file is read
-  const std::string data = read_whole_file(path);
-  CsvCursor csv(data.data(), data.size(), path);
-  csv.skip_bom();
-  csv.skip_blank_lines();
-  if (csv.at_end()) csv.fail(0, "elasticity file is empty (no header line)");
-
-  // header
-  const uint64_t header_line = csv.line();
-  std::vector<std::string> header;
-  for (;;) {
-    header.emplace_back(trim(csv.field("header")));
-    if (!csv.at_comma()) break;
-    csv.skip_comma();
-  }
-  csv.skip_line_end();
-  size_t id_col = header.size(), value_col = header.size();
-  std::unordered_map<std::string, size_t> seen_names;
-  for (size_t j = 0; j < header.size(); ++j) {
-    if (header[j].empty()) continue;
-    const auto inserted = seen_names.emplace(header[j], j + 1);
-    if (!inserted.second)
-      csv.fail(header_line, "duplicate column \"" + header[j] + "\" (fields " + std::to_string(inserted.first->second) +
-                                " and " + std::to_string(j + 1) + ")");
-    if (header[j] == "policy_id") id_col = j;
-    if (header[j] == "elasticity") value_col = j;
-  }
-  if (id_col == header.size()) csv.fail(header_line, "missing required column \"policy_id\"");
-  if (value_col == header.size()) csv.fail(header_line, "missing required column \"elasticity\"");
+  CsvReader csv(path, "elasticity file", {"policy_id", "elasticity"});
+  const size_t id_col = csv.column("policy_id"), value_col = csv.column("elasticity");
 
   const size_t n = book.size();
   ElasticityScenario out;
@@ -260,56 +231,25 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
   out.source = path;
   out.elasticity.assign(n, kNaN);
   std::vector<uint64_t> line_of_row(n, 0);  // the file line that gave each policy its value, 0 = none yet
-  const size_t field_count = header.size();
-  std::string id;  // the current row's policy_id (a quoted field's view would not survive the next field)
-  size_t rows = 0, next_row = 0;
-  while (!csv.at_end()) {
-    if (csv.at_line_end()) {  // blank line
-      csv.skip_line_end();
-      continue;
-    }
-    const uint64_t row_line = csv.line();
-    double value = kNaN;
-    bool value_empty = false;
-    for (size_t j = 0; j < field_count; ++j) {
-      if (j == id_col) {
-        const std::string_view text = csv.field("policy_id");
-        id.assign(text.data(), text.size());
-      } else if (j == value_col) {
-        const std::string_view text = trim(csv.field("elasticity"));
-        if (text.empty()) {
-          value_empty = true;
-        } else {
-          const std::string error = parse_number(text, value);
-          if (!error.empty()) csv.fail(row_line, "elasticity = " + quoted_text(text) + " " + error);
-        }
-      } else {
-        csv.field(header[j]);
-      }
-      if (j + 1 < field_count) {
-        if (!csv.at_comma())
-          csv.fail(row_line, "row has " + std::to_string(j + 1) + " fields, header has " + std::to_string(field_count));
-        csv.skip_comma();
-      }
-    }
-    if (csv.at_comma())
-      csv.fail(row_line, "row has more than " + std::to_string(field_count) + " fields, header has " +
-                             std::to_string(field_count));
-    if (id.empty()) csv.fail(row_line, "policy_id is empty");
-    if (value_empty) csv.fail(row_line, "elasticity is empty");
+  size_t next_row = 0;
+  while (csv.next()) {
+    const std::string_view id = csv.raw(id_col);
+    const bool value_empty = csv.text(value_col).empty();
+    const double value = value_empty ? kNaN : csv.number(value_col);
+    if (id.empty()) csv.fail("policy_id is empty");
+    if (value_empty) csv.fail("elasticity is empty");
     const size_t row = index.find(id, next_row);
     if (row == PolicyIndex::npos)
-      csv.fail(row_line, "policy_id " + quoted_text(id) + " is not in the book" +
-                             (book.source.empty() ? std::string() : " " + book.source));
+      csv.fail("policy_id " + quoted_text(id) + " is not in the book" +
+               (book.source.empty() ? std::string() : " " + book.source));
     if (line_of_row[row] != 0)
-      csv.fail(row_line, "policy_id " + quoted_text(id) + " appears again (first at line " +
-                             std::to_string(line_of_row[row]) + ")");
-    line_of_row[row] = row_line;
+      csv.fail("policy_id " + quoted_text(id) + " appears again (first at line " + std::to_string(line_of_row[row]) +
+               ")");
+    line_of_row[row] = csv.line();
     out.elasticity[row] = value;
     next_row = row + 1;
-    ++rows;
-    csv.skip_line_end();
   }
+  const size_t rows = csv.rows();
   if (rows != n) {
     size_t first = 0;
     while (first < n && line_of_row[first] != 0) ++first;

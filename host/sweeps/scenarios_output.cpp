@@ -1,18 +1,13 @@
 // Writing an elasticity-scenario run (SPEC §2): scenario_policies.csv, scenarios.csv, result.json.
 #include <omp.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <charconv>
-#include <cmath>
-#include <cstring>
-#include <ctime>
 #include <exception>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "io/report_internal.hpp"
+#include "io/files.hpp"
+#include "io/format.hpp"
+#include "optimise/audit.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/scenarios.hpp"
@@ -21,12 +16,7 @@ namespace rateopt {
 
 namespace {
 
-using namespace report_detail;
-
-std::string join_path(const std::string& dir, const std::string& name) {
-  if (dir.empty()) return name;
-  return dir.back() == '/' ? dir + name : dir + "/" + name;
-}
+using Json = nlohmann::ordered_json;
 
 Json summary_object(const ScenarioResult& r) {
   Json scenarios = Json::array();
@@ -167,15 +157,12 @@ void write_scenario_outputs(const std::string& out_dir, const Book& book, const 
   const std::string summary = summary_csv(result);
   const std::string policies = policies_csv(book, result);
 
-  std::error_code error;
-  if (!out_dir.empty()) std::filesystem::create_directories(out_dir, error);
-  if (error) throw DeviceError("cannot create output directory " + out_dir + ": " + error.message());
+  create_output_dir(out_dir);
 
   // A reader that finds result.json must find the tables of the same run: drop the old result.json
   // first and write the new one last.
   const std::string result_path = join_path(out_dir, "result.json");
-  if (::unlink(result_path.c_str()) != 0 && errno != ENOENT)
-    throw DeviceError("cannot replace " + result_path + ": " + std::strerror(errno));
+  remove_old_output(result_path);
   write_file_atomically(join_path(out_dir, "scenario_policies.csv"), policies);
   write_file_atomically(join_path(out_dir, "scenarios.csv"), summary);
   write_file_atomically(result_path, result_text);

@@ -3,7 +3,6 @@
 
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "rateopt/book.hpp"
 #include "rateopt/options.hpp"
@@ -19,16 +18,6 @@ std::string summary_json(const Book& book, const OptimiseOptions& options, const
 /// (InputError) to replace an existing output unless `force`.  Creates DIR when missing.
 void write_solve_outputs(const std::string& out_dir, const Book& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force);
-
-/// Fail early (InputError) if writing into out_dir would overwrite an existing file of `names`
-/// without force, so nothing is computed for output that cannot be written.
-void check_output_dir(const std::string& out_dir, const std::vector<std::string>& names, bool force);
-
-/// Write text to path atomically: path.tmp.<pid>, fsync, rename.
-void write_file_atomically(const std::string& path, const std::string& contents);
-
-/// SHA-256 of a file, lowercase hex.
-std::string sha256_file(const std::string& path);
 
 /// The frontier as one JSON object (points, passes, seconds, backend), and its chart: profit against
 /// the swept quantity, the chosen limit (or else the most profitable point) marked.

@@ -140,8 +140,8 @@ INSTANTIATE_TEST_SUITE_P(
         ClustersBadCase{"nan_premium", kGoodClusters, "cluster_id,termination_rate,premium\na,5,nan\nb,5,1\n", kTarget,
                         "p.csv:2: premium"},
         ClustersBadCase{"missing_column", "cluster_id,policies\na,1\n", kGoodPremiums, kTarget,
-                        "c.csv:1: header: required column avg_claim is missing"},
-        ClustersBadCase{"empty_file", "", kGoodPremiums, kTarget, "c.csv: file is empty"},
+                        "c.csv:1: missing required column \"avg_claim\""},
+        ClustersBadCase{"empty_file", "", kGoodPremiums, kTarget, "c.csv: clusters file is empty (no header line)"},
         ClustersBadCase{
             "target_above_100", kGoodClusters, kGoodPremiums, {"--target-termination", "150"}, "target-termination"},
         ClustersBadCase{"zero_replicas",
