@@ -5,8 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
+#include <tuple>
 
+#include "cli/option_flags.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/sweep.hpp"
 
@@ -37,6 +40,23 @@ struct OutputFlags {
 };
 void add_output_flags(CLI::App& command, OutputFlags& out, const std::string& dir_help,
                       const char* json_help = "print the result as one JSON object");
+
+/// What a subcommand over a book parses: --book, the output flags and its options tables (--config).
+struct BookCommand {
+  std::string book;
+  OutputFlags out;
+  std::unique_ptr<OptionFlags> flags;
+};
+/// Adds those flags to `command`, the tables from default-constructed Options.
+template <class... Options>
+std::shared_ptr<BookCommand> add_book_command(CLI::App& command, const std::string& dir_help, const char* json_help) {
+  auto c = std::make_shared<BookCommand>();
+  command.add_option("--book", c->book, "book CSV")->required();
+  add_output_flags(command, c->out, dir_help, json_help);
+  std::tuple<Options...> defaults;
+  c->flags = std::make_unique<OptionFlags>(command, std::apply([](auto&... o) { return fields_of(o...); }, defaults));
+  return c;
+}
 
 /// The book's warnings on stderr, once (rank 0 under mpirun).
 void print_book_warnings(const Book& book);

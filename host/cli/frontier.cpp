@@ -2,10 +2,8 @@
 // spread over MPI ranks under mpirun.
 #include <cstdio>
 #include <iostream>
-#include <memory>
 
 #include "cli/command.hpp"
-#include "cli/option_flags.hpp"
 #include "io/files.hpp"
 #include "parallel/communicator.hpp"
 #include "parallel/sharded.hpp"
@@ -14,12 +12,6 @@
 namespace rateopt {
 
 namespace {
-
-struct FrontierCommand {
-  std::string book;
-  OutputFlags out;
-  std::unique_ptr<OptionFlags> flags;
-};
 
 void print_frontier(const FrontierResult& f, const std::string& out_dir) {
   std::printf("Efficient frontier over %s, %zu points, %lld passes, %.3f s (%s)\n", to_string(f.sweep), f.points.size(),
@@ -31,7 +23,7 @@ void print_frontier(const FrontierResult& f, const std::string& out_dir) {
   std::cout << "wrote " << out_dir << "/frontier.csv, frontier.svg and result.json\n";
 }
 
-int run_frontier(const FrontierCommand& c) {
+int run_frontier(const BookCommand& c) {
   FrontierOptions frontier;
   OptimiseOptions options;
   c.flags->fill(frontier, options);
@@ -55,13 +47,8 @@ int run_frontier(const FrontierCommand& c) {
 
 void add_frontier(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("frontier", "efficient frontier: re-solve along a constraint");
-  auto c = std::make_shared<FrontierCommand>();
-  cmd->add_option("--book", c->book, "book CSV")->required();
-  add_output_flags(*cmd, c->out, "output directory for frontier.csv, frontier.svg, result.json",
-                   "print the frontier as one JSON object");
-  FrontierOptions frontier;
-  OptimiseOptions options;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(frontier, options));
+  const auto c = add_book_command<FrontierOptions, OptimiseOptions>(
+      *cmd, "output directory for frontier.csv, frontier.svg, result.json", "print the frontier as one JSON object");
   on_run(cmd, [c] { return run_frontier(*c); });
 }
 

@@ -1,9 +1,7 @@
 // `rateopt optimise`: one price multiplier per policy, on one process or sharded across MPI ranks.
 #include <iostream>
-#include <memory>
 
 #include "cli/command.hpp"
-#include "cli/option_flags.hpp"
 #include "io/files.hpp"
 #include "parallel/communicator.hpp"
 #include "parallel/sharded.hpp"
@@ -14,13 +12,7 @@ namespace rateopt {
 
 namespace {
 
-struct OptimiseCommand {
-  std::string book;
-  OutputFlags out;
-  std::unique_ptr<OptionFlags> flags;
-};
-
-int run_optimise(const OptimiseCommand& c) {
+int run_optimise(const BookCommand& c) {
   const Communicator& comm = world();
   OptimiseOptions options;
   run_agreed(comm, [&] {
@@ -50,12 +42,8 @@ int run_optimise(const OptimiseCommand& c) {
 void add_optimise(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("optimise", "optimise one price multiplier per policy");
   cmd->alias("optimize");
-  auto c = std::make_shared<OptimiseCommand>();
-  cmd->add_option("--book", c->book, "book CSV")->required();
-  add_output_flags(*cmd, c->out, "output directory for result.json and policies.csv",
-                   "print the summary as one JSON object instead of the report");
-  OptimiseOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  const auto c = add_book_command<OptimiseOptions>(*cmd, "output directory for result.json and policies.csv",
+                                                   "print the summary as one JSON object instead of the report");
   on_run(cmd, [c] { return run_optimise(*c); });
 }
 

@@ -2,10 +2,8 @@
 // spread over MPI ranks under mpirun.
 #include <cstdio>
 #include <iostream>
-#include <memory>
 
 #include "cli/command.hpp"
-#include "cli/option_flags.hpp"
 #include "io/files.hpp"
 #include "parallel/communicator.hpp"
 #include "parallel/sharded.hpp"
@@ -15,12 +13,6 @@
 namespace rateopt {
 
 namespace {
-
-struct ParetoCommand {
-  std::string book;
-  OutputFlags out;
-  std::unique_ptr<OptionFlags> flags;
-};
 
 void print_pareto(const ParetoResult& r, const std::string& out_dir) {
   std::printf("Pareto surface %s × fairness_max (%s): %zu points, %zu non-dominated, %lld passes, %.3f s\n",
@@ -39,7 +31,7 @@ void print_pareto(const ParetoResult& r, const std::string& out_dir) {
   std::cout << "wrote " << out_dir << "/pareto_surface.csv, pareto_front.csv, pareto.svg and result.json\n";
 }
 
-int run_pareto(const ParetoCommand& c) {
+int run_pareto(const BookCommand& c) {
   ParetoOptions grid;
   OptimiseOptions options;
   c.flags->fill(grid, options);
@@ -61,12 +53,8 @@ int run_pareto(const ParetoCommand& c) {
 
 void add_pareto(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("pareto", "profit–retention–fairness Pareto surface with a TOPSIS choice");
-  auto c = std::make_shared<ParetoCommand>();
-  cmd->add_option("--book", c->book, "book CSV")->required();
-  add_output_flags(*cmd, c->out, "output directory", "print the surface as one JSON object");
-  ParetoOptions grid;
-  OptimiseOptions options;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(grid, options));
+  const auto c = add_book_command<ParetoOptions, OptimiseOptions>(*cmd, "output directory",
+                                                                  "print the surface as one JSON object");
   on_run(cmd, [c] { return run_pareto(*c); });
 }
 

@@ -2,10 +2,8 @@
 // spread over MPI ranks under mpirun.
 #include <cstdio>
 #include <iostream>
-#include <memory>
 
 #include "cli/command.hpp"
-#include "cli/option_flags.hpp"
 #include "io/files.hpp"
 #include "parallel/communicator.hpp"
 #include "parallel/sharded.hpp"
@@ -17,12 +15,6 @@ namespace rateopt {
 
 namespace {
 
-struct ScenariosCommand {
-  std::string book;
-  OutputFlags out;
-  std::unique_ptr<OptionFlags> flags;
-};
-
 void print_scenarios(const ScenarioResult& r, const std::string& out_dir) {
   std::printf("%-24s %-12s %18s %10s %10s %8s\n", "scenario", "status", "profit", "LR", "retention", "passes");
   for (const ScenarioSummary& s : r.scenarios)
@@ -33,7 +25,7 @@ void print_scenarios(const ScenarioResult& r, const std::string& out_dir) {
   std::cout << "wrote " << out_dir << "/scenario_policies.csv, scenarios.csv and result.json\n";
 }
 
-int run_scenarios_command(const ScenariosCommand& c) {
+int run_scenarios_command(const BookCommand& c) {
   ScenarioOptions which;
   OptimiseOptions options;
   c.flags->fill(which, options);
@@ -62,12 +54,8 @@ int run_scenarios_command(const ScenariosCommand& c) {
 
 void add_scenarios(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("scenarios", "re-solve under elasticity scenarios");
-  auto c = std::make_shared<ScenariosCommand>();
-  cmd->add_option("--book", c->book, "book CSV")->required();
-  add_output_flags(*cmd, c->out, "output directory");
-  ScenarioOptions which;
-  OptimiseOptions options;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(which, options));
+  const auto c = add_book_command<ScenarioOptions, OptimiseOptions>(*cmd, "output directory",
+                                                                    "print the result as one JSON object");
   on_run(cmd, [c] { return run_scenarios_command(*c); });
 }
 
