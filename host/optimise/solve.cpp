@@ -61,7 +61,7 @@ void complete_result(const Book& book, const OptimiseOptions& options, SolveResu
   }
   if (res.n_demand_above_one > 0)
     res.warnings.push_back(std::to_string(res.n_demand_above_one) +
-                           " policies have log-linear demand above 1 at the answer (not capped, as in the peer)");
+                           " policies have log-linear demand above 1 at the answer (not capped, as in insurance-optimise)");
   if (res.n_bound_conflicts > 0)
     res.warnings.push_back(std::to_string(res.n_bound_conflicts) +
                            " policies had lower bound above upper bound; the upper (ENBP) bound won");

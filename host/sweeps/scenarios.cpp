@@ -365,7 +365,7 @@ ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& optio
                              (positive == 1 ? " policy has" : " policies have") + " positive elasticity");
     if (above_one > 0)
       out.warnings.push_back("scenario " + sc.name + ": " + std::to_string(above_one) +
-                             " policies have log-linear demand above 1 at the answer (not capped, as in the peer)");
+                             " policies have log-linear demand above 1 at the answer (not capped, as in insurance-optimise)");
 
     out.scenarios.push_back(std::move(s));
     out.multipliers.push_back(std::move(r.multiplier));
