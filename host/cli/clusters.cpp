@@ -20,7 +20,7 @@ namespace {
 struct ClustersCommand {
   ClusterInputFiles files;
   bool write_qubo = false;
-  OutputFlags out;  // --out-dir is checked by hand: `clusters generate` must parse without it
+  OutputFlags out;
   std::unique_ptr<OptionFlags> flags;
 };
 
@@ -124,8 +124,7 @@ void add_clusters_generate(CLI::App& clusters) {
   CLI::App* cmd = clusters.add_subcommand("generate", "write a random clusters.csv and premiums.csv");
   auto c = std::make_shared<ClustersGenerateCommand>();
   add_output_flags(*cmd, c->out, "output directory", nullptr);
-  ClustersGenerateOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  c->flags = add_option_flags<ClustersGenerateOptions>(*cmd);
   on_run(cmd, [c] { return run_clusters_generate(*c); });
 }
 
@@ -138,11 +137,9 @@ void add_clusters(CLI::App& app) {
   cmd->add_option("--premiums", c->files.premiums,
                   "premiums CSV: cluster_id,termination_rate,premium (rates in percent)");
   cmd->add_flag("--write-qubo", c->write_qubo, "also write DIR/qubo.csv (i,j,weight)");
-  cmd->add_option("--out-dir", c->out.dir, "output directory");
-  cmd->add_flag("--force", c->out.force, "replace existing outputs");
-  cmd->add_flag("--json", c->out.as_json, "print the summary as one JSON object");
-  ClustersOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  add_output_flags(*cmd, c->out, "output directory", "print the summary as one JSON object");
+  cmd->get_option("--out-dir")->required(false);  // checked when run: `clusters generate` must parse without it
+  c->flags = add_option_flags<ClustersOptions>(*cmd);
   on_run(cmd, [c] { return run_clusters(*c); });
   add_clusters_generate(*cmd);
 }

@@ -107,11 +107,9 @@ void add_cover(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("cover", "cheapest mix of term-life policies for a coverage and term goal");
   auto c = std::make_shared<CoverCommand>();
   cmd->add_option("--quotes", c->quotes, "quotes CSV: policy_id,insurer,term,coverage,yearly_premium")->required();
-  cmd->add_option("--out-dir", c->out.dir, "scenario grid: directory for scenarios.csv, scenario_policies.csv");
-  cmd->add_flag("--force", c->out.force, "replace existing outputs");
-  cmd->add_flag("--json", c->out.as_json, "print the result as one JSON object");
-  CoverOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  add_output_flags(*cmd, c->out, "scenario grid: directory for scenarios.csv, scenario_policies.csv");
+  cmd->get_option("--out-dir")->required(false);  // one goal writes no files
+  c->flags = add_option_flags<CoverOptions>(*cmd);
   on_run(cmd, [c] { return run_cover(*c); });
 }
 

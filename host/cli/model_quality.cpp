@@ -145,8 +145,7 @@ void add_model_quality(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("model-quality", "model-quality loss-ratio adjustment");
   auto c = std::make_shared<ModelQualityCommand>();
   cmd->add_flag("--json", c->as_json, "print the result as one JSON object");
-  ModelQualityOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  c->flags = add_option_flags<ModelQualityOptions>(*cmd);
   on_run(cmd, [c] { return run_model_quality(*c); });
 }
 

@@ -70,8 +70,7 @@ void add_qubo(CLI::App& app) {
   auto c = std::make_shared<QuboCommand>();
   cmd->add_option("--qubo", c->qubo, "QUBO CSV: i,j,weight (0-based; i = j is a linear term)")->required();
   cmd->add_flag("--json", c->as_json, "print the result as one JSON object");
-  AnnealOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  c->flags = add_option_flags<AnnealOptions>(*cmd);
   on_run(cmd, [c] { return run_qubo(*c); });
 }
 

@@ -107,9 +107,7 @@ void add_reinsure(CLI::App& app) {
   cmd->add_option("--samples", c->samples, "loss samples CSV, one column per line name");
   cmd->add_option("--correlation", c->correlation, "Gaussian-copula correlation CSV (line,<names…>) for --simulate");
   add_output_flags(*cmd, c->out, "output directory");
-  LossSimulationOptions simulation;
-  ReinsuranceOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(simulation, defaults));
+  c->flags = add_option_flags<LossSimulationOptions, ReinsuranceOptions>(*cmd);
   on_run(cmd, [c] { return run_reinsure(*c); });
 }
 
