@@ -39,8 +39,7 @@ void add_generate(CLI::App& app) {
   auto c = std::make_shared<GenerateCommand>();
   cmd->add_option("--out", c->out, "output CSV")->required();
   cmd->add_flag("--force", c->force, "replace an existing file");
-  GenerateOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  c->flags = add_option_flags<GenerateOptions>(*cmd);
   on_run(cmd, [c] { return run_generate(*c); });
 }
 
