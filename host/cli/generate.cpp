@@ -25,7 +25,7 @@ int run_generate(const GenerateCommand& c) {
   check_option_bounds(o);
   struct stat st;
   if (!c.force && stat(c.out.c_str(), &st) == 0) throw InputError(c.out + " exists; use --force to replace it");
-  const Book book = generate_book(static_cast<size_t>(*o.policies), o.seed, to_string(o.profile));
+  const Book book = generate_book(static_cast<size_t>(*o.policies), o.seed, o.profile);
   write_book_csv(book, c.out);
   std::cout << "wrote " << *o.policies << " policies (" << to_string(o.profile) << " profile, seed " << o.seed
             << ") to " << c.out << "\n";

@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "optimise/backend/backend.hpp"
-#include "parallel/communicator.hpp"
 #include "optimise/problem.hpp"
+#include "parallel/communicator.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/pareto.hpp"
 #include "rateopt/result.hpp"
@@ -41,6 +41,7 @@ struct SweepPointSolve {
   SolveResult result;
   int64_t passes = 0;
   double seconds = 0;
+  PointSummary summary() const { return point_summary(result, passes, seconds); }
 };
 SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
                                   const std::vector<double>& start_lambda, std::vector<double>& lambda);
