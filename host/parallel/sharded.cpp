@@ -39,6 +39,21 @@ void merge_backend_facts(int rank, const Json& part, Result& all) {
   }
 }
 
+// Every rank's points and backend facts, gathered into `all` and `all_points` on rank 0 in rank order
+// (= point order, the blocks being contiguous).
+template <class Result, class Point, class ToJson, class FromJson>
+void gather_points(const Communicator& comm, const Result& mine, const std::vector<Point>& points, ToJson to_json,
+                   FromJson from_json, Result& all, std::vector<Point>& all_points) {
+  Json facts = backend_facts(mine);
+  facts["points"] = Json::array();
+  for (const Point& p : points) facts["points"].push_back(to_json(p));
+  comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
+    const Json part = Json::parse(text);
+    merge_backend_facts(rank, part, all);
+    for (const Json& j : part["points"]) all_points.push_back(from_json(j));
+  });
+}
+
 }  // namespace
 
 Book read_book_across(const std::string& path, const Communicator& comm) {
@@ -77,16 +92,9 @@ FrontierResult efficient_frontier_across(const Communicator& comm, const Book& b
     mine = efficient_frontier_points(book, options, frontier, block_start(comm.rank()), block_start(comm.rank() + 1),
                                      comm.rank() == 0 ? progress : SweepProgress());
   });
-  Json facts = backend_facts(mine);
-  facts["points"] = Json::array();
-  for (const FrontierPoint& p : mine.points) facts["points"].push_back(frontier_point_json(p));
   FrontierResult all;
   all.sweep = *frontier.sweep;
-  comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
-    const Json part = Json::parse(text);
-    merge_backend_facts(rank, part, all);
-    for (const Json& j : part["points"]) all.points.push_back(frontier_point_from_json(j));
-  });
+  gather_points(comm, mine, mine.points, frontier_point_json, frontier_point_from_json, all, all.points);
   all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return all;
 }
@@ -102,17 +110,10 @@ ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, c
     mine = pareto_surface_rows(book, options, grid, block_start(comm.rank()), block_start(comm.rank() + 1),
                                comm.rank() == 0 ? progress : SweepProgress());
   });
-  Json facts = backend_facts(mine);
-  facts["points"] = Json::array();
-  for (const ParetoPoint& p : mine.surface) facts["points"].push_back(pareto_point_json(p));
   ParetoResult all = mine;
   all.surface.clear();
   all.passes = 0;
-  comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
-    const Json part = Json::parse(text);
-    merge_backend_facts(rank, part, all);
-    for (const Json& j : part["points"]) all.surface.push_back(pareto_point_from_json(j));
-  });
+  gather_points(comm, mine, mine.surface, pareto_point_json, pareto_point_from_json, all, all.surface);
   if (comm.rank() != 0) return ParetoResult();
   pareto_choose(all);
   all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
