@@ -1,4 +1,4 @@
-// The book of policies (SPEC §1.1) in structure-of-arrays form, and its CSV reader.
+// The book of policies in structure-of-arrays form, and its CSV reader.
 #pragma once
 
 #include <array>
@@ -52,11 +52,11 @@ struct Book {
 
   /// Resize every column to n rows with defaults (for books built in code).
   void resize(size_t n);
-  /// Check every per-row rule of SPEC §1.1 and the lengths of the columns; throws InputError.
+  /// Check every per-row rule of the book and the lengths of the columns; throws InputError.
   void validate() const;
 };
 
-/// Read a book CSV (SPEC §1.1, §6).  Header names are fixed, order free; unknown columns are ignored
+/// Read a book CSV.  Header names are fixed, order free; unknown columns are ignored
 /// with a warning.  Every violation throws InputError naming file, line, column and rule.
 /// Accepts LF, CRLF or CR line endings, a UTF-8 BOM, blank lines (skipped) and quoted fields ("..." with
 /// "" for a quote).  Empty optional fields take their defaults (empty enbp = not given, empty policy_id =
@@ -80,9 +80,9 @@ struct EnumNames<BookProfile> {
   static constexpr std::array<const char*, 2> names{"benchmark", "quickstart"};
 };
 
-/// Synthetic books with the peer's distributions (SPEC §5; issue 2):
-///   benchmark  — the peer's benchmark profile,
-///   quickstart — the peer's quick-start profile.
+/// Synthetic books with insurance-optimise's distributions:
+///   benchmark  — insurance-optimise's benchmark profile,
+///   quickstart — insurance-optimise's quick-start profile.
 /// Deterministic for a seed; both profiles set claims_variance = 5·c² (distributions documented in
 /// host/book/generate.cpp).  policies == 0: InputError.
 Book generate_book(size_t policies, uint64_t seed, BookProfile profile);

@@ -1,4 +1,4 @@
-// Cluster pricing (SPEC §3): choose one premium level per customer cluster to maximise expected
+// Cluster pricing: choose one premium level per customer cluster to maximise expected
 // revenue under an overall termination-rate target.  Solved two ways: a QUBO annealed by many
 // replicas (rateopt/qubo.hpp), and exactly as a multiple-choice knapsack.
 //

@@ -1,4 +1,4 @@
-// The policy-mix integer programme (SPEC §4.1): the cheapest set of whole term-life policies, several
+// The policy-mix integer programme: the cheapest set of whole term-life policies, several
 // of a kind allowed, that reaches a total coverage and a coverage-weighted average term.
 //
 //   minimise   Σ_k premium_k·n_k                      over integers n_k ≥ 0

@@ -1,4 +1,4 @@
-// Error types thrown inside the library; each carries the CLI exit code of SPEC §5.
+// Error types thrown inside the library; each carries the program's exit code.
 #pragma once
 
 #include <stdexcept>
@@ -6,7 +6,7 @@
 
 namespace rateopt {
 
-/// Base of every rateopt error.  exit_code follows SPEC §5: 2 bad input or options, 3 solver
+/// Base of every rateopt error.  exit_code: 2 bad input or options, 3 solver
 /// failure, 4 device or resource failure.
 class Error : public std::runtime_error {
  public:

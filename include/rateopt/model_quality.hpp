@@ -1,5 +1,5 @@
-// The model-quality loss-ratio formulas (SPEC §4.3), shared by the optimiser's adjusted lr_max
-// (SPEC §1.5) and the model-quality tool.
+// The model-quality loss-ratio formulas, shared by the optimiser's adjusted lr_max
+// and the model-quality tool.
 #pragma once
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Options of a portfolio solve (SPEC §1.2–1.8), with in-class defaults.
+// Options of a portfolio solve, with in-class defaults.
 //
 // One table (visit_options, see rateopt/option_table.hpp) feeds the JSON config reader, the CLI flags,
 // --help, the generic checks and the audit echo: adding an option means adding one line there.
@@ -16,21 +16,21 @@ namespace rateopt {
 
 struct Book;
 
-/// Demand per policy as a function of the multiplier m (SPEC §1.2).
+/// Demand per policy as a function of the multiplier m.
 enum class DemandModel { log_linear, logistic };
 template <>
 struct EnumNames<DemandModel> {
   static constexpr std::array<const char*, 2> names{"log_linear", "logistic"};
 };
 
-/// What the solve optimises (SPEC §1.3).
+/// What the solve optimises.
 enum class Objective { profit, loss_ratio };
 template <>
 struct EnumNames<Objective> {
   static constexpr std::array<const char*, 2> names{"profit", "loss_ratio"};
 };
 
-/// The fairness constraint's disparity measure (SPEC §1.5).
+/// The fairness constraint's disparity measure.
 enum class FairnessMetric { premium_disparity, loss_ratio_disparity };
 template <>
 struct EnumNames<FairnessMetric> {
@@ -38,18 +38,18 @@ struct EnumNames<FairnessMetric> {
 };
 
 struct OptimiseOptions {
-  // --- model (SPEC §1.2, §1.3)
+  // --- model
   DemandModel demand_model = DemandModel::log_linear;
   Objective objective = Objective::profit;
 
-  // --- per-policy bounds (SPEC §1.4), applied in this order
+  // --- per-policy bounds, applied in this order
   double min_multiplier = 0.5;
   double max_multiplier = 3.0;
   bool technical_floor = true;
   std::optional<double> max_rate_change;  ///< δ: m within prior·[1−δ, 1+δ]
   std::optional<double> enbp_buffer;      ///< ENBP cap enbp/tc·(1−buffer) on renewals (0 when unset)
 
-  // --- portfolio constraints (SPEC §1.5), all optional
+  // --- portfolio constraints, all optional
   std::optional<double> lr_max;
   std::optional<double> lr_min;
   std::optional<double> gwp_min;
@@ -63,7 +63,7 @@ struct OptimiseOptions {
   std::optional<double> fairness_max;
   FairnessMetric fairness_metric = FairnessMetric::premium_disparity;
 
-  // --- solver (SPEC §1.6, §1.8)
+  // --- solver
   Device device = Device::automatic;
   int n_restarts = 0;  ///< extra solves from random starts (non-concave demand)
   uint64_t seed = 42;
@@ -77,7 +77,7 @@ struct OptimiseOptions {
   void validate() const;
 };
 
-/// The peer's benchmark constraint set, used throughout the benchmarks and tests: lr_max 0.68,
+/// insurance-optimise's benchmark constraint set, used throughout the benchmarks and tests: lr_max 0.68,
 /// retention_min 0.78, max_rate_change 0.25, enbp_buffer 0.01, everything else at its default.
 inline OptimiseOptions benchmark_constraint_options() {
   OptimiseOptions o;

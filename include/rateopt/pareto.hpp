@@ -1,4 +1,4 @@
-// The profit–retention–fairness Pareto surface (SPEC §2): a grid over one constraint and
+// The profit–retention–fairness Pareto surface: a grid over one constraint and
 // fairness_max, its non-dominated set, and a TOPSIS choice.
 #pragma once
 

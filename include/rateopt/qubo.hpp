@@ -1,4 +1,4 @@
-// QUBOs and their simulated annealing (SPEC §3): E(x) = offset + Σ_{i≤j} Q_ij x_i x_j over x ∈ {0,1}^n
+// QUBOs and their simulated annealing: E(x) = offset + Σ_{i≤j} Q_ij x_i x_j over x ∈ {0,1}^n
 // (x_i² = x_i, so Q_ii is the linear term), annealed by many independent replicas on the CPU or a
 // CUDA device with the same per-replica code (rateopt/math/anneal_math.hpp).
 #pragma once

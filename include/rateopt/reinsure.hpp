@@ -1,10 +1,10 @@
-// CVaR reinsurance cession (SPEC §4.2): layered stop-loss cessions over several risk lines, cheapest layer
+// CVaR reinsurance cession: layered stop-loss cessions over several risk lines, cheapest layer
 // first, so that a risk measure of the retained aggregate loss meets a budget at the least cost.
 //
 // The model.  Line i has loss X_i (a column of samples), safety loading β_i ≥ 0 and a least retention
 // m_i ≥ 0 that a reinsurer accepts (optional column, default 0).  A stop-loss cession with retention
 // d_i ∈ [m_i, ∞] cedes R_i = (X_i − d_i)+ and keeps min(X_i, d_i).  Its price is the expected-value
-// premium (1 + β_i)·E[R_i]; of that, β_i·E[R_i] is the cost of the cover (SPEC's Σ β_i·E[R_i]) and
+// premium (1 + β_i)·E[R_i]; of that, β_i·E[R_i] is the cost of the cover (Σ β_i·E[R_i]) and
 // E[R_i] comes back as recoveries on average.  The retained aggregate is A(d) = Σ_i min(X_i, d_i) and
 // the risk measure ρ is either
 //   cvar:     CVaR_α(A) = VaR_α(A) + E[(A − VaR_α(A))+]/(1 − α)  (Rockafellar–Uryasev), computed exactly
@@ -12,7 +12,7 @@
 //             summed over the samples (for α·S an integer this is the mean of the S − α·S largest values);
 //   variance: the variance of A over the samples (population form, divisor S), in squared money units.
 //
-// The objective.  Minimise the cost of the cessions: `cost` (default) = Σ β_i·E[R_i], SPEC §4.2's
+// The objective.  Minimise the cost of the cessions: `cost` (default) = Σ β_i·E[R_i], the loading's
 // formula (the loading: premium less expected recoveries), or `premium` = Σ (1 + β_i)·E[R_i], the cash
 // premium (--objective).  Both are reported.
 //
@@ -83,7 +83,7 @@ template <>
 struct EnumNames<RiskMeasure> {
   static constexpr std::array<const char*, 2> names{"cvar", "variance"};
 };
-/// What a cession costs: `cost` = Σ β_i·E[R_i] (SPEC §4.2: the loading, premium less expected
+/// What a cession costs: `cost` = Σ β_i·E[R_i] (the loading, premium less expected
 /// recoveries), `premium` = Σ (1 + β_i)·E[R_i] (the cash premium).
 enum class CessionObjective { cost, premium };
 template <>

@@ -1,4 +1,4 @@
-// Writing a solve's outputs: result.json (summary + audit trail, SPEC §1.6–1.7) and policies.csv.
+// Writing a solve's outputs: result.json (summary + audit trail) and policies.csv.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// What a portfolio solve returns (SPEC §1.6), modelled on Ceres' Solver::Summary.
+// What a portfolio solve returns, modelled on Ceres' Solver::Summary.
 #pragma once
 
 #include <array>
@@ -55,7 +55,7 @@ struct SolveResult {
   bool converged = false;
   std::string message;
 
-  // --- per policy (SPEC §1.6); derived columns are computed by policy_outputs()
+  // --- per policy; derived columns are computed by policy_outputs()
   std::vector<double> multiplier;
   std::vector<double> lower_bound;
   std::vector<double> upper_bound;
@@ -76,7 +76,7 @@ struct SolveResult {
   std::optional<double> optimality_gap;  ///< (bound − profit)/|bound|
   std::string dual_bound_note;           ///< why the bound is null, when it is
 
-  // --- ENBP evidence (SPEC §1.7)
+  // --- ENBP evidence
   int64_t n_renewals_with_enbp = 0;
   int64_t n_enbp_binding = 0;
   std::optional<double> max_enbp_excess;  ///< max over renewals of m·tc − enbp·(1−buffer), ≤ 0

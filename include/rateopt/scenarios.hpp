@@ -1,4 +1,4 @@
-// Elasticity scenarios (SPEC §2): one full solve of the book per elasticity vector, with per-policy
+// Elasticity scenarios: one full solve of the book per elasticity vector, with per-policy
 // p10/mean/p90 of the multiplier and p10/mean/p90 of profit over the scenarios, and a summary table.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Portfolio price optimisation (SPEC §1): the library entry point.
+// Portfolio price optimisation: the library entry point.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@ namespace rateopt {
 /// `device = cuda` was asked for explicitly and no GPU is usable.
 SolveResult optimise(const Book& book, const OptimiseOptions& options);
 
-/// Per-policy columns of SPEC §1.6 derived from the multipliers of a result.
+/// Per-policy output columns derived from the multipliers of a result.
 struct PolicyOutputs {
   std::vector<double> new_premium;      ///< m·tc
   std::vector<double> expected_demand;  ///< x(m)

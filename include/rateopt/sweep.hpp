@@ -1,4 +1,4 @@
-// Sweeps over a constraint (SPEC §2): the efficient frontier.
+// Sweeps over a constraint: the efficient frontier.
 #pragma once
 
 #include <array>
@@ -62,7 +62,7 @@ PointSummary point_summary(const SolveResult& result, int64_t passes, double sec
 struct FrontierPoint {
   double epsilon = 0;  ///< the swept constraint's limit at this point
   PointSummary summary;
-  double shadow_price = 0;  ///< of the swept constraint, in its business unit (SPEC §1.6)
+  double shadow_price = 0;  ///< of the swept constraint, in its business unit
   std::string shadow_price_unit;
 };
 

@@ -1,6 +1,6 @@
 // Per-policy mathematics, shared verbatim by the CPU backend and the CUDA kernels.
 //
-// Every portfolio quantity is a sum over policies of a few "basis terms" (SPEC §1.5, DESIGN.md):
+// Every portfolio quantity is a sum over policies of a few "basis terms":
 //   gwp      w·tc·m·x(m)        claims   w·c·x(m)        expense  w·e·x(m)
 //   renewal  w·[renewal]·x(m)   variance w·var·x(m)
 //   and, per fairness group g: premium w·tc·m, gwp_g, claims_g (the same terms restricted to g).
@@ -18,7 +18,7 @@
 namespace rateopt {
 namespace math {
 
-/// Demand model (SPEC §1.2).  Stored per policy as two prepared parameters (d0, d1):
+/// Demand model.  Stored per policy as two prepared parameters (d0, d1):
 ///   log_linear: d0 = x0, d1 = ε,              x(m) = x0·m^ε
 ///   logistic:   d0 = α,  d1 = β (per unit m), x(m) = 1/(1+exp(α+β·m))
 enum class DemandKind : int { log_linear = 0, logistic = 1 };
@@ -31,7 +31,7 @@ struct Demand {
 };
 
 /// Logistic parameters from the book's (x0, ε): β = b·tc = −ε/(1−x0), α = ln(1/x0 − 1) − β,
-/// so that x(1) = x0 and d ln x / d ln m = ε at m = 1 (SPEC §1.2).
+/// so that x(1) = x0 and d ln x / d ln m = ε at m = 1.
 RATEOPT_HD void logistic_parameters(double x0, double elasticity, double& alpha, double& beta) {
   beta = -elasticity / (1.0 - x0);
   alpha = std::log(1.0 / x0 - 1.0) - beta;
