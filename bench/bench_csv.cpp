@@ -22,7 +22,7 @@ struct CsvFixture {
   std::string path;
   std::string text;
 
-  CsvFixture() : book(rateopt::generate_book(kRows, 42, "benchmark")) {
+  CsvFixture() : book(rateopt::generate_book(kRows, 42, rateopt::BookProfile::benchmark)) {
     path = (std::filesystem::temp_directory_path() / ("rateopt_bench_csv_" + std::to_string(::getpid()) + ".csv"))
                .string();
     rateopt::write_book_csv(book, path);

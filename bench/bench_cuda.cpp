@@ -43,7 +43,7 @@ struct Prepared {
 
 std::unique_ptr<Prepared> prepare(int64_t n) {
   auto p = std::make_unique<Prepared>();
-  p->book = generate_book(static_cast<size_t>(n), 2026, "benchmark");
+  p->book = generate_book(static_cast<size_t>(n), 2026, BookProfile::benchmark);
   SolveResult res;
   p->problem = prepare_problem(p->book, benchmark_constraint_options(), res);
   p->backend = make_cuda_backend();
@@ -124,7 +124,7 @@ void BM_CudaArgmaxPass(benchmark::State& state) {
 
 void BM_CudaSolve(benchmark::State& state) {
   if (!gpu_or_skip(state)) return;
-  const Book book = generate_book(static_cast<size_t>(state.range(0)), 2026, "benchmark");
+  const Book book = generate_book(static_cast<size_t>(state.range(0)), 2026, BookProfile::benchmark);
   OptimiseOptions o = benchmark_constraint_options();
   o.device = rateopt::Device::cuda;
   SolveResult r;

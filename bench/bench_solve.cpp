@@ -1,6 +1,6 @@
 // Whole solves against N, and the throughput of one pass over the book (DESIGN.md, Benchmarks).
 //
-//   BM_Solve/N           rateopt::optimise on a generate_book(N, 2026, "benchmark") book with
+//   BM_Solve/N           rateopt::optimise on a generate_book(N, 2026, BookProfile::benchmark) book with
 //                        lr_max 0.68, retention_min 0.78, max_rate_change 0.25, enbp_buffer 0.01, cpu.
 //                        Counters: passes, seconds_per_solve, optimality_gap, converged, policies_per_second,
 //                        and solve_seconds_min / _median over the iterations (robust to preemption).
@@ -71,7 +71,7 @@ const rateopt::Book& solve_book(size_t n) {
   static LastOne<rateopt::Book> cache;
   if (!cache.value || cache.n != n) {
     cache.value.reset();
-    cache.value = std::make_unique<rateopt::Book>(rateopt::generate_book(n, kSeed, "benchmark"));
+    cache.value = std::make_unique<rateopt::Book>(rateopt::generate_book(n, kSeed, rateopt::BookProfile::benchmark));
     cache.n = n;
   }
   return *cache.value;
@@ -90,7 +90,7 @@ PassFixture& pass_fixture(size_t n) {
     cache.value.reset();
     auto fx = std::make_unique<PassFixture>();
     {
-      const rateopt::Book book = rateopt::generate_book(n, kSeed, "benchmark");
+      const rateopt::Book book = rateopt::generate_book(n, kSeed, rateopt::BookProfile::benchmark);
       rateopt::SolveResult scratch;
       fx->problem = rateopt::prepare_problem(book, cpu_benchmark_options(), scratch);
     }  // the book is dropped here: the passes only need the prepared arrays
@@ -259,7 +259,7 @@ int main(int argc, char** argv) {
   register_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("book", "generate_book(N, seed 2026, \"benchmark\")");
+  benchmark::AddCustomContext("book", "generate_book(N, seed 2026, BookProfile::benchmark)");
   benchmark::AddCustomContext("options",
                               "lr_max 0.68, retention_min 0.78, max_rate_change 0.25, "
                               "enbp_buffer 0.01, device cpu");

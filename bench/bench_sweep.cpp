@@ -17,7 +17,7 @@ const Book& book_for(int64_t n) {
   static int64_t cached_n = -1;
   static Book book;
   if (cached_n != n) {
-    book = generate_book(static_cast<size_t>(n), 2026, "benchmark");
+    book = generate_book(static_cast<size_t>(n), 2026, BookProfile::benchmark);
     cached_n = n;
   }
   return book;
@@ -40,9 +40,10 @@ void BM_OneSolve(benchmark::State& state) {
 void BM_Frontier15(benchmark::State& state) {
   const Book& book = book_for(state.range(0));
   FrontierResult f;
-  for (auto _ : state) f = efficient_frontier(book, options(), FrontierOptions{SweptConstraint::retention_min, 0.70, 0.80, 15});
+  for (auto _ : state)
+    f = efficient_frontier(book, options(), FrontierOptions{SweptConstraint::retention_min, 0.70, 0.80, 15});
   int converged = 0;
-  for (const FrontierPoint& p : f.points) converged += p.converged;
+  for (const FrontierPoint& p : f.points) converged += p.summary.converged;
   state.counters["passes"] = static_cast<double>(f.passes);
   state.counters["passes_per_point"] = static_cast<double>(f.passes) / 15.0;
   state.counters["converged_points"] = converged;

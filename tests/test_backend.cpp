@@ -66,7 +66,7 @@ class BackendConformance : public ::testing::TestWithParam<std::string> {
   }
 
   Problem prepare(const Case& c, Book& book, OptimiseOptions& o, SolveResult& res) {
-    book = generate_book(c.n, 1000 + c.n, "benchmark");
+    book = generate_book(c.n, 1000 + c.n, BookProfile::benchmark);
     o.device = Device::cpu;
     o.max_rate_change = 0.25;
     o.enbp_buffer = 0.01;
@@ -169,7 +169,7 @@ TEST_P(BackendConformance, WholeSolvesMatchTheCpuAnswer) {
     SCOPED_TRACE(sv.name);
     // the CPU instance compares the CPU with itself: the large book adds nothing there
     if (sv.n > 100000 && GetParam() == "cpu") continue;
-    const Book book = generate_book(sv.n, 77, "benchmark");
+    const Book book = generate_book(sv.n, 77, BookProfile::benchmark);
     OptimiseOptions o;
     o.max_rate_change = 0.25;
     o.enbp_buffer = 0.01;
@@ -184,8 +184,8 @@ TEST_P(BackendConformance, WholeSolvesMatchTheCpuAnswer) {
     EXPECT_LT(rel(r.expected_profit, ref.expected_profit), 1e-9);
     ASSERT_EQ(r.constraints.size(), ref.constraints.size());
     for (size_t k = 0; k < r.constraints.size(); ++k) {
-      EXPECT_LT(rel(r.constraints[k].value, ref.constraints[k].value), 1e-9) << r.constraints[k].name;
-      EXPECT_LE(r.constraints[k].relative_violation, 1e-9) << r.constraints[k].name;
+      EXPECT_LT(rel(r.constraints[k].value, ref.constraints[k].value), 1e-9) << to_string(r.constraints[k].kind);
+      EXPECT_LE(r.constraints[k].relative_violation, 1e-9) << to_string(r.constraints[k].kind);
     }
   }
 }

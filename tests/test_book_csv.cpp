@@ -377,10 +377,10 @@ void expect_same_book(const Book& expected, const Book& actual) {
 
 TEST(BookCsvWrite, GeneratedBooksRoundTripExactly) {
   const auto dir = test::scratch_dir();
-  for (const char* profile : {"benchmark", "quickstart"}) {
-    SCOPED_TRACE(profile);
+  for (BookProfile profile : {BookProfile::benchmark, BookProfile::quickstart}) {
+    SCOPED_TRACE(to_string(profile));
     const Book book = generate_book(5000, 7, profile);
-    const std::string path = (dir / (std::string(profile) + ".csv")).string();
+    const std::string path = (dir / (std::string(to_string(profile)) + ".csv")).string();
     write_book_csv(book, path);
     const Book back = read_book_csv(path);
     expect_same_book(book, back);
@@ -443,7 +443,7 @@ TEST(BookCsvWrite, CanonicalHeaderWithOnlyTheColumnsTheBookHas) {
             "technical_price,expected_loss_cost,p_demand,elasticity,renewal_flag,enbp,weight\n"
             "100,60,0.8,-1.5,0,,1\n200,150,0.5,-2,1,210,4\n");
 
-  const Book full = generate_book(1, 1, "benchmark");
+  const Book full = generate_book(1, 1, BookProfile::benchmark);
   write_book_csv(full, path);
   const std::string text = test::read_text_file(path);
   EXPECT_EQ(text.substr(0, text.find('\n')),
@@ -453,7 +453,7 @@ TEST(BookCsvWrite, CanonicalHeaderWithOnlyTheColumnsTheBookHas) {
 
 TEST(BookCsvWrite, LeavesNoTemporaryFileBehind) {
   const auto dir = test::scratch_dir();
-  write_book_csv(generate_book(10, 3, "quickstart"), (dir / "book.csv").string());
+  write_book_csv(generate_book(10, 3, BookProfile::quickstart), (dir / "book.csv").string());
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename().string());
   EXPECT_THAT(names, ElementsAre("book.csv"));
@@ -462,7 +462,7 @@ TEST(BookCsvWrite, LeavesNoTemporaryFileBehind) {
 TEST(BookCsvWrite, UnwritableDirectoryIsAResourceError) {
   const auto dir = test::scratch_dir();
   try {
-    write_book_csv(generate_book(3, 3, "quickstart"), (dir / "no_such_dir" / "book.csv").string());
+    write_book_csv(generate_book(3, 3, BookProfile::quickstart), (dir / "no_such_dir" / "book.csv").string());
     ADD_FAILURE() << "expected a DeviceError";
   } catch (const DeviceError& error) {
     EXPECT_THAT(error.what(), HasSubstr("book.csv: cannot write: No such file or directory"));

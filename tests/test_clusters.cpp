@@ -6,8 +6,8 @@
 #include <cmath>
 #include <functional>
 
-#include "optimise/backend/backend.hpp"
 #include "clusters/clusters_internal.hpp"
+#include "optimise/backend/backend.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/clusters.hpp"
 #include "rateopt/errors.hpp"
@@ -89,13 +89,13 @@ TEST(ClusterAnnealFlip, ReportsItsBestStateHonestly) {
   o.device = Device::cpu;
   o.replicas = 16;
   o.sweeps = 200;
-  const ClusterAnnealResult r = anneal_clusters(p, cq, 11, o, "flip");
-  EXPECT_EQ(r.moves, "flip");
+  const ClusterAnnealResult r = anneal_clusters(p, cq, 11, o, AnnealMoves::flip);
+  EXPECT_EQ(r.moves, AnnealMoves::flip);
   const ClusterAssessment again = assess_choice(p, r.choice, 11);
   EXPECT_EQ(again.valid(), r.assessment.valid());
   EXPECT_LE(r.assessment.revenue,
             solve_clusters_exact(p, 11).revenue * (1 + 1e-12) + (r.assessment.valid() ? 0 : INFINITY));
-  EXPECT_THROW(anneal_clusters(p, cq, 11, o, "swap"), InputError);
+  EXPECT_FALSE(enum_from_name<AnnealMoves>("swap").has_value());  // no other move set is accepted
 }
 
 TEST(ClusterQubo, LargeInstancesSkipTheDenseTermsButStillAnneal) {
@@ -109,7 +109,7 @@ TEST(ClusterQubo, LargeInstancesSkipTheDenseTermsButStillAnneal) {
   const ClusterAnnealResult r = anneal_clusters(p, cq, 11, o);
   EXPECT_TRUE(r.assessment.valid());
   EXPECT_LE(r.assessment.revenue, solve_clusters_exact(p, 11).revenue * (1 + 1e-12));
-  EXPECT_THROW(anneal_clusters(p, cq, 11, o, "flip"), InputError);
+  EXPECT_THROW(anneal_clusters(p, cq, 11, o, AnnealMoves::flip), InputError);
 }
 
 TEST(ClusterExact, ThousandClustersIsConsistent) {
@@ -190,7 +190,7 @@ class ClusterAnneal : public ::testing::TestWithParam<std::string> {};
 // least 99 of 100 seeded 15×9 instances.
 TEST_P(ClusterAnneal, ReachesTheExactOptimumOn99Of100Instances) {
   if (GetParam() == "cuda" && !gpu_usable()) GTEST_SKIP() << "no usable GPU";
-  AnnealOptions o = default_cluster_anneal_options();
+  AnnealOptions o = ClustersOptions().anneal;
   o.device = *enum_from_name<Device>(GetParam());
   int reached = 0;
   for (uint64_t seed = 1; seed <= 100; ++seed) {
@@ -216,7 +216,7 @@ TEST_P(ClusterAnneal, ChoicesMatchTheCpuPath) {
   if (GetParam() == "cuda" && !gpu_usable()) GTEST_SKIP() << "no usable GPU";
   const ClusterProblem p = generate_cluster_problem(40, kNineRates, 77);
   const ClusterQubo cq = build_cluster_qubo(p, 11);
-  AnnealOptions o = default_cluster_anneal_options();
+  AnnealOptions o = ClustersOptions().anneal;
   o.device = *enum_from_name<Device>(GetParam());
   o.replicas = 200;
   AnnealOptions cpu = o;

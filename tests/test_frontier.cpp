@@ -40,18 +40,18 @@ TEST(Frontier, ProfitFallsAsRetentionRisesAndEveryPointHoldsItsConstraints) {
     const FrontierPoint& p = f.points[k];
     SCOPED_TRACE("epsilon " + std::to_string(p.epsilon));
     EXPECT_NEAR(p.epsilon, 0.70 + 0.01 * k, 1e-12);
-    if (p.status == SolveStatus::infeasible) {
+    if (p.summary.status == SolveStatus::infeasible) {
       ++infeasible;
       continue;
     }
-    ASSERT_TRUE(p.converged) << p.message;
+    ASSERT_TRUE(p.summary.converged) << p.summary.message;
     ++converged;
-    EXPECT_GE(p.retention, p.epsilon * (1 - 1e-9));
-    EXPECT_LE(p.loss_ratio, 0.68 * (1 + 1e-9));
-    ASSERT_TRUE(p.optimality_gap.has_value());
-    EXPECT_LT(*p.optimality_gap, 1e-6);
-    if (k > 0 && f.points[k - 1].converged) {
-      EXPECT_LE(p.profit, f.points[k - 1].profit * (1 + 1e-9));
+    EXPECT_GE(p.summary.retention, p.epsilon * (1 - 1e-9));
+    EXPECT_LE(p.summary.loss_ratio, 0.68 * (1 + 1e-9));
+    ASSERT_TRUE(p.summary.optimality_gap.has_value());
+    EXPECT_LT(*p.summary.optimality_gap, 1e-6);
+    if (k > 0 && f.points[k - 1].summary.converged) {
+      EXPECT_LE(p.summary.profit, f.points[k - 1].summary.profit * (1 + 1e-9));
     }
   }
   EXPECT_GE(converged, 8);
@@ -59,9 +59,9 @@ TEST(Frontier, ProfitFallsAsRetentionRisesAndEveryPointHoldsItsConstraints) {
   // the infeasible tail comes last and stays infeasible
   bool seen = false;
   for (const FrontierPoint& p : f.points) {
-    if (p.status == SolveStatus::infeasible) seen = true;
+    if (p.summary.status == SolveStatus::infeasible) seen = true;
     if (seen) {
-      EXPECT_EQ(p.status, SolveStatus::infeasible);
+      EXPECT_EQ(p.summary.status, SolveStatus::infeasible);
     }
   }
 }
@@ -73,8 +73,8 @@ TEST(Frontier, WarmStartedPointsEqualColdSolves) {
     OptimiseOptions o = test::cpu_benchmark_options();
     o.retention_min = p.epsilon;
     const SolveResult cold = optimise(test::benchmark_book_20k(), o);
-    ASSERT_EQ(cold.status, p.status);
-    EXPECT_NEAR(p.profit, cold.expected_profit, 1e-9 * std::fabs(cold.expected_profit)) << p.epsilon;
+    ASSERT_EQ(cold.status, p.summary.status);
+    EXPECT_NEAR(p.summary.profit, cold.expected_profit, 1e-9 * std::fabs(cold.expected_profit)) << p.epsilon;
     EXPECT_NEAR(p.shadow_price, cold.constraints[1].shadow_price, 1e-6 * std::fabs(cold.constraints[1].shadow_price))
         << p.epsilon;
   }
@@ -103,8 +103,10 @@ TEST(Frontier, ShadowPricesAgreeWithTheSlopeOfTheFrontier) {
     int checked = 0;
     for (size_t k = 1; k + 1 < f.points.size(); ++k) {
       const FrontierPoint &a = f.points[k - 1], &p = f.points[k], &c = f.points[k + 1];
-      if (!a.converged || !p.converged || !c.converged || a.shadow_price <= 0 || c.shadow_price <= 0) continue;
-      const double slope = (c.profit - a.profit) / (c.epsilon - a.epsilon) * s.unit * s.sign;
+      if (!a.summary.converged || !p.summary.converged || !c.summary.converged || a.shadow_price <= 0 ||
+          c.shadow_price <= 0)
+        continue;
+      const double slope = (c.summary.profit - a.summary.profit) / (c.epsilon - a.epsilon) * s.unit * s.sign;
       EXPECT_NEAR(p.shadow_price, slope, 0.03 * std::fabs(slope)) << "at " << p.epsilon;
       ++checked;
     }

@@ -77,8 +77,8 @@ bool same_book(const Book& a, const Book& b) {
 }
 
 TEST(Generate, SameSeedSameBookOtherSeedOtherBook) {
-  for (const char* profile : {"benchmark", "quickstart"}) {
-    SCOPED_TRACE(profile);
+  for (BookProfile profile : {BookProfile::benchmark, BookProfile::quickstart}) {
+    SCOPED_TRACE(to_string(profile));
     const Book first = generate_book(2000, 11, profile);
     const Book again = generate_book(2000, 11, profile);
     const Book other = generate_book(2000, 12, profile);
@@ -89,8 +89,8 @@ TEST(Generate, SameSeedSameBookOtherSeedOtherBook) {
 }
 
 TEST(Generate, BooksAreValidWithIdsAndFlags) {
-  for (const char* profile : {"benchmark", "quickstart"}) {
-    SCOPED_TRACE(profile);
+  for (BookProfile profile : {BookProfile::benchmark, BookProfile::quickstart}) {
+    SCOPED_TRACE(to_string(profile));
     const Book book = generate_book(1234, 5, profile);
     ASSERT_EQ(book.size(), 1234u);
     EXPECT_NO_THROW(book.validate());
@@ -111,19 +111,21 @@ TEST(Generate, BooksAreValidWithIdsAndFlags) {
 }
 
 TEST(Generate, BadArguments) {
+  // an unknown profile never reaches generate_book: the options table refuses it
+  GenerateOptions options;
   try {
-    generate_book(10, 1, "nonsense");
+    apply_options_json(options, R"({"profile": "nonsense"})", "test");
     ADD_FAILURE() << "expected an InputError";
   } catch (const InputError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("unknown profile \"nonsense\""));
+    EXPECT_THAT(error.what(), HasSubstr("profile = \"nonsense\" must be one of benchmark|quickstart"));
     EXPECT_EQ(error.exit_code(), 2);
   }
-  EXPECT_THROW(generate_book(0, 1, "benchmark"), InputError);
+  EXPECT_THROW(generate_book(0, 1, BookProfile::benchmark), InputError);
 }
 
 class BenchmarkProfile : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { book_ = new Book(generate_book(kSamplePolicies, 20240601, "benchmark")); }
+  static void SetUpTestSuite() { book_ = new Book(generate_book(kSamplePolicies, 20240601, BookProfile::benchmark)); }
   static void TearDownTestSuite() {
     delete book_;
     book_ = nullptr;
@@ -239,7 +241,7 @@ TEST_F(BenchmarkProfile, RenewalsEnbpAndPrior) {
 }
 
 TEST(QuickstartProfile, MomentsAndBounds) {
-  const Book b = generate_book(kSamplePolicies, 99, "quickstart");
+  const Book b = generate_book(kSamplePolicies, 99, BookProfile::quickstart);
   const size_t n = b.size();
   const double uniform_sd = 1 / std::sqrt(12.0);  // sd of U(0, 1)
   expect_mean(moments(n, [&b](size_t i) { return b.technical_price[i]; }), 750, 900 * uniform_sd, "mean tc");

@@ -100,7 +100,7 @@ class MpiOptimise : public ::testing::TestWithParam<int> {};
 TEST_P(MpiOptimise, BenchmarkBookMatchesTheSingleProcessAnswer) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
-  write_book_csv(generate_book(6000, 91, "benchmark"), (dir / "book.csv").string());
+  write_book_csv(generate_book(6000, 91, BookProfile::benchmark), (dir / "book.csv").string());
   const std::string config = std::string(RATEOPT_SOURCE_DIR) + "/examples/benchmark_constraints.json";
   const std::vector<std::string> args = {"optimise", "--book", (dir / "book.csv").string(),
                                          "--config", config,   "--out-dir"};
@@ -143,7 +143,7 @@ TEST_P(MpiOptimise, GroupsRestartsAndAwkwardFileMatchTheSingleProcessAnswer) {
 TEST_P(MpiOptimise, BadRowInALaterShardStopsEveryRankWithOneMessage) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
-  Book book = generate_book(3000, 5, "quickstart");
+  Book book = generate_book(3000, 5, BookProfile::quickstart);
   write_book_csv(book, (dir / "good.csv").string());
   std::ifstream in(dir / "good.csv");
   std::ofstream out(dir / "bad.csv");
@@ -196,7 +196,7 @@ TEST_P(MpiOptimise, TimeLimitRefusedAndTinyBookSolved) {
 TEST_P(MpiOptimise, FrontierPointsSpreadOverRanksMatchOneProcess) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
-  write_book_csv(generate_book(3000, 17, "benchmark"), (dir / "book.csv").string());
+  write_book_csv(generate_book(3000, 17, BookProfile::benchmark), (dir / "book.csv").string());
   const std::vector<std::string> args = concat(
       {"frontier", "--book", (dir / "book.csv").string()},
       test::words("--sweep retention_min --from 0.70 --to 0.90 --points 7 --lr-max 0.68 --device cpu --out-dir"));
@@ -222,7 +222,7 @@ TEST_P(MpiOptimise, FrontierPointsSpreadOverRanksMatchOneProcess) {
 TEST_P(MpiOptimise, ParetoRowsSpreadOverRanksMatchOneProcess) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
-  write_book_csv(generate_book(3000, 17, "benchmark"), (dir / "book.csv").string());
+  write_book_csv(generate_book(3000, 17, BookProfile::benchmark), (dir / "book.csv").string());
   const std::vector<std::string> args =
       concat({"pareto", "--book", (dir / "book.csv").string()},
              test::words("--sweep-x retention_min --x-range 0.70:0.85 --fairness-range 1.05:1.30 --points-x 3 "
@@ -249,7 +249,7 @@ TEST_P(MpiOptimise, ParetoRowsSpreadOverRanksMatchOneProcess) {
 TEST_P(MpiOptimise, ScenariosSpreadOverRanksEqualOneProcessExactly) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
-  write_book_csv(generate_book(2000, 23, "benchmark"), (dir / "book.csv").string());
+  write_book_csv(generate_book(2000, 23, BookProfile::benchmark), (dir / "book.csv").string());
   const std::string config = std::string(RATEOPT_SOURCE_DIR) + "/examples/benchmark_constraints.json";
   const std::vector<std::string> args =
       concat({"scenarios", "--book", (dir / "book.csv").string(), "--elasticity-scale", "0.75,0.9,1,1.1,1.25"},
@@ -271,7 +271,7 @@ TEST_P(MpiOptimise, ScenariosSpreadOverRanksEqualOneProcessExactly) {
 TEST_P(MpiOptimise, BatchSpreadsJobsAndReportsTheFailingOne) {
   if (!have_mpi()) GTEST_SKIP() << "built without MPI";
   const fs::path dir = test::scratch_dir();
-  write_book_csv(generate_book(2000, 3, "benchmark"), (dir / "book.csv").string());
+  write_book_csv(generate_book(2000, 3, BookProfile::benchmark), (dir / "book.csv").string());
   std::ofstream(dir / "broken.csv")
       << "technical_price,expected_loss_cost,p_demand,elasticity\n100,50,0.5,-1\n0,1,0.5,-1\n";
   const std::string book = (dir / "book.csv").string();
@@ -330,7 +330,7 @@ namespace {
 // that names an unknown command is refused before any job runs.
 TEST(Batch, BackToBackWithoutMpirunAndBadManifestRefused) {
   const fs::path dir = test::scratch_dir();
-  write_book_csv(generate_book(1000, 4, "benchmark"), (dir / "book.csv").string());
+  write_book_csv(generate_book(1000, 4, BookProfile::benchmark), (dir / "book.csv").string());
   const json manifest = {
       {"jobs",
        {{{"command", "optimise"},

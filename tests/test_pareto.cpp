@@ -76,7 +76,7 @@ TEST(Pareto, TopsisPicksTheObviousPointsAndAHandComputedOne) {
 }
 
 TEST(Pareto, SurfaceFrontHoldsNoDominatedPointAndPointsMeetTheirLimits) {
-  const Book book = generate_book(5000, 41, "benchmark");
+  const Book book = generate_book(5000, 41, BookProfile::benchmark);
   OptimiseOptions o = benchmark_constraint_options();
   o.device = Device::cpu;
   o.fairness_metric = FairnessMetric::premium_disparity;
@@ -85,24 +85,24 @@ TEST(Pareto, SurfaceFrontHoldsNoDominatedPointAndPointsMeetTheirLimits) {
   ASSERT_EQ(r.surface.size(), 20u);
   ASSERT_FALSE(r.front.empty());
   std::vector<ParetoObjectives> obj;
-  for (const ParetoPoint& p : r.surface) obj.push_back({p.profit, p.retention, p.disparity});
+  for (const ParetoPoint& p : r.surface) obj.push_back({p.summary.profit, p.summary.retention, p.disparity});
   for (size_t a : r.front)
     for (size_t b = 0; b < r.surface.size(); ++b)
-      if (r.surface[b].converged) {
+      if (r.surface[b].summary.converged) {
         EXPECT_FALSE(dominates(obj[b], obj[a])) << a << " dominated by " << b;
       }
   int converged = 0;
   for (const ParetoPoint& p : r.surface) {
-    if (!p.converged) continue;
+    if (!p.summary.converged) continue;
     ++converged;
-    EXPECT_GE(p.retention, p.x_limit * (1 - 1e-9));
+    EXPECT_GE(p.summary.retention, p.x_limit * (1 - 1e-9));
     EXPECT_LE(p.disparity, p.fairness_limit * (1 + 1e-9));
-    EXPECT_LE(p.loss_ratio, 0.68 * (1 + 1e-9));
+    EXPECT_LE(p.summary.loss_ratio, 0.68 * (1 + 1e-9));
   }
   EXPECT_GE(converged, 16);
   // weights (1,0,0): the most profitable front point; (0,0,1): the least disparity
   ASSERT_TRUE(r.choice.has_value());
-  for (size_t i : r.front) EXPECT_LE(r.surface[i].profit, r.surface[*r.choice].profit);
+  for (size_t i : r.front) EXPECT_LE(r.surface[i].summary.profit, r.surface[*r.choice].summary.profit);
   std::vector<size_t> front = r.front;
   const size_t fairest = *topsis_choice(obj, front, {0, 0, 1});
   for (size_t i : r.front) EXPECT_GE(r.surface[i].disparity, r.surface[fairest].disparity);

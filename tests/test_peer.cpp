@@ -54,7 +54,7 @@ TEST(PeerAgreement, ProfitAtLeastPeerWithNoConstraintViolated) {
     const SolveResult r = optimise(book, o);
     EXPECT_EQ(r.status, SolveStatus::converged) << r.message;
     if (r.status != SolveStatus::converged) continue;
-    for (const auto& c : r.constraints) EXPECT_LE(c.relative_violation, 1e-9) << c.name;
+    for (const auto& c : r.constraints) EXPECT_LE(c.relative_violation, 1e-9) << to_string(c.kind);
 
     const double peer_profit = fx["peer_result"]["profit"].get<double>();
     const json& rec = fx["recomputed"];
@@ -68,8 +68,9 @@ TEST(PeerAgreement, ProfitAtLeastPeerWithNoConstraintViolated) {
       double allowance = 1e-7 * std::fabs(peer_profit);
       for (const auto& c : r.constraints) {
         const json& pc = rec["constraints"];
-        if (!pc.contains(c.name)) continue;
-        allowance += 1.5 * c.shadow_price * violation_in_shadow_units(c.name, pc[c.name]["violation"].get<double>());
+        const std::string name = to_string(c.kind);
+        if (!pc.contains(name)) continue;
+        allowance += 1.5 * c.shadow_price * violation_in_shadow_units(name, pc[name]["violation"].get<double>());
       }
       EXPECT_GE(r.expected_profit, peer_profit - allowance)
           << "peer violates " << rec["worst_violation_constraint"] << " by " << rec["worst_violation_rel"];

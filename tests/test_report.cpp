@@ -88,7 +88,7 @@ SolveResult tiny_result() {
   r.n_bound_conflicts = 1;
 
   ConstraintReport lr;
-  lr.name = "lr_max";
+  lr.kind = ConstraintKind::lr_max;
   lr.value = 0.65;
   lr.limit = 0.65;
   lr.slack = 1e-12;
@@ -96,7 +96,7 @@ SolveResult tiny_result() {
   lr.shadow_price = 15234.5;
   lr.shadow_price_unit = "money per percentage point of LR";
   ConstraintReport retention;
-  retention.name = "retention_min";
+  retention.kind = ConstraintKind::retention_min;
   retention.value = 0.9123;
   retention.limit = 0.9;
   retention.slack = 0.0123;

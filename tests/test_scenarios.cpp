@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const Book& book_2k() {
-  static const Book book = generate_book(2000, 7, "benchmark");
+  static const Book book = generate_book(2000, 7, BookProfile::benchmark);
   return book;
 }
 
@@ -82,17 +82,17 @@ TEST(ScenarioSolve, ScaleOneReproducesThePlainSolveExactly) {
   ASSERT_EQ(r.scenarios.size(), 1u);
   const ScenarioSummary& s = r.scenarios[0];
   EXPECT_EQ(s.name, "scale_1");
-  EXPECT_EQ(s.status, plain.status);
-  EXPECT_TRUE(s.converged);
-  EXPECT_NEAR(s.profit, plain.expected_profit, 1e-12 * std::fabs(plain.expected_profit));
-  EXPECT_EQ(s.profit, plain.expected_profit);  // the same arithmetic, so bit for bit
-  EXPECT_EQ(s.passes, plain.passes);
+  EXPECT_EQ(s.summary.status, plain.status);
+  EXPECT_TRUE(s.summary.converged);
+  EXPECT_NEAR(s.summary.profit, plain.expected_profit, 1e-12 * std::fabs(plain.expected_profit));
+  EXPECT_EQ(s.summary.profit, plain.expected_profit);  // the same arithmetic, so bit for bit
+  EXPECT_EQ(s.summary.passes, plain.passes);
   EXPECT_TRUE(test::same_doubles(plain.multiplier, r.multipliers[0]));
   // one scenario: p10 = mean = p90 = that scenario
   EXPECT_EQ(r.n_converged, 1);
-  EXPECT_EQ(r.profit_p10, s.profit);
-  EXPECT_EQ(r.profit_mean, s.profit);
-  EXPECT_EQ(r.profit_p90, s.profit);
+  EXPECT_EQ(r.profit_p10, s.summary.profit);
+  EXPECT_EQ(r.profit_mean, s.summary.profit);
+  EXPECT_EQ(r.profit_p90, s.summary.profit);
   EXPECT_TRUE(test::same_doubles(plain.multiplier, r.multiplier_p10));
   EXPECT_TRUE(test::same_doubles(plain.multiplier, r.multiplier_mean));
   EXPECT_TRUE(test::same_doubles(plain.multiplier, r.multiplier_p90));
@@ -112,12 +112,12 @@ TEST(ScenarioSolve, EveryScenarioEqualsAStandaloneSolveWhateverItsPlace) {
     for (size_t k = 0; k < scenarios.size(); ++k) {
       SCOPED_TRACE(scenarios[k].name);
       const SolveResult alone = optimise(with_elasticity(book_2k(), scenarios[k].elasticity), o);
-      EXPECT_EQ(r.scenarios[k].status, alone.status);
-      EXPECT_EQ(r.scenarios[k].profit, alone.expected_profit);
-      EXPECT_EQ(r.scenarios[k].gwp, alone.expected_gwp);
-      EXPECT_EQ(r.scenarios[k].passes, alone.passes);
+      EXPECT_EQ(r.scenarios[k].summary.status, alone.status);
+      EXPECT_EQ(r.scenarios[k].summary.profit, alone.expected_profit);
+      EXPECT_EQ(r.scenarios[k].summary.gwp, alone.expected_gwp);
+      EXPECT_EQ(r.scenarios[k].summary.passes, alone.passes);
       EXPECT_TRUE(test::same_doubles(alone.multiplier, r.multipliers[k]));
-      passes += r.scenarios[k].passes;
+      passes += r.scenarios[k].summary.passes;
     }
     EXPECT_EQ(r.passes, passes);
   }
@@ -135,16 +135,18 @@ TEST(ScenarioSolve, MoreElasticDemandEarnsLessOnTheBenchmarkBook) {
   ASSERT_EQ(r.scenarios.size(), 3u);
   for (const ScenarioSummary& s : r.scenarios) {
     SCOPED_TRACE(s.name);
-    ASSERT_TRUE(s.converged) << s.message;
-    EXPECT_LE(s.loss_ratio, 0.68 * (1 + 1e-9));
-    EXPECT_GE(s.retention, 0.78 * (1 - 1e-9));
-    ASSERT_TRUE(s.optimality_gap.has_value());
-    EXPECT_LT(*s.optimality_gap, 1e-6);
+    ASSERT_TRUE(s.summary.converged) << s.summary.message;
+    EXPECT_LE(s.summary.loss_ratio, 0.68 * (1 + 1e-9));
+    EXPECT_GE(s.summary.retention, 0.78 * (1 - 1e-9));
+    ASSERT_TRUE(s.summary.optimality_gap.has_value());
+    EXPECT_LT(*s.summary.optimality_gap, 1e-6);
   }
-  EXPECT_GT(r.scenarios[0].profit, r.scenarios[1].profit);
-  EXPECT_GT(r.scenarios[1].profit, r.scenarios[2].profit);
-  EXPECT_EQ(r.profit_p10, r.scenarios[2].profit + 0.2 * (r.scenarios[1].profit - r.scenarios[2].profit));
-  EXPECT_EQ(r.profit_p90, r.scenarios[1].profit + 0.8 * (r.scenarios[0].profit - r.scenarios[1].profit));
+  EXPECT_GT(r.scenarios[0].summary.profit, r.scenarios[1].summary.profit);
+  EXPECT_GT(r.scenarios[1].summary.profit, r.scenarios[2].summary.profit);
+  EXPECT_EQ(r.profit_p10,
+            r.scenarios[2].summary.profit + 0.2 * (r.scenarios[1].summary.profit - r.scenarios[2].summary.profit));
+  EXPECT_EQ(r.profit_p90,
+            r.scenarios[1].summary.profit + 0.8 * (r.scenarios[0].summary.profit - r.scenarios[1].summary.profit));
   // and with three scenarios p10 ≤ mean ≤ p90 holds for every policy (it does for any n ≤ 10)
   for (size_t i = 0; i < test::benchmark_book_20k().size(); ++i) {
     ASSERT_LE(r.multiplier_p10[i], r.multiplier_mean[i]) << "row " << i;
@@ -160,12 +162,12 @@ TEST(ScenarioSolve, InfeasibleScenariosAreLeftOutOfThePercentiles) {
   o.retention_min = 0.805;
   const ScenarioResult r = run_scenarios(book_2k(), o, scale_scenarios(book_2k(), {1.0, 2.0, 0.25}));
   ASSERT_EQ(r.scenarios.size(), 3u);
-  ASSERT_TRUE(r.scenarios[0].converged) << r.scenarios[0].message;
-  ASSERT_TRUE(r.scenarios[1].converged) << r.scenarios[1].message;
-  ASSERT_EQ(r.scenarios[2].status, SolveStatus::infeasible) << r.scenarios[2].message;
+  ASSERT_TRUE(r.scenarios[0].summary.converged) << r.scenarios[0].summary.message;
+  ASSERT_TRUE(r.scenarios[1].summary.converged) << r.scenarios[1].summary.message;
+  ASSERT_EQ(r.scenarios[2].summary.status, SolveStatus::infeasible) << r.scenarios[2].summary.message;
   EXPECT_EQ(r.n_converged, 2);
-  const double lo = std::min(r.scenarios[0].profit, r.scenarios[1].profit);
-  const double hi = std::max(r.scenarios[0].profit, r.scenarios[1].profit);
+  const double lo = std::min(r.scenarios[0].summary.profit, r.scenarios[1].summary.profit);
+  const double hi = std::max(r.scenarios[0].summary.profit, r.scenarios[1].summary.profit);
   EXPECT_EQ(r.profit_p10, lo + 0.1 * (hi - lo));
   EXPECT_EQ(r.profit_p90, lo + 0.9 * (hi - lo));
   for (size_t i = 0; i < book_2k().size(); ++i) {
@@ -220,8 +222,8 @@ TEST(ScenarioPercentiles, FiveScenariosMatchADirectComputation) {
   ASSERT_EQ(r.scenarios.size(), 5u);
   std::vector<double> profits;
   for (const ScenarioSummary& s : r.scenarios) {
-    ASSERT_TRUE(s.converged) << s.name << ": " << s.message;
-    profits.push_back(s.profit);
+    ASSERT_TRUE(s.summary.converged) << s.name << ": " << s.summary.message;
+    profits.push_back(s.summary.profit);
   }
   EXPECT_EQ(r.n_converged, 5);
   EXPECT_NEAR(r.profit_p10, numpy_percentile(profits, 0.1), 1e-12 * std::fabs(r.profit_p10));
@@ -248,7 +250,7 @@ TEST(ScenarioPercentiles, FiveScenariosMatchADirectComputation) {
 
 TEST(ScenarioFiles, RoundTripInAnyRowOrderWithExtraColumnsAndQuotes) {
   const fs::path dir = test::scratch_dir();
-  Book book = generate_book(300, 3, "benchmark");
+  Book book = generate_book(300, 3, BookProfile::benchmark);
   // ids with a comma and a quote need RFC 4180 quoting
   book.id_chars.clear();
   book.id_offset.assign(1, 0);
@@ -281,7 +283,7 @@ TEST(ScenarioFiles, RoundTripInAnyRowOrderWithExtraColumnsAndQuotes) {
 
 TEST(ScenarioFiles, BooksWithoutIdsMatchRowNumbers) {
   const fs::path dir = test::scratch_dir();
-  Book book = generate_book(5, 3, "benchmark");
+  Book book = generate_book(5, 3, BookProfile::benchmark);
   book.id_chars.clear();
   book.id_offset.clear();  // ids are the row numbers "1".."5"
   test::write_text_file(dir / "rows.csv", "policy_id,elasticity\n5,-1\n4,-2\n3,-3\n2,-4\n1,-5\n");
@@ -296,7 +298,7 @@ TEST(ScenarioFiles, BooksWithoutIdsMatchRowNumbers) {
 
 TEST(ScenarioFiles, BadFilesNameFileLineAndRule) {
   const fs::path dir = test::scratch_dir();
-  Book book = generate_book(4, 3, "benchmark");  // ids P0000001..P0000004
+  Book book = generate_book(4, 3, BookProfile::benchmark);  // ids P0000001..P0000004
   book.source = "book.csv";
   auto error_for = [&](const std::string& name, const std::string& text) {
     const std::string path = (dir / name).string();
@@ -410,7 +412,7 @@ TEST(ScenarioOutputs, TablesAndJsonWithExactHeadersAndNoSilentOverwrite) {
   ASSERT_EQ(j["scenarios"].size(), 3u);
   EXPECT_EQ(j["scenarios"][2]["scenario"], "from,file");
   EXPECT_EQ(j["scenarios"][2]["source"], "dir/from,file.csv");
-  EXPECT_EQ(j["scenarios"][0]["profit"].get<double>(), r.scenarios[0].profit);
+  EXPECT_EQ(j["scenarios"][0]["profit"].get<double>(), r.scenarios[0].summary.profit);
   EXPECT_EQ(j["backend_used"], "cpu");
   EXPECT_EQ(j["rateopt"]["version"], version_string());
   EXPECT_EQ(j["audit"]["inputs"]["n_policies"], 2000);
@@ -434,7 +436,7 @@ TEST(ScenarioOutputs, NoConvergedScenarioLeavesEmptyPercentiles) {
   OptimiseOptions o = test::cpu_benchmark_options();
   o.retention_min = 0.99;  // out of reach within ±25%
   const ScenarioResult r = run_scenarios(book_2k(), o, scale_scenarios(book_2k(), {1.0}));
-  ASSERT_EQ(r.scenarios[0].status, SolveStatus::infeasible);
+  ASSERT_EQ(r.scenarios[0].summary.status, SolveStatus::infeasible);
   EXPECT_EQ(r.n_converged, 0);
   EXPECT_TRUE(std::isnan(r.profit_p10) && std::isnan(r.profit_mean) && std::isnan(r.profit_p90));
   write_scenario_outputs(dir.string(), book_2k(), r, false);

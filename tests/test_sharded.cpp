@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "optimise/backend/backend.hpp"
+#include "optimise/solve_internal.hpp"
 #include "parallel/communicator.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/solve.hpp"
-#include "optimise/solve_internal.hpp"
 #include "test_util.hpp"
 
 namespace rateopt {
@@ -171,7 +171,7 @@ TEST_P(ShardedSolve, RanksAgreeAndMatchTheWholeBook) {
 // rank gets the same error naming that row's line, and none is left waiting.
 TEST_P(ShardedSolve, RowErrorOnOneRankReachesEveryRank) {
   if (!device_usable(GetParam())) GTEST_SKIP() << "no usable GPU";
-  Book book = generate_book(900, 12, "benchmark");
+  Book book = generate_book(900, 12, BookProfile::benchmark);
   book.source = "book.csv";
   book.line_number.clear();
   for (size_t i = 0; i < book.size(); ++i) book.line_number.push_back(i + 2);

@@ -17,9 +17,9 @@ using namespace rateopt;
 
 namespace {
 
-const ConstraintReport* find_constraint(const SolveResult& r, const std::string& name) {
+const ConstraintReport* find_constraint(const SolveResult& r, ConstraintKind kind) {
   for (const auto& c : r.constraints)
-    if (c.name == name) return &c;
+    if (c.kind == kind) return &c;
   return nullptr;
 }
 
@@ -44,7 +44,7 @@ Recomputed recompute(const Book& b, const std::vector<double>& m) {
 }
 
 Book tiny_book(int n, uint64_t seed) {
-  Book b = generate_book(static_cast<size_t>(n), seed, "benchmark");
+  Book b = generate_book(static_cast<size_t>(n), seed, BookProfile::benchmark);
   return b;
 }
 
@@ -119,14 +119,14 @@ TEST(SolverBruteForce, TwoPolicyBooksMatchFineGrid) {
 TEST(SolverKkt, BenchmarkBookSatisfiesKktFromReportedShadowPrices) {
   // (0.68, 0.78): retention binds alone; (0.6092, 0.72): both bind.
   for (auto [lr_max, retention_min] : {std::pair<double, double>{0.68, 0.78}, {0.6092, 0.72}}) {
-    Book b = generate_book(5000, 3, "benchmark");
+    Book b = generate_book(5000, 3, BookProfile::benchmark);
     OptimiseOptions o = test::cpu_benchmark_options();
     o.lr_max = lr_max;
     o.retention_min = retention_min;
     const SolveResult r = optimise(b, o);
     ASSERT_EQ(r.status, SolveStatus::converged) << r.message;
-    const ConstraintReport* lr = find_constraint(r, "lr_max");
-    const ConstraintReport* ret = find_constraint(r, "retention_min");
+    const ConstraintReport* lr = find_constraint(r, ConstraintKind::lr_max);
+    const ConstraintReport* ret = find_constraint(r, ConstraintKind::retention_min);
     ASSERT_TRUE(lr && ret);
     EXPECT_GE(lr->shadow_price, 0.0);
     EXPECT_GE(ret->shadow_price, 0.0);
@@ -183,7 +183,7 @@ struct BindingCase {
 };
 
 TEST(SolverConstraints, EachConstraintTypeBindsWithExactShadowPrice) {
-  Book b = generate_book(4000, 5, "benchmark");
+  Book b = generate_book(4000, 5, BookProfile::benchmark);
   // Limits are set just inside the unconstrained optimum so that each one binds but stays feasible.
   OptimiseOptions base;
   base.device = Device::cpu;
@@ -193,7 +193,7 @@ TEST(SolverConstraints, EachConstraintTypeBindsWithExactShadowPrice) {
   const SolveResult free = optimise(b, with_fairness);
   ASSERT_TRUE(free.converged) << free.message;
   const double lr = free.expected_loss_ratio, gwp = free.expected_gwp, ret = free.expected_retention;
-  const double disparity = find_constraint(free, "fairness_max")->value;
+  const double disparity = find_constraint(free, ConstraintKind::fairness_max)->value;
   const std::vector<BindingCase> cases = {
       {"lr_max", [&](OptimiseOptions& o) { o.lr_max = lr - 0.0005; },
        [](OptimiseOptions& o, double h) { *o.lr_max += h; }, 1e-5, 0.01, true, false},
@@ -214,7 +214,7 @@ TEST(SolverConstraints, EachConstraintTypeBindsWithExactShadowPrice) {
     c.set(o);
     const SolveResult r = optimise(b, o);
     ASSERT_EQ(r.status, SolveStatus::converged) << r.message;
-    const ConstraintReport* cr = find_constraint(r, c.name);
+    const ConstraintReport* cr = find_constraint(r, enum_from_name<ConstraintKind>(c.name).value());
     ASSERT_NE(cr, nullptr);
     EXPECT_TRUE(cr->binding);
     EXPECT_LE(cr->relative_violation, 1e-9);
@@ -234,7 +234,7 @@ TEST(SolverConstraints, EachConstraintTypeBindsWithExactShadowPrice) {
 }
 
 TEST(SolverConstraints, NonSeparableConstraintsHoldAndReportNoDualBound) {
-  Book b = generate_book(3000, 8, "benchmark");
+  Book b = generate_book(3000, 8, BookProfile::benchmark);
   OptimiseOptions probe;
   probe.device = Device::cpu;
   probe.max_rate_change = 0.25;
@@ -248,8 +248,8 @@ TEST(SolverConstraints, NonSeparableConstraintsHoldAndReportNoDualBound) {
   probe.fairness_metric = FairnessMetric::loss_ratio_disparity;
   const SolveResult free_fair = optimise(b, probe);
   ASSERT_TRUE(free_lr.converged && free_fair.converged);
-  const double stochastic_lr = find_constraint(free_lr, "lr_max")->value;
-  const double lr_disparity = find_constraint(free_fair, "fairness_max")->value;
+  const double stochastic_lr = find_constraint(free_lr, ConstraintKind::lr_max)->value;
+  const double lr_disparity = find_constraint(free_fair, ConstraintKind::fairness_max)->value;
   struct Case {
     const char* name;
     std::function<void(OptimiseOptions&)> set;
@@ -276,9 +276,9 @@ TEST(SolverConstraints, NonSeparableConstraintsHoldAndReportNoDualBound) {
     const SolveResult r = optimise(b, o);
     ASSERT_EQ(r.status, SolveStatus::converged) << r.message;
     for (const auto& cr : r.constraints) {
-      EXPECT_LE(cr.relative_violation, 1e-9) << cr.name;
-      EXPECT_TRUE(cr.binding) << cr.name;
-      EXPECT_GT(cr.shadow_price, 0.0) << cr.name;
+      EXPECT_LE(cr.relative_violation, 1e-9) << to_string(cr.kind);
+      EXPECT_TRUE(cr.binding) << to_string(cr.kind);
+      EXPECT_GT(cr.shadow_price, 0.0) << to_string(cr.kind);
     }
     EXPECT_FALSE(r.dual_bound.has_value());
     EXPECT_FALSE(r.dual_bound_note.empty());
@@ -286,7 +286,7 @@ TEST(SolverConstraints, NonSeparableConstraintsHoldAndReportNoDualBound) {
 }
 
 TEST(SolverConstraints, StochasticLrIsStricterThanPlainLr) {
-  Book b = generate_book(3000, 9, "benchmark");
+  Book b = generate_book(3000, 9, BookProfile::benchmark);
   OptimiseOptions plain;
   plain.device = Device::cpu;
   plain.max_rate_change = 0.25;
@@ -295,7 +295,7 @@ TEST(SolverConstraints, StochasticLrIsStricterThanPlainLr) {
   const SolveResult probe = optimise(b, plain);
   ASSERT_TRUE(probe.converged);
   plain.stochastic_lr = false;
-  plain.lr_max = find_constraint(probe, "lr_max")->value - 0.0005;  // binds stochastically only
+  plain.lr_max = find_constraint(probe, ConstraintKind::lr_max)->value - 0.0005;  // binds stochastically only
   OptimiseOptions stoch = plain;
   stoch.stochastic_lr = true;
   const SolveResult rp = optimise(b, plain), rs = optimise(b, stoch);
@@ -311,7 +311,7 @@ TEST(SolverConstraints, StochasticLrIsStricterThanPlainLr) {
 }
 
 TEST(SolverConstraints, ModelQualityAdjustmentRelaxesLrMax) {
-  Book b = generate_book(3000, 10, "benchmark");
+  Book b = generate_book(3000, 10, BookProfile::benchmark);
   OptimiseOptions o;
   o.device = Device::cpu;
   o.max_rate_change = 0.25;
@@ -325,14 +325,14 @@ TEST(SolverConstraints, ModelQualityAdjustmentRelaxesLrMax) {
   const SolveResult r = optimise(b, o);
   ASSERT_TRUE(r.converged) << r.message;
   // E = sqrt((1 + ρ²/CV²)/(ρ²(1 + 1/CV²))) − 1 with η = 1
-  const ConstraintReport* lr = find_constraint(r, "lr_max");
+  const ConstraintReport* lr = find_constraint(r, ConstraintKind::lr_max);
   ASSERT_NE(lr, nullptr);
   EXPECT_NEAR(lr->limit, *o.lr_max * (1 + E), 1e-12);
   EXPECT_NEAR(r.expected_loss_ratio, *o.lr_max * (1 + E), 1e-9);
 }
 
 TEST(SolverObjective, LossRatioObjectiveWithGwpFloor) {
-  Book b = generate_book(3000, 12, "benchmark");
+  Book b = generate_book(3000, 12, BookProfile::benchmark);
   double gwp_ref = 0;
   for (size_t i = 0; i < b.size(); ++i) gwp_ref += b.technical_price[i] * b.p_demand[i];
   OptimiseOptions o;
@@ -342,7 +342,7 @@ TEST(SolverObjective, LossRatioObjectiveWithGwpFloor) {
   o.max_rate_change = 0.2;
   const SolveResult r = optimise(b, o);
   ASSERT_TRUE(r.converged) << r.message;
-  const ConstraintReport* g = find_constraint(r, "gwp_min");
+  const ConstraintReport* g = find_constraint(r, ConstraintKind::gwp_min);
   ASSERT_NE(g, nullptr);
   EXPECT_TRUE(g->binding);
   EXPECT_LE(g->relative_violation, 1e-9);
@@ -360,7 +360,7 @@ TEST(SolverObjective, LossRatioObjectiveWithGwpFloor) {
 }
 
 TEST(SolverDemand, LogisticDemandConvergesWithBindingConstraints) {
-  Book b = generate_book(4000, 14, "benchmark");
+  Book b = generate_book(4000, 14, BookProfile::benchmark);
   OptimiseOptions o = test::cpu_benchmark_options();
   o.demand_model = DemandModel::logistic;
   const SolveResult r = optimise(b, o);
@@ -372,7 +372,7 @@ TEST(SolverDemand, LogisticDemandConvergesWithBindingConstraints) {
 }
 
 TEST(SolverInfeasible, UnreachableRetentionIsReportedWithBestValue) {
-  Book b = generate_book(3000, 15, "benchmark");
+  Book b = generate_book(3000, 15, BookProfile::benchmark);
   OptimiseOptions o = test::cpu_benchmark_options();
   o.retention_min = 0.99;
   const SolveResult r = optimise(b, o);
@@ -393,7 +393,7 @@ TEST(SolverInfeasible, UnreachableRetentionIsReportedWithBestValue) {
 }
 
 TEST(SolverInfeasible, UnreachableLossRatio) {
-  Book b = generate_book(2000, 16, "benchmark");
+  Book b = generate_book(2000, 16, BookProfile::benchmark);
   OptimiseOptions o = test::cpu_benchmark_options();
   o.lr_max = 0.30;
   const SolveResult r = optimise(b, o);
@@ -402,7 +402,7 @@ TEST(SolverInfeasible, UnreachableLossRatio) {
 }
 
 TEST(SolverDeterminism, SameAnswerForAnyThreadCountAndRun) {
-  Book b = generate_book(50000, 17, "benchmark");
+  Book b = generate_book(50000, 17, BookProfile::benchmark);
   OptimiseOptions o = test::cpu_benchmark_options();
   o.threads = 1;
   const SolveResult r1 = optimise(b, o);
@@ -416,7 +416,7 @@ TEST(SolverDeterminism, SameAnswerForAnyThreadCountAndRun) {
 }
 
 TEST(SolverRestarts, RestartsNeverLoseProfit) {
-  Book b = generate_book(2000, 18, "benchmark");
+  Book b = generate_book(2000, 18, BookProfile::benchmark);
   OptimiseOptions o = test::cpu_benchmark_options();
   const SolveResult r0 = optimise(b, o);
   o.n_restarts = 2;
@@ -460,7 +460,7 @@ TEST(SolverBounds, BoundsFollowSpecOrderAndEnbpWins) {
 }
 
 TEST(SolverInput, RenewalWithoutEnbpIsRejectedWhenBufferSet) {
-  Book b = generate_book(10, 19, "quickstart");
+  Book b = generate_book(10, 19, BookProfile::quickstart);
   for (size_t i = 0; i < b.size(); ++i)
     if (b.renewal_flag[i]) {
       b.enbp[i] = std::nan("");

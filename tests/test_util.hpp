@@ -23,9 +23,9 @@ inline OptimiseOptions cpu_benchmark_options() {
   return o;
 }
 
-/// generate_book(20000, 31, "benchmark"), made once per test binary.
+/// generate_book(20000, 31, BookProfile::benchmark), made once per test binary.
 inline const Book& benchmark_book_20k() {
-  static const Book book = generate_book(20000, 31, "benchmark");
+  static const Book book = generate_book(20000, 31, BookProfile::benchmark);
   return book;
 }
 

@@ -163,19 +163,19 @@ void generate_quickstart(Book& book, RandomSource& random) {
 
 }  // namespace
 
-Book generate_book(size_t policies, uint64_t seed, const std::string& profile) {
-  if (profile != "benchmark" && profile != "quickstart") {
-    throw InputError("generate: unknown profile \"" + profile + "\" (expected benchmark or quickstart)");
-  }
+Book generate_book(size_t policies, uint64_t seed, BookProfile profile) {
   if (policies == 0) throw InputError("generate: policies must be > 0");
 
   Book book;
   book.resize(policies);
   RandomSource random(seed);
-  if (profile == "benchmark") {
-    generate_benchmark(book, random);
-  } else {
-    generate_quickstart(book, random);
+  switch (profile) {
+    case BookProfile::benchmark:
+      generate_benchmark(book, random);
+      break;
+    case BookProfile::quickstart:
+      generate_quickstart(book, random);
+      break;
   }
   for (size_t i = 0; i < policies; ++i) {
     book.claims_variance[i] =

@@ -31,8 +31,7 @@ void add_batch(CLI::App& app) {
                   "JSON manifest: {\"jobs\": [{name, command, book, out_dir, options, args}]}")
       ->required();
   cmd->add_flag("--force", c->force, "replace an existing summary");
-  BatchOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  c->flags = add_option_flags<BatchOptions>(*cmd);
   on_run(cmd, [c] { return run_batch_command(*c); });
 }
 

@@ -41,6 +41,13 @@ struct OutputFlags {
 void add_output_flags(CLI::App& command, OutputFlags& out, const std::string& dir_help,
                       const char* json_help = "print the result as one JSON object");
 
+/// The flags of the options tables of default-constructed Options, and --config.
+template <class... Options>
+std::unique_ptr<OptionFlags> add_option_flags(CLI::App& command) {
+  std::tuple<Options...> defaults;  // read for --help only
+  return std::make_unique<OptionFlags>(command, std::apply([](auto&... o) { return fields_of(o...); }, defaults));
+}
+
 /// What a subcommand over a book parses: --book, the output flags and its options tables (--config).
 struct BookCommand {
   std::string book;
@@ -53,8 +60,7 @@ std::shared_ptr<BookCommand> add_book_command(CLI::App& command, const std::stri
   auto c = std::make_shared<BookCommand>();
   command.add_option("--book", c->book, "book CSV")->required();
   add_output_flags(command, c->out, dir_help, json_help);
-  std::tuple<Options...> defaults;
-  c->flags = std::make_unique<OptionFlags>(command, std::apply([](auto&... o) { return fields_of(o...); }, defaults));
+  c->flags = add_option_flags<Options...>(command);
   return c;
 }
 

@@ -19,7 +19,8 @@ void print_frontier(const FrontierResult& f, const std::string& out_dir) {
   std::printf("%14s %-10s %18s %10s %10s %16s\n", "epsilon", "status", "profit", "LR", "retention", "shadow price");
   for (const FrontierPoint& p : f.points)
     std::printf("%14.6g %-10s %18.2f %10.6f %10.6f %16.2f\n", p.epsilon,
-                p.converged ? "converged" : to_string(p.status), p.profit, p.loss_ratio, p.retention, p.shadow_price);
+                p.summary.converged ? "converged" : to_string(p.summary.status), p.summary.profit, p.summary.loss_ratio,
+                p.summary.retention, p.shadow_price);
   std::cout << "wrote " << out_dir << "/frontier.csv, frontier.svg and result.json\n";
 }
 

@@ -25,7 +25,7 @@ int run_generate(const GenerateCommand& c) {
   check_option_bounds(o);
   struct stat st;
   if (!c.force && stat(c.out.c_str(), &st) == 0) throw InputError(c.out + " exists; use --force to replace it");
-  const Book book = generate_book(static_cast<size_t>(*o.policies), o.seed, to_string(o.profile));
+  const Book book = generate_book(static_cast<size_t>(*o.policies), o.seed, o.profile);
   write_book_csv(book, c.out);
   std::cout << "wrote " << *o.policies << " policies (" << to_string(o.profile) << " profile, seed " << o.seed
             << ") to " << c.out << "\n";
@@ -39,8 +39,7 @@ void add_generate(CLI::App& app) {
   auto c = std::make_shared<GenerateCommand>();
   cmd->add_option("--out", c->out, "output CSV")->required();
   cmd->add_flag("--force", c->force, "replace an existing file");
-  GenerateOptions defaults;
-  c->flags = std::make_unique<OptionFlags>(*cmd, fields_of(defaults));
+  c->flags = add_option_flags<GenerateOptions>(*cmd);
   on_run(cmd, [c] { return run_generate(*c); });
 }
 

@@ -23,8 +23,8 @@ void print_pareto(const ParetoResult& r, const std::string& out_dir) {
     std::printf(
         "TOPSIS choice (weights %g,%g,%g): %s %.6g, fairness_max %.6g → profit %.2f, retention %.6f, "
         "disparity %.6f\n",
-        r.weights[0], r.weights[1], r.weights[2], to_string(r.sweep_x), p.x_limit, p.fairness_limit, p.profit,
-        p.retention, p.disparity);
+        r.weights[0], r.weights[1], r.weights[2], to_string(r.sweep_x), p.x_limit, p.fairness_limit, p.summary.profit,
+        p.summary.retention, p.disparity);
   } else {
     std::printf("no grid point converged: nothing to choose\n");
   }

@@ -18,8 +18,8 @@ namespace {
 void print_scenarios(const ScenarioResult& r, const std::string& out_dir) {
   std::printf("%-24s %-12s %18s %10s %10s %8s\n", "scenario", "status", "profit", "LR", "retention", "passes");
   for (const ScenarioSummary& s : r.scenarios)
-    std::printf("%-24s %-12s %18.2f %10.6f %10.6f %8lld\n", s.name.c_str(), to_string(s.status), s.profit, s.loss_ratio,
-                s.retention, static_cast<long long>(s.passes));
+    std::printf("%-24s %-12s %18.2f %10.6f %10.6f %8lld\n", s.name.c_str(), to_string(s.summary.status),
+                s.summary.profit, s.summary.loss_ratio, s.summary.retention, static_cast<long long>(s.summary.passes));
   std::printf("profit p10 %.2f, mean %.2f, p90 %.2f over %d converged scenarios\n", r.profit_p10, r.profit_mean,
               r.profit_p90, r.n_converged);
   std::cout << "wrote " << out_dir << "/scenario_policies.csv, scenarios.csv and result.json\n";
@@ -46,7 +46,7 @@ int run_scenarios_command(const BookCommand& c) {
     print_scenarios(r, c.out.dir);
   bool ok = true;
   for (const ScenarioSummary& s : r.scenarios)
-    ok &= s.status == SolveStatus::converged || s.status == SolveStatus::infeasible;
+    ok &= s.summary.status == SolveStatus::converged || s.summary.status == SolveStatus::infeasible;
   return ok ? 0 : 3;
 }
 

@@ -248,14 +248,13 @@ AnnealSchedule one_hot_schedule(const ClusterProblem& p) {
 }
 
 ClusterAnnealResult anneal_clusters(const ClusterProblem& p, const ClusterQubo& cq, double target_percent,
-                                    const AnnealOptions& options, const std::string& moves) {
-  if (moves != "onehot" && moves != "flip") throw InputError("option moves = \"" + moves + "\" must be onehot or flip");
+                                    const AnnealOptions& options, AnnealMoves moves) {
   ClusterAnnealResult res;
   res.moves = moves;
   const size_t n = static_cast<size_t>(cq.qubo.n);
   const size_t n_clusters = p.size();
   std::vector<std::vector<int>> replica_choice(static_cast<size_t>(options.replicas));
-  if (moves == "flip") {
+  if (moves == AnnealMoves::flip) {
     if (!cq.terms_materialised)
       throw InputError("moves flip needs the QUBO's terms, not built past " + std::to_string(kMaxTermVariables) +
                        " variables (this one has " + std::to_string(cq.qubo.n) + ")");
@@ -347,13 +346,6 @@ void anneal_clusters_cpu(const ClusterMoveStorage& moves, double beta_hot, doubl
                                   current.data(), choices.data() + static_cast<size_t>(r) * n, 1, used, value,
                                   best_energy);
   }
-}
-
-AnnealOptions default_cluster_anneal_options() {
-  AnnealOptions o;
-  o.replicas = 64;
-  o.sweeps = 500;
-  return o;
 }
 
 }  // namespace rateopt

@@ -70,11 +70,7 @@ std::string qubo_csv(const Qubo& q) {
 }
 
 void AnnealOptions::validate() const {
-  if (replicas < 1 || replicas > 1'000'000)
-    throw InputError("option replicas = " + std::to_string(replicas) + " must be in [1, 1000000]");
-  if (sweeps < 1 || sweeps > 100'000'000)
-    throw InputError("option sweeps = " + std::to_string(sweeps) + " must be in [1, 100000000]");
-  if (threads < 0) throw InputError("option threads must be ≥ 0");
+  check_option_bounds(*this);
   if (!(beta_hot >= 0) || !(beta_cold >= 0) || !std::isfinite(beta_hot) || !std::isfinite(beta_cold))
     throw InputError("option beta_hot/beta_cold must be finite and ≥ 0 (0: from the coefficients)");
   if (beta_hot > 0 && beta_cold > 0 && beta_hot > beta_cold)

@@ -217,6 +217,20 @@ void validate(const CoverGoal& goal) {
     throw InputError("option --max-policies = " + std::to_string(*goal.max_policies) + " must be ≥ 1");
 }
 
+void CoverOptions::validate() const {
+  check_option_bounds(*this);
+  if (!grid()) {
+    if (!min_coverage || !min_avg_term)
+      throw InputError(
+          "option: give min_coverage and min_avg_term (or the grid_min_avg_term and grid_min_coverage lists)");
+    return;
+  }
+  if (grid_min_avg_term.empty() || grid_min_coverage.empty())
+    throw InputError("option: the scenario grid needs both grid_min_avg_term and grid_min_coverage");
+  if (min_coverage || min_avg_term)
+    throw InputError("option: min_coverage and min_avg_term are for one goal, not with the grid_* lists");
+}
+
 CoverResult evaluate_mix(const std::vector<LifeQuote>& quotes, const std::vector<int64_t>& counts,
                          const CoverGoal& goal) {
   CoverResult r;

@@ -1,14 +1,11 @@
-// `rateopt cover` (SPEC §4.1): the report of one goal, its JSON, and the scenario grid's files
+// The outputs of `rateopt cover`: one goal's JSON document, and the scenario grid's files
 // (scenarios.csv, scenario_policies.csv, result.json).
-#include <cstdio>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include "io/files.hpp"
 #include "io/format.hpp"
 #include "rateopt/cover.hpp"
-#include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 
 namespace rateopt {
@@ -64,116 +61,6 @@ Json audit_json(const QuoteSet& quotes, const Json& options) {
               {"timestamp_utc", utc_timestamp_now()}};
 }
 
-void print_report(const QuoteSet& set, const CoverGoal& goal, const CoverResult& r) {
-  std::printf("Policy mix for coverage >= %s and average term >= %s years%s: %zu quotes, %d CBC solves, %.3f s\n",
-              plain_number(goal.min_coverage).c_str(), plain_number(goal.min_avg_term).c_str(),
-              goal.max_policies ? (", at most " + std::to_string(*goal.max_policies) + " policies").c_str() : "",
-              set.quotes.size(), r.cbc_solves, r.seconds);
-  if (!r.feasible) {
-    std::printf("infeasible: no mix of these quotes meets the goal\n");
-    return;
-  }
-  std::printf("%-12s %-16s %6s %12s %6s %14s\n", "policy_id", "insurer", "term", "coverage", "count", "yearly_premium");
-  for (size_t k = 0; k < set.quotes.size(); ++k) {
-    if (r.counts[k] == 0) continue;
-    const LifeQuote& q = set.quotes[k];
-    std::printf("%-12s %-16s %6s %12s %6lld %14.2f\n", q.policy_id.c_str(), q.insurer.c_str(),
-                plain_number(q.term).c_str(), plain_number(q.coverage).c_str(), static_cast<long long>(r.counts[k]),
-                q.yearly_premium);
-  }
-  std::printf("policies %lld, yearly premium %.2f, monthly premium %.2f\n", static_cast<long long>(r.policy_count),
-              r.yearly_premium, r.monthly_premium);
-  std::printf("total coverage %s, coverage-weighted average term %.4f years, premium per thousand %.4f\n",
-              plain_number(r.total_coverage).c_str(), r.wa_term, r.premium_per_thousand);
-}
-
-int run_single(const CoverCommand& c) {
-  if (!c.min_coverage || !c.min_avg_term)
-    throw InputError("option: give --min-coverage and --min-avg-term (or the --grid-* lists with --out-dir)");
-  if (!c.out_dir.empty()) throw InputError("option --out-dir is for the scenario grid (--grid-min-avg-term, ...)");
-  CoverGoal goal;
-  goal.min_coverage = *c.min_coverage;
-  goal.min_avg_term = *c.min_avg_term;
-  goal.max_policies = c.max_policies;
-  validate(goal);
-  const QuoteSet set = read_quotes_csv(c.quotes_path);
-  for (const std::string& w : set.warnings) std::cerr << "warning: " << w << "\n";
-  const CoverResult r = solve_cover(set.quotes, goal);
-  if (c.as_json) {
-    Json doc{{"kind", "policy_mix"}, {"goal", goal_json(goal)}};
-    doc.update(result_json(set.quotes, r));
-    doc["audit"] = audit_json(set, goal_json(goal));
-    std::cout << doc.dump(2) << "\n";
-  } else {
-    print_report(set, goal, r);
-  }
-  return 0;
-}
-
-int run_grid(const CoverCommand& c) {
-  if (c.grid_min_avg_term.empty() || c.grid_min_coverage.empty())
-    throw InputError("option: the scenario grid needs both --grid-min-avg-term and --grid-min-coverage");
-  if (c.min_coverage || c.min_avg_term)
-    throw InputError("option: --min-coverage and --min-avg-term are for one goal, not with the --grid-* lists");
-  if (c.out_dir.empty()) throw InputError("option: the scenario grid needs --out-dir");
-  const std::vector<double> terms = parse_number_list("--grid-min-avg-term", c.grid_min_avg_term);
-  const std::vector<double> coverages = parse_number_list("--grid-min-coverage", c.grid_min_coverage);
-  for (double t : terms) validate(CoverGoal{1, t, c.max_policies});
-  for (double v : coverages) validate(CoverGoal{v, 0, c.max_policies});
-  const std::vector<std::string> names = {"scenarios.csv", "scenario_policies.csv", "result.json"};
-  check_output_dir(c.out_dir, names, c.force);
-  const QuoteSet set = read_quotes_csv(c.quotes_path);
-  for (const std::string& w : set.warnings) std::cerr << "warning: " << w << "\n";
-  const std::vector<CoverScenario> grid = solve_cover_grid(set.quotes, terms, coverages, c.max_policies);
-
-  Json scenarios = Json::array();
-  double seconds = 0;
-  for (const CoverScenario& s : grid) {
-    Json item{{"scenario", s.name}, {"goal", goal_json(s.goal)}};
-    item.update(result_json(set.quotes, s.result));
-    scenarios.push_back(item);
-    seconds += s.result.seconds;
-  }
-  Json options{{"grid_min_avg_term", terms},
-               {"grid_min_coverage", coverages},
-               {"max_policies", c.max_policies ? Json(*c.max_policies) : Json(nullptr)}};
-  Json doc{{"kind", "policy_mix_grid"},
-           {"n_scenarios", static_cast<int64_t>(grid.size())},
-           {"scenarios", scenarios},
-           {"seconds", seconds},
-           {"audit", audit_json(set, options)}};
-  const std::string result_text = doc.dump(2) + "\n";
-  const std::string summary = cover_scenarios_csv(grid);
-  const std::string per_policy = cover_scenario_policies_csv(set, grid);
-
-  create_output_dir(c.out_dir);
-  // result.json goes last, so one that exists always describes the tables beside it.
-  const std::string result_path = join_path(c.out_dir, "result.json");
-  remove_old_output(result_path);
-  write_file_atomically(join_path(c.out_dir, "scenarios.csv"), summary);
-  write_file_atomically(join_path(c.out_dir, "scenario_policies.csv"), per_policy);
-  write_file_atomically(result_path, result_text);
-
-  if (c.as_json) {
-    std::cout << doc.dump(2) << "\n";
-    return 0;
-  }
-  std::printf("%-16s %8s %14s %14s %10s %14s\n", "scenario", "policies", "yearly_premium", "total_coverage", "wa_term",
-              "per_thousand");
-  for (const CoverScenario& s : grid) {
-    const CoverResult& r = s.result;
-    if (!r.feasible) {
-      std::printf("%-16s %8s\n", s.name.c_str(), "infeasible");
-      continue;
-    }
-    std::printf("%-16s %8lld %14.2f %14s %10.4f %14.4f\n", s.name.c_str(), static_cast<long long>(r.policy_count),
-                r.yearly_premium, plain_number(r.total_coverage).c_str(), r.wa_term, r.premium_per_thousand);
-  }
-  std::printf("%zu scenarios, %.3f s; wrote %s/scenarios.csv, scenario_policies.csv and result.json\n", grid.size(),
-              seconds, c.out_dir.c_str());
-  return 0;
-}
-
 }  // namespace
 
 std::string cover_scenarios_csv(const std::vector<CoverScenario>& scenarios) {
@@ -226,9 +113,46 @@ std::string cover_scenario_policies_csv(const QuoteSet& set, const std::vector<C
   return csv;
 }
 
-int run_cover_command(const CoverCommand& command) {
-  const bool grid = !command.grid_min_avg_term.empty() || !command.grid_min_coverage.empty();
-  return grid ? run_grid(command) : run_single(command);
+std::string cover_goal_json(const QuoteSet& quotes, const CoverGoal& goal, const CoverResult& result) {
+  Json doc{{"kind", "policy_mix"}, {"goal", goal_json(goal)}};
+  doc.update(result_json(quotes.quotes, result));
+  doc["audit"] = audit_json(quotes, goal_json(goal));
+  return doc.dump(2);
+}
+
+std::string cover_grid_json(const QuoteSet& quotes, const CoverOptions& options,
+                            const std::vector<CoverScenario>& scenarios) {
+  Json items = Json::array();
+  double seconds = 0;
+  for (const CoverScenario& s : scenarios) {
+    Json item{{"scenario", s.name}, {"goal", goal_json(s.goal)}};
+    item.update(result_json(quotes.quotes, s.result));
+    items.push_back(item);
+    seconds += s.result.seconds;
+  }
+  Json echo{{"grid_min_avg_term", options.grid_min_avg_term},
+            {"grid_min_coverage", options.grid_min_coverage},
+            {"max_policies", options.max_policies ? Json(*options.max_policies) : Json(nullptr)}};
+  Json doc{{"kind", "policy_mix_grid"},
+           {"n_scenarios", static_cast<int64_t>(scenarios.size())},
+           {"scenarios", items},
+           {"seconds", seconds},
+           {"audit", audit_json(quotes, echo)}};
+  return doc.dump(2);
+}
+
+std::vector<std::string> cover_grid_output_names() { return {"scenarios.csv", "scenario_policies.csv", "result.json"}; }
+
+void write_cover_grid_outputs(const std::string& out_dir, const QuoteSet& quotes,
+                              const std::vector<CoverScenario>& scenarios, const std::string& result_json) {
+  const std::string summary = cover_scenarios_csv(scenarios);
+  const std::string per_policy = cover_scenario_policies_csv(quotes, scenarios);
+  create_output_dir(out_dir);
+  const std::string result_path = join_path(out_dir, "result.json");
+  remove_old_output(result_path);
+  write_file_atomically(join_path(out_dir, "scenarios.csv"), summary);
+  write_file_atomically(join_path(out_dir, "scenario_policies.csv"), per_policy);
+  write_file_atomically(result_path, result_json + "\n");
 }
 
 }  // namespace rateopt

@@ -400,7 +400,12 @@ std::string format_tick(double value, double step) {
   return with_thousands(s);
 }
 
-std::string render_svg(const Chart& chart, int width, int height) {
+namespace {
+
+// ---------------------------------------------------------------------------------------------------
+// render_svg's steps: check, measure, lay out, then draw each layer in document order.
+
+void check_chart(const Chart& chart, int width, int height) {
   if (width < 120 || height < 120) {
     throw std::invalid_argument("render_svg: the chart must be at least 120x120 px, not " + std::to_string(width) +
                                 "x" + std::to_string(height));
@@ -415,104 +420,133 @@ std::string render_svg(const Chart& chart, int width, int height) {
                                   " points but " + std::to_string(s.colour_value.size()) + " colour values");
     }
   }
-  const double w = width;
-  const double h = height;
+}
 
-  // Data ranges: every finite point and marker is inside the axes.
-  Range xr, yr, cr;
-  bool colour_bar = false;
+/// What the data spans: x, y and colour values of every finite point (and marker).
+struct DataRanges {
+  Range x, y, colour;
+  bool colour_bar = false;  ///< some series colours its markers
+};
+
+DataRanges data_ranges(const Chart& chart) {
+  DataRanges r;
   for (const ChartSeries& s : chart.series) {
     const bool coloured = !s.colour_value.empty();
-    colour_bar = colour_bar || coloured;
+    r.colour_bar = r.colour_bar || coloured;
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
-      xr.add(s.x[i]);
-      yr.add(s.y[i]);
-      if (coloured) cr.add(s.colour_value[i]);
+      r.x.add(s.x[i]);
+      r.y.add(s.y[i]);
+      if (coloured) r.colour.add(s.colour_value[i]);
     }
   }
   for (const ChartMarker& m : chart.markers) {
     if (!std::isfinite(m.x) || !std::isfinite(m.y)) continue;
-    xr.add(m.x);
-    yr.add(m.y);
+    r.x.add(m.x);
+    r.y.add(m.y);
   }
-  const bool has_data = !xr.empty();
+  return r;
+}
 
-  // ---- Layout, top to bottom: title, legend, plot; left to right: y label, y ticks, plot, colour bar.
-  double top = kPad;
+// Legend geometry.
+constexpr double kSwatch = 26, kSwatchGap = 6, kEntryGap = 20, kRowHeight = 20;
+// Colour bar geometry.
+constexpr double kBarGap = 22, kBarWidth = 14;
+
+/// Where everything goes, in pixels.
+struct Layout {
+  double w = 0, h = 0;
+  bool has_data = false, colour_bar = false, legend = false;
   double title_baseline = 0;
-  if (!chart.title.empty()) {
-    title_baseline = kPad + kTitleSize * 0.8;
-    top = title_baseline + kTitleSize * 0.25 + 6;
-  }
-  // Legend entries packed into rows as wide as the chart.
-  const bool legend = chart.series.size() > 1;
-  constexpr double kSwatch = 26, kSwatchGap = 6, kEntryGap = 20, kRowHeight = 20;
-  std::vector<std::vector<size_t>> legend_rows;
-  std::vector<double> entry_width(chart.series.size());
-  if (legend) {
-    const double avail = w - 2 * kPad;
-    double row_w = 0;
-    for (size_t i = 0; i < chart.series.size(); ++i) {
-      entry_width[i] = kSwatch + kSwatchGap + text_width(chart.series[i].name, kLegendSize);
-      const double add = (row_w > 0 ? kEntryGap : 0) + entry_width[i];
-      if (legend_rows.empty() || (row_w > 0 && row_w + add > avail)) {
-        legend_rows.emplace_back();
-        row_w = 0;
-      }
-      row_w += (row_w > 0 ? kEntryGap : 0) + entry_width[i];
-      legend_rows.back().push_back(i);
+  std::vector<std::vector<size_t>> legend_rows;  ///< series indices, packed into rows as wide as the chart
+  std::vector<double> entry_width;               ///< of each series' legend entry
+  double legend_top = 0;
+  double plot_top = 0, plot_bottom = 0, plot_left = 0, plot_right = 0, plot_mid_x = 0;
+  double tick_label_baseline = 0, x_label_baseline = 0, y_label_x = 0;
+  Axis xa, ya, ca;  ///< x, y and the colour scale
+};
+
+/// Legend entries packed into rows no wider than avail.
+void pack_legend(const Chart& chart, double avail, Layout& L) {
+  L.entry_width.assign(chart.series.size(), 0.0);
+  double row_w = 0;
+  for (size_t i = 0; i < chart.series.size(); ++i) {
+    L.entry_width[i] = kSwatch + kSwatchGap + text_width(chart.series[i].name, kLegendSize);
+    const double add = (row_w > 0 ? kEntryGap : 0) + L.entry_width[i];
+    if (L.legend_rows.empty() || (row_w > 0 && row_w + add > avail)) {
+      L.legend_rows.emplace_back();
+      row_w = 0;
     }
+    row_w += (row_w > 0 ? kEntryGap : 0) + L.entry_width[i];
+    L.legend_rows.back().push_back(i);
   }
-  const double legend_top = top + 2;
-  if (legend) top = legend_top + legend_rows.size() * kRowHeight + 2;
-  const double plot_top = top + 10;  // half a tick label above the top tick
-  const double tick_label_baseline = kTickLength + 4 + kTickSize * 0.75;
-  const double x_label_baseline = tick_label_baseline + 10 + kLabelSize * 0.8;
-  const double bottom_margin =
-      (chart.x_label.empty() ? tick_label_baseline + 4 : x_label_baseline + kLabelSize * 0.25) + kPad;
-  const double plot_bottom = std::max(h - bottom_margin, plot_top + 20);
+}
 
-  Axis ya = make_axis(yr, std::clamp(static_cast<int>((plot_bottom - plot_top) / 65), 2, 8), kTickSize);
-  ya.p0 = plot_bottom - kInnerPad;
-  ya.p1 = plot_top + kInnerPad;
-  const double y_label_x = kPad + kLabelSize * 0.8;
-  const double plot_left = kPad + (chart.y_label.empty() ? 0 : kLabelSize + 10) + ya.max_label_width + kTickLength + 4;
-
-  Axis ca;  // the colour scale
-  double colour_block = 0;
-  constexpr double kBarGap = 22, kBarWidth = 14;
-  if (colour_bar) {
-    ca = make_axis(cr, std::clamp(static_cast<int>((plot_bottom - plot_top) / 65), 2, 6), kTickSize);
-    ca.p0 = plot_bottom;
-    ca.p1 = plot_top;
-    colour_block =
-        kBarGap + kBarWidth + kTickLength + 4 + ca.max_label_width + (chart.colour_label.empty() ? 0 : 10 + kLabelSize);
-  }
-  double right_margin = kPad + (colour_bar ? colour_block : 10);
-  Axis xa;
+/// The x axis with as many ticks as fit without their labels touching, and the right margin, widened
+/// where the last label (centred on the axis end) would not fit in it.  Sets L.xa and L.plot_right.
+void fit_x_axis(const Range& xr, double right_margin, Layout& L) {
   for (int pass = 0; pass < 2; ++pass) {
-    const double plot_w = std::max(w - right_margin - plot_left, 20.0);
-    // As many ticks as fit without their labels touching.
+    const double plot_w = std::max(L.w - right_margin - L.plot_left, 20.0);
     int target = std::clamp(static_cast<int>(plot_w / 100), 2, 10);
     for (;; --target) {
-      xa = make_axis(xr, target, kTickSize);
-      const double spacing = (plot_w - 2 * kInnerPad) / std::max<size_t>(1, xa.ticks.ticks.size() - 1);
-      if (target <= 2 || xa.max_label_width + 14 <= spacing) break;
+      L.xa = make_axis(xr, target, kTickSize);
+      const double spacing = (plot_w - 2 * kInnerPad) / std::max<size_t>(1, L.xa.ticks.ticks.size() - 1);
+      if (target <= 2 || L.xa.max_label_width + 14 <= spacing) break;
     }
-    // The last label is centred on the right end of the axis: it must fit in the margin.
-    const double overhang = text_width(xa.labels.back(), kTickSize) / 2 - kInnerPad + 2;
-    if (colour_bar || overhang <= right_margin - 4) break;
+    const double overhang = text_width(L.xa.labels.back(), kTickSize) / 2 - kInnerPad + 2;
+    if (L.colour_bar || overhang <= right_margin - 4) break;
     right_margin = overhang + 4;
   }
-  const double plot_right = std::max(w - right_margin, plot_left + 20);
-  xa.p0 = plot_left + kInnerPad;
-  xa.p1 = plot_right - kInnerPad;
-  const double plot_mid_x = (plot_left + plot_right) / 2;
+  L.plot_right = std::max(L.w - right_margin, L.plot_left + 20);
+  L.xa.p0 = L.plot_left + kInnerPad;
+  L.xa.p1 = L.plot_right - kInnerPad;
+}
 
-  // ---- Document.
-  std::string out;
-  out.reserve(16384);
+/// Top to bottom: title, legend, plot; left to right: y label, y ticks, plot, colour bar.
+Layout lay_out(const Chart& chart, const DataRanges& data, int width, int height) {
+  Layout L;
+  L.w = width;
+  L.h = height;
+  L.has_data = !data.x.empty();
+  L.colour_bar = data.colour_bar;
+  double top = kPad;
+  if (!chart.title.empty()) {
+    L.title_baseline = kPad + kTitleSize * 0.8;
+    top = L.title_baseline + kTitleSize * 0.25 + 6;
+  }
+  L.legend = chart.series.size() > 1;
+  L.entry_width.assign(chart.series.size(), 0.0);
+  if (L.legend) pack_legend(chart, L.w - 2 * kPad, L);
+  L.legend_top = top + 2;
+  if (L.legend) top = L.legend_top + L.legend_rows.size() * kRowHeight + 2;
+  L.plot_top = top + 10;  // half a tick label above the top tick
+  L.tick_label_baseline = kTickLength + 4 + kTickSize * 0.75;
+  L.x_label_baseline = L.tick_label_baseline + 10 + kLabelSize * 0.8;
+  const double bottom_margin =
+      (chart.x_label.empty() ? L.tick_label_baseline + 4 : L.x_label_baseline + kLabelSize * 0.25) + kPad;
+  L.plot_bottom = std::max(L.h - bottom_margin, L.plot_top + 20);
+
+  L.ya = make_axis(data.y, std::clamp(static_cast<int>((L.plot_bottom - L.plot_top) / 65), 2, 8), kTickSize);
+  L.ya.p0 = L.plot_bottom - kInnerPad;
+  L.ya.p1 = L.plot_top + kInnerPad;
+  L.y_label_x = kPad + kLabelSize * 0.8;
+  L.plot_left = kPad + (chart.y_label.empty() ? 0 : kLabelSize + 10) + L.ya.max_label_width + kTickLength + 4;
+
+  double colour_block = 0;
+  if (L.colour_bar) {
+    L.ca = make_axis(data.colour, std::clamp(static_cast<int>((L.plot_bottom - L.plot_top) / 65), 2, 6), kTickSize);
+    L.ca.p0 = L.plot_bottom;
+    L.ca.p1 = L.plot_top;
+    colour_block = kBarGap + kBarWidth + kTickLength + 4 + L.ca.max_label_width +
+                   (chart.colour_label.empty() ? 0 : 10 + kLabelSize);
+  }
+  fit_x_axis(data.x, kPad + (L.colour_bar ? colour_block : 10), L);
+  L.plot_mid_x = (L.plot_left + L.plot_right) / 2;
+  return L;
+}
+
+/// The XML declaration, the <svg> element, the chart's title and a white background.
+void draw_document_start(std::string& out, const Chart& chart, int width, int height) {
   out += "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n";
   out += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + std::to_string(width) + "\" height=\"" +
          std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
@@ -520,151 +554,163 @@ std::string render_svg(const Chart& chart, int width, int height) {
   if (!chart.title.empty()) out += "<title>" + escape(chart.title) + "</title>\n";
   out += "<rect class=\"background\" x=\"0\" y=\"0\" width=\"" + std::to_string(width) + "\" height=\"" +
          std::to_string(height) + "\" fill=\"#ffffff\"/>\n";
+}
 
-  // Grid, a darker line at y = 0 when the range crosses it, then the axes and their ticks.
+/// Grid, a darker line at y = 0 when the range crosses it, then the axes, their ticks and tick labels.
+void draw_axes(std::string& out, const Layout& L) {
+  const Axis &xa = L.xa, &ya = L.ya;
   out += "<g class=\"grid\" stroke=\"" + std::string(kGridColour) +
          "\" stroke-width=\"1\" shape-rendering=\"crispEdges\">\n";
-  for (const double t : xa.ticks.ticks) line(out, crisp(xa.map(t)), plot_top, crisp(xa.map(t)), plot_bottom, "");
-  for (const double t : ya.ticks.ticks) line(out, plot_left, crisp(ya.map(t)), plot_right, crisp(ya.map(t)), "");
+  for (const double t : xa.ticks.ticks) line(out, crisp(xa.map(t)), L.plot_top, crisp(xa.map(t)), L.plot_bottom, "");
+  for (const double t : ya.ticks.ticks) line(out, L.plot_left, crisp(ya.map(t)), L.plot_right, crisp(ya.map(t)), "");
   out += "</g>\n";
   if (ya.lo() < 0 && ya.hi() > 0) {
-    line(out, plot_left, crisp(ya.map(0)), plot_right, crisp(ya.map(0)),
+    line(out, L.plot_left, crisp(ya.map(0)), L.plot_right, crisp(ya.map(0)),
          "class=\"zero-line\" stroke=\"" + std::string(kZeroColour) +
              "\" stroke-width=\"1\" shape-rendering=\"crispEdges\"");
   }
   out += "<g class=\"axes\" stroke=\"" + std::string(kAxisColour) +
          "\" stroke-width=\"1\" shape-rendering=\"crispEdges\">\n";
-  line(out, crisp(plot_left), plot_top, crisp(plot_left), crisp(plot_bottom) + 0.5, "");
-  line(out, crisp(plot_left) - 0.5, crisp(plot_bottom), plot_right, crisp(plot_bottom), "");
+  line(out, crisp(L.plot_left), L.plot_top, crisp(L.plot_left), crisp(L.plot_bottom) + 0.5, "");
+  line(out, crisp(L.plot_left) - 0.5, crisp(L.plot_bottom), L.plot_right, crisp(L.plot_bottom), "");
   for (const double t : xa.ticks.ticks) {
-    line(out, crisp(xa.map(t)), crisp(plot_bottom), crisp(xa.map(t)), crisp(plot_bottom) + kTickLength, "");
+    line(out, crisp(xa.map(t)), crisp(L.plot_bottom), crisp(xa.map(t)), crisp(L.plot_bottom) + kTickLength, "");
   }
   for (const double t : ya.ticks.ticks) {
-    line(out, crisp(plot_left) - kTickLength, crisp(ya.map(t)), crisp(plot_left), crisp(ya.map(t)), "");
+    line(out, crisp(L.plot_left) - kTickLength, crisp(ya.map(t)), crisp(L.plot_left), crisp(ya.map(t)), "");
   }
   out += "</g>\n";
   out += "<g class=\"tick-labels\" font-size=\"" + px(kTickSize) + "\" fill=\"" + kTickTextColour + "\">\n";
   for (size_t i = 0; i < xa.labels.size(); ++i) {
-    text(out, "x-tick-label", xa.map(xa.ticks.ticks[i]), plot_bottom + tick_label_baseline, xa.labels[i],
+    text(out, "x-tick-label", xa.map(xa.ticks.ticks[i]), L.plot_bottom + L.tick_label_baseline, xa.labels[i],
          "text-anchor=\"middle\"");
   }
   for (size_t i = 0; i < ya.labels.size(); ++i) {
-    text(out, "y-tick-label", plot_left - kTickLength - 4, ya.map(ya.ticks.ticks[i]) + kTickSize * 0.35, ya.labels[i],
+    text(out, "y-tick-label", L.plot_left - kTickLength - 4, ya.map(ya.ticks.ticks[i]) + kTickSize * 0.35, ya.labels[i],
          "text-anchor=\"end\"");
   }
   out += "</g>\n";
+}
 
-  // Title and axis labels.
+/// The title (centred on the plot, shrunk down to 11 px when that is what it takes to fit the chart)
+/// and the axis labels.
+void draw_titles(std::string& out, const Chart& chart, const Layout& L) {
   if (!chart.title.empty()) {
-    // Centred on the plot, shrunk (down to 11 px) when that is what it takes to fit the chart.
     const double natural = text_width(chart.title, kTitleSize) * 1.12;  // bold
-    const double size = std::max(11.0, std::min(kTitleSize, kTitleSize * (w - 2 * kPad) / std::max(natural, 1.0)));
+    const double size = std::max(11.0, std::min(kTitleSize, kTitleSize * (L.w - 2 * kPad) / std::max(natural, 1.0)));
     const double tw = natural * size / kTitleSize;
-    const double cx = tw >= w - 2 * kPad ? w / 2 : std::clamp(plot_mid_x, kPad + tw / 2, w - kPad - tw / 2);
-    text(out, "title", cx, title_baseline, chart.title,
+    const double cx = tw >= L.w - 2 * kPad ? L.w / 2 : std::clamp(L.plot_mid_x, kPad + tw / 2, L.w - kPad - tw / 2);
+    text(out, "title", cx, L.title_baseline, chart.title,
          "text-anchor=\"middle\" font-size=\"" + px(size) + "\" font-weight=\"bold\" fill=\"#111111\"");
   }
   if (!chart.x_label.empty()) {
-    text(out, "x-label", plot_mid_x, plot_bottom + x_label_baseline, chart.x_label,
+    text(out, "x-label", L.plot_mid_x, L.plot_bottom + L.x_label_baseline, chart.x_label,
          "text-anchor=\"middle\" font-size=\"" + px(kLabelSize) + "\" fill=\"" + kTextColour + "\"");
   }
   if (!chart.y_label.empty()) {
-    const double cy = (plot_top + plot_bottom) / 2;
-    out += "<text class=\"y-label\" x=\"0\" y=\"0\" transform=\"translate(" + px(y_label_x) + " " + px(cy) +
+    const double cy = (L.plot_top + L.plot_bottom) / 2;
+    out += "<text class=\"y-label\" x=\"0\" y=\"0\" transform=\"translate(" + px(L.y_label_x) + " " + px(cy) +
            ") rotate(-90)\" text-anchor=\"middle\" font-size=\"" + px(kLabelSize) + "\" fill=\"" + kTextColour + "\">" +
            escape(chart.y_label) + "</text>\n";
   }
+}
 
-  // Series: lines first (broken at non-finite points), then the point markers on top.
-  auto series_colour = [&](size_t i) {
-    return chart.series[i].colour.empty() ? std::string(kPalette[i % kPalette.size()]) : chart.series[i].colour;
-  };
+std::string series_colour(const Chart& chart, size_t i) {
+  return chart.series[i].colour.empty() ? std::string(kPalette[i % kPalette.size()]) : chart.series[i].colour;
+}
+
+/// One series: its line (broken at non-finite points), then the point markers on top.
+void draw_series(std::string& out, const ChartSeries& s, const std::string& colour, const Layout& L) {
+  const Axis &xa = L.xa, &ya = L.ya;
+  const bool coloured = !s.colour_value.empty();
+  out += "<g class=\"series\">\n";
+  if (!s.name.empty()) out += "<title>" + escape(s.name) + "</title>\n";
+  if (s.line) {
+    std::string d;
+    bool pen_down = false;
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) {
+        pen_down = false;
+        continue;
+      }
+      d += (d.empty() ? "" : " ") + std::string(pen_down ? "L" : "M") + px(xa.map(s.x[i])) + " " + px(ya.map(s.y[i]));
+      pen_down = true;
+    }
+    if (!d.empty()) {
+      out += "<path class=\"series-line\" d=\"" + d + "\" fill=\"none\" stroke=\"" + escape(colour) +
+             "\" stroke-width=\"2.25\" stroke-linejoin=\"round\" stroke-linecap=\"round\"" +
+             (coloured ? " stroke-opacity=\"0.45\"" : "") + "/>\n";
+    }
+  }
+  auto finite_at = [&](size_t i) { return i < s.x.size() && std::isfinite(s.x[i]) && std::isfinite(s.y[i]); };
+  if (s.line && !s.markers) {
+    // A point between two gaps is a line of length zero: show it as a dot.
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (finite_at(i) && (i == 0 || !finite_at(i - 1)) && !finite_at(i + 1)) {
+        out += "<circle cx=\"" + px(xa.map(s.x[i])) + "\" cy=\"" + px(ya.map(s.y[i])) + "\" r=\"2.25\" fill=\"" +
+               escape(colour) + "\"/>\n";
+      }
+    }
+  }
   auto colour_of = [&](double v) {
     if (!std::isfinite(v)) return std::string(kMissingColour);
-    return viridis((v - ca.lo()) / (ca.hi() - ca.lo()));
+    return viridis((v - L.ca.lo()) / (L.ca.hi() - L.ca.lo()));
   };
-  for (size_t si = 0; si < chart.series.size(); ++si) {
-    const ChartSeries& s = chart.series[si];
-    const std::string colour = series_colour(si);
-    const bool coloured = !s.colour_value.empty();
-    out += "<g class=\"series\">\n";
-    if (!s.name.empty()) out += "<title>" + escape(s.name) + "</title>\n";
-    if (s.line) {
-      std::string d;
-      bool pen_down = false;
-      for (size_t i = 0; i < s.x.size(); ++i) {
-        if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) {
-          pen_down = false;
-          continue;
-        }
-        d += (d.empty() ? "" : " ") + std::string(pen_down ? "L" : "M") + px(xa.map(s.x[i])) + " " + px(ya.map(s.y[i]));
-        pen_down = true;
-      }
-      if (!d.empty()) {
-        out += "<path class=\"series-line\" d=\"" + d + "\" fill=\"none\" stroke=\"" + escape(colour) +
-               "\" stroke-width=\"2.25\" stroke-linejoin=\"round\" stroke-linecap=\"round\"" +
-               (coloured ? " stroke-opacity=\"0.45\"" : "") + "/>\n";
+  if (s.markers) {
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      out += "<circle cx=\"" + px(xa.map(s.x[i])) + "\" cy=\"" + px(ya.map(s.y[i])) + "\"";
+      if (coloured) {
+        out += " r=\"5\" fill=\"" + colour_of(s.colour_value[i]) + "\" stroke=\"#333333\" stroke-width=\"0.6\"/>\n";
+      } else {
+        out += " r=\"3.5\" fill=\"" + escape(colour) + "\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n";
       }
     }
-    auto finite_at = [&](size_t i) { return i < s.x.size() && std::isfinite(s.x[i]) && std::isfinite(s.y[i]); };
-    if (s.line && !s.markers) {
-      // A point between two gaps is a line of length zero: show it as a dot.
-      for (size_t i = 0; i < s.x.size(); ++i) {
-        if (finite_at(i) && (i == 0 || !finite_at(i - 1)) && !finite_at(i + 1)) {
-          out += "<circle cx=\"" + px(xa.map(s.x[i])) + "\" cy=\"" + px(ya.map(s.y[i])) + "\" r=\"2.25\" fill=\"" +
-                 escape(colour) + "\"/>\n";
-        }
-      }
-    }
-    if (s.markers) {
-      for (size_t i = 0; i < s.x.size(); ++i) {
-        if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
-        out += "<circle cx=\"" + px(xa.map(s.x[i])) + "\" cy=\"" + px(ya.map(s.y[i])) + "\"";
-        if (coloured) {
-          out += " r=\"5\" fill=\"" + colour_of(s.colour_value[i]) + "\" stroke=\"#333333\" stroke-width=\"0.6\"/>\n";
-        } else {
-          out += " r=\"3.5\" fill=\"" + escape(colour) + "\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n";
-        }
-      }
-    }
-    out += "</g>\n";
   }
-  if (!has_data) {
-    text(out, "no-data", plot_mid_x, (plot_top + plot_bottom) / 2, "No data",
-         "text-anchor=\"middle\" font-size=\"" + px(kLabelSize) + "\" fill=\"#999999\"");
-  }
+  out += "</g>\n";
+}
 
-  // Highlighted markers: dashed guides to both axes and a ringed dot, then (above every marker) a
-  // boxed label, put on whichever side of its point covers the least of the data, the other
-  // markers and the labels already placed, inside the plot where possible.
-  struct Placed {
-    double mx, my;
-    const std::string* label;
-  };
-  std::vector<Placed> placed;
-  std::vector<std::array<double, 4>> segments;  // pixel geometry the labels should not hide
+/// A highlighted marker's position in pixels and its label.
+struct Placed {
+  double mx, my;
+  const std::string* label;
+};
+
+/// What the marker labels should not hide: the data points and line segments, in pixels.
+struct Obstacles {
+  std::vector<std::array<double, 4>> segments;
   std::vector<std::array<double, 2>> points;
+};
+
+Obstacles obstacles(const Chart& chart, const Layout& L) {
+  Obstacles o;
   for (const ChartSeries& s : chart.series) {
     bool prev = false;
     for (size_t i = 0; i < s.x.size(); ++i) {
       const bool ok = std::isfinite(s.x[i]) && std::isfinite(s.y[i]);
-      if (ok && s.markers) points.push_back({xa.map(s.x[i]), ya.map(s.y[i])});
+      if (ok && s.markers) o.points.push_back({L.xa.map(s.x[i]), L.ya.map(s.y[i])});
       if (ok && prev && s.line) {
-        segments.push_back({xa.map(s.x[i - 1]), ya.map(s.y[i - 1]), xa.map(s.x[i]), ya.map(s.y[i])});
+        o.segments.push_back({L.xa.map(s.x[i - 1]), L.ya.map(s.y[i - 1]), L.xa.map(s.x[i]), L.ya.map(s.y[i])});
       }
       prev = ok;
     }
   }
+  return o;
+}
+
+/// Dashed guides to both axes and a ringed dot per marker; returns where they went.
+std::vector<Placed> draw_markers(std::string& out, const Chart& chart, const Layout& L) {
+  std::vector<Placed> placed;
   const std::string marker_colour = kMarkerColour;
   const std::string guide =
       "stroke=\"" + marker_colour + "\" stroke-width=\"1\" stroke-dasharray=\"4 3\" stroke-opacity=\"0.6\"";
   for (const ChartMarker& m : chart.markers) {
     if (!std::isfinite(m.x) || !std::isfinite(m.y)) continue;
-    const double mx = xa.map(m.x);
-    const double my = ya.map(m.y);
+    const double mx = L.xa.map(m.x);
+    const double my = L.ya.map(m.y);
     out += "<g class=\"marker\">\n";
-    line(out, plot_left, my, mx, my, guide);
-    line(out, mx, my, mx, plot_bottom, guide);
+    line(out, L.plot_left, my, mx, my, guide);
+    line(out, mx, my, mx, L.plot_bottom, guide);
     out += "<circle cx=\"" + px(mx) + "\" cy=\"" + px(my) + "\" r=\"10\" fill=\"none\" stroke=\"" + marker_colour +
            "\" stroke-width=\"2\"/>\n";
     out += "<circle cx=\"" + px(mx) + "\" cy=\"" + px(my) + "\" r=\"5.5\" fill=\"" + marker_colour +
@@ -672,118 +718,155 @@ std::string render_svg(const Chart& chart, int width, int height) {
     out += "</g>\n";
     placed.push_back({mx, my, &m.label});
   }
+  return placed;
+}
+
+/// The box of p's label (bw × bh): of eight places around its point, the one that covers the least of
+/// the data, the markers and their guides and the labels already placed, inside the plot where possible.
+Box label_box(const Placed& p, double bw, double bh, const Layout& L, const Obstacles& obstacles,
+              const std::vector<Placed>& placed, const std::vector<Box>& label_boxes) {
+  constexpr double d = 13;
+  const std::array<std::array<double, 2>, 8> candidates = {{{p.mx + d, p.my - d - bh},
+                                                            {p.mx - d - bw, p.my - d - bh},
+                                                            {p.mx + d, p.my + d},
+                                                            {p.mx - d - bw, p.my + d},
+                                                            {p.mx + d + 4, p.my - bh / 2},
+                                                            {p.mx - d - 4 - bw, p.my - bh / 2},
+                                                            {p.mx - bw / 2, p.my - d - 4 - bh},
+                                                            {p.mx - bw / 2, p.my + d + 4}}};
+  Box best{};
+  double best_score = std::numeric_limits<double>::infinity();
+  for (const auto& c : candidates) {
+    const Box b{c[0], c[1], c[0] + bw, c[1] + bh};
+    const Box grown{b.x0 - 3, b.y0 - 3, b.x1 + 3, b.y1 + 3};
+    double score = 0;
+    if (b.x0 < L.plot_left + 2 || b.x1 > L.plot_right - 2 || b.y0 < L.plot_top + 2 || b.y1 > L.plot_bottom - 2) {
+      score += 1000;
+    }
+    if (b.x0 < 0 || b.x1 > L.w || b.y0 < 0 || b.y1 > L.h) score += 10000;
+    for (const auto& q : obstacles.points) score += contains(grown, q[0], q[1]) ? 3 : 0;
+    for (const auto& sg : obstacles.segments) score += segment_hits_box(sg[0], sg[1], sg[2], sg[3], b) ? 2 : 0;
+    for (const Placed& o : placed) {
+      score += contains(Box{b.x0 - 11, b.y0 - 11, b.x1 + 11, b.y1 + 11}, o.mx, o.my) ? 20 : 0;
+      score += segment_hits_box(L.plot_left, o.my, o.mx, o.my, b) ? 1 : 0;  // the guides
+      score += segment_hits_box(o.mx, o.my, o.mx, L.plot_bottom, b) ? 1 : 0;
+    }
+    for (const Box& o : label_boxes) score += overlap(grown, o) ? 50 : 0;
+    if (score < best_score) {
+      best_score = score;
+      best = b;
+    }
+  }
+  return best;
+}
+
+/// The markers' boxed labels, above every marker.
+void draw_marker_labels(std::string& out, const std::vector<Placed>& placed, const Obstacles& obstacles,
+                        const Layout& L) {
   std::vector<Box> label_boxes;
   for (const Placed& p : placed) {
     if (p.label->empty()) continue;
     const double bw = text_width(*p.label, kMarkerLabelSize) * 1.1 + 14;  // semibold is a little wider
     const double bh = kMarkerLabelSize + 10;
-    constexpr double d = 13;
-    const std::array<std::array<double, 2>, 8> candidates = {{{p.mx + d, p.my - d - bh},
-                                                              {p.mx - d - bw, p.my - d - bh},
-                                                              {p.mx + d, p.my + d},
-                                                              {p.mx - d - bw, p.my + d},
-                                                              {p.mx + d + 4, p.my - bh / 2},
-                                                              {p.mx - d - 4 - bw, p.my - bh / 2},
-                                                              {p.mx - bw / 2, p.my - d - 4 - bh},
-                                                              {p.mx - bw / 2, p.my + d + 4}}};
-    Box best{};
-    double best_score = std::numeric_limits<double>::infinity();
-    for (const auto& c : candidates) {
-      const Box b{c[0], c[1], c[0] + bw, c[1] + bh};
-      const Box grown{b.x0 - 3, b.y0 - 3, b.x1 + 3, b.y1 + 3};
-      double score = 0;
-      if (b.x0 < plot_left + 2 || b.x1 > plot_right - 2 || b.y0 < plot_top + 2 || b.y1 > plot_bottom - 2) {
-        score += 1000;
-      }
-      if (b.x0 < 0 || b.x1 > w || b.y0 < 0 || b.y1 > h) score += 10000;
-      for (const auto& q : points) score += contains(grown, q[0], q[1]) ? 3 : 0;
-      for (const auto& sg : segments) score += segment_hits_box(sg[0], sg[1], sg[2], sg[3], b) ? 2 : 0;
-      for (const Placed& o : placed) {
-        score += contains(Box{b.x0 - 11, b.y0 - 11, b.x1 + 11, b.y1 + 11}, o.mx, o.my) ? 20 : 0;
-        score += segment_hits_box(plot_left, o.my, o.mx, o.my, b) ? 1 : 0;  // the guides
-        score += segment_hits_box(o.mx, o.my, o.mx, plot_bottom, b) ? 1 : 0;
-      }
-      for (const Box& o : label_boxes) score += overlap(grown, o) ? 50 : 0;
-      if (score < best_score) {
-        best_score = score;
-        best = b;
-      }
-    }
+    const Box best = label_box(p, bw, bh, L, obstacles, placed, label_boxes);
     // Never off the canvas, whatever the score.
-    const double bx = std::clamp(best.x0, 2.0, std::max(2.0, w - bw - 2));
-    const double by = std::clamp(best.y0, 2.0, std::max(2.0, h - bh - 2));
+    const double bx = std::clamp(best.x0, 2.0, std::max(2.0, L.w - bw - 2));
+    const double by = std::clamp(best.y0, 2.0, std::max(2.0, L.h - bh - 2));
     label_boxes.push_back({bx, by, bx + bw, by + bh});
     out += "<g class=\"marker-label-box\">\n";
     out += "<rect x=\"" + px(bx) + "\" y=\"" + px(by) + "\" width=\"" + px(bw) + "\" height=\"" + px(bh) +
-           "\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.92\" stroke=\"" + marker_colour + "\" stroke-width=\"1\"/>\n";
+           "\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.92\" stroke=\"" + kMarkerColour + "\" stroke-width=\"1\"/>\n";
     text(out, "marker-label", bx + bw / 2, by + bh / 2 + kMarkerLabelSize * 0.36, *p.label,
          "text-anchor=\"middle\" font-size=\"" + px(kMarkerLabelSize) + "\" font-weight=\"600\" fill=\"" + kTextColour +
              "\"");
     out += "</g>\n";
   }
+}
 
-  // Legend, centred over the plot (over the chart when wider).
-  if (legend) {
-    out += "<g class=\"legend\" font-size=\"" + px(kLegendSize) + "\" fill=\"" + kTextColour + "\">\n";
-    for (size_t r = 0; r < legend_rows.size(); ++r) {
-      double row_w = 0;
-      for (const size_t i : legend_rows[r]) row_w += (row_w > 0 ? kEntryGap : 0) + entry_width[i];
-      double x = row_w <= plot_right - plot_left ? plot_mid_x - row_w / 2 : (w - row_w) / 2;
-      x = std::max(x, kPad);
-      const double cy = legend_top + r * kRowHeight + kRowHeight / 2;
-      for (const size_t i : legend_rows[r]) {
-        const ChartSeries& s = chart.series[i];
-        const std::string colour = escape(series_colour(i));
-        if (s.line || !s.markers) {
-          line(out, x + 1, cy, x + kSwatch - 1, cy,
-               "stroke=\"" + colour + "\" stroke-width=\"2.25\" stroke-linecap=\"round\"" +
-                   (s.colour_value.empty() ? "" : " stroke-opacity=\"0.45\""));
-        }
-        if (s.markers) {
-          if (s.colour_value.empty()) {
-            out += "<circle cx=\"" + px(x + kSwatch / 2) + "\" cy=\"" + px(cy) + "\" r=\"3.5\" fill=\"" + colour +
-                   "\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n";
-          } else {
-            out += "<circle cx=\"" + px(x + kSwatch / 2) + "\" cy=\"" + px(cy) + "\" r=\"5\" fill=\"" + viridis(0.5) +
-                   "\" stroke=\"#333333\" stroke-width=\"0.6\"/>\n";
-          }
-        }
-        text(out, "legend-label", x + kSwatch + kSwatchGap, cy + kLegendSize * 0.36, s.name);
-        x += entry_width[i] + kEntryGap;
+/// The legend, centred over the plot (over the chart when wider).
+void draw_legend(std::string& out, const Chart& chart, const Layout& L) {
+  out += "<g class=\"legend\" font-size=\"" + px(kLegendSize) + "\" fill=\"" + kTextColour + "\">\n";
+  for (size_t r = 0; r < L.legend_rows.size(); ++r) {
+    double row_w = 0;
+    for (const size_t i : L.legend_rows[r]) row_w += (row_w > 0 ? kEntryGap : 0) + L.entry_width[i];
+    double x = row_w <= L.plot_right - L.plot_left ? L.plot_mid_x - row_w / 2 : (L.w - row_w) / 2;
+    x = std::max(x, kPad);
+    const double cy = L.legend_top + r * kRowHeight + kRowHeight / 2;
+    for (const size_t i : L.legend_rows[r]) {
+      const ChartSeries& s = chart.series[i];
+      const std::string colour = escape(series_colour(chart, i));
+      if (s.line || !s.markers) {
+        line(out, x + 1, cy, x + kSwatch - 1, cy,
+             "stroke=\"" + colour + "\" stroke-width=\"2.25\" stroke-linecap=\"round\"" +
+                 (s.colour_value.empty() ? "" : " stroke-opacity=\"0.45\""));
       }
+      if (s.markers) {
+        if (s.colour_value.empty()) {
+          out += "<circle cx=\"" + px(x + kSwatch / 2) + "\" cy=\"" + px(cy) + "\" r=\"3.5\" fill=\"" + colour +
+                 "\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n";
+        } else {
+          out += "<circle cx=\"" + px(x + kSwatch / 2) + "\" cy=\"" + px(cy) + "\" r=\"5\" fill=\"" + viridis(0.5) +
+                 "\" stroke=\"#333333\" stroke-width=\"0.6\"/>\n";
+        }
+      }
+      text(out, "legend-label", x + kSwatch + kSwatchGap, cy + kLegendSize * 0.36, s.name);
+      x += L.entry_width[i] + kEntryGap;
     }
-    out += "</g>\n";
   }
+  out += "</g>\n";
+}
 
-  // Colour bar: a viridis gradient (low at the bottom) beside the plot, with its own nice ticks.
-  if (colour_bar) {
-    const double bx = plot_right + kBarGap;
-    out += "<g class=\"colour-bar\">\n";
-    out += "<defs><linearGradient id=\"rateopt-viridis\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
-    for (int i = 0; i <= 10; ++i) {
-      out += "<stop offset=\"" + px(i / 10.0) + "\" stop-color=\"" + viridis(i / 10.0) + "\"/>";
-    }
-    out += "</linearGradient></defs>\n";
-    out += "<rect x=\"" + px(bx) + "\" y=\"" + px(plot_top) + "\" width=\"" + px(kBarWidth) + "\" height=\"" +
-           px(plot_bottom - plot_top) + "\" fill=\"url(#rateopt-viridis)\" stroke=\"" + kAxisColour +
-           "\" stroke-width=\"0.5\"/>\n";
-    out += "<g stroke=\"" + std::string(kAxisColour) + "\" stroke-width=\"1\" shape-rendering=\"crispEdges\">\n";
-    for (const double t : ca.ticks.ticks) {
-      line(out, bx + kBarWidth, crisp(ca.map(t)), bx + kBarWidth + kTickLength, crisp(ca.map(t)), "");
-    }
-    out += "</g>\n";
-    for (size_t i = 0; i < ca.labels.size(); ++i) {
-      text(out, "colour-tick-label", bx + kBarWidth + kTickLength + 4, ca.map(ca.ticks.ticks[i]) + kTickSize * 0.35,
-           ca.labels[i], "font-size=\"" + px(kTickSize) + "\" fill=\"" + kTickTextColour + "\"");
-    }
-    if (!chart.colour_label.empty()) {
-      const double lx = bx + kBarWidth + kTickLength + 4 + ca.max_label_width + 10 + kLabelSize * 0.8;
-      out += "<text class=\"colour-label\" x=\"0\" y=\"0\" transform=\"translate(" + px(lx) + " " +
-             px((plot_top + plot_bottom) / 2) + ") rotate(-90)\" text-anchor=\"middle\" font-size=\"" + px(kLabelSize) +
-             "\" fill=\"" + kTextColour + "\">" + escape(chart.colour_label) + "</text>\n";
-    }
-    out += "</g>\n";
+/// The colour bar: a viridis gradient (low at the bottom) beside the plot, with its own nice ticks.
+void draw_colour_bar(std::string& out, const Chart& chart, const Layout& L) {
+  const Axis& ca = L.ca;
+  const double bx = L.plot_right + kBarGap;
+  out += "<g class=\"colour-bar\">\n";
+  out += "<defs><linearGradient id=\"rateopt-viridis\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
+  for (int i = 0; i <= 10; ++i) {
+    out += "<stop offset=\"" + px(i / 10.0) + "\" stop-color=\"" + viridis(i / 10.0) + "\"/>";
   }
+  out += "</linearGradient></defs>\n";
+  out += "<rect x=\"" + px(bx) + "\" y=\"" + px(L.plot_top) + "\" width=\"" + px(kBarWidth) + "\" height=\"" +
+         px(L.plot_bottom - L.plot_top) + "\" fill=\"url(#rateopt-viridis)\" stroke=\"" + kAxisColour +
+         "\" stroke-width=\"0.5\"/>\n";
+  out += "<g stroke=\"" + std::string(kAxisColour) + "\" stroke-width=\"1\" shape-rendering=\"crispEdges\">\n";
+  for (const double t : ca.ticks.ticks) {
+    line(out, bx + kBarWidth, crisp(ca.map(t)), bx + kBarWidth + kTickLength, crisp(ca.map(t)), "");
+  }
+  out += "</g>\n";
+  for (size_t i = 0; i < ca.labels.size(); ++i) {
+    text(out, "colour-tick-label", bx + kBarWidth + kTickLength + 4, ca.map(ca.ticks.ticks[i]) + kTickSize * 0.35,
+         ca.labels[i], "font-size=\"" + px(kTickSize) + "\" fill=\"" + kTickTextColour + "\"");
+  }
+  if (!chart.colour_label.empty()) {
+    const double lx = bx + kBarWidth + kTickLength + 4 + ca.max_label_width + 10 + kLabelSize * 0.8;
+    out += "<text class=\"colour-label\" x=\"0\" y=\"0\" transform=\"translate(" + px(lx) + " " +
+           px((L.plot_top + L.plot_bottom) / 2) + ") rotate(-90)\" text-anchor=\"middle\" font-size=\"" +
+           px(kLabelSize) + "\" fill=\"" + kTextColour + "\">" + escape(chart.colour_label) + "</text>\n";
+  }
+  out += "</g>\n";
+}
+
+}  // namespace
+
+std::string render_svg(const Chart& chart, int width, int height) {
+  check_chart(chart, width, height);
+  const Layout L = lay_out(chart, data_ranges(chart), width, height);
+  std::string out;
+  out.reserve(16384);
+  draw_document_start(out, chart, width, height);
+  draw_axes(out, L);
+  draw_titles(out, chart, L);
+  for (size_t i = 0; i < chart.series.size(); ++i) draw_series(out, chart.series[i], series_colour(chart, i), L);
+  if (!L.has_data) {
+    text(out, "no-data", L.plot_mid_x, (L.plot_top + L.plot_bottom) / 2, "No data",
+         "text-anchor=\"middle\" font-size=\"" + px(kLabelSize) + "\" fill=\"#999999\"");
+  }
+  // Labels go above every marker, on whichever side of its point hides the least.
+  const std::vector<Placed> placed = draw_markers(out, chart, L);
+  draw_marker_labels(out, placed, obstacles(chart, L), L);
+  if (L.legend) draw_legend(out, chart, L);
+  if (L.colour_bar) draw_colour_bar(out, chart, L);
   out += "</svg>\n";
   return out;
 }

@@ -38,15 +38,16 @@ struct ConstraintTables {
 ConstraintTables constraint_tables(const SolveResult& r) {
   ConstraintTables t;
   for (const ConstraintReport& c : r.constraints) {
-    t.evaluation[c.name] = Json{{"value", finite_or_null(c.value)},
-                                {"limit", finite_or_null(c.limit)},
-                                {"slack", finite_or_null(c.slack)},
-                                {"relative_violation", finite_or_null(c.relative_violation)},
-                                {"binding", c.binding},
-                                {"shadow_price", finite_or_null(c.shadow_price)},
-                                {"unit", c.shadow_price_unit}};
-    t.shadow_prices[c.name] = finite_or_null(c.shadow_price);
-    t.shadow_price_units[c.name] = c.shadow_price_unit;
+    const char* name = to_string(c.kind);
+    t.evaluation[name] = Json{{"value", finite_or_null(c.value)},
+                              {"limit", finite_or_null(c.limit)},
+                              {"slack", finite_or_null(c.slack)},
+                              {"relative_violation", finite_or_null(c.relative_violation)},
+                              {"binding", c.binding},
+                              {"shadow_price", finite_or_null(c.shadow_price)},
+                              {"unit", c.shadow_price_unit}};
+    t.shadow_prices[name] = finite_or_null(c.shadow_price);
+    t.shadow_price_units[name] = c.shadow_price_unit;
   }
   return t;
 }

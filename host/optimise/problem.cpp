@@ -16,12 +16,12 @@ namespace b = math::basis;
 // ---------------------------------------------------------------- constraint and objective terms
 
 double ConstraintTerm::value(const Vec& T) const {
-  switch (kind) {
-    case Kind::linear:
+  switch (form) {
+    case Form::linear:
       return v.dot(T) - this->b;
-    case Kind::stochastic_lr:
+    case Form::stochastic_lr:
       return (T[b::claims] + z * std::sqrt(std::max(T[b::variance], 0.0)) - limit * T[b::gwp]) / scale;
-    case Kind::lr_ratio_pair:
+    case Form::lr_ratio_pair:
       return (T[b::group_claims(group_a)] / T[b::group_gwp(group_a)] -
               limit * T[b::group_claims(group_b)] / T[b::group_gwp(group_b)]) /
              scale;
@@ -30,9 +30,9 @@ double ConstraintTerm::value(const Vec& T) const {
 }
 
 Vec ConstraintTerm::gradient(const Vec& T) const {
-  if (kind == Kind::linear) return v;
+  if (form == Form::linear) return v;
   Vec g = Vec::Zero(T.size());
-  if (kind == Kind::stochastic_lr) {
+  if (form == Form::stochastic_lr) {
     const double V = std::max(T[b::variance], 1e-300);
     g[b::claims] = 1.0 / scale;
     g[b::gwp] = -limit / scale;
@@ -49,8 +49,8 @@ Vec ConstraintTerm::gradient(const Vec& T) const {
 }
 
 void ConstraintTerm::add_hessian(const Vec& T, double coef, Mat& H) const {
-  if (kind == Kind::linear || coef == 0.0) return;
-  if (kind == Kind::stochastic_lr) {
+  if (form == Form::linear || coef == 0.0) return;
+  if (form == Form::stochastic_lr) {
     const double V = std::max(T[b::variance], 1e-300);
     H(b::variance, b::variance) += coef * (-0.25 * z / (V * std::sqrt(V))) / scale;
     return;
@@ -120,9 +120,8 @@ Vec unit(int K, int k, double value) {
   return v;
 }
 
-}  // namespace
-
-Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult& res, const Communicator& comm) {
+/// A problem with its per-policy arrays sized for the book and the options' groups, nothing filled.
+Problem sized_problem(const Book& book, const OptimiseOptions& o) {
   const size_t n = book.size();
   Problem P;
   PolicyArrays& pa = P.policies;
@@ -140,20 +139,62 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
   pa.group.assign(n, -1);
   P.group_weight.assign(pa.n_groups, 0.0);
   P.group_names = fairness ? book.group_names : std::vector<std::string>{};
+  return P;
+}
 
-  const double buffer = o.enbp_buffer.value_or(0.0);
-  double gwp_ref = 0, claims_ref = 0, weight_sum = 0, wtc_sum = 0;
-  double claims_weighted = 0, claims_squared_weighted = 0;  // for the coefficient of variation
-  const int64_t renewals_before = res.n_renewals, with_enbp_before = res.n_renewals_with_enbp,
-                conflicts_before = res.n_bound_conflicts;
-  std::optional<InputError> row_error;  // thrown after the book-wide sums, which are collective
-  for (size_t i = 0; i < n && !row_error; ++i) {
-    const double w = book.weight[i], tc = book.technical_price[i];
-    const bool renewal = book.renewal_flag[i] != 0;
-    pa.wtc[i] = w * tc;
+/// Row i's multiplier bounds, SPEC §1.4 in order; counts renewals, ENBPs and bound conflicts into res.
+/// A renewal without an ENBP while enbp_buffer is set becomes row_error.
+void policy_bounds(const Book& book, size_t i, const OptimiseOptions& o, SolveResult& res,
+                   std::optional<InputError>& row_error, double& lb, double& ub) {
+  const double tc = book.technical_price[i];
+  const double prior = book.prior_multiplier[i];
+  lb = o.min_multiplier;
+  ub = o.max_multiplier;
+  if (o.technical_floor) lb = std::max(lb, 1.0);
+  if (o.max_rate_change) {
+    lb = std::max(lb, prior * (1.0 - *o.max_rate_change));
+    ub = std::min(ub, prior * (1.0 + *o.max_rate_change));
+  }
+  const bool has_enbp = !std::isnan(book.enbp[i]);
+  if (book.renewal_flag[i] != 0) {
+    ++res.n_renewals;
+    if (has_enbp) {
+      ++res.n_renewals_with_enbp;
+      // the cap, nudged down so that m·tc ≤ enbp·(1−buffer) holds exactly in floating point
+      const double cap_price = book.enbp[i] * (1.0 - o.enbp_buffer.value_or(0.0));
+      double cap = cap_price / tc;
+      while (cap * tc > cap_price) cap = std::nextafter(cap, 0.0);
+      ub = std::min(ub, cap);
+    } else if (o.enbp_buffer) {
+      row_error = InputError(book.source, static_cast<long>(book.line_of(i)),
+                             "enbp: a renewal needs an ENBP when enbp_buffer is set");
+    }
+  }
+  if (lb > ub) {  // the ENBP (or the last upper bound) wins
+    lb = ub;
+    ++res.n_bound_conflicts;
+  }
+}
+
+/// This rank's sums over its rows, for the scales and the claims' coefficient of variation.
+struct RowSums {
+  double gwp_ref = 0, claims_ref = 0, weight = 0, wtc = 0;
+  double claims_weighted = 0, claims_squared_weighted = 0;
+};
+
+/// The per-policy arrays and bounds of the book's rows (P.renewal_weight and P.group_weight summed
+/// over them), up to and including the first row that breaks a rule (row_error).
+RowSums fill_policies(const Book& book, const OptimiseOptions& o, Problem& P, SolveResult& res,
+                      std::optional<InputError>& row_error) {
+  PolicyArrays& pa = P.policies;
+  const bool fairness = o.fairness_max.has_value();
+  RowSums sums;
+  for (size_t i = 0; i < book.size() && !row_error; ++i) {
+    const double w = book.weight[i];
+    pa.wtc[i] = w * book.technical_price[i];
     pa.wc[i] = w * book.expected_loss_cost[i];
     pa.we[i] = w * book.expense[i];
-    pa.wr[i] = renewal ? w : 0.0;
+    pa.wr[i] = book.renewal_flag[i] != 0 ? w : 0.0;
     pa.wv[i] = w * book.claims_variance[i];
     const double x0 = book.p_demand[i], eps = book.elasticity[i];
     if (pa.demand == math::DemandKind::log_linear) {
@@ -166,82 +207,71 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
       pa.group[i] = book.group[i];
       P.group_weight[book.group[i]] += w;
     }
+    policy_bounds(book, i, o, res, row_error, pa.lb[i], pa.ub[i]);
 
-    // SPEC §1.4, in order.
-    const double prior = book.prior_multiplier[i];
-    double lb = o.min_multiplier, ub = o.max_multiplier;
-    if (o.technical_floor) lb = std::max(lb, 1.0);
-    if (o.max_rate_change) {
-      lb = std::max(lb, prior * (1.0 - *o.max_rate_change));
-      ub = std::min(ub, prior * (1.0 + *o.max_rate_change));
-    }
-    const bool has_enbp = !std::isnan(book.enbp[i]);
-    if (renewal) {
-      ++res.n_renewals;
-      if (has_enbp) {
-        ++res.n_renewals_with_enbp;
-        // the cap, nudged down so that m·tc ≤ enbp·(1−buffer) holds exactly in floating point
-        const double cap_price = book.enbp[i] * (1.0 - buffer);
-        double cap = cap_price / tc;
-        while (cap * tc > cap_price) cap = std::nextafter(cap, 0.0);
-        ub = std::min(ub, cap);
-      } else if (o.enbp_buffer) {
-        row_error = InputError(book.source, static_cast<long>(book.line_of(i)),
-                               "enbp: a renewal needs an ENBP when enbp_buffer is set");
-      }
-    }
-    if (lb > ub) {  // the ENBP (or the last upper bound) wins
-      lb = ub;
-      ++res.n_bound_conflicts;
-    }
-    pa.lb[i] = lb;
-    pa.ub[i] = ub;
-
-    gwp_ref += pa.wtc[i] * x0;
-    claims_ref += pa.wc[i] * x0;
-    weight_sum += w;
-    wtc_sum += pa.wtc[i];
+    sums.gwp_ref += pa.wtc[i] * x0;
+    sums.claims_ref += pa.wc[i] * x0;
+    sums.weight += w;
+    sums.wtc += pa.wtc[i];
     P.renewal_weight += pa.wr[i];
-    claims_weighted += w * book.expected_loss_cost[i];
-    claims_squared_weighted += w * book.expected_loss_cost[i] * book.expected_loss_cost[i];
+    sums.claims_weighted += w * book.expected_loss_cost[i];
+    sums.claims_squared_weighted += w * book.expected_loss_cost[i] * book.expected_loss_cost[i];
   }
+  return sums;
+}
 
-  // Book-wide sums: this book's alone, or summed over the shards in rank order.
-  std::vector<double> sums = {gwp_ref,
-                              claims_ref,
-                              weight_sum,
-                              wtc_sum,
+/// The counts of res before this rank's rows were counted.
+struct Counts {
+  int64_t renewals, with_enbp, bound_conflicts;
+};
+
+/// Book-wide sums: this rank's alone, or summed over the shards in rank order (collective).  Sets the
+/// problem's scales, weights and position in the book and res's counts; throws this rank's row_error,
+/// or PeerFailed where another rank had one.
+void sum_over_ranks(const Book& book, RowSums s, const Counts& before, const std::optional<InputError>& row_error,
+                    Problem& P, SolveResult& res, const Communicator& comm) {
+  std::vector<double> sums = {s.gwp_ref,
+                              s.claims_ref,
+                              s.weight,
+                              s.wtc,
                               P.renewal_weight,
-                              claims_weighted,
-                              claims_squared_weighted,
-                              static_cast<double>(n),
-                              static_cast<double>(res.n_renewals - renewals_before),
-                              static_cast<double>(res.n_renewals_with_enbp - with_enbp_before),
-                              static_cast<double>(res.n_bound_conflicts - conflicts_before),
+                              s.claims_weighted,
+                              s.claims_squared_weighted,
+                              static_cast<double>(book.size()),
+                              static_cast<double>(res.n_renewals - before.renewals),
+                              static_cast<double>(res.n_renewals_with_enbp - before.with_enbp),
+                              static_cast<double>(res.n_bound_conflicts - before.bound_conflicts),
                               row_error ? 1.0 : 0.0};
   sums.insert(sums.end(), P.group_weight.begin(), P.group_weight.end());
-  P.first_policy = comm.sum_below(n);
+  P.first_policy = comm.sum_below(book.size());
   comm.sum(sums);
   if (row_error) throw *row_error;
   if (sums[11] > 0) throw PeerFailed();
-  gwp_ref = sums[0];
-  claims_ref = sums[1];
-  weight_sum = sums[2];
-  wtc_sum = sums[3];
+  const double gwp_ref = sums[0], claims_ref = sums[1], weight_sum = sums[2], wtc_sum = sums[3];
   P.renewal_weight = sums[4];
   const double claims_mean = sums[5] / weight_sum;
   const double claims_var = std::max(sums[6] / weight_sum - claims_mean * claims_mean, 0.0);
   P.claims_cv = claims_mean > 0 ? std::sqrt(claims_var) / claims_mean : 0.0;
   P.total_policies = static_cast<uint64_t>(sums[7]);
-  res.n_renewals = renewals_before + static_cast<int64_t>(sums[8]);
-  res.n_renewals_with_enbp = with_enbp_before + static_cast<int64_t>(sums[9]);
-  res.n_bound_conflicts = conflicts_before + static_cast<int64_t>(sums[10]);
+  res.n_renewals = before.renewals + static_cast<int64_t>(sums[8]);
+  res.n_renewals_with_enbp = before.with_enbp + static_cast<int64_t>(sums[9]);
+  res.n_bound_conflicts = before.bound_conflicts + static_cast<int64_t>(sums[10]);
   std::copy(sums.begin() + 12, sums.end(), P.group_weight.begin());
   res.n_policies = static_cast<int64_t>(P.total_policies);
 
   P.profit_scale = gwp_ref;
   P.lr_ref = claims_ref / gwp_ref;
   P.mean_premium = wtc_sum / weight_sum;
+}
+
+}  // namespace
+
+Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult& res, const Communicator& comm) {
+  Problem P = sized_problem(book, o);
+  const Counts before{res.n_renewals, res.n_renewals_with_enbp, res.n_bound_conflicts};
+  std::optional<InputError> row_error;  // thrown after the book-wide sums, which are collective
+  const RowSums sums = fill_policies(book, o, P, res, row_error);
+  sum_over_ranks(book, sums, before, row_error, P, res, comm);
   build_constraints(P, book, o, res);
   return P;
 }
@@ -260,12 +290,11 @@ void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& 
         "loss ratio within the bounds, usually every price at its upper bound");
 
   // --- constraints (SPEC §1.5), scaled so that g is a relative quantity
-  auto linear = [&](const std::string& name, const std::string& label, Vec v, double rhs, double limit,
-                    ConstraintTerm::Relax relax) {
+  auto linear = [&](ConstraintKind kind, Vec v, double rhs, double limit, ConstraintTerm::Relax relax) {
     ConstraintTerm t;
-    t.kind = ConstraintTerm::Kind::linear;
-    t.name = name;
-    t.label = label;
+    t.form = ConstraintTerm::Form::linear;
+    t.kind = kind;
+    t.label = to_string(kind);
     t.v = std::move(v);
     t.b = rhs;
     t.limit = limit;
@@ -284,8 +313,8 @@ void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& 
     const double scale = lr * gwp_ref;
     if (o.stochastic_lr) {
       ConstraintTerm t;
-      t.kind = ConstraintTerm::Kind::stochastic_lr;
-      t.name = "lr_max";
+      t.form = ConstraintTerm::Form::stochastic_lr;
+      t.kind = ConstraintKind::lr_max;
       t.label = "lr_max (stochastic)";
       t.limit = lr;
       t.z = std::sqrt(o.stochastic_alpha / (1.0 - o.stochastic_alpha));
@@ -295,29 +324,29 @@ void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& 
       P.separable = false;
     } else {
       Vec v = (unit(K, b::claims, 1.0) - unit(K, b::gwp, lr)) / scale;
-      linear("lr_max", "lr_max", v, 0.0, lr, ConstraintTerm::Relax::lr_like);
+      linear(ConstraintKind::lr_max, v, 0.0, lr, ConstraintTerm::Relax::lr_like);
       P.constraints.back().scale = scale;
     }
   }
   if (o.lr_min) {
     const double lr = *o.lr_min, scale = lr * gwp_ref;
-    linear("lr_min", "lr_min", (unit(K, b::gwp, lr) - unit(K, b::claims, 1.0)) / scale, 0.0, lr,
+    linear(ConstraintKind::lr_min, (unit(K, b::gwp, lr) - unit(K, b::claims, 1.0)) / scale, 0.0, lr,
            ConstraintTerm::Relax::lr_like);
     P.constraints.back().scale = scale;
   }
   if (o.gwp_min) {
-    linear("gwp_min", "gwp_min", unit(K, b::gwp, -1.0 / *o.gwp_min), -1.0, *o.gwp_min,
+    linear(ConstraintKind::gwp_min, unit(K, b::gwp, -1.0 / *o.gwp_min), -1.0, *o.gwp_min,
            ConstraintTerm::Relax::gwp_floor);
     P.constraints.back().scale = *o.gwp_min;
   }
   if (o.gwp_max) {
-    linear("gwp_max", "gwp_max", unit(K, b::gwp, 1.0 / *o.gwp_max), 1.0, *o.gwp_max, ConstraintTerm::Relax::gwp_cap);
+    linear(ConstraintKind::gwp_max, unit(K, b::gwp, 1.0 / *o.gwp_max), 1.0, *o.gwp_max, ConstraintTerm::Relax::gwp_cap);
     P.constraints.back().scale = *o.gwp_max;
   }
   if (o.retention_min) {
     if (P.renewal_weight > 0) {
       const double scale = *o.retention_min * P.renewal_weight;
-      linear("retention_min", "retention_min", unit(K, b::renewal, -1.0 / scale), -1.0, *o.retention_min,
+      linear(ConstraintKind::retention_min, unit(K, b::renewal, -1.0 / scale), -1.0, *o.retention_min,
              ConstraintTerm::Relax::retention);
       P.constraints.back().scale = scale;
     } else {
@@ -338,12 +367,13 @@ void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& 
           Vec v = (unit(K, b::group_premium(a), 1.0 / P.group_weight[a]) -
                    unit(K, b::group_premium(c), f / P.group_weight[c])) /
                   scale;
-          linear("fairness_max", label, v, 0.0, f, ConstraintTerm::Relax::premium_pair);
+          linear(ConstraintKind::fairness_max, v, 0.0, f, ConstraintTerm::Relax::premium_pair);
+          P.constraints.back().label = label;
           P.constraints.back().scale = scale;
         } else {
           ConstraintTerm t;
-          t.kind = ConstraintTerm::Kind::lr_ratio_pair;
-          t.name = "fairness_max";
+          t.form = ConstraintTerm::Form::lr_ratio_pair;
+          t.kind = ConstraintKind::fairness_max;
           t.label = label;
           t.limit = f;
           t.scale = f * lr_ref;
@@ -377,46 +407,47 @@ std::vector<ConstraintReport> report_constraints(const Problem& P, const Optimis
   std::vector<ConstraintReport> out;
   const PortfolioMetrics pm = portfolio_metrics(P, T);
   const double money = P.objective.scale;  // converts scaled multipliers to money (or LR) units
-  auto find = [&](const std::string& name) -> ConstraintReport& {
+  auto find = [&](ConstraintKind kind) -> ConstraintReport& {
     for (auto& r : out)
-      if (r.name == name) return r;
+      if (r.kind == kind) return r;
     out.emplace_back();
-    out.back().name = name;
+    out.back().kind = kind;
     return out.back();
   };
   for (size_t k = 0; k < P.constraints.size(); ++k) {
     const ConstraintTerm& t = P.constraints[k];
-    ConstraintReport& r = find(t.name);
+    ConstraintReport& r = find(t.kind);
     r.limit = t.limit;
     const double shadow = lambda.empty() ? 0.0 : lambda[k] * t.relax_gradient(T) * money;
-    if (t.name == "lr_max") {
+    if (t.kind == ConstraintKind::lr_max) {
       const double sigma = o.stochastic_lr ? std::sqrt(std::max(T[b::variance], 0.0)) / T[b::gwp] : 0.0;
       r.value = pm.loss_ratio + t.z * sigma;
       r.slack = t.limit - r.value;
       r.shadow_price = shadow * 0.01;
-    } else if (t.name == "lr_min") {
+    } else if (t.kind == ConstraintKind::lr_min) {
       r.value = pm.loss_ratio;
       r.slack = r.value - t.limit;
       r.shadow_price = shadow * 0.01;
-    } else if (t.name == "gwp_min") {
+    } else if (t.kind == ConstraintKind::gwp_min) {
       r.value = pm.gwp;
       r.slack = r.value - t.limit;
       r.shadow_price = shadow;
-    } else if (t.name == "gwp_max") {
+    } else if (t.kind == ConstraintKind::gwp_max) {
       r.value = pm.gwp;
       r.slack = t.limit - r.value;
       r.shadow_price = shadow;
-    } else if (t.name == "retention_min") {
+    } else if (t.kind == ConstraintKind::retention_min) {
       r.value = pm.retention;
       r.slack = r.value - t.limit;
       r.shadow_price = shadow * 0.01;
-    } else if (t.name == "fairness_max") {
+    } else if (t.kind == ConstraintKind::fairness_max) {
       // disparity = max over groups / min over groups of the group's measure
       double hi = -1e300, lo = 1e300;
       for (int g = 0; g < P.policies.n_groups; ++g) {
         if (P.group_weight[g] <= 0) continue;
-        const double q = o.fairness_metric == FairnessMetric::premium_disparity ? T[b::group_premium(g)] / P.group_weight[g]
-                                                                  : T[b::group_claims(g)] / T[b::group_gwp(g)];
+        const double q = o.fairness_metric == FairnessMetric::premium_disparity
+                             ? T[b::group_premium(g)] / P.group_weight[g]
+                             : T[b::group_claims(g)] / T[b::group_gwp(g)];
         hi = std::max(hi, q);
         lo = std::min(lo, q);
       }
@@ -430,10 +461,10 @@ std::vector<ConstraintReport> report_constraints(const Problem& P, const Optimis
     // at its limit: within tolerance, or priced by a positive multiplier (never when violated)
     r.binding = r.relative_violation <= tolerance &&
                 (r.shadow_price > 0.0 || std::fabs(r.slack) <= 1e3 * tolerance * std::fabs(r.limit));
-    const char* per = (r.name == "gwp_min" || r.name == "gwp_max") ? "money of GWP"
-                      : r.name == "retention_min"                  ? "percentage point of retention"
-                      : r.name == "fairness_max"                   ? "0.01 of the disparity ratio"
-                                                                   : "percentage point of loss ratio";
+    const char* per = (r.kind == ConstraintKind::gwp_min || r.kind == ConstraintKind::gwp_max) ? "money of GWP"
+                      : r.kind == ConstraintKind::retention_min ? "percentage point of retention"
+                      : r.kind == ConstraintKind::fairness_max  ? "0.01 of the disparity ratio"
+                                                                : "percentage point of loss ratio";
     r.shadow_price_unit = std::string(P.objective.profit ? "profit per " : "loss ratio per ") + per;
   }
   return out;

@@ -19,19 +19,19 @@ using Mat = Eigen::MatrixXd;
 
 /// One scalar constraint g(T) ≤ 0, divided by its scale so that g is a relative quantity.
 struct ConstraintTerm {
-  enum class Kind {
+  enum class Form {
     linear,         ///< g = v·T − b
     stochastic_lr,  ///< g = (C + z·√V − lr·G) / scale
     lr_ratio_pair,  ///< g = (C_a/G_a − f·C_b/G_b) / scale
   };
-  Kind kind = Kind::linear;
-  std::string name;                ///< option it comes from: lr_max, retention_min, fairness_max, …
-  std::string label;               ///< name plus detail, e.g. "fairness_max[pcw/direct]"
-  Vec v;                           ///< linear: coefficients (already scaled)
-  double b = 0;                    ///< linear: right-hand side (already scaled)
-  double limit = 0;                ///< the option's value in force (lr, f, …)
-  double z = 0;                    ///< stochastic_lr: z = √(α/(1−α))
-  int group_a = -1, group_b = -1;  ///< pair constraints
+  Form form = Form::linear;
+  ConstraintKind kind = ConstraintKind::lr_max;  ///< the option it comes from
+  std::string label;                             ///< name plus detail, e.g. "fairness_max[pcw/direct]"
+  Vec v;                                         ///< linear: coefficients (already scaled)
+  double b = 0;                                  ///< linear: right-hand side (already scaled)
+  double limit = 0;                              ///< the option's value in force (lr, f, …)
+  double z = 0;                                  ///< stochastic_lr: z = √(α/(1−α))
+  int group_a = -1, group_b = -1;                ///< pair constraints
   double scale = 1;
   /// ∂g/∂(relaxation of the limit) is −relax_coefficient·(this factor of T); see relax_gradient.
   enum class Relax { lr_like, gwp_floor, gwp_cap, retention, premium_pair, lr_pair } relax = Relax::lr_like;
@@ -42,7 +42,7 @@ struct ConstraintTerm {
   Vec gradient(const Vec& T) const;
   /// H += coef·∇²g(T); nothing for linear terms.
   void add_hessian(const Vec& T, double coef, Mat& H) const;
-  bool is_linear() const { return kind == Kind::linear; }
+  bool is_linear() const { return form == Form::linear; }
   /// −∂g/∂θ where θ moves the limit in the direction that relaxes it (≥ 0).
   double relax_gradient(const Vec& T) const;
 };

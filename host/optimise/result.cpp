@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "rateopt/errors.hpp"
@@ -79,13 +80,21 @@ std::string significant(double x, int digits) {
   return format("%.*g", digits, x);
 }
 
-// How a constraint's value, limit and slack read best, from its name (SPEC §1.5 names).
+// How a constraint's value, limit and slack read best.
 enum class QuantityKind { ratio, money, plain };
 
-QuantityKind quantity_kind(const std::string& name) {
-  auto starts_with = [&](const char* prefix) { return name.rfind(prefix, 0) == 0; };
-  if (starts_with("lr_") || starts_with("retention")) return QuantityKind::ratio;
-  if (starts_with("gwp_")) return QuantityKind::money;
+QuantityKind quantity_kind(ConstraintKind constraint) {
+  switch (constraint) {
+    case ConstraintKind::lr_max:
+    case ConstraintKind::lr_min:
+    case ConstraintKind::retention_min:
+      return QuantityKind::ratio;
+    case ConstraintKind::gwp_min:
+    case ConstraintKind::gwp_max:
+      return QuantityKind::money;
+    case ConstraintKind::fairness_max:
+      break;
+  }
   return QuantityKind::plain;
 }
 
@@ -187,14 +196,14 @@ std::string SolveResult::full_report() const {
     line("Constraints   none");
   } else {
     size_t name_width = 10;
-    for (const ConstraintReport& c : constraints) name_width = std::max(name_width, c.name.size());
+    for (const ConstraintReport& c : constraints) name_width = std::max(name_width, std::strlen(to_string(c.kind)));
     const int w = static_cast<int>(name_width);
     line("Constraints");
     line(format("  %-*s %13s %13s %12s %-8s %13s  %s", w, "name", "value", "limit", "slack", "state", "shadow price",
                 "unit"));
     for (const ConstraintReport& c : constraints) {
-      const QuantityKind kind = quantity_kind(c.name);
-      line(format("  %-*s %13s %13s %12s %-8s %13s  %s", w, c.name.c_str(), quantity(kind, c.value).c_str(),
+      const QuantityKind kind = quantity_kind(c.kind);
+      line(format("  %-*s %13s %13s %12s %-8s %13s  %s", w, to_string(c.kind), quantity(kind, c.value).c_str(),
                   quantity(kind, c.limit).c_str(), slack_text(kind, c.slack).c_str(), constraint_state(c).c_str(),
                   amount(c.shadow_price).c_str(), c.shadow_price_unit.c_str()));
     }

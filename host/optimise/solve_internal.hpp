@@ -43,6 +43,7 @@ struct SweepPointSolve {
   SolveResult result;
   int64_t passes = 0;
   double seconds = 0;
+  PointSummary summary() const { return point_summary(result, passes, seconds); }
 };
 SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
                                   const std::vector<double>& start_lambda, std::vector<double>& lambda);

@@ -365,8 +365,7 @@ class Solver {
       rng.discard(P_.first_policy);
       for (size_t i = 0; i < m.size(); ++i)
         m[i] = P_.policies.lb[i] + unif(rng) * (P_.policies.ub[i] - P_.policies.lb[i]);
-      if (P_.total_policies > P_.first_policy + m.size())
-        rng.discard(P_.total_policies - P_.first_policy - m.size());
+      if (P_.total_policies > P_.first_policy + m.size()) rng.discard(P_.total_policies - P_.first_policy - m.size());
       be_.set_multipliers(m);
       evaluate();
       std::vector<double> lam = lambda_;
@@ -419,7 +418,7 @@ class Solver {
     for (const auto& c : res_.constraints)
       if (c.relative_violation > worst) {
         worst = c.relative_violation;
-        worst_name = c.name;
+        worst_name = to_string(c.kind);
       }
 
     // Dual bound: any λ ≥ 0 gives max_m L(m, λ) ≥ optimal profit when the problem is separable.
@@ -551,15 +550,15 @@ class Solver {
   std::string best_reachable(const ConstraintTerm& c, const Vec& Tk) {
     std::ostringstream s;
     s.precision(6);
-    if (c.name == "retention_min") {
+    if (c.kind == ConstraintKind::retention_min) {
       s << "at most " << Tk[b::renewal] / P_.renewal_weight;
-    } else if (c.name == "gwp_min") {
+    } else if (c.kind == ConstraintKind::gwp_min) {
       s << "at most " << Tk[b::gwp];
-    } else if (c.name == "gwp_max") {
+    } else if (c.kind == ConstraintKind::gwp_max) {
       s << "at least " << Tk[b::gwp];
-    } else if (c.name == "lr_max" || c.name == "lr_min") {
+    } else if (c.kind == ConstraintKind::lr_max || c.kind == ConstraintKind::lr_min) {
       // Dinkelbach: the extreme ratio C/G over the box by a few separable maximisations.
-      const double sign = c.name == "lr_max" ? 1.0 : -1.0;  // minimise or maximise C/G
+      const double sign = c.kind == ConstraintKind::lr_max ? 1.0 : -1.0;  // minimise or maximise C/G
       double t = Tk[b::claims] / Tk[b::gwp];
       for (int it = 0; it < 30; ++it) {
         Vec omega = Vec::Zero(K_);
@@ -572,7 +571,7 @@ class Solver {
         t = t_new;
         if (done) break;
       }
-      s << (c.name == "lr_max" ? "loss ratio at least " : "loss ratio at most ") << t;
+      s << (c.kind == ConstraintKind::lr_max ? "loss ratio at least " : "loss ratio at most ") << t;
     } else {
       s << "violation at least " << c.value(Tk) << " (relative)";
     }

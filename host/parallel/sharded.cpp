@@ -2,10 +2,8 @@
 #include "parallel/sharded.hpp"
 
 #include <chrono>
-#include <cmath>
 #include <cstring>
 #include <iostream>
-#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "io/files.hpp"
@@ -13,7 +11,7 @@
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
-#include "sweeps/frontier_points.hpp"
+#include "sweeps/point_json.hpp"
 
 namespace rateopt {
 
@@ -106,30 +104,14 @@ ParetoResult pareto_surface_across(const Communicator& comm, const Book& book, c
   });
   Json facts = backend_facts(mine);
   facts["points"] = Json::array();
-  for (const ParetoPoint& p : mine.surface)
-    facts["points"].push_back(Json{p.x_limit, p.fairness_limit, to_string(p.status), p.converged, p.profit, p.retention,
-                                   p.disparity, p.gwp, p.loss_ratio, p.passes, p.seconds});
+  for (const ParetoPoint& p : mine.surface) facts["points"].push_back(pareto_point_json(p));
   ParetoResult all = mine;
   all.surface.clear();
   all.passes = 0;
   comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
     const Json part = Json::parse(text);
     merge_backend_facts(rank, part, all);
-    for (const Json& j : part["points"]) {
-      ParetoPoint p;
-      p.x_limit = j[0].get<double>();
-      p.fairness_limit = j[1].get<double>();
-      p.status = solve_status_from_string(j[2].get<std::string>());
-      p.converged = j[3].get<bool>();
-      p.profit = j[4].get<double>();
-      p.retention = j[5].get<double>();
-      p.disparity = j[6].get<double>();
-      p.gwp = j[7].get<double>();
-      p.loss_ratio = j[8].get<double>();
-      p.passes = j[9].get<int64_t>();
-      p.seconds = j[10].get<double>();
-      all.surface.push_back(p);
-    }
+    for (const Json& j : part["points"]) all.surface.push_back(pareto_point_from_json(j));
   });
   if (comm.rank() != 0) return ParetoResult();
   pareto_choose(all);
@@ -149,11 +131,7 @@ ScenarioResult run_scenarios_across(const Communicator& comm, const Book& book, 
                               &setup_warnings, comm.rank() == 0 ? progress : SweepProgress());
   });
   Json rows = Json::array();
-  for (const ScenarioSummary& s : mine.scenarios)
-    rows.push_back(Json{s.name, to_string(s.status), s.converged, s.profit, s.gwp, s.loss_ratio,
-                        std::isfinite(s.retention) ? Json(s.retention) : Json(nullptr),
-                        s.optimality_gap ? Json(*s.optimality_gap) : Json(nullptr), s.passes, s.seconds, s.message,
-                        s.source});
+  for (const ScenarioSummary& s : mine.scenarios) rows.push_back(scenario_summary_json(s));
   Json facts = backend_facts(mine);
   facts["scenarios"] = rows;
   facts["setup_warnings"] = setup_warnings;
@@ -180,20 +158,7 @@ ScenarioResult run_scenarios_across(const Communicator& comm, const Book& book, 
     for (size_t w = skip; w < warnings.size(); ++w) all.warnings.push_back(warnings[w].get<std::string>());
     size_t at = sizeof length + length;
     for (const Json& r : j["scenarios"]) {
-      ScenarioSummary s;
-      s.name = r[0].get<std::string>();
-      s.status = solve_status_from_string(r[1].get<std::string>());
-      s.converged = r[2].get<bool>();
-      s.profit = r[3].get<double>();
-      s.gwp = r[4].get<double>();
-      s.loss_ratio = r[5].get<double>();
-      s.retention = r[6].is_null() ? std::numeric_limits<double>::quiet_NaN() : r[6].get<double>();
-      if (!r[7].is_null()) s.optimality_gap = r[7].get<double>();
-      s.passes = r[8].get<int64_t>();
-      s.seconds = r[9].get<double>();
-      s.message = r[10].get<std::string>();
-      s.source = r[11].get<std::string>();
-      all.scenarios.push_back(s);
+      all.scenarios.push_back(scenario_summary_from_json(r));
       std::vector<double> m(book.size());
       std::memcpy(m.data(), part.data() + at, m.size() * sizeof(double));
       at += m.size() * sizeof(double);

@@ -439,15 +439,9 @@ std::unique_ptr<RetainedRiskEvaluator> choose_evaluator(const ReinsuranceOptions
 
 }  // namespace
 
-const char* to_string(RiskMeasure m) { return m == RiskMeasure::cvar ? "cvar" : "variance"; }
-const char* to_string(CessionObjective o) { return o == CessionObjective::cost ? "cost" : "premium"; }
-
 void ReinsuranceOptions::validate() const {
-  if (!(alpha >= 0 && alpha < 1)) throw InputError("option alpha = " + std::to_string(alpha) + " must be in [0, 1)");
-  if (!std::isfinite(budget)) throw InputError("option budget must be a finite number");
-  if (frontier_points != 0 && (frontier_points < 2 || frontier_points > 1000))
-    throw InputError("option frontier = " + std::to_string(frontier_points) + " must be 0 or in [2, 1000]");
-  if (threads < 0) throw InputError("option threads must be ≥ 0");
+  check_option_bounds(*this);
+  if (frontier_points == 1) throw InputError("option frontier = 1 must be 0 or in [2,1000]");
 }
 
 std::unique_ptr<RetainedRiskEvaluator> make_cpu_risk_evaluator(RiskMeasure measure, double alpha, int threads) {
@@ -545,7 +539,7 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
   r.measure = options.measure;
   r.objective = options.objective;
   r.alpha = options.alpha;
-  r.budget = options.budget;
+  r.budget = *options.budget;
   r.samples = n;
   std::unique_ptr<RetainedRiskEvaluator> evaluator = choose_evaluator(options, r);
   r.backend_used = evaluator->backend();
@@ -579,26 +573,26 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
     }
   };
 
-  if (r.least_reachable_risk > options.budget) {
+  if (r.least_reachable_risk > r.budget) {
     r.status = "infeasible";
     snprintf(text, sizeof text,
              "infeasible: retained %s budget %.6g unreachable: at least %.6g with every line ceded down to its "
              "least retention",
-             measure, options.budget, r.least_reachable_risk);
+             measure, r.budget, r.least_reachable_risk);
     r.message = text;
     CessionPath::Point none;
     fill_lines(none, &r.lines, &r.total_ceded_premium, &r.total_cession_cost, &r.total_expected_ceded_loss);
     r.retained_risk = r.unceded_risk;
     r.retained_var = kNaN;
   } else {
-    const CessionPath::Point p = path.solve(options.budget);
+    const CessionPath::Point p = path.solve(r.budget);
     r.retained_risk = p.risk;
     r.retained_var = p.var;
     fill_lines(p, &r.lines, &r.total_ceded_premium, &r.total_cession_cost, &r.total_expected_ceded_loss);
     if (p.step < 0) {
       r.status = "no_cession";
       snprintf(text, sizeof text, "no cession: the unceded %s %.6g already meets the budget %.6g", measure, p.risk,
-               options.budget);
+               r.budget);
     } else {
       r.status = "ceded";
       int ceded_lines = 0;
@@ -607,7 +601,7 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
                "ceded: %d line(s) after %d of %d path steps, marginal line %s at retention %.6g; retained %s %.6g "
                "within budget %.6g; objective (%s) %.6g",
                ceded_lines, p.step, path.path_steps(), lines[p.line].name.c_str(), p.retention, measure, p.risk,
-               options.budget, to_string(options.objective),
+               r.budget, to_string(options.objective),
                options.objective == CessionObjective::premium ? r.total_ceded_premium : r.total_cession_cost);
     }
     r.message = text;

@@ -29,6 +29,18 @@ bool same_active_set(const std::vector<double>& a, const std::vector<double>& b)
 
 }  // namespace
 
+ConstraintKind constraint_kind(SweptConstraint c) {
+  switch (c) {
+    case SweptConstraint::retention_min:
+      return ConstraintKind::retention_min;
+    case SweptConstraint::gwp_min:
+      return ConstraintKind::gwp_min;
+    case SweptConstraint::lr_max:
+      break;
+  }
+  return ConstraintKind::lr_max;
+}
+
 std::optional<double> constraint_limit(const OptimiseOptions& options, SweptConstraint c) {
   switch (c) {
     case SweptConstraint::retention_min:
@@ -54,6 +66,21 @@ OptimiseOptions with_constraint_limit(OptimiseOptions options, SweptConstraint c
       break;
   }
   return options;
+}
+
+PointSummary point_summary(const SolveResult& r, int64_t passes, double seconds) {
+  PointSummary s;
+  s.status = r.status;
+  s.converged = r.converged;
+  s.message = r.message;
+  s.profit = r.expected_profit;
+  s.gwp = r.expected_gwp;
+  s.loss_ratio = r.expected_loss_ratio;
+  s.retention = r.expected_retention;
+  s.optimality_gap = r.optimality_gap;
+  s.passes = passes;
+  s.seconds = seconds;
+  return s;
 }
 
 SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
@@ -111,9 +138,9 @@ FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions
     if (infeasible) {
       FrontierPoint pt = *infeasible;
       pt.epsilon = from + (to - from) * k / (points - 1);
-      pt.message = "infeasible: stricter than the infeasible point " + std::to_string(infeasible->epsilon);
-      pt.passes = 0;
-      pt.seconds = 0;
+      pt.summary.message = "infeasible: stricter than the infeasible point " + std::to_string(infeasible->epsilon);
+      pt.summary.passes = 0;
+      pt.summary.seconds = 0;
       out.points.push_back(pt);
       if (progress) progress(k + 1 - first, end - first);
       continue;
@@ -130,24 +157,14 @@ FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions
     pt.epsilon = from + (to - from) * k / (points - 1);
     const SweepPointSolve solved =
         solve_sweep_point(problem, book, *backend, with_limit(pt.epsilon), start_lambda, lambda);
-    const SolveResult& r = solved.result;
-    pt.status = r.status;
-    pt.converged = r.converged;
-    pt.message = r.message;
-    pt.profit = r.expected_profit;
-    pt.gwp = r.expected_gwp;
-    pt.loss_ratio = r.expected_loss_ratio;
-    pt.retention = r.expected_retention;
-    pt.optimality_gap = r.optimality_gap;
-    for (const ConstraintReport& c : r.constraints)
-      if (c.name == to_string(sweep)) {
+    pt.summary = solved.summary();
+    for (const ConstraintReport& c : solved.result.constraints)
+      if (c.kind == constraint_kind(sweep)) {
         pt.shadow_price = c.shadow_price;
         pt.shadow_price_unit = c.shadow_price_unit;
       }
-    pt.passes = solved.passes;
-    pt.seconds = solved.seconds;
     out.points.push_back(pt);
-    if (tightening && pt.status == SolveStatus::infeasible) infeasible = &out.points.back();
+    if (tightening && pt.summary.status == SolveStatus::infeasible) infeasible = &out.points.back();
     if (progress) progress(k + 1 - first, end - first);
   }
   out.passes = backend->passes();

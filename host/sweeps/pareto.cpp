@@ -128,17 +128,9 @@ ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& option
       const std::vector<double> warm = lambda;
       const SweepPointSolve solved =
           solve_sweep_point(problem, book, *backend, at(pt.x_limit, pt.fairness_limit), warm, lambda);
-      const SolveResult& res = solved.result;
-      pt.status = res.status;
-      pt.converged = res.converged;
-      pt.profit = res.expected_profit;
-      pt.retention = res.expected_retention;
-      pt.gwp = res.expected_gwp;
-      pt.loss_ratio = res.expected_loss_ratio;
-      for (const ConstraintReport& cr : res.constraints)
-        if (cr.name == "fairness_max") pt.disparity = cr.value;
-      pt.passes = solved.passes;
-      pt.seconds = solved.seconds;
+      pt.summary = solved.summary();
+      for (const ConstraintReport& cr : solved.result.constraints)
+        if (cr.kind == ConstraintKind::fairness_max) pt.disparity = cr.value;
       if (progress) progress(++done, nx * (end_row - first_row));
     }
   }
@@ -151,8 +143,9 @@ void pareto_choose(ParetoResult& out) {
   std::vector<ParetoObjectives> objectives;
   std::vector<bool> usable;
   for (const ParetoPoint& p : out.surface) {
-    objectives.push_back({p.profit, std::isfinite(p.retention) ? p.retention : 0.0, p.disparity});
-    usable.push_back(p.converged);
+    const PointSummary& s = p.summary;
+    objectives.push_back({s.profit, std::isfinite(s.retention) ? s.retention : 0.0, p.disparity});
+    usable.push_back(s.converged);
   }
   out.front = non_dominated(objectives, usable);
   for (size_t i : out.front) out.surface[i].on_front = true;

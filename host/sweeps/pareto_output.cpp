@@ -9,27 +9,14 @@
 #include "rateopt/errors.hpp"
 #include "rateopt/pareto.hpp"
 #include "rateopt/report.hpp"
+#include "sweeps/point_json.hpp"
 
 namespace rateopt {
 
 namespace {
 
 using json = nlohmann::ordered_json;
-
-json point_json(const ParetoPoint& p) {
-  return json{{"x_limit", p.x_limit},
-              {"fairness_limit", p.fairness_limit},
-              {"status", to_string(p.status)},
-              {"converged", p.converged},
-              {"profit", p.profit},
-              {"retention", finite_or_null(p.retention)},
-              {"disparity", p.disparity},
-              {"gwp", p.gwp},
-              {"loss_ratio", p.loss_ratio},
-              {"on_front", p.on_front},
-              {"passes", p.passes},
-              {"seconds", p.seconds}};
-}
+using F = SummaryField;
 
 std::string points_csv(const ParetoResult& r, const std::vector<size_t>& which) {
   std::string csv =
@@ -38,9 +25,12 @@ std::string points_csv(const ParetoResult& r, const std::vector<size_t>& which) 
   for (size_t i : which) {
     const ParetoPoint& p = r.surface[i];
     CsvRow row(csv);
-    row.number(p.x_limit).number(p.fairness_limit).text(to_string(p.status)).integer(p.converged ? 1 : 0);
-    row.number(p.profit).number(p.retention).number(p.disparity).number(p.gwp).number(p.loss_ratio);
-    row.integer(p.on_front ? 1 : 0).integer(r.choice && *r.choice == i ? 1 : 0).integer(p.passes).number(p.seconds);
+    row.number(p.x_limit).number(p.fairness_limit);
+    put_summary(row, p.summary, {F::status, F::converged, F::profit, F::retention});
+    row.number(p.disparity);
+    put_summary(row, p.summary, {F::gwp, F::loss_ratio});
+    row.integer(p.on_front ? 1 : 0).integer(r.choice && *r.choice == i ? 1 : 0);
+    put_summary(row, p.summary, {F::passes, F::seconds});
   }
   return csv;
 }
@@ -49,12 +39,12 @@ std::string points_csv(const ParetoResult& r, const std::vector<size_t>& which) 
 
 std::string pareto_json(const ParetoResult& r) {
   json surface = json::array(), front = json::array();
-  for (const ParetoPoint& p : r.surface) surface.push_back(point_json(p));
-  for (size_t i : r.front) front.push_back(point_json(r.surface[i]));
+  for (const ParetoPoint& p : r.surface) surface.push_back(pareto_point_json(p));
+  for (size_t i : r.front) front.push_back(pareto_point_json(r.surface[i]));
   json j{{"sweep_x", to_string(r.sweep_x)},
          {"fairness_metric", to_string(r.metric)},
          {"topsis_weights", json{{"profit", r.weights[0]}, {"retention", r.weights[1]}, {"disparity", r.weights[2]}}},
-         {"topsis_choice", r.choice ? point_json(r.surface[*r.choice]) : json(nullptr)},
+         {"topsis_choice", r.choice ? pareto_point_json(r.surface[*r.choice]) : json(nullptr)},
          {"front", front},
          {"surface", surface},
          {"passes", r.passes},
@@ -80,10 +70,10 @@ std::string pareto_svg(const ParetoResult& r) {
   front.name = "non-dominated points (colour: disparity)";
   front.line = false;
   for (const ParetoPoint& p : r.surface) {
-    if (!p.converged) continue;
+    if (!p.summary.converged) continue;
     ChartSeries& s = p.on_front ? front : dominated;
-    s.x.push_back(p.retention);
-    s.y.push_back(p.profit);
+    s.x.push_back(p.summary.retention);
+    s.y.push_back(p.summary.profit);
     if (p.on_front) s.colour_value.push_back(p.disparity);
   }
   if (!dominated.x.empty()) chart.series.push_back(dominated);
@@ -94,8 +84,8 @@ std::string pareto_svg(const ParetoResult& r) {
     snprintf(text, sizeof text, "TOPSIS choice: %s %.6g, fairness_max %.6g", to_string(r.sweep_x), p.x_limit,
              p.fairness_limit);
     ChartMarker m;
-    m.x = p.retention;
-    m.y = p.profit;
+    m.x = p.summary.retention;
+    m.y = p.summary.profit;
     m.label = text;
     chart.markers.push_back(m);
   }

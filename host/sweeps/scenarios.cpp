@@ -336,19 +336,7 @@ ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& optio
     build_constraints(problem, book, options, r);
     run_solver(problem, *backend, options, r);
 
-    ScenarioSummary s;
-    s.name = sc.name;
-    s.source = sc.source;
-    s.status = r.status;
-    s.converged = r.converged;
-    s.message = r.message;
-    s.profit = r.expected_profit;
-    s.gwp = r.expected_gwp;
-    s.loss_ratio = r.expected_loss_ratio;
-    s.retention = r.expected_retention;
-    s.optimality_gap = r.optimality_gap;
-    s.passes = r.passes;
-    s.seconds = seconds_since(t0);
+    ScenarioSummary s{sc.name, point_summary(r, r.passes, seconds_since(t0)), sc.source};
     out.passes += r.passes;
 
     // the warnings optimise would give this scenario that the shared setup does not already carry
@@ -378,10 +366,10 @@ void scenario_percentiles(ScenarioResult& out, size_t n, int thread_option) {
   // percentiles over the converged scenarios
   std::vector<size_t> used;
   for (size_t k = 0; k < out.scenarios.size(); ++k)
-    if (out.scenarios[k].converged) used.push_back(k);
+    if (out.scenarios[k].summary.converged) used.push_back(k);
   out.n_converged = static_cast<int>(used.size());
   std::vector<double> profits;
-  for (size_t k : used) profits.push_back(out.scenarios[k].profit);
+  for (size_t k : used) profits.push_back(out.scenarios[k].summary.profit);
   std::sort(profits.begin(), profits.end());
   out.profit_p10 = percentile_sorted(profits.data(), profits.size(), 0.1);
   out.profit_mean = mean_sorted(profits.data(), profits.size());

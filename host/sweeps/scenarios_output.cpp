@@ -11,28 +11,18 @@
 #include "rateopt/errors.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/scenarios.hpp"
+#include "sweeps/point_json.hpp"
 
 namespace rateopt {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
+using F = SummaryField;
 
 Json summary_object(const ScenarioResult& r) {
   Json scenarios = Json::array();
-  for (const ScenarioSummary& s : r.scenarios)
-    scenarios.push_back(Json{{"scenario", s.name},
-                             {"source", text_or_null(s.source)},
-                             {"status", to_string(s.status)},
-                             {"converged", s.converged},
-                             {"message", s.message},
-                             {"profit", finite_or_null(s.profit)},
-                             {"gwp", finite_or_null(s.gwp)},
-                             {"loss_ratio", finite_or_null(s.loss_ratio)},
-                             {"retention", finite_or_null(s.retention)},
-                             {"optimality_gap", s.optimality_gap ? finite_or_null(*s.optimality_gap) : Json(nullptr)},
-                             {"passes", s.passes},
-                             {"seconds", s.seconds}});
+  for (const ScenarioSummary& s : r.scenarios) scenarios.push_back(scenario_summary_json(s));
   Json warnings = Json::array();
   for (const std::string& w : r.warnings) warnings.push_back(w);
   return Json{{"kind", "elasticity_scenarios"},
@@ -110,24 +100,11 @@ std::string policies_csv(const Book& book, const ScenarioResult& r) {
 std::string summary_csv(const ScenarioResult& r) {
   std::string csv = "scenario,status,converged,profit,gwp,loss_ratio,retention,optimality_gap,passes,seconds\n";
   for (const ScenarioSummary& s : r.scenarios) {
-    append_csv_text(csv, s.name);
-    csv += ',';
-    csv += to_string(s.status);
-    csv += s.converged ? ",1," : ",0,";
-    append_exact(csv, s.profit);
-    csv += ',';
-    append_exact(csv, s.gwp);
-    csv += ',';
-    append_exact(csv, s.loss_ratio);
-    csv += ',';
-    append_exact(csv, s.retention);
-    csv += ',';
-    if (s.optimality_gap) append_exact(csv, *s.optimality_gap);
-    csv += ',';
-    csv += std::to_string(s.passes);
-    csv += ',';
-    append_exact(csv, s.seconds);
-    csv += '\n';
+    CsvRow row(csv);
+    row.text(s.name);
+    put_summary(row, s.summary,
+                {F::status, F::converged, F::profit, F::gwp, F::loss_ratio, F::retention, F::optimality_gap, F::passes,
+                 F::seconds});
   }
   return csv;
 }

@@ -93,19 +93,19 @@ Book parse_book_csv(const char* data, size_t size, const std::string& name);
 /// a write failure throws DeviceError "path: cannot write: <reason>".
 void write_book_csv(const Book& book, const std::string& path);
 
-/// Synthetic books with the peer's distributions (SPEC §5; issue 2):
-///   "benchmark"  — the peer's benchmark profile,
-///   "quickstart" — the peer's quick-start profile.
-/// Deterministic for a seed; both profiles set claims_variance = 5·c² (distributions documented in
-/// host/book/generate.cpp).  policies == 0 or an unknown profile: InputError.
-Book generate_book(size_t policies, uint64_t seed, const std::string& profile);
-
 /// The distributions of generate_book.
 enum class BookProfile { benchmark, quickstart };
 template <>
 struct EnumNames<BookProfile> {
   static constexpr std::array<const char*, 2> names{"benchmark", "quickstart"};
 };
+
+/// Synthetic books with the peer's distributions (SPEC §5; issue 2):
+///   benchmark  — the peer's benchmark profile,
+///   quickstart — the peer's quick-start profile.
+/// Deterministic for a seed; both profiles set claims_variance = 5·c² (distributions documented in
+/// host/book/generate.cpp).  policies == 0: InputError.
+Book generate_book(size_t policies, uint64_t seed, BookProfile profile);
 
 /// What `rateopt generate` writes.
 struct GenerateOptions {

@@ -9,7 +9,9 @@
 // terminations Σ_i P_i·α_i ≤ α_t·Σ_i P_i (in policy-percent).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,28 +107,83 @@ struct ClusterQubo {
 };
 ClusterQubo build_cluster_qubo(const ClusterProblem& p, double target_percent, const ClusterPenalties& penalties = {});
 
+/// How the cluster annealer moves.  onehot: replicas stay one-hot; a move re-prices one cluster and
+/// resets the slack bits to the exact encoding of the room left, so every state's energy is the QUBO's
+/// energy −revenue + B·max(0, excess)² (anneal_math.hpp).  flip: plain single-bit flips on the QUBO
+/// (anneal_qubo), where the one-hot and slack penalties must be crossed by single flips.
+enum class AnnealMoves { onehot, flip };
+template <>
+struct EnumNames<AnnealMoves> {
+  static constexpr std::array<const char*, 2> names{"onehot", "flip"};
+};
+
 /// Anneal the cluster QUBO and pick, among the replicas' final states, the valid choice with the
 /// highest revenue (ties: lower replica); when none is valid, the lowest-energy replica's choice.
-///
-/// moves "onehot" (default): replicas stay one-hot; a move re-prices one cluster and resets the slack
-/// bits to the exact encoding of the room left, so every state's energy is the QUBO's energy
-/// −revenue + B·max(0, excess)² (anneal_math.hpp).  moves "flip": plain single-bit flips on the QUBO
-/// (anneal_qubo), where the one-hot and slack penalties must be crossed by single flips.
 struct ClusterAnnealResult {
-  std::string moves;
+  AnnealMoves moves = AnnealMoves::onehot;
   std::vector<int> choice;
   ClusterAssessment assessment;
   int valid_replicas = 0;
   AnnealResult anneal;
 };
 ClusterAnnealResult anneal_clusters(const ClusterProblem& p, const ClusterQubo& cq, double target_percent,
-                                    const AnnealOptions& options, const std::string& moves = "onehot");
+                                    const AnnealOptions& options, AnnealMoves moves = AnnealMoves::onehot);
 /// The schedule of the one-hot moves: β from ln 2 / median over clusters of the revenue span to
 /// ln 1000 / median over clusters of the smallest revenue step between two of its options.
 AnnealSchedule one_hot_schedule(const ClusterProblem& p);
 
-/// Defaults of `rateopt clusters` (replicas × sweeps) chosen so that the CPU reaches the exact
-/// optimum on 15×9 instances (tests/test_clusters.cpp).
-AnnealOptions default_cluster_anneal_options();
+/// When `rateopt clusters` runs the exact solver: auto up to 2,000 clusters.
+enum class ExactSolve { automatic, on, off };
+template <>
+struct EnumNames<ExactSolve> {
+  static constexpr std::array<const char*, 3> names{"auto", "on", "off"};
+};
+
+/// What `rateopt clusters` solves with.  The annealing defaults (64 replicas × 500 sweeps) reach the
+/// exact optimum on 15×9 instances on the CPU (tests/test_clusters.cpp).
+struct ClustersOptions {
+  std::optional<double> target_termination;  ///< percent, required
+  AnnealOptions anneal{64, 500};             ///< 64 replicas × 500 sweeps, seed 1, device auto
+  AnnealMoves moves = AnnealMoves::onehot;
+  ExactSolve exact = ExactSolve::automatic;
+  ClusterPenalties penalties;  ///< unset: the automatic rule
+  void validate() const;       ///< the table's bounds and the schedule's rule; InputError naming the option
+};
+template <class F>
+void visit_options(ClustersOptions& o, F&& f) {
+  f(required({"target_termination", "overall termination-rate target, percent", in_range(0, 100)}),
+    o.target_termination);
+  visit_options(o.anneal, f);
+  f(OptionRow{"moves", "annealer moves: onehot re-prices a cluster, flip flips single bits of the QUBO"}, o.moves);
+  f(OptionRow{"exact", "run the exact solver (auto: up to 2,000 clusters)"}, o.exact);
+  f(OptionRow{"penalty_onehot_margin", "one-hot penalty A_i = max_j v'_ij + this margin", above(0),
+              "the cluster's mean revenue step"},
+    o.penalties.one_hot_margin);
+  f(OptionRow{"penalty_retention", "retention penalty B per (termination unit)^2", above(0),
+              "from the LP multiplier and gap"},
+    o.penalties.retention);
+}
+
+/// Both solvers on one problem: the annealer's choice, the exact optimum (as options.exact asks) and
+/// the relative gap (exact − SA)/|exact| when both answers are valid.
+struct ClusterPricing {
+  ClusterAnnealResult sa;
+  std::optional<ExactClusterResult> exact;
+  std::optional<double> gap;
+};
+ClusterPricing price_clusters(const ClusterProblem& p, const ClusterQubo& cq, const ClustersOptions& options);
+
+/// What `rateopt clusters generate` writes: a random instance (generate_cluster_problem).
+struct ClustersGenerateOptions {
+  std::optional<int64_t> clusters;  ///< required
+  std::vector<double> rates{5, 7, 9, 11, 13, 15, 17, 25, 30};
+  uint64_t seed = 1;
+};
+template <class F>
+void visit_options(ClustersGenerateOptions& o, F&& f) {
+  f(required({"clusters", "number of clusters", in_range(1, std::numeric_limits<int>::max())}), o.clusters);
+  f(OptionRow{"rates", "termination rates in percent", in_range(0, 100, false, true)}, o.rates);
+  f(OptionRow{"seed", "random seed"}, o.seed);
+}
 
 }  // namespace rateopt

@@ -100,20 +100,40 @@ std::vector<CoverScenario> solve_cover_grid(const std::vector<LifeQuote>& quotes
 /// scenario names and of the numbers in the grid's CSV files.  "nan"/"inf"-free inputs assumed.
 std::string plain_number(double x);
 
-/// What `rateopt cover` was asked to do (host/main.cpp fills it from the flags).
-struct CoverCommand {
-  std::string quotes_path;
-  std::optional<double> min_coverage, min_avg_term;
-  std::optional<int64_t> max_policies;
-  std::string grid_min_avg_term, grid_min_coverage;  ///< comma-separated lists; both or neither
-  std::string out_dir;                               ///< grid mode only
-  bool force = false, as_json = false;
+/// What `rateopt cover` solves: one goal (min_coverage and min_avg_term), or the scenario grid of
+/// every (grid_min_avg_term, grid_min_coverage) pair; max_policies applies to either.
+struct CoverOptions {
+  std::optional<double> min_coverage;     ///< dollars
+  std::optional<double> min_avg_term;     ///< years
+  std::optional<int64_t> max_policies;    ///< unset: no limit
+  std::vector<double> grid_min_avg_term;  ///< years; with grid_min_coverage, the scenario grid
+  std::vector<double> grid_min_coverage;  ///< dollars
+  bool grid() const { return !grid_min_avg_term.empty() || !grid_min_coverage.empty(); }
+  /// The table's bounds, then one goal or the grid, not both (InputError naming the options).
+  void validate() const;
+  /// The one goal (after validate(), when not grid()).
+  CoverGoal goal() const { return CoverGoal{*min_coverage, *min_avg_term, max_policies}; }
 };
+template <class F>
+void visit_options(CoverOptions& o, F&& f) {
+  f(OptionRow{"min_coverage", "total coverage to reach, dollars", above(0)}, o.min_coverage);
+  f(OptionRow{"min_avg_term", "coverage-weighted average term to reach, years", at_least(0)}, o.min_avg_term);
+  f(OptionRow{"max_policies", "at most this many policies in all", at_least(1), "no limit"}, o.max_policies);
+  f(OptionRow{"grid_min_avg_term", "scenario grid: average terms, e.g. 15,20,25", at_least(0)}, o.grid_min_avg_term);
+  f(OptionRow{"grid_min_coverage", "scenario grid: coverages, e.g. 750000,1000000", above(0)}, o.grid_min_coverage);
+}
 
-/// Run the command: one goal printed to stdout (report or --json), or the grid written to out_dir
-/// (scenarios.csv, scenario_policies.csv, result.json; atomically, refusing to overwrite without
-/// force; nothing written on bad input).  Returns the exit status (0, infeasible goals included).
-int run_cover_command(const CoverCommand& command);
+/// The JSON document of one goal's answer (what `rateopt cover --json` prints): the goal, the
+/// outcome, and the audit (quotes file and its SHA-256, solver, tie-break rule, version, time).
+std::string cover_goal_json(const QuoteSet& quotes, const CoverGoal& goal, const CoverResult& result);
+/// result.json of a scenario grid: every scenario's goal and outcome, and the audit.
+std::string cover_grid_json(const QuoteSet& quotes, const CoverOptions& options,
+                            const std::vector<CoverScenario>& scenarios);
+/// The files of a grid run in out_dir: scenarios.csv, scenario_policies.csv and result.json (written
+/// last, so a result.json that exists describes the tables beside it).
+std::vector<std::string> cover_grid_output_names();
+void write_cover_grid_outputs(const std::string& out_dir, const QuoteSet& quotes,
+                              const std::vector<CoverScenario>& scenarios, const std::string& result_json);
 
 /// The outputs of a grid run, as written (exposed for tests).
 std::string cover_scenarios_csv(const std::vector<CoverScenario>& scenarios);

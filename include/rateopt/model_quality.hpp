@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "rateopt/math/root_find.hpp"
+#include "rateopt/option_table.hpp"
 
 namespace rateopt {
 
@@ -56,6 +57,37 @@ inline std::optional<double> model_quality_rho_for_target(double cv, double eta,
   const auto root = brent_root(f, 1e-6, 0.999 - 1e-12, 1e-13);
   if (!root) return std::nullopt;
   return root->root;
+}
+
+/// What `rateopt model-quality` computes: the loss ratio of one model (rho, cv) with its improvement
+/// table and, given lr_target, the margin and ρ that reach it; η calibrated from an observed loss ratio
+/// (calibrate_eta); or the frequency–severity product (rho_f, cv_f, rho_s, cv_s).
+struct ModelQualityOptions {
+  std::optional<double> rho, cv;  ///< the model's correlation with true risk, the claims' CV
+  double eta = 1.0;               ///< demand sensitivity to price error
+  double margin = 1.0;            ///< target margin multiple M
+  std::optional<double> lr_target;
+  bool calibrate_eta = false;
+  std::optional<double> lr_observed;               ///< for calibrate_eta
+  std::optional<double> rho_f, rho_s, cv_f, cv_s;  ///< the frequency and severity models
+  bool frequency_severity() const { return rho_f || rho_s || cv_f || cv_s; }
+  /// The table's bounds, then what the chosen computation needs (InputError naming the option).
+  void validate() const;
+};
+template <class F>
+void visit_options(ModelQualityOptions& o, F&& f) {
+  const Bounds rho = in_range(0, 1, true, false), cv = above(0);
+  f(OptionRow{"rho", "correlation of the pricing model with true risk", rho}, o.rho);
+  f(OptionRow{"cv", "coefficient of variation of claims", cv}, o.cv);
+  f(OptionRow{"eta", "demand sensitivity to price error"}, o.eta);
+  f(OptionRow{"margin", "target margin multiple M", above(0)}, o.margin);
+  f(OptionRow{"lr_target", "target loss ratio: the margin and the ρ that reach it", above(0)}, o.lr_target);
+  f(OptionRow{"calibrate_eta", "find η from --lr-observed (with --rho, --cv, --margin)"}, o.calibrate_eta);
+  f(OptionRow{"lr_observed", "observed loss ratio for --calibrate-eta", above(0)}, o.lr_observed);
+  f(OptionRow{"rho_f", "frequency model ρ (frequency–severity product)", rho}, o.rho_f);
+  f(OptionRow{"rho_s", "severity model ρ", rho}, o.rho_s);
+  f(OptionRow{"cv_f", "frequency CV", cv}, o.cv_f);
+  f(OptionRow{"cv_s", "severity CV", cv}, o.cv_s);
 }
 
 }  // namespace rateopt

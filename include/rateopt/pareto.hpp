@@ -40,12 +40,9 @@ void visit_options(ParetoOptions& o, F&& f) {
 struct ParetoPoint {
   double x_limit = 0;         ///< the swept constraint's limit (retention_min, lr_max or gwp_min)
   double fairness_limit = 0;  ///< fairness_max
-  SolveStatus status = SolveStatus::numerical_failure;
-  bool converged = false;
-  double profit = 0, retention = 0, disparity = 0, gwp = 0, loss_ratio = 0;
+  PointSummary summary;
+  double disparity = 0;   ///< the fairness measure at the answer
   bool on_front = false;  ///< non-dominated among converged points
-  int64_t passes = 0;
-  double seconds = 0;
 };
 
 /// The three objectives, for dominance and TOPSIS: profit ↑, retention ↑, disparity ↓.

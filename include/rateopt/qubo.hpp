@@ -34,17 +34,28 @@ Qubo read_qubo_csv(const std::string& path);
 /// The CSV text of `i,j,weight` rows, one per merged pair (i ≤ j), weights printed exactly.
 std::string qubo_csv(const Qubo& q);
 
-/// How to anneal.  Defaults are what `rateopt qubo` and `rateopt clusters` use.
+/// How to anneal.  The defaults are `rateopt qubo`'s (`rateopt clusters` has its own, ClustersOptions).
 struct AnnealOptions {
-  int replicas = 256;           ///< independent replicas (each its own random start and stream)
-  int64_t sweeps = 1000;        ///< Metropolis sweeps per replica (each visits every variable once)
-  uint64_t seed = 1;            ///< with (replica, sweep, variable) keys every random number
+  int replicas = 256;                 ///< independent replicas (each its own random start and stream)
+  int64_t sweeps = 1000;              ///< Metropolis sweeps per replica (each visits every variable once)
+  uint64_t seed = 1;                  ///< with (replica, sweep, variable) keys every random number
   Device device = Device::automatic;  ///< auto: CUDA when usable, else the CPU
-  int threads = 0;              ///< CPU threads; 0 = every core
-  double beta_hot = 0;          ///< 0: from the coefficients (see AnnealSchedule)
-  double beta_cold = 0;         ///< 0: from the coefficients
-  void validate() const;        ///< InputError naming the option
+  int threads = 0;                    ///< CPU threads; 0 = every core
+  double beta_hot = 0;                ///< 0: from the coefficients (see AnnealSchedule)
+  double beta_cold = 0;               ///< 0: from the coefficients
+  void validate() const;              ///< the table's bounds and the schedule's rule; InputError naming the option
 };
+
+/// The table of the annealing options (rateopt/option_table.hpp): `rateopt qubo`'s, and part of
+/// `rateopt clusters`'.  The schedule (beta_hot, beta_cold) is set in code only.
+template <class F>
+void visit_options(AnnealOptions& o, F&& f) {
+  f(OptionRow{"replicas", "independent annealing replicas", in_range(1, 1'000'000)}, o.replicas);
+  f(OptionRow{"sweeps", "sweeps per replica", in_range(1, 100'000'000)}, o.sweeps);
+  f(OptionRow{"seed", "random seed"}, o.seed);
+  f(option_rows::device, o.device);
+  f(option_rows::threads, o.threads);
+}
 
 /// The geometric schedule β_s = β_hot·(β_cold/β_hot)^(s/(S−1)), set from the coefficients: with
 /// Δmax_k = |linear_k| + Σ_l |Q_kl| (the largest |ΔE| flipping k can cause) and Δmin_k the smallest

@@ -52,6 +52,7 @@
 // results do not depend on the thread count.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -78,22 +79,50 @@ struct LossSamples {
 };
 
 enum class RiskMeasure { cvar, variance };
-const char* to_string(RiskMeasure m);
+template <>
+struct EnumNames<RiskMeasure> {
+  static constexpr std::array<const char*, 2> names{"cvar", "variance"};
+};
 /// What a cession costs: `cost` = Σ β_i·E[R_i] (SPEC §4.2: the loading, premium less expected
 /// recoveries), `premium` = Σ (1 + β_i)·E[R_i] (the cash premium).
 enum class CessionObjective { cost, premium };
-const char* to_string(CessionObjective o);
+template <>
+struct EnumNames<CessionObjective> {
+  static constexpr std::array<const char*, 2> names{"cost", "premium"};
+};
 
 struct ReinsuranceOptions {
   RiskMeasure measure = RiskMeasure::cvar;
   CessionObjective objective = CessionObjective::cost;
-  double alpha = 0.995;         ///< CVaR level, in [0, 1)
-  double budget = 0;            ///< limit on the retained risk (money for cvar, money² for variance)
-  int frontier_points = 0;      ///< points of the premium–risk frontier (0: none; else ≥ 2)
+  double alpha = 0.995;               ///< CVaR level, in [0, 1)
+  std::optional<double> budget;       ///< limit on the retained risk (money for cvar, money² for variance); required
+  int frontier_points = 0;            ///< points of the premium–risk frontier (0: none; else 2 to 1000)
   Device device = Device::automatic;  ///< where the risk evaluations run
-  int threads = 0;              ///< CPU threads, 0 = all
-  void validate() const;        ///< InputError naming the option and the rule
+  int threads = 0;                    ///< CPU threads, 0 = all
+  void validate() const;              ///< the table's bounds and the frontier rule; InputError naming the option
 };
+template <class F>
+void visit_options(ReinsuranceOptions& o, F&& f) {
+  f(OptionRow{"measure", "risk measure of the retained loss"}, o.measure);
+  f(OptionRow{"objective", "what to minimise: cost = Σ β·E[ceded], premium = Σ (1+β)·E[ceded]"}, o.objective);
+  f(OptionRow{"alpha", "CVaR level", in_range(0, 1, false, true)}, o.alpha);
+  f(required({"budget", "limit on the retained risk (money for cvar, money² for variance)"}), o.budget);
+  f(OptionRow{"frontier", "points of the premium–risk frontier: 0 = none, else at least 2", in_range(0, 1000)},
+    o.frontier_points);
+  f(option_rows::device, o.device);
+  f(option_rows::threads, o.threads);
+}
+
+/// Where `rateopt reinsure` takes its loss samples from when no samples file is given.
+struct LossSimulationOptions {
+  uint64_t simulate = 0;  ///< lognormal samples per line (simulate_losses); 0: read a samples file
+  uint64_t seed = 42;
+};
+template <class F>
+void visit_options(LossSimulationOptions& o, F&& f) {
+  f(OptionRow{"simulate", "simulate N lognormal samples per line instead of reading --samples"}, o.simulate);
+  f(OptionRow{"seed", "simulation seed"}, o.seed);
+}
 
 struct LineCession {
   std::string name;

@@ -1,10 +1,13 @@
 // What a portfolio solve returns (SPEC §1.6), modelled on Ceres' Solver::Summary.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "rateopt/option_table.hpp"
 
 namespace rateopt {
 
@@ -14,11 +17,19 @@ const char* to_string(SolveStatus s);
 /// Inverse of to_string; throws InputError for an unknown name.
 SolveStatus solve_status_from_string(const std::string& s);
 
+/// A portfolio constraint, named after the option that sets its limit.
+enum class ConstraintKind { lr_max, lr_min, gwp_min, gwp_max, retention_min, fairness_max };
+template <>
+struct EnumNames<ConstraintKind> {
+  static constexpr std::array<const char*, 6> names{"lr_max",  "lr_min",        "gwp_min",
+                                                    "gwp_max", "retention_min", "fairness_max"};
+};
+
 /// One portfolio constraint at the answer.
 struct ConstraintReport {
-  std::string name;               ///< lr_max, retention_min, fairness_max, …
-  double value = 0;               ///< its quantity at the answer (LR, retention, GWP, disparity ratio)
-  double limit = 0;               ///< the limit in force (after any model-quality relaxation)
+  ConstraintKind kind = ConstraintKind::lr_max;  ///< to_string(kind) names it in the outputs
+  double value = 0;                              ///< its quantity at the answer (LR, retention, GWP, disparity ratio)
+  double limit = 0;                              ///< the limit in force (after any model-quality relaxation)
   double slack = 0;               ///< distance to the limit, ≥ 0 when satisfied, in the quantity's units
   double relative_violation = 0;  ///< max(0, −slack)/|limit|
   bool binding = false;           ///< slack within tolerance

@@ -65,14 +65,7 @@ ElasticityScenario read_elasticity_file(const Book& book, const std::string& pat
 /// One scenario's solve.
 struct ScenarioSummary {
   std::string name;
-  SolveStatus status = SolveStatus::numerical_failure;
-  bool converged = false;
-  double profit = 0, gwp = 0, loss_ratio = 0;
-  double retention = 0;  ///< NaN when the book has no renewals
-  std::optional<double> optimality_gap;
-  int64_t passes = 0;
-  double seconds = 0;
-  std::string message;
+  PointSummary summary;
   std::string source = {};  ///< ElasticityScenario::source
 };
 

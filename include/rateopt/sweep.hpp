@@ -21,6 +21,8 @@ struct EnumNames<SweptConstraint> {
   static constexpr std::array<const char*, 3> names{"retention_min", "gwp_min", "lr_max"};
 };
 
+/// The constraint the solve reports for c.
+ConstraintKind constraint_kind(SweptConstraint c);
 /// The limit the options carry for constraint c (nullopt when unset).
 std::optional<double> constraint_limit(const OptimiseOptions& options, SweptConstraint c);
 /// The options with constraint c's limit set to `limit`.
@@ -40,18 +42,28 @@ void visit_options(FrontierOptions& o, F&& f) {
   f(OptionRow{"points", "number of points", at_least(2)}, o.points);
 }
 
-/// One point of an efficient frontier.
-struct FrontierPoint {
-  double epsilon = 0;  ///< the swept constraint's limit at this point
+/// What every sweep point (frontier, Pareto, scenario) reports of its solve.
+struct PointSummary {
   SolveStatus status = SolveStatus::numerical_failure;
   bool converged = false;
   std::string message;
-  double profit = 0, gwp = 0, loss_ratio = 0, retention = 0;
+  double profit = 0, gwp = 0, loss_ratio = 0;
+  double retention = 0;  ///< NaN when the book has no renewals
+  std::optional<double> optimality_gap;
+  int64_t passes = 0;  ///< of this point's solve
+  double seconds = 0;
+};
+
+/// The summary of one solve: its status, message, portfolio figures and gap, with the passes and
+/// seconds the point took.
+PointSummary point_summary(const SolveResult& result, int64_t passes, double seconds);
+
+/// One point of an efficient frontier.
+struct FrontierPoint {
+  double epsilon = 0;  ///< the swept constraint's limit at this point
+  PointSummary summary;
   double shadow_price = 0;  ///< of the swept constraint, in its business unit (SPEC §1.6)
   std::string shadow_price_unit;
-  std::optional<double> optimality_gap;
-  int64_t passes = 0;
-  double seconds = 0;
 };
 
 struct FrontierResult {

@@ -108,7 +108,7 @@ std::vector<std::string> column_names() {
 PyBook generated_book(const std::string& options_json) {
   const auto o = options_from_json<GenerateOptions>(options_json, "rateopt.generate_book()");
   check_option_bounds(o);
-  return PyBook{generate_book(static_cast<size_t>(*o.policies), o.seed, to_string(o.profile))};
+  return PyBook{generate_book(static_cast<size_t>(*o.policies), o.seed, o.profile)};
 }
 
 }  // namespace

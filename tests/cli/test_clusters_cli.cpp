@@ -99,6 +99,59 @@ TEST(CliClusters, ExplicitCudaWithoutAGpuFailsAndWritesNothing) {
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
+// --config: keys as the flags, a flag beside the file overrides it, an unknown key is an error.
+TEST(CliClusters, ConfigSetsOptionsFlagsOverrideAndUnknownKeysFail) {
+  const fs::path dir = scratch_dir();
+  const fs::path inst = generate_clusters(dir, 8, 2);
+  write_text_file(dir / "config.json",
+                  R"({"target_termination": 11, "replicas": 8, "sweeps": 50, "device": "cpu", "exact": "off"})");
+  const std::vector<std::string> base = {
+      "clusters", "--clusters", (inst / "clusters.csv").string(), "--premiums", (inst / "premiums.csv").string(),
+      "--json"};
+  const CliRun from_file = run_rateopt(
+      dir, test::concat(base, {"--config", (dir / "config.json").string(), "--out-dir", (dir / "a").string()}));
+  ASSERT_EQ(from_file.rc, 0) << describe(from_file);
+  json j = json::parse(from_file.out);
+  EXPECT_EQ(j["sa"]["replicas"], 8);
+  EXPECT_EQ(j["sa"]["sweeps"], 50);
+  EXPECT_DOUBLE_EQ(j["problem"]["target_termination"].get<double>(), 11.0);
+  EXPECT_TRUE(j["exact"].is_null());  // exact off, from the file
+  const CliRun flag_wins =
+      run_rateopt(dir, test::concat(base, {"--config", (dir / "config.json").string(), "--replicas", "4", "--exact",
+                                           "on", "--out-dir", (dir / "b").string()}));
+  ASSERT_EQ(flag_wins.rc, 0) << describe(flag_wins);
+  j = json::parse(flag_wins.out);
+  EXPECT_EQ(j["sa"]["replicas"], 4);
+  EXPECT_EQ(j["sa"]["sweeps"], 50);  // the file's, where no flag is given
+  EXPECT_TRUE(j["exact"]["feasible"].is_boolean());
+  write_text_file(dir / "bad.json", R"({"target_termination": 11, "replicaz": 8})");
+  const CliRun bad = run_rateopt(
+      dir, test::concat(base, {"--config", (dir / "bad.json").string(), "--out-dir", (dir / "c").string()}));
+  EXPECT_EQ(bad.rc, 2) << describe(bad);
+  EXPECT_TRUE(contains(bad.err, "unknown key \"replicaz\"")) << describe(bad);
+  EXPECT_FALSE(fs::exists(dir / "c"));
+}
+
+TEST(CliClusters, GenerateConfigSetsOptionsFlagsOverrideAndUnknownKeysFail) {
+  const fs::path dir = scratch_dir();
+  write_text_file(dir / "config.json", R"({"clusters": 4, "rates": [5, 10], "seed": 3})");
+  const std::vector<std::string> base = {"clusters", "generate", "--config", (dir / "config.json").string()};
+  const CliRun from_file = run_rateopt(dir, test::concat(base, {"--out-dir", (dir / "a").string()}));
+  ASSERT_EQ(from_file.rc, 0) << describe(from_file);
+  EXPECT_EQ(read_csv(dir / "a" / "clusters.csv").rows.size(), 4u);
+  EXPECT_EQ(read_csv(dir / "a" / "premiums.csv").rows.size(), 8u);
+  const CliRun flag_wins = run_rateopt(dir, test::concat(base, {"--clusters", "6", "--out-dir", (dir / "b").string()}));
+  ASSERT_EQ(flag_wins.rc, 0) << describe(flag_wins);
+  EXPECT_EQ(read_csv(dir / "b" / "clusters.csv").rows.size(), 6u);
+  EXPECT_EQ(read_csv(dir / "b" / "premiums.csv").rows.size(), 12u);  // the file's two rates
+  write_text_file(dir / "bad.json", R"({"clusters": 4, "rate": [5]})");
+  const CliRun bad = run_rateopt(
+      dir, {"clusters", "generate", "--config", (dir / "bad.json").string(), "--out-dir", (dir / "c").string()});
+  EXPECT_EQ(bad.rc, 2) << describe(bad);
+  EXPECT_TRUE(contains(bad.err, "unknown key \"rate\"")) << describe(bad);
+  EXPECT_FALSE(fs::exists(dir / "c"));
+}
+
 struct ClustersBadCase {
   std::string name, clusters, premiums;
   std::vector<std::string> extra;
@@ -142,18 +195,27 @@ INSTANTIATE_TEST_SUITE_P(
         ClustersBadCase{"missing_column", "cluster_id,policies\na,1\n", kGoodPremiums, kTarget,
                         "c.csv:1: missing required column \"avg_claim\""},
         ClustersBadCase{"empty_file", "", kGoodPremiums, kTarget, "c.csv: clusters file is empty (no header line)"},
-        ClustersBadCase{
-            "target_above_100", kGoodClusters, kGoodPremiums, {"--target-termination", "150"}, "target-termination"},
+        ClustersBadCase{"target_above_100",
+                        kGoodClusters,
+                        kGoodPremiums,
+                        {"--target-termination", "150"},
+                        "option target_termination = 150 must be in [0,100]"},
         ClustersBadCase{"zero_replicas",
                         kGoodClusters,
                         kGoodPremiums,
                         {"--target-termination", "8", "--replicas", "0"},
                         "replicas"},
-        ClustersBadCase{
-            "bad_exact", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--exact", "maybe"}, "--exact"},
-        ClustersBadCase{"no_target", kGoodClusters, kGoodPremiums, {}, "--target-termination"},
-        ClustersBadCase{
-            "bad_moves", kGoodClusters, kGoodPremiums, {"--target-termination", "8", "--moves", "jump"}, "--moves"}),
+        ClustersBadCase{"bad_exact",
+                        kGoodClusters,
+                        kGoodPremiums,
+                        {"--target-termination", "8", "--exact", "maybe"},
+                        "exact = \"maybe\" must be one of auto|on|off"},
+        ClustersBadCase{"no_target", kGoodClusters, kGoodPremiums, {}, "option target_termination is required"},
+        ClustersBadCase{"bad_moves",
+                        kGoodClusters,
+                        kGoodPremiums,
+                        {"--target-termination", "8", "--moves", "jump"},
+                        "moves = \"jump\" must be one of onehot|flip"}),
     [](const ::testing::TestParamInfo<ClustersBadCase>& param) { return param.param.name; });
 
 }  // namespace

@@ -13,7 +13,12 @@
 #include "cli_common.hpp"
 #include "parallel/batch.hpp"
 #include "rateopt/book.hpp"
+#include "rateopt/clusters.hpp"
+#include "rateopt/cover.hpp"
+#include "rateopt/model_quality.hpp"
 #include "rateopt/pareto.hpp"
+#include "rateopt/qubo.hpp"
+#include "rateopt/reinsure.hpp"
 #include "rateopt/scenarios.hpp"
 #include "rateopt/sweep.hpp"
 
@@ -51,6 +56,16 @@ const std::vector<Tool>& tools() {
        {"--book", "{dir}/book.csv", "--out-dir", "{dir}/out"}},
       {{"generate"}, table_of<GenerateOptions>(), {"--out", "{dir}/out"}},
       {{"batch"}, table_of<BatchOptions>(), {"--manifest", "{dir}/jobs.json"}},
+      {{"cover"}, table_of<CoverOptions>(), {"--quotes", "{dir}/quotes.csv", "--out-dir", "{dir}/out"}},
+      {{"reinsure"},
+       table_of<LossSimulationOptions, ReinsuranceOptions>(),
+       {"--lines", "{dir}/lines.csv", "--out-dir", "{dir}/out"}},
+      {{"model-quality"}, table_of<ModelQualityOptions>(), {}},
+      {{"clusters"},
+       table_of<ClustersOptions>(),
+       {"--clusters", "{dir}/clusters.csv", "--premiums", "{dir}/premiums.csv", "--out-dir", "{dir}/out"}},
+      {{"clusters", "generate"}, table_of<ClustersGenerateOptions>(), {"--out-dir", "{dir}/out"}},
+      {{"qubo"}, table_of<AnnealOptions>(), {"--qubo", "{dir}/qubo.csv"}},
   };
   return all;
 }
