@@ -10,7 +10,7 @@ Drop-in for insurance-optimise 0.7.0: ``from rateopt import PortfolioOptimiser, 
 EfficientFrontier, ParetoFrontier, …) with the same arguments and result attributes.
 """
 
-from . import _core
+from . import _core, compat
 from .api import (
     FrontierResult,
     ParetoSurface,
@@ -57,16 +57,6 @@ __all__ = [
     "InputError",
     "DeviceError",
     "SolverError",
-    "PortfolioOptimiser",
-    "ConstraintConfig",
-    "OptimisationResult",
-    "ScenarioResult",
-    "EfficientFrontier",
-    "EfficientFrontierResult",
-    "FrontierPoint",
-    "ParetoFrontier",
-    "ParetoResult",
-    "premium_disparity_ratio",
-    "loss_ratio_disparity",
     "cuda_compiled",
+    *compat.__all__,
 ]

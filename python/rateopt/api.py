@@ -58,16 +58,12 @@ def optimise(book: Any, *, progress: Progress | None = None, verbose: bool = Fal
     return result
 
 
-class FrontierResult:
-    """An efficient frontier: ``points`` (one dict per point: epsilon, status, converged, message,
-    profit, gwp, loss_ratio, retention, shadow_price, shadow_price_unit, optimality_gap, passes,
-    seconds), ``data`` (the points as a DataFrame), ``passes``, ``seconds``, ``backend_used``;
-    ``write_outputs(dir)`` writes frontier.csv, frontier.svg and result.json as the CLI."""
+class _SweepAnswer:
+    """A sweep's answer: the library's JSON document (its fields read as attributes) and its writers."""
 
-    def __init__(self, native: "_core.Frontier") -> None:
+    def __init__(self, native: Any) -> None:
         self._native = native
         self._json = json.loads(native.json())
-        self.points: list[dict[str, Any]] = self._json["points"]
 
     def __getattr__(self, name: str) -> Any:
         document = self.__dict__.get("_json")
@@ -75,18 +71,30 @@ class FrontierResult:
             return document[name]
         raise AttributeError(name)
 
+    def to_json(self) -> str:
+        return self._native.json()
+
+    def write_outputs(self, out_dir: str | os.PathLike, force: bool = False) -> None:
+        """The CLI's files for this sweep, written atomically (refusing to overwrite without force)."""
+        self._native.write_outputs(os.fspath(out_dir), force)
+
+
+class FrontierResult(_SweepAnswer):
+    """An efficient frontier: ``points`` (one dict per point: epsilon, status, converged, message,
+    profit, gwp, loss_ratio, retention, shadow_price, shadow_price_unit, optimality_gap, passes,
+    seconds), ``data`` (the points as a DataFrame), ``passes``, ``seconds``, ``backend_used``;
+    ``write_outputs(dir)`` writes frontier.csv, frontier.svg and result.json as the CLI."""
+
+    def __init__(self, native: "_core.Frontier") -> None:
+        super().__init__(native)
+        self.points: list[dict[str, Any]] = self._json["points"]
+
     @property
     def data(self) -> Any:
         return _frames.rows_frame(self.points)
 
     def svg(self) -> str:
         return self._native.svg()
-
-    def to_json(self) -> str:
-        return self._native.json()
-
-    def write_outputs(self, out_dir: str | os.PathLike, force: bool = False) -> None:
-        self._native.write_outputs(os.fspath(out_dir), force)
 
 
 def efficient_frontier(
@@ -105,7 +113,7 @@ def efficient_frontier(
     return result
 
 
-class ParetoSurface:
+class ParetoSurface(_SweepAnswer):
     """A Pareto surface: ``surface`` (every grid point, fairness-major: x_limit, fairness_limit, status,
     converged, profit, retention, disparity, gwp, loss_ratio, on_front, passes, seconds), ``front``
     (the non-dominated points), ``choice`` (the TOPSIS choice or None), ``data`` (surface as a DataFrame);
@@ -113,17 +121,10 @@ class ParetoSurface:
     result.json."""
 
     def __init__(self, native: "_core.Pareto") -> None:
-        self._native = native
-        self._json = json.loads(native.json())
+        super().__init__(native)
         self.surface: list[dict[str, Any]] = self._json["surface"]
         self.front: list[dict[str, Any]] = self._json["front"]
         self.choice: dict[str, Any] | None = self._json["topsis_choice"]
-
-    def __getattr__(self, name: str) -> Any:
-        document = self.__dict__.get("_json")
-        if document is not None and name in document:
-            return document[name]
-        raise AttributeError(name)
 
     @property
     def data(self) -> Any:
@@ -131,12 +132,6 @@ class ParetoSurface:
 
     def svg(self) -> str:
         return self._native.svg()
-
-    def to_json(self) -> str:
-        return self._native.json()
-
-    def write_outputs(self, out_dir: str | os.PathLike, force: bool = False) -> None:
-        self._native.write_outputs(os.fspath(out_dir), force)
 
 
 def pareto_surface(
@@ -154,22 +149,15 @@ def pareto_surface(
     return result
 
 
-class ScenariosResult:
+class ScenariosResult(_SweepAnswer):
     """Elasticity scenarios: ``scenarios`` (one dict per scenario: scenario, status, converged, message,
     profit, gwp, loss_ratio, retention, optimality_gap, passes, seconds), per-policy
     ``multiplier_p10/mean/p90`` over the converged scenarios, ``profit`` p10/mean/p90,
     ``multipliers(k)``; ``write_outputs(dir)`` as the CLI."""
 
     def __init__(self, native: "_core.Scenarios") -> None:
-        self._native = native
-        self._json = json.loads(native.json())
+        super().__init__(native)
         self.scenarios: list[dict[str, Any]] = self._json["scenarios"]
-
-    def __getattr__(self, name: str) -> Any:
-        document = self.__dict__.get("_json")
-        if document is not None and name in document:
-            return document[name]
-        raise AttributeError(name)
 
     @property
     def multiplier_p10(self) -> np.ndarray:
@@ -190,12 +178,6 @@ class ScenariosResult:
     @property
     def data(self) -> Any:
         return _frames.rows_frame(self.scenarios)
-
-    def to_json(self) -> str:
-        return self._native.json()
-
-    def write_outputs(self, out_dir: str | os.PathLike, force: bool = False) -> None:
-        self._native.write_outputs(os.fspath(out_dir), force)
 
 
 def run_scenarios(
