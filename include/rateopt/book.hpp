@@ -79,7 +79,7 @@ struct BookNumericColumn {
 /// claims_variance, expense, weight.  The other columns are policy_id, renewal_flag and group.
 const std::array<BookNumericColumn, 9>& book_numeric_columns();
 
-/// Read a book CSV (SPEC §1.1, §6).  Header names are fixed, order free; unknown columns are ignored
+/// Read a book CSV.  Header names are fixed, order free; unknown columns are ignored
 >>>>>>> issue15-python
 /// with a warning.  Every violation throws InputError naming file, line, column and rule.
 /// Accepts LF, CRLF or CR line endings, a UTF-8 BOM, blank lines (skipped) and quoted fields ("..." with

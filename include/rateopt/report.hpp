@@ -14,7 +14,7 @@ namespace rateopt {
 /// The summary JSON printed by `rateopt optimise --json` (one object).
 std::string summary_json(const Book& book, const OptimiseOptions& options, const SolveResult& result);
 
-/// The text of result.json: the summary with the audit trail (SPEC §1.7) under "audit".
+/// The text of result.json: the summary with the audit trail under "audit".
 std::string result_json(const Book& book, const OptimiseOptions& options, const SolveResult& result);
 
 /// Write DIR/result.json and DIR/policies.csv atomically (temporary file, then rename).  Refuses
