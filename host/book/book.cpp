@@ -21,30 +21,76 @@ std::string format_value(double value) {
 
 }  // namespace
 
-std::string Book::policy_id(size_t i) const {
+std::string Book::policy_id(size_t i) const { return BookView(*this).policy_id(i); }
+
+std::string BookView::policy_id(size_t i) const {
   if (id_offset.empty()) return std::to_string(i + 1);
-  return id_chars.substr(id_offset[i], id_offset[i + 1] - id_offset[i]);
+  return std::string(id_chars.substr(id_offset[i], id_offset[i + 1] - id_offset[i]));
 }
 
 const std::array<BookNumericColumn, 9>& book_numeric_columns() {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   static const std::array<BookNumericColumn, 9> columns{{
-      {"technical_price", &Book::technical_price, true, 0.0},
-      {"expected_loss_cost", &Book::expected_loss_cost, true, 0.0},
-      {"p_demand", &Book::p_demand, true, 0.0},
-      {"elasticity", &Book::elasticity, true, 0.0},
-      {"enbp", &Book::enbp, false, kNaN},
-      {"prior_multiplier", &Book::prior_multiplier, false, 1.0},
-      {"claims_variance", &Book::claims_variance, false, 0.0},
-      {"expense", &Book::expense, false, 0.0},
-      {"weight", &Book::weight, false, 1.0},
+      {"technical_price", &Book::technical_price, true, 0.0, &BookView::technical_price},
+      {"expected_loss_cost", &Book::expected_loss_cost, true, 0.0, &BookView::expected_loss_cost},
+      {"p_demand", &Book::p_demand, true, 0.0, &BookView::p_demand},
+      {"elasticity", &Book::elasticity, true, 0.0, &BookView::elasticity},
+      {"enbp", &Book::enbp, false, kNaN, &BookView::enbp},
+      {"prior_multiplier", &Book::prior_multiplier, false, 1.0, &BookView::prior_multiplier},
+      {"claims_variance", &Book::claims_variance, false, 0.0, &BookView::claims_variance},
+      {"expense", &Book::expense, false, 0.0, &BookView::expense},
+      {"weight", &Book::weight, false, 1.0, &BookView::weight},
   }};
   return columns;
 }
 
-std::string Book::locate(size_t i, const std::string& column) const {
-  if (row_names == RowNames::index) return column + "[" + std::to_string(i) + "]";
+std::string Book::locate(size_t i, const std::string& column) const { return BookView(*this).locate(i, column); }
+
+std::string BookView::locate(size_t i, const std::string& column) const {
+  if (row_names == Book::RowNames::index) return column + "[" + std::to_string(i) + "]";
   return (source.empty() ? std::string("book") : source) + ":" + std::to_string(line_of(i)) + ": " + column;
+}
+
+BookView::BookView(const Book& book)
+    : source(book.source),
+      technical_price(book.technical_price),
+      expected_loss_cost(book.expected_loss_cost),
+      p_demand(book.p_demand),
+      elasticity(book.elasticity),
+      renewal_flag(book.renewal_flag),
+      enbp(book.enbp),
+      prior_multiplier(book.prior_multiplier),
+      claims_variance(book.claims_variance),
+      expense(book.expense),
+      weight(book.weight),
+      group(book.group),
+      group_names(book.group_names),
+      id_chars(book.id_chars),
+      id_offset(book.id_offset),
+      line_number(book.line_number),
+      row_names(book.row_names),
+      has_enbp(book.has_enbp),
+      has_claims_variance(book.has_claims_variance),
+      has_group(book.has_group),
+      warnings(book.warnings) {}
+
+Book BookView::to_book() const {
+  Book book;
+  book.source = source;
+  for (const BookNumericColumn& c : book_numeric_columns())
+    (book.*c.values).assign((this->*c.view).begin(), (this->*c.view).end());
+  book.renewal_flag.assign(renewal_flag.begin(), renewal_flag.end());
+  book.group.assign(group.begin(), group.end());
+  book.group_names.assign(group_names.begin(), group_names.end());
+  book.id_chars = std::string(id_chars);
+  book.id_offset.assign(id_offset.begin(), id_offset.end());
+  book.line_number.assign(line_number.begin(), line_number.end());
+  book.row_names = row_names;
+  book.has_enbp = has_enbp;
+  book.has_claims_variance = has_claims_variance;
+  book.has_group = has_group;
+  book.warnings.assign(warnings.begin(), warnings.end());
+  return book;
 }
 
 void Book::resize(size_t n) {
@@ -83,7 +129,9 @@ void Book::resize(size_t n) {
   }
 }
 
-void Book::validate() const {
+void Book::validate() const { BookView(*this).validate(); }
+
+void BookView::validate() const {
   const std::string file = source.empty() ? std::string("book") : source;
   const size_t n = size();
   if (n == 0) throw InputError(file, 0, "book is empty");

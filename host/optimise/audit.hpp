@@ -10,6 +10,6 @@ namespace rateopt {
 
 /// The audit's head (SPEC §1.7): the inputs (book file, SHA-256, counts, plain and weighted sums), every
 /// option in force, rateopt version and git revision, whether CUDA is compiled in, UTC timestamp.
-nlohmann::ordered_json audit_header(const Book& book, const OptimiseOptions& options);
+nlohmann::ordered_json audit_header(const BookView& book, const OptimiseOptions& options);
 
 }  // namespace rateopt

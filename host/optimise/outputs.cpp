@@ -91,11 +91,11 @@ Json iterations_json(const SolveResult& r) {
 }
 
 // The solver may or may not have copied the reader's warnings; list each once either way.
-Json warnings_json(const Book& book, const SolveResult& r) {
+Json warnings_json(const BookView& book, const SolveResult& r) {
   Json list = Json::array();
   std::vector<std::string> seen;
-  for (const auto* source : {&r.warnings, &book.warnings}) {
-    for (const std::string& w : *source) {
+  for (const ColumnView<std::string> source : {ColumnView<std::string>(r.warnings), book.warnings}) {
+    for (const std::string& w : source) {
       if (std::find(seen.begin(), seen.end(), w) != seen.end()) continue;
       seen.push_back(w);
       list.push_back(w);
@@ -104,7 +104,7 @@ Json warnings_json(const Book& book, const SolveResult& r) {
   return list;
 }
 
-Json summary_object(const Book& book, const OptimiseOptions& options, const SolveResult& r) {
+Json summary_object(const BookView& book, const OptimiseOptions& options, const SolveResult& r) {
   Json s = Json::object();
   s["status"] = to_string(r.status);
   s["converged"] = r.converged;
@@ -138,7 +138,7 @@ Json summary_object(const Book& book, const OptimiseOptions& options, const Solv
   return s;
 }
 
-Json audit_object(const Book& book, const OptimiseOptions& options, const SolveResult& r) {
+Json audit_object(const BookView& book, const OptimiseOptions& options, const SolveResult& r) {
   Json audit = audit_header(book, options);
   audit["solver"] = Json{{"backend_requested", r.backend_requested},
                          {"backend_used", r.backend_used},
@@ -175,7 +175,7 @@ void append_significant(std::string& out, double x, int digits) {
 }
 
 // Money columns need no more than 10 significant digits; multipliers and bounds are exact.
-void append_policy_row(std::string& out, const Book& book, const SolveResult& r, const PolicyOutputs& p, size_t i) {
+void append_policy_row(std::string& out, const BookView& book, const SolveResult& r, const PolicyOutputs& p, size_t i) {
   constexpr int kMoneyDigits = 10;
   append_csv_text(out, book.policy_id(i));
   out += ',';
@@ -197,7 +197,7 @@ void append_policy_row(std::string& out, const Book& book, const SolveResult& r,
 
 // Number formatting dominates (about 0.1 us a number), so blocks of rows are formatted in parallel
 // and written in book order; a batch of a few blocks per thread bounds the memory held.
-void write_policies_csv(const std::string& path, const Book& book, const SolveResult& r, const PolicyOutputs& p,
+void write_policies_csv(const std::string& path, const BookView& book, const SolveResult& r, const PolicyOutputs& p,
                         int threads) {
   constexpr size_t kRowsPerBlock = 4096;
   const int thread_count = threads > 0 ? threads : omp_get_max_threads();
@@ -233,7 +233,7 @@ void write_policies_csv(const std::string& path, const Book& book, const SolveRe
   file.commit();
 }
 
-void check_result_sizes(const Book& book, const SolveResult& r) {
+void check_result_sizes(const BookView& book, const SolveResult& r) {
   const size_t n = book.size();
   if (r.multiplier.size() != n || r.lower_bound.size() != n || r.upper_bound.size() != n)
     throw SolverError("result has " + std::to_string(r.multiplier.size()) + " multipliers, " +
@@ -241,7 +241,7 @@ void check_result_sizes(const Book& book, const SolveResult& r) {
                       " upper bounds for a book of " + std::to_string(n) + " policies");
 }
 
-void check_policy_output_sizes(const Book& book, const PolicyOutputs& p) {
+void check_policy_output_sizes(const BookView& book, const PolicyOutputs& p) {
   const size_t n = book.size();
   if (p.new_premium.size() != n || p.expected_demand.size() != n || p.contribution.size() != n ||
       p.rate_change_pct.size() != n || p.enbp_binding.size() != n)
@@ -249,7 +249,7 @@ void check_policy_output_sizes(const Book& book, const PolicyOutputs& p) {
 }
 
 // The audit's input facts: book file, SHA-256, counts, plain and weighted sums.
-Json inputs_json(const Book& book) {
+Json inputs_json(const BookView& book) {
   Json inputs = Json::object();
   inputs["book_file"] = text_or_null(book.source);
   if (book.source.empty()) {
@@ -289,7 +289,7 @@ Json inputs_json(const Book& book) {
 
 }  // namespace
 
-Json audit_header(const Book& book, const OptimiseOptions& options) {
+Json audit_header(const BookView& book, const OptimiseOptions& options) {
   Json audit = Json::object();
   audit["inputs"] = inputs_json(book);
   audit["configuration"] = Json::parse(options_to_json(options));
@@ -299,17 +299,17 @@ Json audit_header(const Book& book, const OptimiseOptions& options) {
   return audit;
 }
 
-std::string summary_json(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+std::string summary_json(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
   return summary_object(book, options, result).dump(2);
 }
 
-std::string result_json(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+std::string result_json(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
   Json document = summary_object(book, options, result);
   document["audit"] = audit_object(book, options, result);
   return document.dump(2) + '\n';
 }
 
-void write_solve_outputs(const std::string& out_dir, const Book& book, const OptimiseOptions& options,
+void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force) {
   const std::string result_path = join_path(out_dir, "result.json");
   const std::string policies_path = join_path(out_dir, "policies.csv");

@@ -121,7 +121,7 @@ Vec unit(int K, int k, double value) {
 }
 
 /// A problem with its per-policy arrays sized for the book and the options' groups, nothing filled.
-Problem sized_problem(const Book& book, const OptimiseOptions& o) {
+Problem sized_problem(const BookView& book, const OptimiseOptions& o) {
   const size_t n = book.size();
   Problem P;
   PolicyArrays& pa = P.policies;
@@ -138,13 +138,13 @@ Problem sized_problem(const Book& book, const OptimiseOptions& o) {
   for (auto* v : {&pa.wtc, &pa.wc, &pa.we, &pa.wr, &pa.wv, &pa.d0, &pa.d1, &pa.lb, &pa.ub}) v->resize(n);
   pa.group.assign(n, -1);
   P.group_weight.assign(pa.n_groups, 0.0);
-  P.group_names = fairness ? book.group_names : std::vector<std::string>{};
+  if (fairness) P.group_names.assign(book.group_names.begin(), book.group_names.end());
   return P;
 }
 
 /// Row i's multiplier bounds, SPEC §1.4 in order; counts renewals, ENBPs and bound conflicts into res.
 /// A renewal without an ENBP while enbp_buffer is set becomes row_error.
-void policy_bounds(const Book& book, size_t i, const OptimiseOptions& o, SolveResult& res,
+void policy_bounds(const BookView& book, size_t i, const OptimiseOptions& o, SolveResult& res,
                    std::optional<InputError>& row_error, double& lb, double& ub) {
   const double tc = book.technical_price[i];
   const double prior = book.prior_multiplier[i];
@@ -184,7 +184,7 @@ struct RowSums {
 
 /// The per-policy arrays and bounds of the book's rows (P.renewal_weight and P.group_weight summed
 /// over them), up to and including the first row that breaks a rule (row_error).
-RowSums fill_policies(const Book& book, const OptimiseOptions& o, Problem& P, SolveResult& res,
+RowSums fill_policies(const BookView& book, const OptimiseOptions& o, Problem& P, SolveResult& res,
                       std::optional<InputError>& row_error) {
   PolicyArrays& pa = P.policies;
   const bool fairness = o.fairness_max.has_value();
@@ -228,7 +228,7 @@ struct Counts {
 /// Book-wide sums: this rank's alone, or summed over the shards in rank order (collective).  Sets the
 /// problem's scales, weights and position in the book and res's counts; throws this rank's row_error,
 /// or PeerFailed where another rank had one.
-void sum_over_ranks(const Book& book, RowSums s, const Counts& before, const std::optional<InputError>& row_error,
+void sum_over_ranks(const BookView& book, RowSums s, const Counts& before, const std::optional<InputError>& row_error,
                     Problem& P, SolveResult& res, const Communicator& comm) {
   std::vector<double> sums = {s.gwp_ref,
                               s.claims_ref,
@@ -266,7 +266,7 @@ void sum_over_ranks(const Book& book, RowSums s, const Counts& before, const std
 
 }  // namespace
 
-Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult& res, const Communicator& comm) {
+Problem prepare_problem(const BookView& book, const OptimiseOptions& o, SolveResult& res, const Communicator& comm) {
   Problem P = sized_problem(book, o);
   const Counts before{res.n_renewals, res.n_renewals_with_enbp, res.n_bound_conflicts};
   std::optional<InputError> row_error;  // thrown after the book-wide sums, which are collective
@@ -276,7 +276,7 @@ Problem prepare_problem(const Book& book, const OptimiseOptions& o, SolveResult&
   return P;
 }
 
-void build_constraints(Problem& P, const Book& /*book*/, const OptimiseOptions& o, SolveResult& res) {
+void build_constraints(Problem& P, const BookView& /*book*/, const OptimiseOptions& o, SolveResult& res) {
   const int K = P.K;
   const double gwp_ref = P.profit_scale, lr_ref = P.lr_ref;
   const PolicyArrays& pa = P.policies;

@@ -81,12 +81,12 @@ struct Problem {
 /// With a communicator of several ranks `book` is this rank's shard and every book-wide sum (scales,
 /// weights, counts) is summed over the ranks; a rank whose rows broke a rule throws its InputError
 /// and the others throw PeerFailed (collective: every rank must call it).
-Problem prepare_problem(const Book& book, const OptimiseOptions& options, SolveResult& result,
+Problem prepare_problem(const BookView& book, const OptimiseOptions& options, SolveResult& result,
                         const Communicator& comm = serial_communicator());
 
 /// (Re)build the objective and constraint terms for these options on an already prepared problem, as
 /// a sweep does between points: only limits change, so the backend's arrays stay valid.
-void build_constraints(Problem& problem, const Book& book, const OptimiseOptions& options, SolveResult& result);
+void build_constraints(Problem& problem, const BookView& book, const OptimiseOptions& options, SolveResult& result);
 
 /// The natural quantities of SPEC §1.6 from T: profit, GWP, claims, LR, retention.
 struct PortfolioMetrics {

@@ -32,10 +32,10 @@ std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyAr
   return be;
 }
 
-SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, const Communicator& comm,
+SolveResult optimise_shard(const BookView& shard, const OptimiseOptions& options, const Communicator& comm,
                            std::chrono::steady_clock::time_point start, const StopRequest& should_stop) {
   SolveResult res;
-  res.warnings = shard.warnings;
+  res.warnings.assign(shard.warnings.begin(), shard.warnings.end());
   Problem problem;
   run_agreed(comm, [&] { problem = prepare_problem(shard, options, res, comm); });
   std::unique_ptr<Backend> backend;
@@ -48,7 +48,7 @@ SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, co
   return res;
 }
 
-void complete_result(const Book& book, const OptimiseOptions& options, SolveResult& res,
+void complete_result(const BookView& book, const OptimiseOptions& options, SolveResult& res,
                      std::chrono::steady_clock::time_point start) {
   const PolicyOutputs out = policy_outputs(book, options, res);
   const double buffer = options.enbp_buffer.value_or(0.0);
@@ -70,11 +70,11 @@ void complete_result(const Book& book, const OptimiseOptions& options, SolveResu
   res.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-SolveResult optimise(const Book& book, const OptimiseOptions& options) {
+SolveResult optimise(const BookView& book, const OptimiseOptions& options) {
   return optimise(book, options, StopRequest());
 }
 
-SolveResult optimise(const Book& book, const OptimiseOptions& options, const StopRequest& should_stop) {
+SolveResult optimise(const BookView& book, const OptimiseOptions& options, const StopRequest& should_stop) {
   const auto start = std::chrono::steady_clock::now();
   options.validate();
   book.validate();
@@ -83,7 +83,7 @@ SolveResult optimise(const Book& book, const OptimiseOptions& options, const Sto
   return res;
 }
 
-PolicyOutputs policy_outputs(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
   const size_t n = book.size();
   PolicyOutputs out;
   out.new_premium.resize(n);

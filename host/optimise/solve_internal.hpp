@@ -28,12 +28,12 @@ std::unique_ptr<Backend> choose_backend(const OptimiseOptions& options, const Po
 /// per-policy vectors (multiplier, bounds) are the shard's.  Collective; input errors arrive on
 /// every rank as AgreedError.  seconds_prepare counts from start.
 /// should_stop as in optimise().
-SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, const Communicator& comm,
+SolveResult optimise_shard(const BookView& shard, const OptimiseOptions& options, const Communicator& comm,
                            std::chrono::steady_clock::time_point start, const StopRequest& should_stop = {});
 
 /// The rest of optimise() once the per-policy vectors of the whole book are in result: ENBP
 /// evidence, demand above one, their warnings, seconds_total from start.
-void complete_result(const Book& book, const OptimiseOptions& options, SolveResult& result,
+void complete_result(const BookView& book, const OptimiseOptions& options, SolveResult& result,
                      std::chrono::steady_clock::time_point start);
 
 /// One point of a sweep on a problem already prepared and uploaded: rebuild the constraints for

@@ -1,10 +1,12 @@
-// The book of policies in structure-of-arrays form, and its CSV reader.
+// The book of policies in structure-of-arrays form, a non-owning view of one, and its CSV reader.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rateopt/option_table.hpp"
@@ -64,6 +66,60 @@ struct Book {
   void validate() const;
 };
 
+/// A read-only run of `size` values at `data` that someone else owns (C++17 has no std::span).
+template <class T>
+class ColumnView {
+ public:
+  ColumnView() = default;
+  ColumnView(const T* data, size_t size) : data_(data), size_(size) {}
+  ColumnView(const std::vector<T>& values) : data_(values.data()), size_(values.size()) {}  // NOLINT: implicit
+
+  const T& operator[](size_t i) const { return data_[i]; }
+  const T* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + size_; }
+  const T& back() const { return data_[size_ - 1]; }
+
+ private:
+  const T* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+/// A Book that owns nothing: the same fields, each column a view of memory kept alive by the caller for
+/// as long as the view is used (only `source`, a path, is copied).  Every function that only reads a
+/// book takes one, so a book held elsewhere (the Python package's numpy arrays) is solved without a
+/// copy; a Book converts to its view implicitly, so callers holding a Book pass it as before.
+struct BookView {
+  std::string source;
+  ColumnView<double> technical_price, expected_loss_cost, p_demand, elasticity;
+  ColumnView<uint8_t> renewal_flag;
+  ColumnView<double> enbp, prior_multiplier, claims_variance, expense, weight;
+  ColumnView<int32_t> group;
+  ColumnView<std::string> group_names;
+  std::string_view id_chars;  ///< as Book: empty id_offset = ids are the 1-based row numbers
+  ColumnView<uint64_t> id_offset;
+  ColumnView<uint64_t> line_number;
+  Book::RowNames row_names = Book::RowNames::line;
+  bool has_enbp = false;
+  bool has_claims_variance = false;
+  bool has_group = false;
+  ColumnView<std::string> warnings;
+
+  BookView() = default;
+  BookView(const Book& book);  // NOLINT: implicit, so that a Book is passed where a view is read
+
+  /// As Book's members of the same names.
+  size_t size() const { return technical_price.size(); }
+  std::string policy_id(size_t i) const;
+  uint64_t line_of(size_t i) const { return line_number.empty() ? i + 2 : line_number[i]; }
+  std::string locate(size_t i, const std::string& column) const;
+  void validate() const;
+  /// A Book owning a copy of every column (for the functions that still take a Book).
+  Book to_book() const;
+};
+
 /// A numeric column as the CSV header names it: the field that holds it, whether a book must have it,
 /// and the value of an absent column or an empty field (NaN enbp = not given).
 struct BookNumericColumn {
@@ -71,6 +127,7 @@ struct BookNumericColumn {
   std::vector<double> Book::*values;
   bool required;
   double default_value;
+  ColumnView<double> BookView::*view;  ///< the same column in a BookView
 };
 /// technical_price, expected_loss_cost, p_demand, elasticity (required), then enbp, prior_multiplier,
 /// claims_variance, expense, weight.  The other columns are policy_id, renewal_flag and group.

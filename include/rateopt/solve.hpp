@@ -15,7 +15,7 @@ namespace rateopt {
 /// Solve the book under the options.  Validates both first (InputError, exit code 2).  A proven
 /// infeasible problem is a normal return with status infeasible; DeviceError is thrown only when
 /// `device = cuda` was asked for explicitly and no GPU is usable.
-SolveResult optimise(const Book& book, const OptimiseOptions& options);
+SolveResult optimise(const BookView& book, const OptimiseOptions& options);
 
 /// Asked before every pass over the book; true stops the solve.  Called on the thread that called
 /// optimise, so a front end can look for Ctrl-C there (Python's signal check).
@@ -23,7 +23,7 @@ using StopRequest = std::function<bool()>;
 
 /// optimise() that polls should_stop before every pass and throws Cancelled (rateopt/errors.hpp) when
 /// it returns true.  An empty should_stop never stops.
-SolveResult optimise(const Book& book, const OptimiseOptions& options, const StopRequest& should_stop);
+SolveResult optimise(const BookView& book, const OptimiseOptions& options, const StopRequest& should_stop);
 
 /// Per-policy output columns derived from the multipliers of a result.
 struct PolicyOutputs {
@@ -33,6 +33,6 @@ struct PolicyOutputs {
   std::vector<double> rate_change_pct;  ///< (m/prior − 1)·100
   std::vector<uint8_t> enbp_binding;    ///< renewal with an ENBP and m ≥ ENBP bound − 1e-9
 };
-PolicyOutputs policy_outputs(const Book& book, const OptimiseOptions& options, const SolveResult& result);
+PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& options, const SolveResult& result);
 
 }  // namespace rateopt

@@ -77,6 +77,8 @@ def as_flags(name: str, values: Any) -> np.ndarray:
         raise InputError(f"{name}: expected a one-dimensional array, got shape {array.shape}")
     if array.dtype == np.bool_:
         return np.ascontiguousarray(array).view(np.uint8)
+    if array.dtype == np.uint8 and array.flags.c_contiguous and not (array > 1).any():
+        return array  # 0/1 bytes already: the book views them
     if array.dtype.kind in "OUS":
         text = np.char.lower(np.char.strip(array.astype(str)))
         ones, zeros = np.isin(text, ("1", "true")), np.isin(text, ("0", "false"))

@@ -5,6 +5,8 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 
+#include <array>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,13 +36,32 @@ Array<T> adopt(std::vector<T>&& values) {
 
 /// A read-only numpy view of `values`, which `owner` (a Python object) keeps alive.
 template <class T>
-Array<const T> view(const std::vector<T>& values, nb::handle owner) {
+Array<const T> view(ColumnView<T> values, nb::handle owner) {
   return Array<const T>(values.data(), {values.size()}, owner);
 }
+template <class T>
+Array<const T> view(const std::vector<T>& values, nb::handle owner) {
+  return view(ColumnView<T>(values), owner);
+}
 
-/// The book behind the Python class rateopt._core.Book.
+/// The book behind the Python class rateopt._core.Book.  A book read from CSV or generated lives in
+/// `book`.  A book built from arrays borrows the caller's columns: the arrays are kept here (a reference,
+/// not a copy) and view() points at their buffers, while `book` holds only what the caller did not
+/// give (default columns, group names, ids, warnings).
 struct PyBook {
+  PyBook() = default;
+  explicit PyBook(Book owned) : book(std::move(owned)) {}
+
   Book book;
+  std::array<std::optional<InputArray<double>>, 9> numeric;  ///< borrowed, in book_numeric_columns() order
+  std::optional<InputArray<uint8_t>> renewal_flag;           ///< borrowed
+  std::optional<InputArray<int32_t>> group;                  ///< borrowed
+
+  /// What the library reads: `book` with the borrowed columns in place of its own.
+  BookView view() const;
+  /// The book as the functions that take a Book read it (the sweeps): `book` itself when nothing is
+  /// borrowed, else a copy made into `copy`.
+  const Book& whole(std::optional<Book>& copy) const;
 };
 
 /// Options of one tool from a JSON object of keyword arguments, through the tool's options table

@@ -13,10 +13,11 @@ namespace rateopt::python {
 
 namespace {
 
-const BookNumericColumn* numeric_column(const std::string& name) {
-  for (const BookNumericColumn& c : book_numeric_columns())
-    if (name == c.name) return &c;
-  return nullptr;
+size_t numeric_index(const std::string& name) {
+  const auto& columns = book_numeric_columns();
+  for (size_t k = 0; k < columns.size(); ++k)
+    if (name == columns[k].name) return k;
+  return columns.size();
 }
 
 template <class T>
@@ -26,10 +27,15 @@ void check_length(const char* name, const InputArray<T>& values, size_t n) {
                      std::to_string(n));
 }
 
-void set_policy_ids(Book& book, const std::vector<std::string>& ids) {
-  if (ids.size() != book.size())
+template <class T>
+ColumnView<T> column_view(const InputArray<T>& values) {
+  return ColumnView<T>(values.data(), values.shape(0));
+}
+
+void set_policy_ids(Book& book, const std::vector<std::string>& ids, size_t n) {
+  if (ids.size() != n)
     throw InputError("policy_id has " + std::to_string(ids.size()) + " values, technical_price has " +
-                     std::to_string(book.size()));
+                     std::to_string(n));
   size_t chars = 0;
   for (const std::string& id : ids) chars += id.size();
   book.id_chars.reserve(chars);
@@ -42,10 +48,10 @@ void set_policy_ids(Book& book, const std::vector<std::string>& ids) {
 }
 
 // As the CSV reader warns: a positive elasticity is allowed but rarely meant.
-void warn_positive_elasticities(Book& book) {
+void warn_positive_elasticities(const BookView& view, Book& book) {
   size_t positive = 0, first = 0;
-  for (size_t i = 0; i < book.size(); ++i)
-    if (book.elasticity[i] > 0 && positive++ == 0) first = i;
+  for (size_t i = 0; i < view.size(); ++i)
+    if (view.elasticity[i] > 0 && positive++ == 0) first = i;
   if (positive > 0)
     book.warnings.push_back(std::to_string(positive) + (positive == 1 ? " policy has" : " policies have") +
                             " positive elasticity (first at elasticity[" + std::to_string(first) + "])");
@@ -53,6 +59,7 @@ void warn_positive_elasticities(Book& book) {
 
 // The numeric columns of SPEC §1.1 by name, float64 each; `technical_price` sets the length.  The Python
 // layer (rateopt/_columns.py) has already turned DataFrame columns, lists and other dtypes into these.
+// The arrays given are borrowed, not copied (SPEC §7); the columns not given take their defaults.
 PyBook book_from_arrays(const nb::dict& columns, const std::optional<InputArray<uint8_t>>& renewal_flag,
                         const std::optional<InputArray<int32_t>>& group, const std::vector<std::string>& group_names,
                         const std::optional<std::vector<std::string>>& policy_id) {
@@ -61,38 +68,48 @@ PyBook book_from_arrays(const nb::dict& columns, const std::optional<InputArray<
   book.row_names = Book::RowNames::index;
   if (!columns.contains("technical_price")) throw InputError("technical_price is required");
   const size_t n = nb::cast<InputArray<double>>(columns["technical_price"]).shape(0);
+  const auto& numeric = book_numeric_columns();
   for (auto [key, value] : columns) {
     const std::string name = nb::cast<std::string>(key);
-    const BookNumericColumn* column = numeric_column(name);
-    if (column == nullptr) throw InputError("unknown book column \"" + name + "\"");
-    const auto values = nb::cast<InputArray<double>>(value);
-    check_length(column->name, values, n);
-    (book.*column->values).assign(values.data(), values.data() + n);
+    const size_t k = numeric_index(name);
+    if (k == numeric.size()) throw InputError("unknown book column \"" + name + "\"");
+    result.numeric[k] = nb::cast<InputArray<double>>(value);
+    check_length(numeric[k].name, *result.numeric[k], n);
   }
-  for (const BookNumericColumn& c : book_numeric_columns())
-    if (c.required && !columns.contains(c.name)) throw InputError(std::string(c.name) + " is required");
+  for (size_t k = 0; k < numeric.size(); ++k) {
+    if (result.numeric[k]) continue;
+    if (numeric[k].required) throw InputError(std::string(numeric[k].name) + " is required");
+    (book.*numeric[k].values).assign(n, numeric[k].default_value);
+  }
   book.has_enbp = columns.contains("enbp");
   book.has_claims_variance = columns.contains("claims_variance");
   if (renewal_flag) {
     check_length("renewal_flag", *renewal_flag, n);
-    book.renewal_flag.assign(renewal_flag->data(), renewal_flag->data() + n);
+    result.renewal_flag = renewal_flag;
+  } else {
+    book.renewal_flag.assign(n, 0);
   }
   if (group) {
     check_length("group", *group, n);
-    book.group.assign(group->data(), group->data() + n);
+    result.group = group;
     book.group_names = group_names;
     book.has_group = true;
+  } else {
+    book.group.assign(n, 0);
+    book.group_names = {"all"};
   }
-  book.resize(n);  // the columns not given take their defaults
-  if (policy_id) set_policy_ids(book, *policy_id);
-  book.validate();
-  warn_positive_elasticities(book);
+  if (policy_id) set_policy_ids(book, *policy_id, n);
+  const BookView view = result.view();
+  view.validate();
+  warn_positive_elasticities(view, book);
   return result;
 }
 
+// A read-only numpy array over the column (a borrowed one is the caller's buffer), kept alive by self.
 nb::object column_of(nb::handle self, const std::string& name) {
-  const Book& book = nb::cast<PyBook&>(self).book;
-  if (const BookNumericColumn* c = numeric_column(name)) return nb::cast(view(book.*c->values, self));
+  const BookView book = nb::cast<PyBook&>(self).view();
+  const size_t k = numeric_index(name);
+  if (k < book_numeric_columns().size()) return nb::cast(view(book.*book_numeric_columns()[k].view, self));
   if (name == "renewal_flag") return nb::cast(view(book.renewal_flag, self));
   if (name == "group") return nb::cast(view(book.group, self));
   throw InputError("unknown book column \"" + name + "\"");
@@ -113,13 +130,30 @@ PyBook generated_book(const std::string& options_json) {
 
 }  // namespace
 
+BookView PyBook::view() const {
+  BookView v(book);
+  const auto& columns = book_numeric_columns();
+  for (size_t k = 0; k < columns.size(); ++k)
+    if (numeric[k]) v.*columns[k].view = column_view(*numeric[k]);
+  if (renewal_flag) v.renewal_flag = column_view(*renewal_flag);
+  if (group) v.group = column_view(*group);
+  return v;
+}
+
+const Book& PyBook::whole(std::optional<Book>& copy) const {
+  const bool borrows =
+      renewal_flag || group || std::any_of(numeric.begin(), numeric.end(), [](const auto& c) { return c.has_value(); });
+  if (!borrows) return book;
+  return copy.emplace(view().to_book());
+}
+
 void bind_book(nb::module_& m) {
   nb::class_<PyBook>(m, "Book", "A book of policies (one row per policy or segment), columns as numpy arrays.")
       .def_static("from_arrays", &book_from_arrays, nb::arg("columns"), nb::arg("renewal_flag").none(),
                   nb::arg("group").none(), nb::arg("group_names"), nb::arg("policy_id").none(),
                   "Book from float64 columns by name (InputError naming the column and row on bad values).")
-      .def_prop_ro("size", [](const PyBook& b) { return b.book.size(); })
-      .def("__len__", [](const PyBook& b) { return b.book.size(); })
+      .def_prop_ro("size", [](const PyBook& b) { return b.view().size(); })
+      .def("__len__", [](const PyBook& b) { return b.view().size(); })
       .def_prop_ro(
           "source", [](const PyBook& b) { return b.book.source; }, "file the book was read from, or ''")
       .def_prop_ro("warnings", [](const PyBook& b) { return b.book.warnings; })
@@ -134,14 +168,19 @@ void bind_book(nb::module_& m) {
       .def(
           "policy_ids",
           [](const PyBook& b) {
-            std::vector<std::string> ids(b.book.size());
-            for (size_t i = 0; i < ids.size(); ++i) ids[i] = b.book.policy_id(i);
+            const BookView book = b.view();
+            std::vector<std::string> ids(book.size());
+            for (size_t i = 0; i < ids.size(); ++i) ids[i] = book.policy_id(i);
             return ids;
           },
           "policy_id of every row (the 1-based row number where the book has none).")
       .def(
-          "write_csv", [](const PyBook& b, const std::string& path) { write_book_csv(b.book, path); }, nb::arg("path"),
-          "Write the book as CSV with the canonical header (round-trips exactly).");
+          "write_csv",
+          [](const PyBook& b, const std::string& path) {
+            std::optional<Book> copy;
+            write_book_csv(b.whole(copy), path);
+          },
+          nb::arg("path"), "Write the book as CSV with the canonical header (round-trips exactly).");
   m.def("book_columns", &column_names, "The book's column names, as the CSV header and DataFrames name them.");
   m.def(
       "read_book", [](const std::string& path) { return PyBook{read_book_csv(path)}; }, nb::arg("path"),

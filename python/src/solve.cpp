@@ -13,24 +13,25 @@ namespace {
 /// A solve and what its outputs need: the book (kept alive through its Python object) and the options.
 struct PySolution {
   nb::object book_object;
-  const Book* book = nullptr;
   OptimiseOptions options;
   SolveResult result;
+  /// Made afresh for each use: the Python book may have grown a warning since (with the GIL held).
+  BookView book() const { return nb::cast<PyBook&>(book_object).view(); }
 };
 
 PySolution solve(nb::handle book_object, const std::string& options_json, const std::string& source,
                  nb::handle progress) {
-  const Book& book = nb::cast<PyBook&>(book_object).book;
+  const BookView book = nb::cast<PyBook&>(book_object).view();
   const auto options = options_from_json<OptimiseOptions>(options_json, source);
   Interruptible interrupt(progress);
   int64_t passes = 0;
   const StopRequest should_stop = [&] { return interrupt.stop_requested(++passes); };
   SolveResult result = interrupt.run([&] { return optimise(book, options, should_stop); });
-  return PySolution{nb::borrow(book_object), &book, options, std::move(result)};
+  return PySolution{nb::borrow(book_object), options, std::move(result)};
 }
 
 nb::dict policy_columns(const PySolution& s) {
-  PolicyOutputs out = policy_outputs(*s.book, s.options, s.result);
+  PolicyOutputs out = policy_outputs(s.book(), s.options, s.result);
   nb::dict d;
   d["new_premium"] = adopt(std::move(out.new_premium));
   d["expected_demand"] = adopt(std::move(out.expected_demand));
@@ -54,10 +55,10 @@ void bind_solve(nb::module_& m) {
       .def("policy_outputs", &policy_columns,
            "new_premium, expected_demand, contribution, rate_change_pct, enbp_binding per policy.")
       .def(
-          "summary_json", [](const PySolution& s) { return summary_json(*s.book, s.options, s.result); },
+          "summary_json", [](const PySolution& s) { return summary_json(s.book(), s.options, s.result); },
           "The summary `rateopt optimise --json` prints.")
       .def(
-          "result_json", [](const PySolution& s) { return result_json(*s.book, s.options, s.result); },
+          "result_json", [](const PySolution& s) { return result_json(s.book(), s.options, s.result); },
           "The text of result.json: the summary and the audit trail.")
       .def(
           "options_json", [](const PySolution& s) { return options_to_json(s.options); },
@@ -67,8 +68,9 @@ void bind_solve(nb::module_& m) {
       .def(
           "write_outputs",
           [](const PySolution& s, const std::string& out_dir, bool force) {
+            const BookView book = s.book();
             nb::gil_scoped_release release;
-            write_solve_outputs(out_dir, *s.book, s.options, s.result, force);
+            write_solve_outputs(out_dir, book, s.options, s.result, force);
           },
           nb::arg("out_dir"), nb::arg("force") = false,
           "Write result.json and policies.csv as `rateopt optimise --out-dir` does.");

@@ -78,6 +78,37 @@ def test_float64_columns_are_not_copied_into_python_objects(book):
     assert converted.dtype == np.float64 and not np.shares_memory(converted, ints)
 
 
+def test_float64_arrays_are_viewed_not_copied_and_kept_alive(book):
+    """A book built from float64 C-contiguous arrays reads the caller's buffers (SPEC §7): its columns are
+    views of them, the arrays stay alive as long as the book, and the solve gives the answer of a copy."""
+    import gc
+    import sys
+
+    from rateopt._columns import NUMERIC_COLUMNS
+
+    arrays = {c: np.array(book[c]) for c in NUMERIC_COLUMNS}
+    arrays["renewal_flag"] = np.array(book["renewal_flag"])
+    viewed = rateopt.Book(arrays)
+    for name, values in arrays.items():
+        assert np.shares_memory(viewed[name], values), name
+    # Other dtypes are converted once, into arrays the book owns.
+    halves = dict(arrays, expense=arrays["expense"].astype(np.float32))
+    assert not np.shares_memory(rateopt.Book(halves)["expense"], halves["expense"])
+    strided = dict(arrays, weight=np.repeat(arrays["weight"], 2)[::2])
+    assert not np.shares_memory(rateopt.Book(strided)["weight"], strided["weight"])
+
+    reference = rateopt.optimise(book, **OPTIONS)
+    p_demand = arrays["p_demand"]
+    held = sys.getrefcount(p_demand)
+    kept = rateopt.Book(arrays)
+    assert sys.getrefcount(p_demand) > held  # the book holds a reference, not a copy
+    del arrays, p_demand, viewed
+    gc.collect()
+    result = rateopt.optimise(kept, **OPTIONS)
+    np.testing.assert_array_equal(result.multipliers, reference.multipliers)
+    assert result.profit == reference.profit
+
+
 def test_book_csv_round_trip(book, tmp_path):
     path = tmp_path / "book.csv"
     book.write_csv(path)
