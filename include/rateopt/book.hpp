@@ -64,9 +64,6 @@ struct Book {
   void validate() const;
 };
 
-<<<<<<< HEAD
-/// Read a book CSV.  Header names are fixed, order free; unknown columns are ignored
-=======
 /// A numeric column as the CSV header names it: the field that holds it, whether a book must have it,
 /// and the value of an absent column or an empty field (NaN enbp = not given).
 struct BookNumericColumn {
@@ -80,7 +77,6 @@ struct BookNumericColumn {
 const std::array<BookNumericColumn, 9>& book_numeric_columns();
 
 /// Read a book CSV.  Header names are fixed, order free; unknown columns are ignored
->>>>>>> issue15-python
 /// with a warning.  Every violation throws InputError naming file, line, column and rule.
 /// Accepts LF, CRLF or CR line endings, a UTF-8 BOM, blank lines (skipped) and quoted fields ("..." with
 /// "" for a quote).  Empty optional fields take their defaults (empty enbp = not given, empty policy_id =
