@@ -34,6 +34,43 @@ class Result:
     and policies.csv, as ``rateopt optimise --out-dir``).
     """
 
+    # The summary's fields, read through __getattr__; declared here (no values) so that editors and type
+    # checkers know them.
+    status: str
+    converged: bool
+    message: str
+    objective: str
+    expected_profit: float
+    expected_gwp: float
+    expected_claims: float
+    expected_loss_ratio: float
+    n_policies: int
+    n_renewals: int
+    n_bound_conflicts: int
+    n_demand_above_one: int
+    shadow_prices: dict[str, float]
+    shadow_price_units: dict[str, str]
+    constraint_evaluation: dict[str, dict[str, Any]]
+    dual_bound: float
+    optimality_gap: float
+    dual_bound_note: str | None
+    enbp_evidence: dict[str, Any]
+    backend_requested: str
+    backend_used: str
+    device_name: str
+    fallback_reason: str | None
+    precision: str
+    passes: int
+    outer_iterations: int
+    inner_iterations: int
+    dual_iterations: int
+    restarts_run: int
+    lagrangian_stationarity: float
+    seconds: float
+    seconds_by_phase: dict[str, float]
+    book_file: str | None
+    warnings: list[str]
+
     def __init__(self, solution: "_core.Solution") -> None:
         self._solution = solution
         self._summary: dict[str, Any] = json.loads(solution.summary_json())
