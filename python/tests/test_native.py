@@ -172,3 +172,20 @@ def test_scenarios_as_the_cli(run_cli, tmp_path, book):
     named = rateopt.run_scenarios(n200, {"low": n200["elasticity"] * 0.75}, **OPTIONS)
     assert named.scenarios[0]["profit"] == mine.scenarios[0]["profit"]
     np.testing.assert_array_equal(named.multipliers(0), mine.multipliers(0))
+
+
+@pytest.mark.parametrize("library", ["polars", "pandas", "pyarrow"])
+def test_dataframe_float64_columns_are_viewed_not_copied(book, library):
+    """A float64 column without nulls reaches the library as a view of the DataFrame's own buffer."""
+    module = pytest.importorskip(library)
+    columns = {c: np.array(book[c]) for c in ("technical_price", "expected_loss_cost", "p_demand", "elasticity")}
+    if library == "polars":
+        frame = module.DataFrame(columns)
+        buffer = frame.get_column("p_demand").to_numpy()
+    elif library == "pandas":
+        frame = module.DataFrame(columns)
+        buffer = frame["p_demand"].to_numpy()
+    else:
+        frame = module.table(columns)
+        buffer = frame.column("p_demand").to_numpy()
+    assert np.shares_memory(rateopt.Book(frame)["p_demand"], buffer)
