@@ -176,6 +176,15 @@ class PortfolioOptimiser:
         _options.effective("optimise", o, "PortfolioOptimiser")
         return o
 
+    @property
+    def n_constraints(self) -> int:
+        """Portfolio constraints in force, as insurance-optimise counts them: lr_max, lr_min, gwp_min,
+        gwp_max, and retention_min where the book has renewals (bounds are not constraints)."""
+        c = self.config
+        limits = [c.lr_max, c.lr_min, c.gwp_min, c.gwp_max]
+        limits.append(c.retention_min if bool(np.any(self.renewal_flag)) else None)
+        return sum(limit is not None for limit in limits)
+
     def optimise(self) -> Result:
         """Solve; the result has insurance-optimise's attributes and rateopt's certificate."""
         return optimise(self._book, **self.options())

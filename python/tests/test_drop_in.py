@@ -200,3 +200,16 @@ def test_pareto_surface_on_a_reachable_grid(tmp_path, monkeypatch):
     assert abs(disparity - choice["fairness"]) <= 1e-6 * disparity
     audit = json.loads((tmp_path / "pareto_run_2025_q1_audit.json").read_text())
     assert len(audit["surface"]) == 16 and audit["selected"]["selected_by"] == "topsis"
+
+
+def test_n_constraints_counts_as_insurance_optimise():
+    """lr_max, lr_min, gwp_min, gwp_max and retention_min (only where the book has renewals)."""
+    from rateopt import ConstraintConfig, PortfolioOptimiser
+
+    book = rateopt.generate_book(300, seed=3)
+    columns = {c: book[c] for c in ("technical_price", "expected_loss_cost", "p_demand", "elasticity")}
+    config = ConstraintConfig(lr_max=0.7, gwp_min=1.0, retention_min=0.8, max_rate_change=0.2)
+    renewals = PortfolioOptimiser(**columns, renewal_flag=np.ones(300, dtype=bool), constraints=config)
+    assert renewals.n_constraints == 3
+    assert PortfolioOptimiser(**columns, constraints=config).n_constraints == 2
+    assert PortfolioOptimiser(**columns).n_constraints == 0
