@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cover_test_util.hpp"
 #include "rateopt/cover.hpp"
 #include "rateopt/errors.hpp"
 #include "test_util.hpp"
@@ -28,21 +29,8 @@ LifeQuote quote(const std::string& id, double term, double coverage, double prem
   return q;
 }
 
-std::string describe(const std::vector<LifeQuote>& quotes, const CoverGoal& goal) {
-  std::ostringstream s;
-  s.precision(17);
-  s << "goal: coverage >= " << goal.min_coverage << ", term >= " << goal.min_avg_term << ", max_policies "
-    << (goal.max_policies ? std::to_string(*goal.max_policies) : "none") << "\nquotes:";
-  for (const LifeQuote& q : quotes)
-    s << "\n  " << q.policy_id << " term " << q.term << " coverage " << q.coverage << " premium " << q.yearly_premium;
-  return s.str();
-}
-
-std::string counts_text(const std::vector<int64_t>& n) {
-  std::string s;
-  for (int64_t c : n) s += std::to_string(c) + " ";
-  return s;
-}
+using cover_test::counts_text;
+using cover_test::describe;
 
 /// The documented answer by enumeration, for three quotes: every n_0, n_1 up to ⌈C/c⌉ + 1 (more is
 /// never optimal, see useful_count in host/cover/cover.cpp) and for each the fewest n_2 that meet the
