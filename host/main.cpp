@@ -7,6 +7,7 @@
 #include <new>
 
 #include "cli/command.hpp"
+#include "io/text.hpp"
 #include "parallel/communicator.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
@@ -20,11 +21,22 @@ int main(int argc, char** argv) {
   setenv("OMP_WAIT_POLICY", "passive", 0);
   CLI::App app{"rateopt: portfolio price optimisation for insurance books, solved policy by policy"};
   app.require_subcommand(0, 1);
+  // Command-line errors in the one-line form of every other error.
+  app.failure_message(
+      [](const CLI::App*, const CLI::Error& e) { return "rateopt: error: " + one_line(e.what()) + " (see --help)\n"; });
   app.set_version_flag("--version", std::string("rateopt ") + RATEOPT_VERSION + " (git " + git_revision() + "), CUDA " +
                                         (RATEOPT_HAVE_CUDA ? "compiled in" : "not compiled in"));
   for (const auto add : {add_optimise, add_generate, add_frontier, add_pareto, add_scenarios, add_batch, add_cover,
                          add_reinsure, add_model_quality, add_clusters, add_qubo})
     add(app);
+
+  // Paths and values given end up in JSON outputs, which must be UTF-8: refuse anything else now,
+  // not when the result is written after the work.
+  for (int i = 1; i < argc; ++i)
+    if (invalid_utf8_at(argv[i]) != std::string_view::npos)
+      return report_failure("argument " + std::to_string(i) + " " + quoted_text(argv[i]) +
+                                " is not valid UTF-8 text (paths and values are written into JSON outputs)",
+                            2, /*agreed: every rank has the same arguments*/ true);
 
   try {
     app.parse(argc, argv);

@@ -74,6 +74,23 @@ inline CliRun run_rateopt(const std::filesystem::path& io_dir, const std::vector
   return r;
 }
 
+/// Runs `timeout T RATEOPT_BINARY args…` in `dir` (relative paths, and whatever the run writes, stay
+/// there) with stdin /dev/null, or the file `input` through a pipe (`cat input | …`); stdout and stderr
+/// are captured in dir/stdout.txt and dir/stderr.txt.  rc 124: timed out.
+inline CliRun run_rateopt_in(const std::filesystem::path& dir, const std::vector<std::string>& args,
+                             const std::string& input = "", int timeout_seconds = 120) {
+  CliRun r;
+  r.command = command_line(concat({"timeout", std::to_string(timeout_seconds), RATEOPT_BINARY}, args));
+  const std::string full =
+      "cd " + shell_quote(dir.string()) + " && " +
+      (input.empty() ? r.command + " < /dev/null" : "cat " + shell_quote(input) + " | " + r.command) +
+      " > stdout.txt 2> stderr.txt";
+  r.rc = exit_code(std::system(full.c_str()));
+  r.out = read_text_file(dir / "stdout.txt");
+  r.err = read_text_file(dir / "stderr.txt");
+  return r;
+}
+
 /// The command, its exit code and the start of its output, for a failure message.
 inline std::string describe(const CliRun& r) {
   return "command: " + r.command + "\nexit: " + std::to_string(r.rc) + "\nstdout:\n" + r.out.substr(0, 4000) +

@@ -391,10 +391,16 @@ TEST(BookCsvWrite, GeneratedBooksRoundTripExactly) {
 TEST(BookCsvWrite, AwkwardValuesRoundTripExactly) {
   Book book;
   book.resize(6);
-  book.technical_price = {0.1, 1.0 / 3.0, 5e-324, 1.7976931348623157e308, 123456789.123456789, 2.2250738585072014e-308};
-  book.expected_loss_cost = {0.0, 1e-300, 3.0, 1e300, 0.30000000000000004, 7.0};
+  // The largest values are the largest a book may hold (book_limits: past them the sums overflow).
+  book.technical_price = {0.1,
+                          1.0 / 3.0,
+                          5e-324,
+                          std::nextafter(book_limits::max_money, 0.0),
+                          123456789.123456789,
+                          2.2250738585072014e-308};
+  book.expected_loss_cost = {0.0, 1e-300, 3.0, book_limits::max_money, 0.30000000000000004, 7.0};
   book.p_demand = {0.5, std::nextafter(1.0, 0.0), std::nextafter(0.0, 1.0), 0.1, 0.9, 0.7};
-  book.elasticity = {-1.0, 0.0, -0.0, 1e-20, -123.456, 2.5};
+  book.elasticity = {-1.0, 0.0, -0.0, 1e-20, std::nextafter(-book_limits::max_abs_elasticity, 0.0), 2.5};
   book.renewal_flag = {1, 0, 1, 1, 0, 0};
   book.enbp = {1.1, std::numeric_limits<double>::quiet_NaN(), 1e-10, 4.0, std::numeric_limits<double>::quiet_NaN(), 8};
   book.prior_multiplier = {1.0, 0.9, 1.2, 1.0000000000000002, 1, 1};

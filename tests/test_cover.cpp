@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "cover_test_util.hpp"
 #include "rateopt/cover.hpp"
 #include "rateopt/errors.hpp"
 #include "test_util.hpp"
@@ -116,20 +117,8 @@ std::vector<std::vector<int64_t>> enumerate_feasible(const std::vector<LifeQuote
   }
 }
 
-std::string describe(const std::vector<LifeQuote>& quotes, const CoverGoal& goal) {
-  std::ostringstream s;
-  s << "goal: coverage ≥ " << goal.min_coverage << ", term ≥ " << goal.min_avg_term << ", max_policies "
-    << (goal.max_policies ? std::to_string(*goal.max_policies) : "none") << "\nquotes:";
-  for (const LifeQuote& q : quotes)
-    s << "\n  " << q.policy_id << " term " << q.term << " coverage " << q.coverage << " premium " << q.yearly_premium;
-  return s.str();
-}
-
-std::string counts_text(const std::vector<int64_t>& n) {
-  std::string s;
-  for (int64_t c : n) s += std::to_string(c) + " ";
-  return s;
-}
+using cover_test::counts_text;
+using cover_test::describe;
 
 // Random small quote sets whose premiums are whole dollars from a coarse rate table, so equal-premium
 // optima are common and the tie-breaking rule is exercised; every fourth set adds cents.

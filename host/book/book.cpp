@@ -165,25 +165,33 @@ void BookView::validate() const {
   auto fail = [&](size_t i, const char* column, double value, const char* rule) {
     throw InputError(locate(i, column) + " = " + format_value(value) + " " + rule);
   };
-  // Finite and > 0 (or ≥ 0 when zero_allowed); the message names the first rule broken.
-  auto check_positive = [&](size_t i, const char* column, double value, bool zero_allowed) {
+  // Finite, > 0 (or ≥ 0 when zero_allowed) and ≤ max; the message names the first rule broken.
+  auto check_positive = [&](size_t i, const char* column, double value, bool zero_allowed, double max) {
     if (!std::isfinite(value)) fail(i, column, value, "is not finite");
     if (zero_allowed ? value < 0 : value <= 0) fail(i, column, value, zero_allowed ? "is not >= 0" : "is not > 0");
+    if (value > max)
+      fail(i, column, value,
+           ("is above " + format_value(max) + ", the limit that keeps the book's sums finite").c_str());
   };
+  using namespace book_limits;
 
   const auto group_count = static_cast<int64_t>(group_names.size());
   // Row by row, so the error reported is the first one in file order.
   for (size_t i = 0; i < n; ++i) {
-    check_positive(i, "technical_price", technical_price[i], false);
-    check_positive(i, "expected_loss_cost", expected_loss_cost[i], true);
+    check_positive(i, "technical_price", technical_price[i], false, max_money);
+    check_positive(i, "expected_loss_cost", expected_loss_cost[i], true, max_money);
     if (!(p_demand[i] > 0 && p_demand[i] < 1)) fail(i, "p_demand", p_demand[i], "is outside (0,1)");
     if (!std::isfinite(elasticity[i])) fail(i, "elasticity", elasticity[i], "is not finite");
+    if (std::fabs(elasticity[i]) > max_abs_elasticity)
+      fail(i, "elasticity", elasticity[i], "is outside [-30,30], the range that keeps demand finite");
     if (renewal_flag[i] > 1) fail(i, "renewal_flag", renewal_flag[i], "is not 0 or 1");
-    if (!std::isnan(enbp[i])) check_positive(i, "enbp", enbp[i], false);  // NaN = not given
-    check_positive(i, "prior_multiplier", prior_multiplier[i], false);
-    check_positive(i, "claims_variance", claims_variance[i], true);
-    check_positive(i, "expense", expense[i], true);
-    check_positive(i, "weight", weight[i], false);
+    if (!std::isnan(enbp[i])) check_positive(i, "enbp", enbp[i], false, max_money);  // NaN = not given
+    check_positive(i, "prior_multiplier", prior_multiplier[i], false, max_prior_multiplier);
+    if (prior_multiplier[i] < min_prior_multiplier)
+      fail(i, "prior_multiplier", prior_multiplier[i], "is below 0.001, the lowest multiplier the solver takes");
+    check_positive(i, "claims_variance", claims_variance[i], true, max_claims_variance);
+    check_positive(i, "expense", expense[i], true, max_money);
+    check_positive(i, "weight", weight[i], false, max_weight);
     if (group[i] < 0 || group[i] >= group_count) {
       fail(i, "group", group[i], ("is not an index into the " + std::to_string(group_count) + " group names").c_str());
     }

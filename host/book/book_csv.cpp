@@ -131,6 +131,7 @@ int32_t BookCsvParser::group_index(Book& book, std::string_view label) {
   group_key_.assign(label.data(), label.size());  // reuses its capacity: no allocation per row
   auto found = group_lookup_.find(group_key_);
   if (found == group_lookup_.end()) {
+    require_utf8(row_line_, label, "group");
     const auto index = static_cast<int32_t>(book.group_names.size());
     book.group_names.push_back(group_key_);
     found = group_lookup_.emplace(group_key_, index).first;
@@ -250,6 +251,7 @@ Book BookCsvParser::parse() {
           break;
         case ColumnKind::policy_id: {
           const std::string_view id = read_text_field(field.name);
+          require_utf8(row_line_, id, "policy_id");
           if (id.empty()) {
             book.id_chars += std::to_string(rows_before + rows + 1);  // the default id is the row number
           } else {
@@ -489,7 +491,9 @@ Book parse_book_csv_shard(const char* data, size_t size, const std::string& name
 
 Book read_book_csv(const std::string& path) {
   const FileContents file(path);
-  return parse_book_csv(file.data(), file.size(), path);
+  Book book = parse_book_csv(file.data(), file.size(), path);
+  book.source_sha256 = sha256_hex(std::string_view(file.data(), file.size()));
+  return book;
 }
 
 void write_book_csv(const Book& book, const std::string& path) {

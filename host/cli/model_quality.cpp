@@ -1,6 +1,7 @@
 // `rateopt model-quality`: the loss ratio a pricing model of a given quality earns, what a better model
 // is worth, the margin or ρ that reach a target, η calibrated from an observed loss ratio, and the
 // frequency–severity product.
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <iostream>
@@ -10,6 +11,7 @@
 
 #include "cli/command.hpp"
 #include "cli/option_flags.hpp"
+#include "io/format.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/model_quality.hpp"
 
@@ -127,11 +129,24 @@ Answer single_model(const ModelQualityOptions& o) {
   return a;
 }
 
+// Every figure of an answer is a finite number: inputs whose loss ratio leaves the range of a double
+// (ρ near 0, a huge |η|, ...) are refused, naming the figure, rather than printed as inf or null.
+void require_finite(const Json& j, const std::string& where) {
+  if (j.is_number_float() && !std::isfinite(j.get<double>()))
+    throw InputError("option values give " + where + " = " + shortest(j.get<double>()) +
+                     ": outside the range of a double; no finite answer for these inputs");
+  if (j.is_object())
+    for (auto it = j.begin(); it != j.end(); ++it) require_finite(it.value(), it.key());
+  if (j.is_array())
+    for (const Json& item : j) require_finite(item, where);
+}
+
 int run_model_quality(const ModelQualityCommand& c) {
   ModelQualityOptions o;
   c.flags->fill(o);
   o.validate();
   const Answer a = o.calibrate_eta ? calibrate(o) : o.frequency_severity() ? frequency_severity(o) : single_model(o);
+  require_finite(a.json, "the answer");
   if (c.as_json)
     std::cout << a.json.dump(2) << "\n";
   else

@@ -47,6 +47,7 @@ class OptionFlags {
   struct Given {
     CLI::Option* option = nullptr;
     OptionType type = OptionType::text;
+    Bounds bounds;
     std::string text;
     bool flag = false;
   };

@@ -26,23 +26,24 @@ struct ReinsureCommand {
 struct Samples {
   LossSamples loss;
   std::string source;
-  std::vector<std::pair<std::string, std::string>> input_files;  // (role, path)
+  std::vector<ReinsuranceInputFile> input_files;
 };
 
 Samples loss_samples(const ReinsureCommand& c, const LossSimulationOptions& sim, int threads,
                      const std::vector<ReinsuranceLine>& lines) {
   Samples s;
-  s.input_files = {{"lines", c.lines}};
   if (!c.samples.empty()) {
-    s.loss = read_loss_samples(c.samples, lines);
-    s.input_files.emplace_back("samples", c.samples);
+    ReinsuranceInputFile file{"samples", c.samples, ""};
+    s.loss = read_loss_samples(c.samples, lines, &file.sha256);
+    s.input_files.push_back(file);
     s.source = "file " + c.samples;
     return s;
   }
   std::vector<double> correlation;
   if (!c.correlation.empty()) {
-    correlation = read_correlation_csv(c.correlation, lines);
-    s.input_files.emplace_back("correlation", c.correlation);
+    ReinsuranceInputFile file{"correlation", c.correlation, ""};
+    correlation = read_correlation_csv(c.correlation, lines, &file.sha256);
+    s.input_files.push_back(file);
   }
   s.loss = simulate_losses(lines, correlation, sim.simulate, sim.seed, threads);
   s.source = "simulated: " + std::to_string(sim.simulate) + " lognormal samples per line, seed " +
@@ -78,17 +79,20 @@ int run_reinsure(const ReinsureCommand& c) {
   LossSimulationOptions sim;
   ReinsuranceOptions o;
   c.flags->fill(sim, o);
+  check_option_bounds(sim);  // simulate ≤ 1e8 before any file is read
   o.validate();
   if (c.samples.empty() == (sim.simulate == 0))
     throw InputError("option: give exactly one of --samples FILE and --simulate N");
   if (!c.correlation.empty() && sim.simulate == 0) throw InputError("option --correlation applies to --simulate only");
   check_output_dir(c.out.dir, reinsurance_output_names(o.frontier_points > 0), c.out.force);
 
-  const std::vector<ReinsuranceLine> lines = read_reinsurance_lines(c.lines);
+  ReinsuranceInputFile lines_file{"lines", c.lines, ""};
+  const std::vector<ReinsuranceLine> lines = read_reinsurance_lines(c.lines, &lines_file.sha256);
   const Samples samples = loss_samples(c, sim, o.threads, lines);
   ReinsuranceResult r = optimise_reinsurance(lines, samples.loss, o);
   r.sample_source = samples.source;
-  r.input_files = samples.input_files;
+  r.input_files = {lines_file};
+  r.input_files.insert(r.input_files.end(), samples.input_files.begin(), samples.input_files.end());
   write_reinsurance_outputs(c.out.dir, r, c.out.force);
   if (c.out.as_json)
     std::cout << reinsurance_json(r) << "\n";

@@ -32,6 +32,10 @@ std::vector<double> ClusterProblem::all_rates() const {
 
 namespace {
 
+// Premiums and claims per policy at most this: with ≤ 1e9 policies a cluster, every revenue and the
+// QUBO's penalties stay finite.
+constexpr double kMaxClusterMoney = 1e12;
+
 // Decimals (≤ 6) that make rate·10^d a whole number, or −1.
 int rate_decimals(double rate) {
   double scale = 1;
@@ -61,6 +65,7 @@ ClusterProblem read_cluster_problem(const std::string& clusters_path, const std:
     p.policies.push_back(c.integer(c_policies, 1, 1'000'000'000));
     const double claim = c.number(c_claim);
     if (claim < 0) c.fail_field(c_claim, "must be ≥ 0");
+    if (claim > kMaxClusterMoney) c.fail_field(c_claim, "is above 1e12, the limit that keeps the revenues finite");
     p.avg_claim.push_back(claim);
   }
   if (c.rows() == 0) c.fail_at(0, "no data rows after the header");
@@ -77,6 +82,7 @@ ClusterProblem read_cluster_problem(const std::string& clusters_path, const std:
     if (rate_decimals(rate) < 0) q.fail_field(q_rate, "has more than 6 decimals");
     const double premium = q.number(q_premium);
     if (premium <= 0) q.fail_field(q_premium, "must be > 0");
+    if (premium > kMaxClusterMoney) q.fail_field(q_premium, "is above 1e12, the limit that keeps the revenues finite");
     const auto [seen, fresh] = rate_line[it->second].emplace(rate, q.line());
     if (!fresh)
       q.fail("cluster " + quoted_text(id) + " has termination_rate " + shortest(rate) + " already at line " +

@@ -29,7 +29,7 @@ Qubo read_qubo_csv(const std::string& path) {
   CsvReader csv(path, "QUBO file", {"i", "j", "weight"});
   const size_t i_col = csv.column("i"), j_col = csv.column("j"), weight_col = csv.column("weight");
   Qubo q;
-  constexpr long long kMaxIndex = 100'000'000;
+  constexpr long long kMaxIndex = kMaxQuboVariables - 1;
   while (csv.next()) {
     const auto i = static_cast<int32_t>(csv.integer(i_col, 0, kMaxIndex));
     const auto j = static_cast<int32_t>(csv.integer(j_col, 0, kMaxIndex));
@@ -181,6 +181,12 @@ AnnealResult anneal_qubo(const Qubo& q, const AnnealOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   o.validate();
   if (q.n < 1) throw InputError("QUBO has no variables");
+  if (q.n > kMaxQuboVariables)
+    throw InputError("QUBO has " + std::to_string(q.n) + " variables; at most " + std::to_string(kMaxQuboVariables) +
+                     " are annealed");
+  if (static_cast<double>(o.replicas) * q.n > kMaxAnnealStateBytes)
+    throw InputError("option replicas = " + std::to_string(o.replicas) + " × " + std::to_string(q.n) +
+                     " variables is more than 1e9 bytes of annealing state; use fewer replicas");
   AnnealResult res;
   res.schedule = default_schedule(q);
   if (o.beta_hot > 0) res.schedule.beta_hot = o.beta_hot;

@@ -28,16 +28,20 @@ std::string plain_number(double x) {
 
 namespace {
 
+constexpr double kMaxCount = 1e9;  // policies of one quote (CoverResult); safe in int64 and CBC
+
 // ---------------------------------------------------------------- the quotes reader
 
 enum class QuoteColumn { policy_id, insurer, term, coverage, yearly_premium, ignored };
 constexpr const char* kQuoteColumnNames[] = {"policy_id", "insurer", "term", "coverage", "yearly_premium"};
 constexpr size_t kQuoteColumns = 5;
 
-// A quote's number: trimmed, finite and > 0.
-double positive_number(const CsvReader& csv, size_t field) {
+// A quote's number: > 0, then within [lo, hi] (the range CBC answers exactly; lo = 0 means open).
+double quote_number(const CsvReader& csv, size_t field, double lo, double hi) {
   const double value = csv.number(field);
   if (!(value > 0)) csv.fail_field(field, "must be > 0");
+  if (value < lo || value > hi)
+    csv.fail_field(field, "must be " + describe(in_range(lo, hi, lo == 0)) + ", the range cover solves exactly");
   return value;
 }
 
@@ -54,13 +58,13 @@ LifeQuote read_quote(const CsvReader& csv, const std::vector<QuoteColumn>& colum
         q.insurer = std::string(csv.raw(j));
         break;
       case QuoteColumn::term:
-        q.term = positive_number(csv, j);
+        q.term = quote_number(csv, j, 0, cover_limits::max_term);
         break;
       case QuoteColumn::coverage:
-        q.coverage = positive_number(csv, j);
+        q.coverage = quote_number(csv, j, cover_limits::min_coverage, cover_limits::max_coverage);
         break;
       case QuoteColumn::yearly_premium:
-        q.yearly_premium = positive_number(csv, j);
+        q.yearly_premium = quote_number(csv, j, cover_limits::min_premium, cover_limits::max_premium);
         break;
       case QuoteColumn::ignored:
         break;
@@ -69,18 +73,34 @@ LifeQuote read_quote(const CsvReader& csv, const std::vector<QuoteColumn>& colum
   return q;
 }
 
+// Quotes built in code meet the reader's ranges too: outside them CBC is not exact (or aborts).
+void check_quote_ranges(const LifeQuote& q) {
+  const auto check = [&](const char* name, double value, double lo, double hi) {
+    if (!(value > 0 && value >= lo && value <= hi))
+      throw InputError("quote " + quoted_text(q.policy_id) + ": " + name + " = " + plain_number(value) + " must be " +
+                       describe(in_range(lo, hi, lo == 0)) + ", the range cover solves exactly");
+  };
+  check("term", q.term, 0, cover_limits::max_term);
+  check("coverage", q.coverage, cover_limits::min_coverage, cover_limits::max_coverage);
+  check("yearly_premium", q.yearly_premium, cover_limits::min_premium, cover_limits::max_premium);
+}
+
 // ---------------------------------------------------------------- CBC
 
 constexpr double kEqualPremium = 1e-9;     // relative: premiums this close count as equal (tie-breaking)
 constexpr double kCheckTolerance = 1e-12;  // relative slack of the exact re-check (decimal data in binary)
 constexpr double kThousand = 1000;  // coverage rows in thousands of dollars: a $1 shortfall is far above CBC's 1e-7
 
-constexpr double kMaxCount = 1e9;  // policies of one quote; far beyond any household, safe in int64 and CBC
-
 struct CbcModelDeleter {
   void operator()(Cbc_Model* model) const { Cbc_deleteModel(model); }
 };
 using CbcModelPtr = std::unique_ptr<Cbc_Model, CbcModelDeleter>;
+
+/// The most policies of quote q a minimum-premium mix can hold: with more than ceil(goal/coverage),
+/// dropping one keeps the goal (the rest of q alone covers it; an average term is kept by dropping a
+/// short policy, or by keeping q alone when q is long) at a lower premium and fewer policies.  One
+/// more for rounding.  Bounding every count keeps CBC's boxes finite.
+double useful_count(const LifeQuote& q, const CoverGoal& goal) { return std::ceil(goal.min_coverage / q.coverage) + 1; }
 
 /// One CBC run: the goal's rows, the objective of this stage, and the rows the later stages add.
 struct Stage {
@@ -96,7 +116,7 @@ struct Stage {
 /// Solve one stage; false when CBC proves it infeasible.  Throws SolverError on anything else.
 /// `solution` gets the n_k only.
 bool run_cbc(const std::vector<LifeQuote>& quotes, const CoverGoal& goal, const Stage& stage,
-             std::vector<double>& solution) {
+             std::vector<double>& solution, bool with_preprocessing = false) {
   CbcModelPtr model(Cbc_newModel());
   if (!model) throw SolverError("cover: CBC could not create a model");
   Cbc_Model* m = model.get();
@@ -106,12 +126,21 @@ bool run_cbc(const std::vector<LifeQuote>& quotes, const CoverGoal& goal, const 
   // Plain branch and bound: on a few dozen columns presolve, preprocessing, cuts and heuristics cost
   // more than they save (measured: 9 ms → 2 ms a solve on the bundled quotes); exactness is unchanged.
   for (const char* off : {"presolve", "preprocess", "cuts", "heuristics"}) Cbc_setParameter(m, off, "off");
+  if (with_preprocessing)
+    for (const char* on : {"presolve", "preprocess"}) Cbc_setParameter(m, on, "on");
 
   const size_t n = quotes.size();
   const int width = static_cast<int>(n);
-  const double count_upper = goal.max_policies ? static_cast<double>(*goal.max_policies) : DBL_MAX;
-  for (size_t k = 0; k < n; ++k)
-    Cbc_addCol(m, ("n" + std::to_string(k)).c_str(), 0, count_upper, stage.objective[k], 1, 0, nullptr, nullptr);
+  const double count_upper =
+      std::min(kMaxCount, goal.max_policies ? static_cast<double>(*goal.max_policies) : kMaxCount);
+  std::vector<double> upper(n);
+  for (size_t k = 0; k < n; ++k) {
+    // Under a premium cap a quote dearer than the cap cannot be bought at all: fixing it at 0 keeps
+    // its coefficient (up to 1e14 times the others) out of the cap row.
+    const bool too_dear = stage.premium_cap && quotes[k].yearly_premium > *stage.premium_cap;
+    upper[k] = too_dear ? 0.0 : std::min(count_upper, useful_count(quotes[k], goal));
+    Cbc_addCol(m, ("n" + std::to_string(k)).c_str(), 0, upper[k], stage.objective[k], 1, 0, nullptr, nullptr);
+  }
   if (stage.lex_above)
     for (size_t k = 0; k < n; ++k)
       Cbc_addCol(m, ("z" + std::to_string(k)).c_str(), 0, 1, static_cast<double>(k), 1, 0, nullptr, nullptr);
@@ -119,15 +148,27 @@ bool run_cbc(const std::vector<LifeQuote>& quotes, const CoverGoal& goal, const 
   std::vector<int> index(2 * n);
   for (size_t k = 0; k < 2 * n; ++k) index[k] = static_cast<int>(k);
   std::vector<double> row(2 * n);
-  for (size_t k = 0; k < n; ++k) row[k] = quotes[k].coverage / kThousand;
+  // min(coverage, goal): the same set of integer mixes (one policy of coverage ≥ the goal meets it
+  // either way), and no coefficient far above the right-hand side, which would let CBC meet the row
+  // with a count inside its integrality tolerance of 0.
+  for (size_t k = 0; k < n; ++k) row[k] = std::min(quotes[k].coverage, goal.min_coverage) / kThousand;
   Cbc_addRow(m, "coverage", width, index.data(), row.data(), 'G', goal.min_coverage / kThousand);
-  for (size_t k = 0; k < n; ++k) row[k] = quotes[k].coverage / kThousand * (quotes[k].term - goal.min_avg_term);
+  // The term row Σ a_k·n_k ≥ 0, a_k = coverage·(term − goal): within the column bounds the short
+  // quotes can take away at most `shortfall`; a long quote's a_k above that meets the row with one
+  // policy either way, so it is capped there, which keeps the row's coefficients within a few orders.
+  double shortfall = 0;
+  for (size_t k = 0; k < n; ++k) {
+    row[k] = quotes[k].coverage / kThousand * (quotes[k].term - goal.min_avg_term);
+    if (row[k] < 0) shortfall -= row[k] * upper[k];
+  }
+  const double long_cap = std::max(shortfall * (1 + 1e-6), 1.0);  // > shortfall despite rounding
+  for (size_t k = 0; k < n; ++k) row[k] = std::min(row[k], long_cap);
   Cbc_addRow(m, "avg_term", width, index.data(), row.data(), 'G', 0.0);
   const std::vector<double> ones(n, 1.0);
   if (goal.max_policies)
     Cbc_addRow(m, "max_policies", width, index.data(), ones.data(), 'L', static_cast<double>(*goal.max_policies));
   if (stage.premium_cap) {
-    for (size_t k = 0; k < n; ++k) row[k] = quotes[k].yearly_premium;
+    for (size_t k = 0; k < n; ++k) row[k] = std::min(quotes[k].yearly_premium, *stage.premium_cap);
     Cbc_addRow(m, "premium_cap", width, index.data(), row.data(), 'L', *stage.premium_cap);
   }
   if (stage.policy_total)
@@ -163,7 +204,28 @@ bool run_cbc(const std::vector<LifeQuote>& quotes, const CoverGoal& goal, const 
                       std::to_string(Cbc_status(m)) + ", secondary " + std::to_string(Cbc_secondaryStatus(m)) + ")");
   const double* x = Cbc_getColSolution(m);
   solution.assign(x, x + n);
+  // Seen with coefficients spanning many orders (tests/test_cover_ranges.cpp): plain branch and bound
+  // reports "optimal" with the integer mix's objective but hands back the LP relaxation's fractional
+  // counts.  Solved again with presolve and preprocessing, CBC returns the integer mix.
+  const bool whole =
+      std::all_of(solution.begin(), solution.end(), [](double v) { return std::fabs(v - std::round(v)) <= 1e-6; });
+  if (!whole && !with_preprocessing) return run_cbc(quotes, goal, stage, solution, true);
   return true;
+}
+
+// CBC's "infeasible" must not be an answer when a mix plainly exists: enough of one quote whose term
+// reaches min_avg_term (within max_policies and 1e9) disproves it, and that is a solver failure.
+// Without max_policies such a quote is the only way a mix can exist, unless it needs more than 1e9.
+void confirm_infeasible(const std::vector<LifeQuote>& quotes, const CoverGoal& goal) {
+  for (size_t k = 0; k < quotes.size(); ++k) {
+    if (quotes[k].term < goal.min_avg_term) continue;
+    const double count = std::ceil(goal.min_coverage / quotes[k].coverage);
+    std::vector<int64_t> counts(quotes.size(), 0);
+    counts[k] = static_cast<int64_t>(std::min(count, kMaxCount));
+    if (count <= kMaxCount && evaluate_mix(quotes, counts, goal).feasible)
+      throw SolverError("cover: CBC reported no mix, but " + std::to_string(counts[k]) + " of quote " +
+                        quoted_text(quotes[k].policy_id) + " meet the goal");
+  }
 }
 
 std::vector<int64_t> rounded_counts(const std::vector<double>& x) {
@@ -205,14 +267,16 @@ QuoteSet read_quotes_csv(const std::string& path) {
     set.quotes.push_back(std::move(q));
   }
   if (set.quotes.empty()) csv.fail_at(0, "quotes file has a header but no quotes");
+  set.sha256 = csv.sha256();
   return set;
 }
 
 void validate(const CoverGoal& goal) {
-  if (!std::isfinite(goal.min_coverage) || !(goal.min_coverage > 0))
-    throw InputError("option --min-coverage = " + plain_number(goal.min_coverage) + " must be a finite number > 0");
-  if (!std::isfinite(goal.min_avg_term) || goal.min_avg_term < 0)
-    throw InputError("option --min-avg-term = " + plain_number(goal.min_avg_term) + " must be a finite number ≥ 0");
+  if (!std::isfinite(goal.min_coverage) || !(goal.min_coverage > 0) ||
+      goal.min_coverage > cover_limits::max_goal_coverage)
+    throw InputError("option --min-coverage = " + plain_number(goal.min_coverage) + " must be in (0, 1e15]");
+  if (!std::isfinite(goal.min_avg_term) || goal.min_avg_term < 0 || goal.min_avg_term > cover_limits::max_term)
+    throw InputError("option --min-avg-term = " + plain_number(goal.min_avg_term) + " must be in [0, 200]");
   if (goal.max_policies && *goal.max_policies < 1)
     throw InputError("option --max-policies = " + std::to_string(*goal.max_policies) + " must be ≥ 1");
 }
@@ -257,6 +321,7 @@ CoverResult evaluate_mix(const std::vector<LifeQuote>& quotes, const std::vector
 CoverResult solve_cover(const std::vector<LifeQuote>& quotes, const CoverGoal& goal) {
   validate(goal);
   if (quotes.empty()) throw InputError("cover: no quotes");
+  for (const LifeQuote& q : quotes) check_quote_ranges(q);
   double largest_coverage = 0;
   for (const LifeQuote& q : quotes) largest_coverage = std::max(largest_coverage, q.coverage);
   if (goal.min_coverage / largest_coverage > kMaxCount)
@@ -274,6 +339,7 @@ CoverResult solve_cover(const std::vector<LifeQuote>& quotes, const CoverGoal& g
   std::vector<double> x;
   ++result.cbc_solves;
   if (!run_cbc(quotes, goal, stage, x)) {
+    confirm_infeasible(quotes, goal);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
   }

@@ -52,7 +52,7 @@ Json result_json(const std::vector<LifeQuote>& quotes, const CoverResult& r) {
 
 Json audit_json(const QuoteSet& quotes, const Json& options) {
   return Json{{"inputs", Json{{"quotes", quotes.source},
-                              {"sha256", sha256_file(quotes.source)},
+                              {"sha256", quotes.sha256.empty() ? sha256_file(quotes.source) : quotes.sha256},
                               {"n_quotes", static_cast<int64_t>(quotes.quotes.size())}}},
               {"options", options},
               {"solver", "COIN-OR CBC (C interface), exact integer programme"},

@@ -6,12 +6,14 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "io/text.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
@@ -20,13 +22,6 @@ inline std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
-}
-
-// Field text quoted for a message, cut short so a stray megabyte never lands in an error.
-inline std::string quoted_text(std::string_view text) {
-  constexpr size_t kMaxShown = 40;
-  if (text.size() <= kMaxShown) return "\"" + std::string(text) + "\"";
-  return "\"" + std::string(text.substr(0, kMaxShown)) + "...\"";
 }
 
 // Parses a whole trimmed field as a double (a leading '+' allowed).  Returns an error text or "".
@@ -45,7 +40,7 @@ inline std::string parse_number(std::string_view text, double& value) {
 inline std::string ignored_column_warning(const std::string& file, uint64_t line, const std::string& name,
                                           size_t field) {
   return file + ":" + std::to_string(line) + ": ignoring " +
-         (name.empty() ? std::string("unnamed column") : "unknown column \"" + name + "\"") + " (field " +
+         (name.empty() ? std::string("unnamed column") : "unknown column " + quoted_text(name)) + " (field " +
          std::to_string(field) + ")";
 }
 
@@ -75,16 +70,18 @@ class CsvCursor {
   }
   bool at_quote() const { return p_ < end_ && *p_ == '"'; }
 
-  /// Skips a BOM and the blank lines before the header; fails on a file with nothing else
-  /// ("<what> is empty (no header line)").
+  /// Skips a BOM and the blank lines before the header; fails on a file that is not UTF-8 text
+  /// (encoding_problem) and on one with nothing else ("<what> is empty (no header line)").
   void skip_to_header(const std::string& what) {
+    const std::string problem = encoding_problem(std::string_view(p_, static_cast<size_t>(end_ - p_)));
+    if (!problem.empty()) fail(1, problem);
     skip_bom();
     skip_blank_lines();
     if (at_end()) fail(0, what + " is empty (no header line)");
   }
 
-  /// The header line as trimmed names, the cursor left on the next line.  Fails on a name given twice;
-  /// empty names are allowed (unnamed columns).
+  /// The header line as trimmed names, the cursor left on the next line.  Fails on a name given twice
+  /// and on one that is not UTF-8 text; empty names are allowed (unnamed columns).
   std::vector<std::string> read_header() {
     const uint64_t header_line = line_;
     std::vector<std::string> names;
@@ -96,13 +93,23 @@ class CsvCursor {
     skip_line_end();
     std::unordered_map<std::string_view, size_t> field_of_name;  // name → 1-based field
     for (size_t j = 0; j < names.size(); ++j) {
+      require_utf8(header_line, names[j], "header field " + std::to_string(j + 1));
       if (names[j].empty()) continue;
       const auto inserted = field_of_name.emplace(names[j], j + 1);
       if (!inserted.second)
-        fail(header_line, "duplicate column \"" + names[j] + "\" (fields " + std::to_string(inserted.first->second) +
-                              " and " + std::to_string(j + 1) + ")");
+        fail(header_line, "duplicate column " + quoted_text(names[j]) + " (fields " +
+                              std::to_string(inserted.first->second) + " and " + std::to_string(j + 1) + ")");
     }
     return names;
+  }
+
+  /// Fails at `line` unless text is valid UTF-8: text from a file ends up in JSON outputs, which must be.
+  void require_utf8(uint64_t line, std::string_view text, const std::string& what) const {
+    const size_t bad = invalid_utf8_at(text);
+    if (bad == std::string_view::npos) return;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+    fail(line, what + " " + quoted_text(text) + " is not valid UTF-8 text (byte " + byte + "): save the file as UTF-8");
   }
 
   // One field, quoted or not; leaves the cursor on the delimiter.  The view points into the buffer

@@ -53,12 +53,27 @@ bool CsvReader::next() {
   return true;
 }
 
+std::string_view CsvReader::raw(size_t field) const {
+  cursor_.require_utf8(row_line_, fields_[field], header_[field]);
+  return fields_[field];
+}
+
+std::string CsvReader::sha256() const { return sha256_hex(data_); }
+
 double CsvReader::number(size_t field) const {
-  const std::string_view field_text = text(field);
+  const std::string_view field_text = trim(fields_[field]);  // a number needs no UTF-8 check
   if (field_text.empty()) fail(header_[field] + " is empty");
   double value = 0;
   const std::string rule = parse_number(field_text, value);
   if (!rule.empty()) fail_field(field, rule);
+  return value;
+}
+
+double CsvReader::number(size_t field, const Bounds& rule) const {
+  const double value = number(field);
+  const bool low = rule.min_open ? value <= rule.min : value < rule.min;
+  const bool high = rule.max_open ? value >= rule.max : value > rule.max;
+  if (low || high) fail_field(field, "must be " + describe(rule));
   return value;
 }
 
@@ -70,7 +85,7 @@ long long CsvReader::integer(size_t field, long long lo, long long hi) const {
 }
 
 void CsvReader::fail_field(size_t field, const std::string& rule) const {
-  fail(header_[field] + " = " + quoted_text(text(field)) + " " + rule);
+  fail(header_[field] + " = " + quoted_text(trim(fields_[field])) + " " + rule);
 }
 
 void CsvReader::fail_at(uint64_t line, const std::string& rule) const {

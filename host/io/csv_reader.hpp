@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/csv_cursor.hpp"
+#include "rateopt/option_table.hpp"
 
 namespace rateopt {
 
@@ -26,6 +27,9 @@ class CsvReader {
 
   const std::string& path() const { return path_; }
   size_t bytes() const { return data_.size(); }
+  /// SHA-256 of the bytes read (lowercase hex): what the audit of a run records, from the very bytes
+  /// the run used (the file is never opened twice).
+  std::string sha256() const;
   const std::vector<std::string>& header() const { return header_; }
   uint64_t header_line() const { return header_line_; }
   /// Field position of a column, or npos when the header lacks it.
@@ -40,11 +44,14 @@ class CsvReader {
   uint64_t line() const { return row_line_; }
   size_t rows() const { return rows_; }
 
-  /// The current row's field as written (quotes removed) and trimmed of blanks.
-  std::string_view raw(size_t field) const { return fields_[field]; }
-  std::string_view text(size_t field) const { return trim(fields_[field]); }
+  /// The current row's field as written (quotes removed), and the same trimmed of blanks.  Both fail
+  /// on text that is not valid UTF-8 (what a reader keeps ends up in JSON outputs).
+  std::string_view raw(size_t field) const;
+  std::string_view text(size_t field) const { return trim(raw(field)); }
   /// The field as a finite double: "name is empty", `name = "x" is not a number`, ...
   double number(size_t field) const;
+  /// The same, within `rule`: `name = "x" must be in (0,1e+12]`.
+  double number(size_t field, const Bounds& rule) const;
   /// The field as a whole number in [lo, hi].
   long long integer(size_t field, long long lo, long long hi) const;
 

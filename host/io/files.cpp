@@ -122,12 +122,48 @@ std::string read_whole_file(const std::string& path) {
   return read_whole_descriptor(file.fd, path);
 }
 
+namespace {
+
+/// An incremental SHA-256 (OpenSSL EVP).
+class Sha256 {
+ public:
+  Sha256() : context_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1)
+      throw DeviceError("OpenSSL could not start a SHA-256 digest");
+  }
+  void add(const void* data, size_t size) {
+    if (EVP_DigestUpdate(context_.get(), data, size) != 1) throw DeviceError("OpenSSL SHA-256 digest failed");
+  }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_length = 0;
+    if (EVP_DigestFinal_ex(context_.get(), digest, &digest_length) != 1)
+      throw DeviceError("OpenSSL SHA-256 digest failed");
+    static const char kHex[] = "0123456789abcdef";
+    std::string text;
+    text.reserve(2 * digest_length);
+    for (unsigned int i = 0; i < digest_length; ++i) {
+      text += kHex[digest[i] >> 4];
+      text += kHex[digest[i] & 0xf];
+    }
+    return text;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context_;
+};
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  Sha256 digest;
+  digest.add(bytes.data(), bytes.size());
+  return digest.hex();
+}
+
 std::string sha256_file(const std::string& path) {
   const FileDescriptor file(open_for_reading(path));
-  const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
-    throw DeviceError("OpenSSL could not start a SHA-256 digest");
-
+  Sha256 digest;
   std::vector<unsigned char> chunk(kIoChunkBytes);
   for (;;) {
     const ssize_t got = ::read(file.fd, chunk.data(), chunk.size());
@@ -136,22 +172,9 @@ std::string sha256_file(const std::string& path) {
       read_failed(path, "cannot read", errno);
     }
     if (got == 0) break;
-    if (EVP_DigestUpdate(context.get(), chunk.data(), static_cast<size_t>(got)) != 1)
-      throw DeviceError("OpenSSL SHA-256 digest failed on " + path);
+    digest.add(chunk.data(), static_cast<size_t>(got));
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  if (EVP_DigestFinal_ex(context.get(), digest, &digest_length) != 1)
-    throw DeviceError("OpenSSL SHA-256 digest failed on " + path);
-
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * digest_length);
-  for (unsigned int i = 0; i < digest_length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  return digest.hex();
 }
 
 // ------------------------------------------------------------------------------ output folders

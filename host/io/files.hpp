@@ -65,7 +65,10 @@ void create_output_dir(const std::string& out_dir);
 /// before writing the tables, so a result.json that exists always describes the tables beside it.
 void remove_old_output(const std::string& path);
 
-/// SHA-256 of a file, lowercase hex.
+/// SHA-256 of bytes in memory, lowercase hex.
+std::string sha256_hex(std::string_view bytes);
+/// SHA-256 of a file, lowercase hex.  Readers hash the bytes they read (sha256_hex) rather than open a
+/// file twice: this is for a path no reader has read (a book built in code that names a file).
 std::string sha256_file(const std::string& path);
 
 }  // namespace rateopt

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "io/csv_cursor.hpp"
+#include "io/json_input.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
@@ -31,7 +32,7 @@ std::string default_number(double v) {
 }
 
 [[noreturn]] void bad_value(const OptionRow& row, const json& v, const std::string& source, const char* want) {
-  throw InputError(source + ": " + row.key + " = " + v.dump() + " must be " + want);
+  throw InputError(source + ": " + row.key + " = " + escaped_text(v.dump(), 60) + " must be " + want);
 }
 
 double read_real(const OptionRow& row, const json& v, const std::string& source) {
@@ -52,11 +53,14 @@ T read_integer(const OptionRow& row, const json& v, const std::string& source) {
       if (i >= static_cast<int64_t>(limits::min()) && (i < 0 || static_cast<uint64_t>(i) <= limits::max()))
         return static_cast<T>(i);
     }
-  } else {
-    bad_value(row, v, source, limits::is_signed ? "an integer" : "a non-negative integer");
   }
+  // The reason names the row's own range when it has one ("simulate = -5 must be an integer in
+  // [0,100000000]"), else the type's.
+  const Bounds& b = row.bounds;
   const std::string range =
-      "an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]";
+      std::isfinite(b.min) || std::isfinite(b.max)
+          ? "an integer " + describe(b)
+          : "an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]";
   bad_value(row, v, source, range.c_str());
 }
 
@@ -227,20 +231,14 @@ void apply_options_json(const std::vector<OptionField>& fields, const json& obje
     const OptionField* match = nullptr;
     for (const OptionField& f : fields)
       if (it.key() == f.row.key) match = &f;
-    if (match == nullptr) throw InputError(source + ": unknown key \"" + it.key() + "\"");
+    if (match == nullptr) throw InputError(source + ": unknown key " + quoted_text(it.key()));
     match->set(it.value(), source);
   }
 }
 
 void apply_options_json(const std::vector<OptionField>& fields, const std::string& json_text,
                         const std::string& source) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::exception& e) {
-    throw InputError(source + ": not valid JSON: " + e.what());
-  }
-  apply_options_json(fields, j, source);
+  apply_options_json(fields, parse_json_input(json_text, source), source);
 }
 
 std::string options_json_text(const std::vector<OptionField>& fields) {

@@ -255,8 +255,10 @@ Json inputs_json(const BookView& book) {
   if (book.source.empty()) {
     inputs["book_sha256"] = nullptr;
     inputs["book_sha256_note"] = "book built in memory, no file";
+  } else if (!book.source_sha256.empty()) {
+    inputs["book_sha256"] = book.source_sha256;  // of the bytes the solve read
   } else {
-    try {
+    try {  // a book built in code that names a file
       inputs["book_sha256"] = sha256_file(book.source);
     } catch (const InputError& e) {
       // The book was read earlier; losing the file since must not lose the solve's outputs.

@@ -16,6 +16,7 @@
 
 #include "io/files.hpp"
 #include "io/format.hpp"
+#include "io/json_input.hpp"
 #include "rateopt/errors.hpp"
 
 extern char** environ;
@@ -121,12 +122,7 @@ std::string string_field(const Json& job, const char* key, const std::string& wh
 }  // namespace
 
 std::vector<BatchJob> parse_batch_manifest(const std::string& text, const std::string& name) {
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    throw InputError(name + ": not JSON: " + e.what());
-  }
+  const Json doc = parse_json_input(text, name);
   const Json& list = doc.is_object() && doc.contains("jobs") ? doc["jobs"] : doc;
   if (!list.is_array() || list.empty()) throw InputError(name + ": expected {\"jobs\": [ … ]} with at least one job");
   std::vector<BatchJob> jobs;

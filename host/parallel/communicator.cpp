@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "io/text.hpp"
 #include "rateopt/build_config.hpp"
 
 #if RATEOPT_HAVE_MPI
@@ -233,7 +234,8 @@ void run_agreed(const Communicator& comm, const std::function<void()>& step) {
   if (any_failed) throw AgreedError("a rank failed without saying why", 3);
 }
 
-int report_failure(const std::string& message, int exit_code, bool agreed) {
+int report_failure(const std::string& text, int exit_code, bool agreed) {
+  const std::string message = one_line(text);  // whatever a message echoes, it is one line
   const Communicator& comm = world();
   if (comm.size() == 1 || (agreed && comm.rank() == 0)) std::cerr << "rateopt: error: " << message << "\n";
   if (comm.size() == 1 || agreed) return exit_code;

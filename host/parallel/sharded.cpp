@@ -57,7 +57,15 @@ void gather_points(const Communicator& comm, const Result& mine, const std::vect
 }  // namespace
 
 Book read_book_across(const std::string& path, const Communicator& comm) {
-  return comm.size() == 1 ? read_book_csv(path) : read_book_csv_shard(path, comm);
+  if (comm.size() == 1) return read_book_csv(path);
+  Book shard = read_book_csv_shard(path, comm);
+  // The ranks read disjoint parts of the file; rank 0, which writes the audit, hashes it whole now,
+  // while the file is being read, not after the solve.  (A pipe cannot be sharded: the shard reader
+  // has already refused one.)
+  run_agreed(comm, [&] {
+    if (comm.rank() == 0) shard.source_sha256 = sha256_file(path);
+  });
+  return shard;
 }
 
 SolveResult optimise_across(const Communicator& comm, Book& book, const OptimiseOptions& options) {
@@ -72,6 +80,7 @@ SolveResult optimise_across(const Communicator& comm, Book& book, const Optimise
   SolveResult result = optimise_shard(book, options, comm, solve_start);
   // Rank 0 puts the book and the per-policy vectors back together, in row order.
   Book whole = gather_book(book, comm);
+  whole.source_sha256 = book.source_sha256;
   result.multiplier = gather_values(result.multiplier, comm);
   result.lower_bound = gather_values(result.lower_bound, comm);
   result.upper_bound = gather_values(result.upper_bound, comm);

@@ -480,7 +480,9 @@ LossSamples simulate_losses(const std::vector<ReinsuranceLine>& lines, const std
                             uint64_t seed, int threads) {
   const size_t m = lines.size();
   if (n == 0) throw InputError("option simulate must be ≥ 1");
-  if (n > 0xFFFFFFFFull * 0xFFFFull) throw InputError("option simulate is too large");
+  if (static_cast<double>(n) * static_cast<double>(m) > 1e9)
+    throw InputError("option simulate = " + std::to_string(n) + " samples × " + std::to_string(m) +
+                     " lines is more than 1e9 values (8 GB); simulate fewer");
   std::vector<double> chol;
   if (!correlation.empty()) {
     if (correlation.size() != m * m)

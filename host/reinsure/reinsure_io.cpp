@@ -55,7 +55,7 @@ std::vector<size_t> columns_to_lines(const CsvReader& csv, size_t first, const s
 
 }  // namespace
 
-std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path) {
+std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path, std::string* sha256) {
   static const std::vector<std::string> kColumns = {"name", "expected_loss", "variance", "safety_loading",
                                                     "min_retention"};
   CsvReader csv(path, "lines file");
@@ -81,6 +81,12 @@ std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path) {
       }
       const double v = csv.number(c);
       if (v < 0) csv.fail(csv.header()[c] + " = " + shortest(v) + " must be ≥ 0");
+      const double limit = role[c] == 2   ? reinsure_limits::max_variance
+                           : role[c] == 3 ? reinsure_limits::max_safety_loading
+                                          : reinsure_limits::max_loss;
+      if (v > limit)
+        csv.fail(csv.header()[c] + " = " + shortest(v) + " is above " + shortest(limit) +
+                 ", the limit that keeps the sums over the samples finite");
       (role[c] == 1   ? line.expected_loss
        : role[c] == 2 ? line.variance
        : role[c] == 3 ? line.safety_loading
@@ -96,10 +102,11 @@ std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path) {
     lines.push_back(line);
   }
   if (lines.empty()) csv.fail_at(0, "no lines (the file has a header and no rows)");
+  if (sha256) *sha256 = csv.sha256();
   return lines;
 }
 
-LossSamples read_loss_samples(const std::string& path, const std::vector<ReinsuranceLine>& lines) {
+LossSamples read_loss_samples(const std::string& path, const std::vector<ReinsuranceLine>& lines, std::string* sha256) {
   CsvReader csv(path, "samples file");
   require_named_columns(csv);
   const std::vector<size_t> line_of = columns_to_lines(csv, 0, lines);
@@ -113,14 +120,19 @@ LossSamples read_loss_samples(const std::string& path, const std::vector<Reinsur
     for (size_t c = 0; c < columns; ++c) {
       const double v = csv.number(c);
       if (v < 0) csv.fail(csv.header()[c] + " = " + shortest(v) + " is a negative loss");
+      if (v > reinsure_limits::max_loss)
+        csv.fail(csv.header()[c] + " = " + shortest(v) + " is above " + shortest(reinsure_limits::max_loss) +
+                 ", the limit that keeps the sums over the samples finite");
       samples.loss[line_of[c]].push_back(v);
     }
   }
   if (samples.size() == 0) csv.fail_at(0, "no samples (the file has a header and no rows)");
+  if (sha256) *sha256 = csv.sha256();
   return samples;
 }
 
-std::vector<double> read_correlation_csv(const std::string& path, const std::vector<ReinsuranceLine>& lines) {
+std::vector<double> read_correlation_csv(const std::string& path, const std::vector<ReinsuranceLine>& lines,
+                                         std::string* sha256) {
   CsvReader csv(path, "correlation file");
   require_named_columns(csv);
   if (csv.header()[0] != "line")
@@ -158,6 +170,7 @@ std::vector<double> read_correlation_csv(const std::string& path, const std::vec
   if (!cholesky_lower(matrix, n, &failed))
     csv.fail_at(row_line[failed],
                 "the matrix is not positive definite (Cholesky fails at line " + quoted_text(lines[failed].name) + ")");
+  if (sha256) *sha256 = csv.sha256();
   return matrix;
 }
 
@@ -185,8 +198,8 @@ std::string reinsurance_json(const ReinsuranceResult& r) {
                             {"marginal_order", f.marginal_order},
                             {"retention", finite_or_null(f.retention)}});
   Json inputs = Json::array();
-  for (const auto& [role, file] : r.input_files)
-    inputs.push_back(Json{{"role", role}, {"path", file}, {"sha256", sha256_file(file)}});
+  for (const ReinsuranceInputFile& file : r.input_files)
+    inputs.push_back(Json{{"role", file.role}, {"path", file.path}, {"sha256", file.sha256}});
   Json j{{"status", r.status},
          {"message", r.message},
          {"measure", to_string(r.measure)},

@@ -77,6 +77,11 @@ void ParetoOptions::validate() const {
   check_option_bounds(*this);
   if (topsis_weights.size() != 3)
     throw InputError("option topsis_weights must be three numbers: profit,retention,disparity");
+  if (topsis_weights[0] == 0 && topsis_weights[1] == 0 && topsis_weights[2] == 0)
+    throw InputError("option topsis_weights = 0,0,0: at least one weight must be > 0 (TOPSIS needs something to rank)");
+  if (static_cast<int64_t>(points_x) * points_y > kMaxSweepPoints)
+    throw InputError("option points_x × points_y = " + std::to_string(static_cast<int64_t>(points_x) * points_y) +
+                     " grid points; at most " + std::to_string(kMaxSweepPoints) + " solves a surface");
 }
 
 ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,

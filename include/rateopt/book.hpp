@@ -13,11 +13,24 @@
 
 namespace rateopt {
 
+/// Limits on a book's values beyond SPEC-style signs: with them every sum the solver forms over a book
+/// (premiums, claims, demand, their squares in the penalties) stays a finite double, so a value in range
+/// can never end a solve as numerical_failure by overflow.  Money is per policy.
+namespace book_limits {
+inline constexpr double max_money = 1e12;             ///< technical_price, expected_loss_cost, enbp, expense
+inline constexpr double max_claims_variance = 1e24;   ///< money²
+inline constexpr double max_weight = 1e9;             ///< policies one row stands for
+inline constexpr double max_abs_elasticity = 30;      ///< |ε|: x0·m^ε stays finite over the multiplier box
+inline constexpr double min_prior_multiplier = 1e-3;  ///< prior_multiplier in [1e-3, 1e3], as the box
+inline constexpr double max_prior_multiplier = 1e3;
+}  // namespace book_limits
+
 /// One row per policy (or per segment when `weight` > 1).  Column vectors all have size(); optional
 /// columns that are absent from the file hold their documented defaults, and the has_* flags say
 /// whether the file carried them.
 struct Book {
-  std::string source;  ///< file path the book came from ("" when built in memory)
+  std::string source;         ///< file path the book came from ("" when built in memory)
+  std::string source_sha256;  ///< SHA-256 (hex) of the bytes read from source ("" when not read from a file)
 
   std::vector<double> technical_price;     ///< tc > 0, money
   std::vector<double> expected_loss_cost;  ///< c ≥ 0, money
@@ -62,7 +75,8 @@ struct Book {
 
   /// Resize every column to n rows with defaults (for books built in code).
   void resize(size_t n);
-  /// Check every per-row rule of the book and the lengths of the columns; throws InputError.
+  /// Check every per-row rule of the book (book_limits included) and the lengths of the columns;
+  /// throws InputError naming the row's line, the column and the rule.
   void validate() const;
 };
 
@@ -139,6 +153,7 @@ const std::array<BookNumericColumn, 9>& book_numeric_columns();
 /// "" for a quote).  Empty optional fields take their defaults (empty enbp = not given, empty policy_id =
 /// row number, empty group = "all"); renewal_flag is 0/1/true/false in any case.  Ends with validate();
 /// positive elasticities give one warning.  A missing file: InputError "path: cannot open: <reason>".
+/// The file is read once (a pipe or /dev/stdin works); source_sha256 is the hash of those bytes.
 Book read_book_csv(const std::string& path);
 
 /// Parse a book from CSV text already in memory; `name` is used in messages.

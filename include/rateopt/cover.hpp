@@ -1,7 +1,7 @@
 // The policy-mix integer programme: the cheapest set of whole term-life policies, several
 // of a kind allowed, that reaches a total coverage and a coverage-weighted average term.
 //
-//   minimise   Σ_k premium_k·n_k                      over integers n_k ≥ 0
+//   minimise   Σ_k premium_k·n_k                      over integers 0 ≤ n_k ≤ 1e9
 //   subject to Σ_k coverage_k·n_k ≥ min_coverage
 //              Σ_k coverage_k·(term_k − min_avg_term)·n_k ≥ 0      (Σ c·t·n ≥ T·Σ c·n, linearised)
 //              Σ_k n_k ≤ max_policies                               (only when given)
@@ -19,6 +19,17 @@
 
 namespace rateopt {
 
+/// The ranges over which CBC answers the programme exactly (checked against brute force in the tests):
+/// quotes and goals outside them are refused (InputError, exit 2) rather than solved approximately.
+namespace cover_limits {
+inline constexpr double max_term = 200;    ///< years, term in (0, 200]; min_avg_term in [0, 200]
+inline constexpr double min_coverage = 1;  ///< dollars, coverage in [1, 1e12]
+inline constexpr double max_coverage = 1e12;
+inline constexpr double min_premium = 0.01;  ///< dollars a year, yearly_premium in [0.01, 1e12]
+inline constexpr double max_premium = 1e12;
+inline constexpr double max_goal_coverage = 1e15;  ///< min_coverage in (0, 1e15]
+}  // namespace cover_limits
+
 /// One term-life quote: a policy that can be bought any whole number of times.
 struct LifeQuote {
   std::string policy_id;      ///< unique within a quote set
@@ -33,6 +44,7 @@ struct LifeQuote {
 struct QuoteSet {
   std::vector<LifeQuote> quotes;
   std::string source;                 ///< file path, for messages and the audit
+  std::string sha256;                 ///< SHA-256 (hex) of the bytes read ("" when built in code)
   std::vector<std::string> warnings;  ///< e.g. ignored unknown columns, "file:line: …"
 };
 
@@ -41,13 +53,13 @@ struct QuoteSet {
 /// lines, RFC 4180 quoted fields and spaces around numbers.  Errors (InputError, "file:line: column:
 /// rule", exit 2): cannot open, empty file, header only, missing or duplicate column, wrong field
 /// count, empty policy_id, policy_id repeated (naming its first line), a number that is empty, not a
-/// number, not finite, or ≤ 0.
+/// number, not finite, or outside its range (cover_limits).
 QuoteSet read_quotes_csv(const std::string& path);
 
 /// The goal of one solve.
 struct CoverGoal {
-  double min_coverage = 0;                ///< dollars, finite, > 0
-  double min_avg_term = 0;                ///< years, finite, ≥ 0 (0: no term requirement)
+  double min_coverage = 0;                ///< dollars, in (0, 1e15]
+  double min_avg_term = 0;                ///< years, in [0, 200] (0: no term requirement)
   std::optional<int64_t> max_policies{};  ///< Σ n_k ≤ this when given, ≥ 1
 };
 
@@ -116,11 +128,13 @@ struct CoverOptions {
 };
 template <class F>
 void visit_options(CoverOptions& o, F&& f) {
-  f(OptionRow{"min_coverage", "total coverage to reach, dollars", above(0)}, o.min_coverage);
-  f(OptionRow{"min_avg_term", "coverage-weighted average term to reach, years", at_least(0)}, o.min_avg_term);
+  const Bounds coverage = in_range(0, cover_limits::max_goal_coverage, true),
+               term = in_range(0, cover_limits::max_term);
+  f(OptionRow{"min_coverage", "total coverage to reach, dollars", coverage}, o.min_coverage);
+  f(OptionRow{"min_avg_term", "coverage-weighted average term to reach, years", term}, o.min_avg_term);
   f(OptionRow{"max_policies", "at most this many policies in all", at_least(1), "no limit"}, o.max_policies);
-  f(OptionRow{"grid_min_avg_term", "scenario grid: average terms, e.g. 15,20,25", at_least(0)}, o.grid_min_avg_term);
-  f(OptionRow{"grid_min_coverage", "scenario grid: coverages, e.g. 750000,1000000", above(0)}, o.grid_min_coverage);
+  f(OptionRow{"grid_min_avg_term", "scenario grid: average terms, e.g. 15,20,25", term}, o.grid_min_avg_term);
+  f(OptionRow{"grid_min_coverage", "scenario grid: coverages, e.g. 750000,1000000", coverage}, o.grid_min_coverage);
 }
 
 /// The JSON document of one goal's answer (what `rateopt cover --json` prints): the goal, the

@@ -93,8 +93,9 @@ template <class F>
 void visit_options(OptimiseOptions& o, F&& f) {
   f(OptionRow{"demand_model", "demand model"}, o.demand_model);
   f(OptionRow{"objective", "maximise profit or minimise the loss ratio"}, o.objective);
-  f(OptionRow{"min_multiplier", "lowest multiplier m = price/tc", above(0)}, o.min_multiplier);
-  f(OptionRow{"max_multiplier", "highest multiplier"}, o.max_multiplier);
+  // [1e-3, 1e3]: with the book's limits (book_limits) every sum over the book stays finite.
+  f(OptionRow{"min_multiplier", "lowest multiplier m = price/tc", in_range(1e-3, 1e3)}, o.min_multiplier);
+  f(OptionRow{"max_multiplier", "highest multiplier", in_range(1e-3, 1e3)}, o.max_multiplier);
   f(OptionRow{"technical_floor", "never price below the technical price"}, o.technical_floor);
   f(OptionRow{"max_rate_change", "largest relative change from the prior multiplier, e.g. 0.25",
               in_range(0, 1, true, true)},

@@ -24,15 +24,16 @@ struct ParetoOptions {
   std::optional<Range> fairness_range;     ///< required
   int points_x = 5, points_y = 5;
   std::vector<double> topsis_weights{0.5, 0.3, 0.2};
-  void validate() const;  ///< the weights: three finite numbers ≥ 0
+  /// The weights: three finite numbers ≥ 0, not all 0; points_x·points_y ≤ kMaxSweepPoints.
+  void validate() const;
 };
 template <class F>
 void visit_options(ParetoOptions& o, F&& f) {
   f(required({"sweep_x", "constraint on the x axis"}), o.sweep_x);
   f(required({"x_range", "FROM:TO of the x constraint, e.g. 0.70:0.85"}), o.x_range);
   f(required({"fairness_range", "FROM:TO of fairness_max, e.g. 1.05:1.30"}), o.fairness_range);
-  f(OptionRow{"points_x", "grid points along x", at_least(1)}, o.points_x);
-  f(OptionRow{"points_y", "grid points along fairness_max", at_least(1)}, o.points_y);
+  f(OptionRow{"points_x", "grid points along x", in_range(1, kMaxSweepPoints)}, o.points_x);
+  f(OptionRow{"points_y", "grid points along fairness_max", in_range(1, kMaxSweepPoints)}, o.points_y);
   f(OptionRow{"topsis_weights", "weights of profit,retention,disparity", at_least(0)}, o.topsis_weights);
 }
 

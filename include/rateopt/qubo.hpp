@@ -28,8 +28,13 @@ struct Qubo {
 /// E(x) including the offset.  x has n entries of 0 or 1.
 double qubo_energy(const Qubo& q, const std::vector<uint8_t>& x);
 
-/// Read a CSV with header `i,j,weight` (0-based variable indices, finite weights).  n = 1 + the
-/// largest index.  Errors name file:line: column: rule (InputError, exit 2).
+/// The most variables a QUBO may have, and the most bytes of annealing state (replicas × variables):
+/// past them a run is refused (InputError) rather than left to run out of memory.
+inline constexpr int32_t kMaxQuboVariables = 1'000'000;
+inline constexpr double kMaxAnnealStateBytes = 1e9;
+
+/// Read a CSV with header `i,j,weight` (0-based variable indices below kMaxQuboVariables, finite
+/// weights).  n = 1 + the largest index.  Errors name file:line: column: rule (InputError, exit 2).
 Qubo read_qubo_csv(const std::string& path);
 /// The CSV text of `i,j,weight` rows, one per merged pair (i ≤ j), weights printed exactly.
 std::string qubo_csv(const Qubo& q);

@@ -120,7 +120,9 @@ struct LossSimulationOptions {
 };
 template <class F>
 void visit_options(LossSimulationOptions& o, F&& f) {
-  f(OptionRow{"simulate", "simulate N lognormal samples per line instead of reading --samples"}, o.simulate);
+  f(OptionRow{"simulate", "simulate N lognormal samples per line instead of reading --samples",
+              in_range(0, 100'000'000)},
+    o.simulate);
   f(OptionRow{"seed", "simulation seed"}, o.seed);
 }
 
@@ -146,6 +148,19 @@ struct ReinsuranceFrontierPoint {
   double retention = 0;      ///< its retention (∞ as NaN when no cession)
 };
 
+/// Limits on the lines and samples files: with them every sum and square over the samples stays finite.
+namespace reinsure_limits {
+inline constexpr double max_loss = 1e15;           ///< expected_loss, min_retention and every sample, money
+inline constexpr double max_variance = 1e30;       ///< money²
+inline constexpr double max_safety_loading = 1e3;  ///< β
+}  // namespace reinsure_limits
+
+/// An input file of a run, as the audit records it: its role ("lines", "samples", "correlation"), path
+/// and the SHA-256 (hex) of the bytes the run read.
+struct ReinsuranceInputFile {
+  std::string role, path, sha256;
+};
+
 struct ReinsuranceResult {
   std::string status;   ///< "ceded", "no_cession" or "infeasible"
   std::string message;  ///< one human sentence saying what happened
@@ -164,25 +179,27 @@ struct ReinsuranceResult {
   double seconds = 0;
   std::string backend_used, device_name, fallback_reason;
   std::vector<ReinsuranceFrontierPoint> frontier;  ///< budgets evenly from least reachable to unceded
-  // Filled by the caller for the audit in result.json: where the samples came from and the input files
-  // (role, path), whose SHA-256 the writer records.
+  // Filled by the caller for the audit in result.json: where the samples came from and the input files.
   std::string sample_source;
-  std::vector<std::pair<std::string, std::string>> input_files;
+  std::vector<ReinsuranceInputFile> input_files;
 };
 
 /// Read the lines CSV: header with name, expected_loss, variance, safety_loading (min_retention
 /// optional; order free; unknown columns are errors).  InputError "file:line: column: rule" on a
-/// violation: empty or duplicate names, non-numbers, NaN/inf, negatives, no rows.
-std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path);
+/// violation: empty or duplicate names, non-numbers, NaN/inf, negatives, values past the limits below, no
+/// rows.  Every reader here reads its file once and, when `sha256` is given, stores the hash of the bytes.
+std::vector<ReinsuranceLine> read_reinsurance_lines(const std::string& path, std::string* sha256 = nullptr);
 
 /// Read a samples CSV: one column per line name (every line exactly once, any order, no other
 /// columns), one row per sample; values finite and ≥ 0.  Columns are returned in the lines' order.
-LossSamples read_loss_samples(const std::string& path, const std::vector<ReinsuranceLine>& lines);
+LossSamples read_loss_samples(const std::string& path, const std::vector<ReinsuranceLine>& lines,
+                              std::string* sha256 = nullptr);
 
 /// Read a correlation matrix CSV: header `line,<names…>` and one row `<name>,<values…>` per line
 /// (names in any order, each line once).  Checked: entries finite in [−1, 1], unit diagonal, symmetric
 /// to 1e-12, positive definite (Cholesky).  Returned in the lines' order, row-major n×n.
-std::vector<double> read_correlation_csv(const std::string& path, const std::vector<ReinsuranceLine>& lines);
+std::vector<double> read_correlation_csv(const std::string& path, const std::vector<ReinsuranceLine>& lines,
+                                         std::string* sha256 = nullptr);
 
 /// Lower Cholesky factor of a row-major n×n matrix; nullopt when it is not positive definite
 /// (a pivot ≤ 1e-12).  `failed_row` gets the row where it failed.

@@ -28,6 +28,10 @@ std::optional<double> constraint_limit(const OptimiseOptions& options, SweptCons
 /// The options with constraint c's limit set to `limit`.
 OptimiseOptions with_constraint_limit(OptimiseOptions options, SweptConstraint c, double limit);
 
+/// The most solves one sweep runs (frontier points, Pareto grid points): past it a sweep is refused
+/// rather than left to run out of memory.
+inline constexpr int kMaxSweepPoints = 10'000;
+
 /// What an efficient frontier sweeps: `points` evenly spaced limits of `sweep` from `from` to `to`.
 struct FrontierOptions {
   std::optional<SweptConstraint> sweep;  ///< required
@@ -39,7 +43,7 @@ void visit_options(FrontierOptions& o, F&& f) {
   f(required({"sweep", "constraint to sweep"}), o.sweep);
   f(required({"from", "first limit"}), o.from);
   f(required({"to", "last limit"}), o.to);
-  f(OptionRow{"points", "number of points", at_least(2)}, o.points);
+  f(OptionRow{"points", "number of points", in_range(2, kMaxSweepPoints)}, o.points);
 }
 
 /// What every sweep point (frontier, Pareto, scenario) reports of its solve.
