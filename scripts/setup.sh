@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what is missing (Debian packages only), then configure and build rateopt in ./build.
+# Install what is missing (Debian packages only), then configure and build rateopt in ./build, and the
+# Python package into the virtual environment .venv.
 # Safe to run again: installed packages are skipped and the build is incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +22,13 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${RATEOPT_CMAKE_ARGS:-} >/dev/null
 cmake --build build -j"$jobs"
+
+# The Python package: a virtual environment in .venv (Debian's own Python is externally managed), the
+# pinned build tools, pytest and the DataFrame libraries, then rateopt itself, built in build/python
+# (incremental on a second run).
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+pip=(.venv/bin/pip --quiet --disable-pip-version-check)
+"${pip[@]}" install -r python/requirements-dev.txt
+CMAKE_BUILD_PARALLEL_LEVEL="$jobs" "${pip[@]}" install --no-build-isolation .

@@ -80,6 +80,26 @@ TEST(Frontier, WarmStartedPointsEqualColdSolves) {
   }
 }
 
+// max_passes limits each point's solve, not the backend the points share: a sweep whose points together
+// take more passes than the limit still solves every point as a cold solve with that limit would.
+TEST(Frontier, PassLimitBoundsEachPointNotTheWholeSweep) {
+  OptimiseOptions o = test::cpu_benchmark_options();
+  o.max_passes = 10;  // the least allowed; a cold solve of each point here takes 1-8 passes
+  const FrontierResult f = efficient_frontier(test::benchmark_book_20k(), o, sweep_of("retention_min", 0.70, 0.80, 16));
+  int64_t total = 0;
+  for (const FrontierPoint& p : f.points) {
+    total += p.summary.passes;
+    EXPECT_LE(p.summary.passes, o.max_passes) << p.epsilon;
+    OptimiseOptions cold_options = o;
+    cold_options.retention_min = p.epsilon;
+    const SolveResult cold = optimise(test::benchmark_book_20k(), cold_options);
+    if (cold.converged) {
+      EXPECT_EQ(p.summary.status, SolveStatus::converged) << p.epsilon;
+    }
+  }
+  EXPECT_GT(total, o.max_passes);  // the sweep as a whole went past the limit of one solve
+}
+
 // Shadow prices are the slope of the frontier: the central difference between neighbouring points
 // (profit per percentage point of retention, LR, or per unit of GWP) matches the reported price.
 TEST(Frontier, ShadowPricesAgreeWithTheSlopeOfTheFrontier) {

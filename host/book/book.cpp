@@ -26,6 +26,27 @@ std::string Book::policy_id(size_t i) const {
   return id_chars.substr(id_offset[i], id_offset[i + 1] - id_offset[i]);
 }
 
+const std::array<BookNumericColumn, 9>& book_numeric_columns() {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  static const std::array<BookNumericColumn, 9> columns{{
+      {"technical_price", &Book::technical_price, true, 0.0},
+      {"expected_loss_cost", &Book::expected_loss_cost, true, 0.0},
+      {"p_demand", &Book::p_demand, true, 0.0},
+      {"elasticity", &Book::elasticity, true, 0.0},
+      {"enbp", &Book::enbp, false, kNaN},
+      {"prior_multiplier", &Book::prior_multiplier, false, 1.0},
+      {"claims_variance", &Book::claims_variance, false, 0.0},
+      {"expense", &Book::expense, false, 0.0},
+      {"weight", &Book::weight, false, 1.0},
+  }};
+  return columns;
+}
+
+std::string Book::locate(size_t i, const std::string& column) const {
+  if (row_names == RowNames::index) return column + "[" + std::to_string(i) + "]";
+  return (source.empty() ? std::string("book") : source) + ":" + std::to_string(line_of(i)) + ": " + column;
+}
+
 void Book::resize(size_t n) {
   // Required columns get 0 so that validate() rejects rows nobody filled in.
   technical_price.resize(n, 0.0);
@@ -94,8 +115,7 @@ void Book::validate() const {
   if (group_names.empty()) throw InputError(file, 0, "group_names is empty");
 
   auto fail = [&](size_t i, const char* column, double value, const char* rule) {
-    throw InputError(file, static_cast<long>(line_of(i)),
-                     std::string(column) + " = " + format_value(value) + " " + rule);
+    throw InputError(locate(i, column) + " = " + format_value(value) + " " + rule);
   };
   // Finite and > 0 (or ≥ 0 when zero_allowed); the message names the first rule broken.
   auto check_positive = [&](size_t i, const char* column, double value, bool zero_allowed) {

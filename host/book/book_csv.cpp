@@ -32,26 +32,7 @@ namespace rateopt {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-struct NumericColumn {
-  const char* name;
-  std::vector<double> Book::*values;
-  bool required;
-  double default_value;  ///< for an empty field or an absent column (NaN enbp = not given)
-};
-
-const NumericColumn kNumericColumns[] = {
-    {"technical_price", &Book::technical_price, true, 0.0},
-    {"expected_loss_cost", &Book::expected_loss_cost, true, 0.0},
-    {"p_demand", &Book::p_demand, true, 0.0},
-    {"elasticity", &Book::elasticity, true, 0.0},
-    {"enbp", &Book::enbp, false, kNaN},
-    {"prior_multiplier", &Book::prior_multiplier, false, 1.0},
-    {"claims_variance", &Book::claims_variance, false, 0.0},
-    {"expense", &Book::expense, false, 0.0},
-    {"weight", &Book::weight, false, 1.0},
-};
+using NumericColumn = BookNumericColumn;
 
 enum class ColumnKind : uint8_t { ignored, policy_id, group, renewal_flag, number };
 
@@ -186,7 +167,7 @@ void BookCsvParser::read_header(Book& book) {
     } else if (field.name == "renewal_flag") {
       field.kind = ColumnKind::renewal_flag;
     } else {
-      for (const NumericColumn& column : kNumericColumns) {
+      for (const NumericColumn& column : book_numeric_columns()) {
         if (field.name == column.name) {
           field.kind = ColumnKind::number;
           field.numeric = &column;
@@ -198,7 +179,7 @@ void BookCsvParser::read_header(Book& book) {
       book.warnings.push_back(ignored_column_warning(name_, header_line, field.name, plan_.size() + 1));
     plan_.push_back(std::move(field));
   }
-  for (const NumericColumn& column : kNumericColumns) {
+  for (const NumericColumn& column : book_numeric_columns()) {
     if (column.required && names.count(column.name) == 0) {
       fail(header_line, std::string("missing required column \"") + column.name + "\"");
     }
@@ -296,7 +277,7 @@ Book BookCsvParser::parse() {
   }
   if (rows == 0 && shard_ == nullptr) fail(0, "book is empty (a header but no rows)");
 
-  for (const NumericColumn& column : kNumericColumns) {
+  for (const NumericColumn& column : book_numeric_columns()) {
     std::vector<double>& values = book.*column.values;
     if (values.size() != rows) values.assign(rows, column.default_value);  // column absent from the file
   }

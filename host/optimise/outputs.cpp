@@ -300,6 +300,12 @@ std::string summary_json(const Book& book, const OptimiseOptions& options, const
   return summary_object(book, options, result).dump(2);
 }
 
+std::string result_json(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+  Json document = summary_object(book, options, result);
+  document["audit"] = audit_object(book, options, result);
+  return document.dump(2) + '\n';
+}
+
 void write_solve_outputs(const std::string& out_dir, const Book& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force) {
   OutputSet outputs(out_dir, {"policies.csv", "result.json"}, force);
@@ -308,9 +314,7 @@ void write_solve_outputs(const std::string& out_dir, const Book& book, const Opt
   check_result_sizes(book, result);
   const PolicyOutputs per_policy = policy_outputs(book, options, result);
   check_policy_output_sizes(book, per_policy);
-  Json document = summary_object(book, options, result);
-  document["audit"] = audit_object(book, options, result);
-  const std::string result_text = document.dump(2) + '\n';
+  const std::string result_text = result_json(book, options, result);
 
   write_policies_csv(outputs.file("policies.csv"), book, result, per_policy, options.threads);
   outputs.write("result.json", result_text);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "optimise/backend/backend.hpp"
+#include "optimise/backend/stoppable.hpp"
 #include "optimise/problem.hpp"
 #include "optimise/solve_internal.hpp"
 #include "optimise/solver.hpp"
@@ -32,7 +33,7 @@ std::unique_ptr<Backend> choose_backend(const OptimiseOptions& o, const PolicyAr
 }
 
 SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, const Communicator& comm,
-                           std::chrono::steady_clock::time_point start) {
+                           std::chrono::steady_clock::time_point start, const StopRequest& should_stop) {
   SolveResult res;
   res.warnings = shard.warnings;
   Problem problem;
@@ -40,6 +41,7 @@ SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, co
   std::unique_ptr<Backend> backend;
   run_agreed(comm, [&] { backend = choose_backend(options, problem.policies, res); });
   backend = make_sharded_backend(std::move(backend), comm);
+  backend = make_stoppable_backend(std::move(backend), should_stop);
   res.device_name = backend->device_name();
   res.seconds_prepare = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run_solver(problem, *backend, options, res);
@@ -82,10 +84,14 @@ std::vector<std::string> sweep_setup_warnings(const Book& book, const Problem& p
 }
 
 SolveResult optimise(const Book& book, const OptimiseOptions& options) {
+  return optimise(book, options, StopRequest());
+}
+
+SolveResult optimise(const Book& book, const OptimiseOptions& options, const StopRequest& should_stop) {
   const auto start = std::chrono::steady_clock::now();
   options.validate();
   book.validate();
-  SolveResult res = optimise_shard(book, options, serial_communicator(), start);
+  SolveResult res = optimise_shard(book, options, serial_communicator(), start, should_stop);
   complete_result(book, options, res, start);
   return res;
 }

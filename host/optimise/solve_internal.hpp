@@ -11,6 +11,7 @@
 #include "rateopt/pareto.hpp"
 #include "rateopt/result.hpp"
 #include "rateopt/scenarios.hpp"
+#include "rateopt/solve.hpp"
 #include "rateopt/sweep.hpp"
 
 namespace rateopt {
@@ -26,8 +27,9 @@ std::unique_ptr<Backend> choose_backend(const OptimiseOptions& options, const Po
 /// algorithm to the same answer.  The result's portfolio figures are the whole book's; its
 /// per-policy vectors (multiplier, bounds) are the shard's.  Collective; input errors arrive on
 /// every rank as AgreedError.  seconds_prepare counts from start.
+/// should_stop as in optimise().
 SolveResult optimise_shard(const Book& shard, const OptimiseOptions& options, const Communicator& comm,
-                           std::chrono::steady_clock::time_point start);
+                           std::chrono::steady_clock::time_point start, const StopRequest& should_stop = {});
 
 /// The rest of optimise() once the per-policy vectors of the whole book are in result: ENBP
 /// evidence, demand above one, their warnings, seconds_total from start.

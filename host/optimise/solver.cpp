@@ -32,7 +32,8 @@ class Solver {
         res_(res),
         K_(P.K),
         nc_(static_cast<int>(P.constraints.size())),
-        start_(std::chrono::steady_clock::now()) {
+        start_(std::chrono::steady_clock::now()),
+        passes_before_(be.passes()) {
     // Internal targets are tighter than the user's tolerance so that the natural-unit check passes.
     feas_tol_ = std::min(1e-11, 1e-2 * o.tolerance);
   }
@@ -74,10 +75,13 @@ class Solver {
   // ------------------------------------------------------------------ small helpers
   double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
 
+  /// Passes of this solve: max_passes limits each solve, not a sweep's backend over all its points.
+  int64_t passes() const { return be_.passes() - passes_before_; }
+
   bool out_of_budget() {
     if (stop_ != Stop::none) return true;
     if (o_.time_limit && seconds() > *o_.time_limit) stop_ = Stop::time_limit;
-    if (be_.passes() >= o_.max_passes) stop_ = Stop::pass_limit;
+    if (passes() >= o_.max_passes) stop_ = Stop::pass_limit;
     return stop_ != Stop::none;
   }
 
@@ -112,7 +116,7 @@ class Solver {
     r.max_violation = max_violation(constraint_values(T_));
     r.penalty = penalty;
     r.stationarity = stationarity;
-    r.passes = be_.passes();
+    r.passes = passes();
     r.seconds = seconds();
     res_.iterations.push_back(r);
   }
@@ -443,7 +447,7 @@ class Solver {
     const bool stationary = res_.lagrangian_stationarity <= 1e-6;
     const bool feasible = worst <= o_.tolerance;
     res_.converged = stop_ == Stop::none && bounds_ok && feasible && stationary;
-    res_.passes = be_.passes();
+    res_.passes = passes();
     std::ostringstream msg;
     if (res_.converged) {
       res_.status = SolveStatus::converged;
@@ -476,7 +480,7 @@ class Solver {
       if (!stationary) msg << "; optimality test not passed (stationarity " << res_.lagrangian_stationarity << ")";
     }
     res_.message = msg.str();
-    res_.passes = be_.passes();
+    res_.passes = passes();
   }
 
   // Exact KKT multipliers at the answer: zero on constraints with slack, and on the active ones the
@@ -591,6 +595,7 @@ class Solver {
   int K_, nc_;
   double feas_tol_;
   std::chrono::steady_clock::time_point start_;
+  int64_t passes_before_;  ///< the backend's count when this solve began (sweeps reuse one backend)
   Vec T_;
   std::vector<double> lambda_;
   std::vector<double> dual_lambda_;  ///< multipliers where the dual phase stopped

@@ -38,6 +38,12 @@ struct Book {
   /// CSV line number (1-based, header = 1) of each row, for messages; empty for in-memory books.
   std::vector<uint64_t> line_number;
 
+  /// How messages name a row: by file and line ("book.csv:1042: p_demand = 1.3 …", also for books built
+  /// in code, whose rows count from line 2), or by 0-based index into the column, for books built from
+  /// arrays whose names the caller knows ("p_demand[1040] = 1.3 …", the Python package).
+  enum class RowNames { line, index };
+  RowNames row_names = RowNames::line;
+
   bool has_enbp = false;
   bool has_claims_variance = false;
   bool has_group = false;
@@ -49,12 +55,26 @@ struct Book {
   std::string policy_id(size_t i) const;
   /// Line number for messages about row i (row + 1 when the book was not read from a file).
   uint64_t line_of(size_t i) const { return line_number.empty() ? i + 2 : line_number[i]; }
+  /// Where row i's `column` is, as messages start: "file:line: column" or "column[i]" (row_names).
+  std::string locate(size_t i, const std::string& column) const;
 
   /// Resize every column to n rows with defaults (for books built in code).
   void resize(size_t n);
   /// Check every per-row rule of the book and the lengths of the columns; throws InputError.
   void validate() const;
 };
+
+/// A numeric column as the CSV header names it: the field that holds it, whether a book must have it,
+/// and the value of an absent column or an empty field (NaN enbp = not given).
+struct BookNumericColumn {
+  const char* name;
+  std::vector<double> Book::*values;
+  bool required;
+  double default_value;
+};
+/// technical_price, expected_loss_cost, p_demand, elasticity (required), then enbp, prior_multiplier,
+/// claims_variance, expense, weight.  The other columns are policy_id, renewal_flag and group.
+const std::array<BookNumericColumn, 9>& book_numeric_columns();
 
 /// Read a book CSV.  Header names are fixed, order free; unknown columns are ignored
 /// with a warning.  Every violation throws InputError naming file, line, column and rule.

@@ -39,4 +39,11 @@ class DeviceError : public Error {
   explicit DeviceError(const std::string& message) : Error(message, 4) {}
 };
 
+/// The caller asked a running solve to stop (StopRequest in rateopt/solve.hpp); exit code 130, as a
+/// program stopped by Ctrl-C.
+class Cancelled : public Error {
+ public:
+  Cancelled() : Error("stopped at the caller's request", 130) {}
+};
+
 }  // namespace rateopt

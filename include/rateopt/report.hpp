@@ -14,6 +14,9 @@ namespace rateopt {
 /// The summary JSON printed by `rateopt optimise --json` (one object).
 std::string summary_json(const Book& book, const OptimiseOptions& options, const SolveResult& result);
 
+/// The text of result.json: the summary with the audit trail under "audit".
+std::string result_json(const Book& book, const OptimiseOptions& options, const SolveResult& result);
+
 /// Write DIR/result.json and DIR/policies.csv atomically (temporary file, then rename).  Refuses
 /// (InputError) to replace an existing output unless `force`.  Creates DIR when missing.
 void write_solve_outputs(const std::string& out_dir, const Book& book, const OptimiseOptions& options,

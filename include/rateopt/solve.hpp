@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,14 @@ namespace rateopt {
 /// infeasible problem is a normal return with status infeasible; DeviceError is thrown only when
 /// `device = cuda` was asked for explicitly and no GPU is usable.
 SolveResult optimise(const Book& book, const OptimiseOptions& options);
+
+/// Asked before every pass over the book; true stops the solve.  Called on the thread that called
+/// optimise, so a front end can look for Ctrl-C there (Python's signal check).
+using StopRequest = std::function<bool()>;
+
+/// optimise() that polls should_stop before every pass and throws Cancelled (rateopt/errors.hpp) when
+/// it returns true.  An empty should_stop never stops.
+SolveResult optimise(const Book& book, const OptimiseOptions& options, const StopRequest& should_stop);
 
 /// Per-policy output columns derived from the multipliers of a result.
 struct PolicyOutputs {

@@ -1,0 +1,5 @@
+"""insurance_optimise.frontier's name: ``from rateopt.frontier import EfficientFrontier``."""
+
+from .compat import EfficientFrontier
+
+__all__ = ["EfficientFrontier"]
