@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "io/csv_reader.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/build_config.hpp"
 #include "test_util.hpp"
@@ -316,6 +317,40 @@ TEST_P(MpiOptimise, BatchSpreadsJobsAndReportsTheFailingOne) {
   EXPECT_EQ(std::stod(rows[1][5]), json::parse(alone.out)["expected_profit"].get<double>());
 }
 
+// A manifest of three jobs whose names hold line breaks followed by digits, quotes and commas (one
+// used to be split at its line break and its digits taken as a job index, writing past the end of a
+// vector), run on `ranks` processes: the summary, read as quoted CSV, has each name as written, in
+// job order.
+void expect_batch_names_round_trip(int ranks) {
+  const fs::path dir = test::scratch_dir();
+  std::ofstream(dir / "tiny.csv") << "technical_price,expected_loss_cost,p_demand,elasticity\n100,50,0.5,-1.5\n";
+  const std::vector<std::string> names = {"north\n7", "south, \"east\"\r\n12\tend", "west"};
+  json jobs = json::array();
+  for (size_t j = 0; j < names.size(); ++j)
+    jobs.push_back({{"name", names[j]},
+                    {"command", "optimise"},
+                    {"book", (dir / (j == 1 ? "missing.csv" : "tiny.csv")).string()},
+                    {"out_dir", (dir / ("out" + std::to_string(j))).string()},
+                    {"options", {{"device", "cpu"}}}});
+  std::ofstream(dir / "jobs.json") << json{{"jobs", jobs}}.dump();
+  const CliRun r = run_ranks(
+      dir, ranks, {"batch", "--manifest", (dir / "jobs.json").string(), "--summary", (dir / "summary.csv").string()});
+  EXPECT_EQ(r.rc, 3) << describe(r);  // the job with the missing book failed
+  CsvReader summary((dir / "summary.csv").string(), "summary", {"job", "name", "status", "message"});
+  for (size_t j = 0; j < names.size(); ++j) {
+    ASSERT_TRUE(summary.next()) << read_text_file(dir / "summary.csv");
+    EXPECT_EQ(summary.raw(summary.column("job")), std::to_string(j));
+    EXPECT_EQ(summary.raw(summary.column("name")), names[j]);
+    EXPECT_EQ(summary.raw(summary.column("status")), j == 1 ? "failed" : "ok");
+  }
+  EXPECT_FALSE(summary.next()) << read_text_file(dir / "summary.csv");
+}
+
+TEST_P(MpiOptimise, BatchJobNamesWithLineBreaksRoundTripThroughTheSummary) {
+  if (!have_mpi()) GTEST_SKIP() << "built without MPI";
+  expect_batch_names_round_trip(GetParam());
+}
+
 INSTANTIATE_TEST_SUITE_P(Mpi, MpiOptimise, ::testing::Values(2, 3), [](const ::testing::TestParamInfo<int>& param) {
   return std::to_string(param.param) + "ranks";
 });
@@ -363,6 +398,58 @@ TEST(Batch, BackToBackWithoutMpirunAndBadManifestRefused) {
   EXPECT_NE(bad.err.find("job 0: command \"explode\" must be optimise|frontier|scenarios|pareto"), std::string::npos)
       << bad.err;
   EXPECT_FALSE(fs::exists(dir / "bad_summary.csv"));
+}
+
+TEST(Batch, JobNamesWithLineBreaksRoundTripThroughTheSummary) { expect_batch_names_round_trip(0); }
+
+// A failed job's message is its own error: a command-line error (not CLI11's closing "Run with
+// --help" line), a solve that stopped (optimise's status and message, where stderr is empty).
+TEST(Batch, AFailedJobIsReportedWithItsOwnError) {
+  const fs::path dir = test::scratch_dir();
+  write_book_csv(generate_book(500, 3, BookProfile::benchmark), (dir / "book.csv").string());
+  const std::string book = (dir / "book.csv").string();
+  const json manifest = {
+      {"jobs",
+       {{{"name", "typo"},
+         {"command", "optimise"},
+         {"book", book},
+         {"out_dir", (dir / "a").string()},
+         {"args", {"--no-such-flag"}}},
+        {{"name", "stopped"},
+         {"command", "optimise"},
+         {"book", book},
+         {"out_dir", (dir / "b").string()},
+         {"options", {{"lr_max", 0.68}, {"retention_min", 0.78}, {"time_limit", 1e-9}, {"device", "cpu"}}}}}}};
+  std::ofstream(dir / "jobs.json") << manifest.dump();
+  const CliRun r = run_ranks(
+      dir, 0, {"batch", "--manifest", (dir / "jobs.json").string(), "--summary", (dir / "summary.csv").string()});
+  EXPECT_EQ(r.rc, 3) << describe(r);
+  CsvReader summary((dir / "summary.csv").string(), "summary", {"exit_code", "message"});
+  ASSERT_TRUE(summary.next());
+  EXPECT_EQ(summary.raw(summary.column("exit_code")), "2");
+  EXPECT_NE(summary.raw(summary.column("message")).find("--no-such-flag"), std::string::npos)
+      << summary.raw(summary.column("message"));
+  ASSERT_TRUE(summary.next());
+  EXPECT_EQ(summary.raw(summary.column("exit_code")), "3");
+  EXPECT_EQ(summary.raw(summary.column("message")).substr(0, 24), "time_limit: time limit o")
+      << summary.raw(summary.column("message"));
+}
+
+// The summary's folder is checked before any job runs: a long batch must not end unable to write it.
+TEST(Batch, SummaryInAMissingFolderIsRefusedBeforeAnyJobRuns) {
+  const fs::path dir = test::scratch_dir();
+  std::ofstream(dir / "tiny.csv") << "technical_price,expected_loss_cost,p_demand,elasticity\n100,50,0.5,-1.5\n";
+  const json manifest = {
+      {"jobs", {{{"command", "optimise"}, {"book", (dir / "tiny.csv").string()}, {"out_dir", (dir / "a").string()}}}}};
+  std::ofstream(dir / "jobs.json") << manifest.dump();
+  const fs::path summary = dir / "no" / "such" / "summary.csv";
+  const CliRun r =
+      run_ranks(dir, 0, {"batch", "--manifest", (dir / "jobs.json").string(), "--summary", summary.string()});
+  EXPECT_EQ(r.rc, 2) << describe(r);
+  EXPECT_NE(r.err.find("the folder " + summary.parent_path().string() + " does not exist"), std::string::npos)
+      << describe(r);
+  EXPECT_FALSE(fs::exists(dir / "a")) << "a job ran";
+  EXPECT_FALSE(fs::exists(summary.parent_path()));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@
 #include "optimise/backend/backend.hpp"
 #include "optimise/solve_internal.hpp"
 #include "parallel/communicator.hpp"
+#include "parallel/sharded.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/solve.hpp"
 #include "test_util.hpp"
@@ -186,6 +188,68 @@ TEST_P(ShardedSolve, RowErrorOnOneRankReachesEveryRank) {
     EXPECT_EQ(o.exit_code, 2);
     EXPECT_EQ(o.error, "book.csv:852: enbp: a renewal needs an ENBP when enbp_buffer is set");
   }
+}
+
+/// Runs step(comm) on `ranks` threads joined by one ThreadCommunicator job.
+void on_threads(int ranks, const std::function<void(const Communicator&)>& step) {
+  ThreadJob job(ranks);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      const ThreadCommunicator comm(job, r);
+      step(comm);
+    });
+  for (std::thread& t : threads) t.join();
+}
+
+// A book of one row read and gathered over three ranks: two shards are empty, and an empty vector
+// may have no storage (data() null), which memcpy must never see, even for zero bytes (the
+// sanitizer job's UBSan build fails this test where it does).
+TEST(BookShards, AOneRowBookIsReadAndGatheredOverRanksWithEmptyShards) {
+  const std::filesystem::path dir = test::scratch_dir();
+  test::write_text_file(dir / "one.csv",
+                        "policy_id,technical_price,expected_loss_cost,p_demand,elasticity\nP1,100,50,0.5,-1.5\n");
+  std::vector<Book> gathered(3);
+  std::vector<std::vector<double>> values(3);
+  std::vector<size_t> shard_rows(3);
+  on_threads(3, [&](const Communicator& comm) {
+    const Book shard = read_book_csv_shard((dir / "one.csv").string(), comm);
+    const auto r = static_cast<size_t>(comm.rank());
+    shard_rows[r] = shard.size();
+    gathered[r] = gather_book(shard, comm);
+    values[r] = gather_values(shard.technical_price, comm);
+  });
+  EXPECT_EQ(shard_rows[0] + shard_rows[1] + shard_rows[2], 1u);
+  ASSERT_EQ(gathered[0].size(), 1u);
+  EXPECT_EQ(gathered[0].policy_id(0), "P1");
+  EXPECT_EQ(gathered[0].technical_price, std::vector<double>{100});
+  EXPECT_EQ(gathered[0].line_of(0), 2u);
+  EXPECT_EQ(values[0], std::vector<double>{100});
+  EXPECT_EQ(gathered[1].size(), 0u);  // only rank 0 gathers
+}
+
+size_t open_descriptors() {
+  size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd"); it != std::filesystem::directory_iterator();
+       ++it)
+    ++n;
+  return n;
+}
+
+// A book that is not a regular file is refused under mpirun (every rank reads its own byte range),
+// and the descriptor opened to find that out is closed again.
+TEST(BookShards, ABookThatIsNotARegularFileIsRefusedAndItsDescriptorClosed) {
+  const std::filesystem::path dir = test::scratch_dir();
+  const size_t before = open_descriptors();
+  for (const std::string& path : {dir.string(), std::string("/dev/null")}) {
+    try {
+      read_book_csv_shard(path, serial_communicator());
+      ADD_FAILURE() << path << " was read";
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()), path + ": cannot open: a book read by several MPI ranks must be a regular file");
+    }
+  }
+  EXPECT_EQ(open_descriptors(), before);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cpu, ShardedSolve, ::testing::Values(std::string("cpu")));

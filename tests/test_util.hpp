@@ -60,6 +60,36 @@ inline std::string read_text_file(const std::filesystem::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// Text shapes without <regex>: GCC 12 at -O2 -g warns (-Wmaybe-uninitialized, an error here) inside
+// libstdc++'s regex code.
+
+/// Whether text has exactly the shape of pattern, where '#' stands for one decimal digit and any
+/// other character for itself: has_shape(timestamp, "####-##-##T##:##:##Z").
+inline bool has_shape(const std::string& text, const std::string& pattern) {
+  if (text.size() != pattern.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (pattern[i] == '#' ? !digit : text[i] != pattern[i]) return false;
+  }
+  return true;
+}
+
+/// The runs of digits and points in text ("0.1.0", "12.34", "7"), in order.
+inline std::vector<std::string> digit_runs(const std::string& text) {
+  std::vector<std::string> runs;
+  std::string run;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    const char c = i < text.size() ? text[i] : ' ';
+    if ((c >= '0' && c <= '9') || (c == '.' && !run.empty())) {
+      run += c;
+    } else if (!run.empty()) {
+      runs.push_back(run);
+      run.clear();
+    }
+  }
+  return runs;
+}
+
 /// Bit-for-bit equality of two double columns (NaN equals NaN; 0 and −0 differ), naming the first
 /// difference.
 inline ::testing::AssertionResult same_doubles(const std::vector<double>& expected, const std::vector<double>& actual) {

@@ -53,6 +53,7 @@ std::string BookView::locate(size_t i, const std::string& column) const {
 
 BookView::BookView(const Book& book)
     : source(book.source),
+      source_sha256(book.source_sha256),
       technical_price(book.technical_price),
       expected_loss_cost(book.expected_loss_cost),
       p_demand(book.p_demand),
@@ -77,6 +78,7 @@ BookView::BookView(const Book& book)
 Book BookView::to_book() const {
   Book book;
   book.source = source;
+  book.source_sha256 = source_sha256;
   for (const BookNumericColumn& c : book_numeric_columns())
     (book.*c.values).assign((this->*c.view).begin(), (this->*c.view).end());
   book.renewal_flag.assign(renewal_flag.begin(), renewal_flag.end());

@@ -94,11 +94,12 @@ int run_clusters(const ClustersCommand& c) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const nlohmann::ordered_json result = clusters_result_json(c.files, p, cq, o, r, seconds);
 
-  create_output_dir(c.out.dir);
-  write_file_atomically(c.out.dir + "/choice_table.csv", choice_table_csv(p, r.sa.choice));
-  write_file_atomically(c.out.dir + "/cluster_choices.csv", cluster_choices_csv(p, r));
-  write_file_atomically(c.out.dir + "/result.json", result.dump(2) + "\n");
-  if (c.write_qubo) write_file_atomically(c.out.dir + "/qubo.csv", qubo_csv(cq.qubo));
+  OutputSet writer(c.out.dir, outputs, c.out.force);
+  writer.write("choice_table.csv", choice_table_csv(p, r.sa.choice));
+  writer.write("cluster_choices.csv", cluster_choices_csv(p, r));
+  if (c.write_qubo) writer.write("qubo.csv", qubo_csv(cq.qubo));
+  writer.write("result.json", result.dump(2) + "\n");
+  writer.commit();
   if (c.out.as_json)
     std::cout << result.dump() << "\n";
   else
@@ -110,11 +111,11 @@ int run_clusters_generate(const ClustersGenerateCommand& c) {
   ClustersGenerateOptions o;
   c.flags->fill(o);
   check_option_bounds(o);
-  check_output_dir(c.out.dir, {"clusters.csv", "premiums.csv"}, c.out.force);
+  OutputSet writer(c.out.dir, {"clusters.csv", "premiums.csv"}, c.out.force);
   const ClusterProblem p = generate_cluster_problem(static_cast<int>(*o.clusters), o.rates, o.seed);
-  create_output_dir(c.out.dir);
-  write_file_atomically(c.out.dir + "/clusters.csv", clusters_csv(p));
-  write_file_atomically(c.out.dir + "/premiums.csv", premiums_csv(p));
+  writer.write("clusters.csv", clusters_csv(p));
+  writer.write("premiums.csv", premiums_csv(p));
+  writer.commit();
   std::cout << "wrote " << *o.clusters << " clusters × " << o.rates.size() << " rates (seed " << o.seed << ") to "
             << c.out.dir << "/clusters.csv and premiums.csv\n";
   return 0;

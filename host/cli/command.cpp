@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -24,7 +25,10 @@ void on_run(CLI::App* command, std::function<int()> run) {
 int command_exit_code() { return exit_code; }
 
 void add_output_flags(CLI::App& command, OutputFlags& out, const std::string& dir_help, const char* json_help) {
-  command.add_option("--out-dir", out.dir, dir_help)->required();
+  // an empty folder name is refused here too, so that tools where --out-dir is optional say why
+  command.add_option("--out-dir", out.dir, dir_help)->required()->check([](const std::string& dir) {
+    return dir.empty() ? std::string("out_dir is empty: name a folder (\".\" for the current one)") : std::string();
+  });
   command.add_flag("--force", out.force, "replace existing outputs");
   if (json_help) command.add_flag("--json", out.as_json, json_help);
 }
@@ -32,6 +36,13 @@ void add_output_flags(CLI::App& command, OutputFlags& out, const std::string& di
 void print_book_warnings(const Book& book) {
   if (world().rank() != 0) return;
   for (const auto& w : book.warnings) std::cerr << "warning: " << w << "\n";
+}
+
+void print_run_warnings(const std::vector<std::string>& warnings, const Book& book) {
+  if (world().rank() != 0) return;
+  for (const auto& w : warnings)
+    if (std::find(book.warnings.begin(), book.warnings.end(), w) == book.warnings.end())
+      std::cerr << "warning: " << w << "\n";
 }
 
 SweepProgress terminal_progress(const char* what) {

@@ -66,6 +66,8 @@ std::shared_ptr<BookCommand> add_book_command(CLI::App& command, const std::stri
 
 /// The book's warnings on stderr, once (rank 0 under mpirun).
 void print_book_warnings(const Book& book);
+/// A run's own warnings on stderr (rank 0 under mpirun), leaving out those the book already gave.
+void print_run_warnings(const std::vector<std::string>& warnings, const Book& book);
 
 /// Progress of a sweep on stderr when it is a terminal: points done, elapsed, estimate of the rest.
 SweepProgress terminal_progress(const char* what);

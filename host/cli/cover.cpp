@@ -86,7 +86,7 @@ int run_grid(const CoverCommand& c, const CoverOptions& o) {
   const std::vector<CoverScenario> grid =
       solve_cover_grid(set.quotes, o.grid_min_avg_term, o.grid_min_coverage, o.max_policies);
   const std::string result = cover_grid_json(set, o, grid);
-  write_cover_grid_outputs(c.out.dir, set, grid, result);
+  write_cover_grid_outputs(c.out.dir, set, grid, result, c.out.force);
   if (c.out.as_json)
     std::cout << result << "\n";
   else

@@ -35,6 +35,7 @@ int run_frontier(const BookCommand& c) {
   print_book_warnings(book);
   const FrontierResult f = efficient_frontier_across(world(), book, options, frontier, terminal_progress("frontier"));
   if (world().rank() != 0) return 0;  // under mpirun rank 0 writes
+  print_run_warnings(f.warnings, book);
   // the limit the options already carry for the swept constraint is the "chosen" point of the chart
   write_frontier_outputs(c.out.dir, f, constraint_limit(options, *frontier.sweep), c.out.force);
   if (c.out.as_json)

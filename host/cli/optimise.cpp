@@ -25,6 +25,7 @@ int run_optimise(const BookCommand& c) {
   const SolveResult result = optimise_across(comm, book, options);
   const bool ok = result.status == SolveStatus::converged || result.status == SolveStatus::infeasible;
   if (comm.rank() != 0) return ok ? 0 : 3;  // under mpirun rank 0 writes
+  print_run_warnings(result.warnings, book);
   write_solve_outputs(c.out.dir, book, options, result, c.out.force);
   if (c.out.as_json) {
     std::cout << summary_json(book, options, result) << "\n";

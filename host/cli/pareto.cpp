@@ -41,6 +41,7 @@ int run_pareto(const BookCommand& c) {
   print_book_warnings(book);
   const ParetoResult r = pareto_surface_across(world(), book, options, grid, terminal_progress("pareto"));
   if (world().rank() != 0) return 0;  // under mpirun rank 0 writes
+  print_run_warnings(r.warnings, book);
   write_pareto_outputs(c.out.dir, r, c.out.force);
   if (c.out.as_json)
     std::cout << pareto_json(r) << "\n";

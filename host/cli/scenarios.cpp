@@ -38,7 +38,7 @@ int run_scenarios_command(const BookCommand& c) {
   const std::vector<ElasticityScenario> scenarios = make_scenarios(book, which);
   const ScenarioResult r = run_scenarios_across(world(), book, options, scenarios, terminal_progress("scenarios"));
   if (world().rank() != 0) return 0;  // under mpirun rank 0 writes
-  for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+  print_run_warnings(r.warnings, book);
   write_scenario_outputs(c.out.dir, book, r, c.out.force);
   if (c.out.as_json)
     std::cout << scenarios_json(r) << "\n";

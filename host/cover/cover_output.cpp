@@ -144,15 +144,12 @@ std::string cover_grid_json(const QuoteSet& quotes, const CoverOptions& options,
 std::vector<std::string> cover_grid_output_names() { return {"scenarios.csv", "scenario_policies.csv", "result.json"}; }
 
 void write_cover_grid_outputs(const std::string& out_dir, const QuoteSet& quotes,
-                              const std::vector<CoverScenario>& scenarios, const std::string& result_json) {
-  const std::string summary = cover_scenarios_csv(scenarios);
-  const std::string per_policy = cover_scenario_policies_csv(quotes, scenarios);
-  create_output_dir(out_dir);
-  const std::string result_path = join_path(out_dir, "result.json");
-  remove_old_output(result_path);
-  write_file_atomically(join_path(out_dir, "scenarios.csv"), summary);
-  write_file_atomically(join_path(out_dir, "scenario_policies.csv"), per_policy);
-  write_file_atomically(result_path, result_json + "\n");
+                              const std::vector<CoverScenario>& scenarios, const std::string& result_json, bool force) {
+  OutputSet outputs(out_dir, cover_grid_output_names(), force);
+  outputs.write("scenarios.csv", cover_scenarios_csv(scenarios));
+  outputs.write("scenario_policies.csv", cover_scenario_policies_csv(quotes, scenarios));
+  outputs.write("result.json", result_json + "\n");
+  outputs.commit();
 }
 
 }  // namespace rateopt

@@ -5,10 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
+#include <stdexcept>
 
 #include "rateopt/errors.hpp"
 
@@ -36,6 +40,29 @@ void sync_parent_directory(const std::string& path) {
   ::close(dir_fd);
 }
 
+// Whether process `pid` may still be running (a temporary of a live run must be left alone).
+bool process_exists(long pid) {
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+// Removes PATH.tmp.<pid> beside path for every pid that is no longer running: what a run killed
+// between opening and renaming its temporary left behind.  Best effort: a directory that cannot be
+// listed leaves its temporaries, and the write that follows reports any real problem.
+void remove_stale_temporaries(const std::string& path) {
+  const fs::path target(path);
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::error_code error;
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!process_exists(std::stol(digits))) ::unlink(it->path().c_str());
+  }
+}
+
 }  // namespace
 
 FileDescriptor::~FileDescriptor() {
@@ -58,6 +85,7 @@ int open_for_reading(const std::string& path) {
 
 AtomicFile::AtomicFile(std::string path)
     : path_(std::move(path)), temp_path_(path_ + ".tmp." + std::to_string(::getpid())) {
+  remove_stale_temporaries(path_);
   fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd_ < 0) fail(errno);
 }
@@ -68,6 +96,7 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::write(std::string_view data) {
+  if (fd_ < 0) throw std::logic_error("AtomicFile::write after finish: " + path_);
   while (!data.empty()) {
     const ssize_t written = ::write(fd_, data.data(), data.size());
     if (written < 0) {
@@ -78,16 +107,23 @@ void AtomicFile::write(std::string_view data) {
   }
 }
 
-void AtomicFile::commit() {
+void AtomicFile::finish() {
+  if (fd_ < 0) return;
   // fsync before rename: otherwise a crash can leave the new name pointing at an empty file.
   if (::fsync(fd_) != 0) fail(errno);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail(errno);
+}
+
+void AtomicFile::publish() {
+  finish();
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(errno);
   committed_ = true;
   sync_parent_directory(path_);
 }
+
+void AtomicFile::commit() { publish(); }
 
 void AtomicFile::fail(int error) const { throw DeviceError(path_ + ": cannot write: " + std::strerror(error)); }
 
@@ -182,6 +218,8 @@ std::string sha256_file(const std::string& path) {
 std::string join_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
 void check_output_dir(const std::string& out_dir, const std::vector<std::string>& names, bool force) {
+  // An empty name is a mistake (an unset variable in a script), not a request for the current folder.
+  if (out_dir.empty()) throw InputError("out_dir is empty: name a folder (\".\" for the current one)");
   std::error_code error;
   const fs::file_status dir_status = fs::status(out_dir, error);
   if (fs::exists(dir_status) && !fs::is_directory(dir_status))
@@ -203,9 +241,51 @@ void create_output_dir(const std::string& out_dir) {
   if (error) throw DeviceError(out_dir + ": cannot create the output directory: " + error.message());
 }
 
-void remove_old_output(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    throw DeviceError(path + ": cannot replace: " + std::strerror(errno));
+// ------------------------------------------------------------------------------ output sets
+
+OutputSet::OutputSet(std::string out_dir, std::vector<std::string> names, bool force)
+    : out_dir_(std::move(out_dir)), names_(std::move(names)) {
+  check_output_dir(out_dir_, names_, force);
+}
+
+OutputSet::~OutputSet() {
+  files_.clear();                                              // each uncommitted AtomicFile removes its temporary
+  if (created_dir_ && !committed_) ::rmdir(out_dir_.c_str());  // the folder this set made, if left empty
+}
+
+AtomicFile& OutputSet::file(const std::string& name) {
+  if (std::find(names_.begin(), names_.end(), name) == names_.end())
+    throw std::logic_error("OutputSet: " + name + " is not one of the outputs checked");
+  for (const auto& f : files_)
+    if (fs::path(f->path()).filename() == name) throw std::logic_error("OutputSet: " + name + " written twice");
+  if (files_.empty() && !out_dir_.empty() && !fs::exists(out_dir_)) {
+    create_output_dir(out_dir_);
+    created_dir_ = true;
+  }
+  files_.push_back(std::make_unique<AtomicFile>(join_path(out_dir_, name)));
+  return *files_.back();
+}
+
+void OutputSet::write(const std::string& name, std::string_view contents) { file(name).write(contents); }
+
+void OutputSet::commit() {
+  if (files_.size() != names_.size())
+    throw std::logic_error("OutputSet: " + std::to_string(files_.size()) + " of " + std::to_string(names_.size()) +
+                           " outputs written in " + out_dir_);
+  // Every byte on disk before any name changes: a full disk fails here and replaces nothing.
+  for (const auto& f : files_) f->finish();
+  const std::string result_path = join_path(out_dir_, "result.json");
+  AtomicFile* result = nullptr;
+  for (const auto& f : files_)
+    if (f->path() == result_path) result = f.get();
+  // The old result.json goes first and the new one comes last, so that a process stopped between
+  // two renames leaves no result.json rather than one describing other tables.
+  if (result != nullptr && ::unlink(result_path.c_str()) != 0 && errno != ENOENT)
+    throw DeviceError(result_path + ": cannot replace: " + std::strerror(errno));
+  for (const auto& f : files_)
+    if (f.get() != result) f->publish();
+  if (result != nullptr) result->publish();
+  committed_ = true;
 }
 
 }  // namespace rateopt

@@ -3,6 +3,7 @@
 // write errors DeviceError "PATH: cannot write: why" (exit 4).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,8 @@ namespace rateopt {
 
 /// A file written beside its target (PATH.tmp.<pid>) and renamed over it on commit(), after an fsync;
 /// removed if never committed, so a failed or interrupted write leaves the old file (or nothing).
+/// Opening one first removes the temporaries of PATH that processes no longer running left behind
+/// (a run killed mid-write cannot remove its own).
 class AtomicFile {
  public:
   explicit AtomicFile(std::string path);
@@ -19,8 +22,15 @@ class AtomicFile {
   ~AtomicFile();
 
   void write(std::string_view data);
-  /// fsync, close, rename over the target, then fsync its directory (best effort).
+  /// finish(), then publish().
   void commit();
+  /// fsync and close: after this the bytes are on disk under the temporary name (write errors of a
+  /// full disk surface here at the latest).  Idempotent.
+  void finish();
+  /// Rename the finished temporary over the target, then fsync the directory (best effort).
+  void publish();
+
+  const std::string& path() const { return path_; }
 
  private:
   [[noreturn]] void fail(int error) const;
@@ -28,6 +38,36 @@ class AtomicFile {
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;
+  bool committed_ = false;
+};
+
+/// The files one run writes into an output directory, all or nothing: each is written to a
+/// temporary name beside its target (AtomicFile), and commit() renames them only when every one is
+/// complete on disk, result.json last (the old result.json is removed first, so a result.json that
+/// exists always describes the tables beside it).  A run that fails before commit() (a full disk, an
+/// exception) leaves the directory's previous outputs as they were, with or without --force, and
+/// a directory it had to create is removed again.
+class OutputSet {
+ public:
+  /// Checks out_dir as check_output_dir(out_dir, names, force) does; writes nothing yet.
+  OutputSet(std::string out_dir, std::vector<std::string> names, bool force);
+  OutputSet(const OutputSet&) = delete;
+  OutputSet& operator=(const OutputSet&) = delete;
+  ~OutputSet();
+
+  /// The file `name` (one of the names), opened under its temporary name; the directory is created
+  /// on first use.
+  AtomicFile& file(const std::string& name);
+  /// file(name).write(contents).
+  void write(const std::string& name, std::string_view contents);
+  /// Every name must have been written.  Finish every file, then rename them over their targets.
+  void commit();
+
+ private:
+  std::string out_dir_;
+  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<AtomicFile>> files_;
+  bool created_dir_ = false;  ///< out_dir did not exist: removed again if nothing is committed
   bool committed_ = false;
 };
 
@@ -55,15 +95,12 @@ std::string read_whole_descriptor(int fd, const std::string& path);
 std::string join_path(const std::string& dir, const std::string& name);
 
 /// Fail early (InputError) if writing into out_dir would overwrite an existing file of `names`
-/// without force, so nothing is computed for output that cannot be written.
+/// without force, so nothing is computed for output that cannot be written.  An empty out_dir is an
+/// InputError (\".\" names the current folder).
 void check_output_dir(const std::string& out_dir, const std::vector<std::string>& names, bool force);
 
 /// Create out_dir and its parents when missing (DeviceError "DIR: cannot create the output directory: why").
 void create_output_dir(const std::string& out_dir);
-
-/// Remove path if it exists (DeviceError "PATH: cannot replace: why"): a run drops its old result.json
-/// before writing the tables, so a result.json that exists always describes the tables beside it.
-void remove_old_output(const std::string& path);
 
 /// SHA-256 of bytes in memory, lowercase hex.
 std::string sha256_hex(std::string_view bytes);

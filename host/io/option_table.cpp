@@ -2,6 +2,9 @@
 // the JSON config reader, the audit echo, the bounds checks and the defaults --help prints.
 #include "rateopt/option_table.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -90,6 +93,8 @@ void check_number(const OptionRow& row, double v, const std::string& what) {
 }
 
 }  // namespace
+
+int max_cpu_threads() { return 4 * std::max(1, omp_get_num_procs()); }
 
 std::string describe(const Bounds& b) {
   const bool has_min = std::isfinite(b.min), has_max = std::isfinite(b.max);

@@ -197,7 +197,7 @@ void append_policy_row(std::string& out, const BookView& book, const SolveResult
 
 // Number formatting dominates (about 0.1 us a number), so blocks of rows are formatted in parallel
 // and written in book order; a batch of a few blocks per thread bounds the memory held.
-void write_policies_csv(const std::string& path, const BookView& book, const SolveResult& r, const PolicyOutputs& p,
+void write_policies_csv(AtomicFile& file, const BookView& book, const SolveResult& r, const PolicyOutputs& p,
                         int threads) {
   constexpr size_t kRowsPerBlock = 4096;
   const int thread_count = threads > 0 ? threads : omp_get_max_threads();
@@ -205,7 +205,6 @@ void write_policies_csv(const std::string& path, const BookView& book, const Sol
   const size_t n = book.size();
   const size_t block_count = (n + kRowsPerBlock - 1) / kRowsPerBlock;
 
-  AtomicFile file(path);
   file.write(
       "policy_id,multiplier,new_premium,expected_demand,contribution,rate_change_pct,enbp_binding,"
       "lower_bound,upper_bound\n");
@@ -230,7 +229,6 @@ void write_policies_csv(const std::string& path, const BookView& book, const Sol
     if (failure) std::rethrow_exception(failure);
     for (size_t b = 0; b < batch_size; ++b) file.write(texts[b]);
   }
-  file.commit();
 }
 
 void check_result_sizes(const BookView& book, const SolveResult& r) {
@@ -313,9 +311,7 @@ std::string result_json(const BookView& book, const OptimiseOptions& options, co
 
 void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force) {
-  const std::string result_path = join_path(out_dir, "result.json");
-  const std::string policies_path = join_path(out_dir, "policies.csv");
-  check_output_dir(out_dir, {"result.json", "policies.csv"}, force);
+  OutputSet outputs(out_dir, {"policies.csv", "result.json"}, force);
 
   // Everything that can fail for reasons other than I/O happens before the first byte is written.
   check_result_sizes(book, result);
@@ -323,12 +319,9 @@ void write_solve_outputs(const std::string& out_dir, const BookView& book, const
   check_policy_output_sizes(book, per_policy);
   const std::string result_text = result_json(book, options, result);
 
-  create_output_dir(out_dir);
-  // A reader that finds result.json must find the policies.csv of the same solve: drop the old
-  // result.json before replacing policies.csv, and write the new result.json last.
-  remove_old_output(result_path);
-  write_policies_csv(policies_path, book, result, per_policy, options.threads);
-  write_file_atomically(result_path, result_text);
+  write_policies_csv(outputs.file("policies.csv"), book, result, per_policy, options.threads);
+  outputs.write("result.json", result_text);
+  outputs.commit();
 }
 
 }  // namespace rateopt

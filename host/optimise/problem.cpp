@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 
+#include "io/format.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/model_quality.hpp"
 
@@ -144,6 +145,12 @@ Problem sized_problem(const BookView& book, const OptimiseOptions& o) {
 
 /// Row i's multiplier bounds, SPEC §1.4 in order; counts renewals, ENBPs and bound conflicts into res.
 /// A renewal without an ENBP while enbp_buffer is set becomes row_error.
+///
+/// Where the floors (technical_floor, max_rate_change's lower limit) lie above a cap (the ENBP, or
+/// max_rate_change's upper limit), the cap wins and the policy is priced at it: a bound conflict.  The
+/// box [min_multiplier, max_multiplier] is never left: a cap below min_multiplier would price the
+/// policy where its demand model is not trusted (demand far above 1, retention above 100%), so that
+/// row is an input error naming the cap.
 void policy_bounds(const BookView& book, size_t i, const OptimiseOptions& o, SolveResult& res,
                    std::optional<InputError>& row_error, double& lb, double& ub) {
   const double tc = book.technical_price[i];
@@ -164,13 +171,25 @@ void policy_bounds(const BookView& book, size_t i, const OptimiseOptions& o, Sol
       const double cap_price = book.enbp[i] * (1.0 - o.enbp_buffer.value_or(0.0));
       double cap = cap_price / tc;
       while (cap * tc > cap_price) cap = std::nextafter(cap, 0.0);
+      if (cap < o.min_multiplier) {
+        row_error = InputError(book.source, static_cast<long>(book.line_of(i)),
+                               "enbp = " + shortest(book.enbp[i]) + " caps the multiplier at " + shortest(cap) +
+                                   ", below min_multiplier = " + shortest(o.min_multiplier) +
+                                   " (the ENBP wins over the floors, never over the box)");
+      }
       ub = std::min(ub, cap);
     } else if (o.enbp_buffer) {
       row_error = InputError(book.source, static_cast<long>(book.line_of(i)),
                              "enbp: a renewal needs an ENBP when enbp_buffer is set");
     }
   }
-  if (lb > ub) {  // the ENBP (or the last upper bound) wins
+  if (ub < o.min_multiplier && !row_error) {  // only max_rate_change's upper limit can get here
+    row_error = InputError(
+        book.source, static_cast<long>(book.line_of(i)),
+        "prior_multiplier = " + shortest(prior) + " with max_rate_change = " + shortest(o.max_rate_change.value_or(0)) +
+            " caps the multiplier at " + shortest(ub) + ", below min_multiplier = " + shortest(o.min_multiplier));
+  }
+  if (lb > ub) {  // the cap wins over the floors
     lb = ub;
     ++res.n_bound_conflicts;
   }
@@ -256,6 +275,7 @@ void sum_over_ranks(const BookView& book, RowSums s, const Counts& before, const
   res.n_renewals = before.renewals + static_cast<int64_t>(sums[8]);
   res.n_renewals_with_enbp = before.with_enbp + static_cast<int64_t>(sums[9]);
   res.n_bound_conflicts = before.bound_conflicts + static_cast<int64_t>(sums[10]);
+  P.bound_conflicts = static_cast<int64_t>(sums[10]);
   std::copy(sums.begin() + 12, sums.end(), P.group_weight.begin());
   res.n_policies = static_cast<int64_t>(P.total_policies);
 

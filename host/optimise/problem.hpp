@@ -74,6 +74,8 @@ struct Problem {
   /// [first_policy, first_policy + policies.size()) of total_policies; a whole book is 0 and its size.
   uint64_t first_policy = 0;
   uint64_t total_policies = 0;
+  /// Policies of the whole book priced at a cap below their floor (SolveResult::n_bound_conflicts).
+  int64_t bound_conflicts = 0;
 };
 
 /// Build the problem: bounds of SPEC §1.4 (counting conflicts into result), demand parameters,

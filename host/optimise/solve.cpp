@@ -6,12 +6,12 @@
 
 #include "optimise/backend/backend.hpp"
 #include "optimise/backend/stoppable.hpp"
-#include "parallel/communicator.hpp"
 #include "optimise/problem.hpp"
-#include "rateopt/build_config.hpp"
-#include "rateopt/errors.hpp"
 #include "optimise/solve_internal.hpp"
 #include "optimise/solver.hpp"
+#include "parallel/communicator.hpp"
+#include "rateopt/build_config.hpp"
+#include "rateopt/errors.hpp"
 
 namespace rateopt {
 
@@ -62,12 +62,25 @@ void complete_result(const BookView& book, const OptimiseOptions& options, Solve
     }
   }
   if (res.n_demand_above_one > 0)
-    res.warnings.push_back(std::to_string(res.n_demand_above_one) +
-                           " policies have log-linear demand above 1 at the answer (not capped, as in insurance-optimise)");
-  if (res.n_bound_conflicts > 0)
-    res.warnings.push_back(std::to_string(res.n_bound_conflicts) +
-                           " policies had lower bound above upper bound; the upper (ENBP) bound won");
+    res.warnings.push_back(
+        std::to_string(res.n_demand_above_one) +
+        " policies have log-linear demand above 1 at the answer (not capped, as in insurance-optimise)");
+  if (res.n_bound_conflicts > 0) res.warnings.push_back(bound_conflict_warning(res.n_bound_conflicts));
   res.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string bound_conflict_warning(int64_t conflicts) {
+  return std::to_string(conflicts) + " policies had lower bound above upper bound; the upper (ENBP) bound won";
+}
+
+std::vector<std::string> sweep_setup_warnings(const BookView& book, const Problem& problem, const SolveResult& setup,
+                                              SweptConstraint swept) {
+  if (swept == SweptConstraint::retention_min && problem.renewal_weight <= 0)
+    throw InputError(book.source, 0,
+                     "sweep retention_min: the book has no renewals, so there is no retention to sweep");
+  std::vector<std::string> warnings = setup.warnings;
+  if (setup.n_bound_conflicts > 0) warnings.push_back(bound_conflict_warning(setup.n_bound_conflicts));
+  return warnings;
 }
 
 SolveResult optimise(const BookView& book, const OptimiseOptions& options) {

@@ -59,6 +59,15 @@ FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions
 /// same warm starts along each row); surface holds those rows only, front and choice are left empty.
 ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
                                  int first_row, int end_row, const SweepProgress& progress = {});
+/// The warning for policies priced at a cap below their floor (SolveResult::n_bound_conflicts).
+std::string bound_conflict_warning(int64_t conflicts);
+
+/// The warnings every point of a sweep shares, from its setup: the setup's own and the bound
+/// conflicts.  A sweep of retention_min over a book without renewals is an InputError (every point
+/// would be the same solve).
+std::vector<std::string> sweep_setup_warnings(const BookView& book, const Problem& problem, const SolveResult& setup,
+                                              SweptConstraint swept);
+
 /// The non-dominated set and TOPSIS choice of a whole surface (marks on_front).
 void pareto_choose(ParetoResult& result);
 

@@ -451,7 +451,13 @@ class Solver {
     std::ostringstream msg;
     if (res_.converged) {
       res_.status = SolveStatus::converged;
-      msg << "every bound and constraint holds";
+      if (P_.bound_conflicts > 0)  // a floor was given up for a cap: say so, never "every bound holds"
+        msg << "every constraint holds; " << P_.bound_conflicts
+            << (P_.bound_conflicts == 1 ? " policy is priced at a cap below its floor"
+                                        : " policies are priced at a cap below their floor")
+            << " (the ENBP or rate-change cap wins), every other bound holds";
+      else
+        msg << "every bound and constraint holds";
       if (res_.optimality_gap) msg << ", certified within " << *res_.optimality_gap << " of the best profit";
     } else if (stop_ == Stop::time_limit) {
       res_.status = SolveStatus::time_limit;

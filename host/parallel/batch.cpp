@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -44,7 +45,8 @@ struct TempFile {
 };
 
 struct JobOutcome {
-  int exit_code = -1;
+  int exit_code = -1;  ///< -1 when the child did not exit (a signal) or could not start
+  int signal = 0;      ///< the signal that ended it, or 0
   std::string out, err;
   double seconds = 0;
 };
@@ -96,18 +98,56 @@ JobOutcome run_child(const std::vector<std::string>& args) {
     outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     outcome.out = read_whole_file(out.path);
     outcome.err = read_whole_file(err.path);
-    if (WIFSIGNALED(status)) outcome.err += "\nkilled by signal " + std::to_string(WTERMSIG(status));
+    if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome;
 }
 
-std::string last_line(const std::string& text) {
-  size_t end = text.find_last_not_of("\r\n \t");
-  if (end == std::string::npos) return "";
-  const size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1,
-                     end - (start == std::string::npos ? 0 : start + 1) + 1);
+// The summary's place, checked before any job runs: not replaced without force, never a directory,
+// and in a folder that exists (a batch of long jobs must not end unable to write its summary).
+void check_summary_path(const std::string& summary_path, bool force) {
+  if (summary_path.empty()) throw InputError("option summary: the summary path is empty");
+  const std::filesystem::path path(summary_path);
+  check_output_dir(path.has_parent_path() ? path.parent_path().string() : ".", {path.filename().string()}, force);
+  if (path.has_parent_path() && !std::filesystem::is_directory(path.parent_path()))
+    throw InputError("option summary = " + summary_path + ": the folder " + path.parent_path().string() +
+                     " does not exist");
+}
+
+// What went wrong in a failed job, in one line: the child's own error ("rateopt: error: …"), else
+// (a solve that ended without converging) the status and message of optimise's JSON summary, else the
+// first line of its stderr that is not a warning (a command-line error), else the signal or exit code.
+std::string failure_message(const BatchJob& job, const JobOutcome& outcome) {
+  if (outcome.signal != 0) return "killed by signal " + std::to_string(outcome.signal);
+  const std::string prefix = "rateopt: error";
+  std::string first_other;
+  std::istringstream err(outcome.err);
+  std::string error_line;
+  for (std::string line; std::getline(err, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.rfind(prefix, 0) == 0) {
+      const size_t colon = line.find(": ", prefix.size());
+      error_line = colon == std::string::npos ? line : line.substr(colon + 2);
+    } else if (first_other.empty() && !line.empty() && line.rfind("warning: ", 0) != 0) {
+      first_other = line;
+    }
+  }
+  if (!error_line.empty()) return error_line;
+  if (job.command == "optimise") {
+    try {
+      const Json summary = Json::parse(outcome.out);
+      if (summary.contains("status") && summary["status"].is_string()) {
+        std::string text = summary["status"].get<std::string>();
+        if (summary.contains("message") && summary["message"].is_string())
+          text += ": " + summary["message"].get<std::string>();
+        return text;
+      }
+    } catch (const Json::exception&) {
+    }
+  }
+  if (!first_other.empty()) return first_other;
+  return "exit code " + std::to_string(outcome.exit_code) + " (the job printed no error)";
 }
 
 std::string string_field(const Json& job, const char* key, const std::string& where, bool required) {
@@ -165,12 +205,12 @@ int run_batch(const std::string& manifest_path, const std::string& summary_path,
   std::vector<BatchJob> jobs;
   run_agreed(comm, [&] {
     jobs = parse_batch_manifest(read_whole_file(manifest_path), manifest_path);
-    if (comm.rank() == 0 && !force && ::access(summary_path.c_str(), F_OK) == 0)
-      throw InputError(summary_path + " exists; use --force to replace it");
+    if (comm.rank() == 0) check_summary_path(summary_path, force);
   });
 
-  // Rows of this rank's jobs: "index\trow\n"; rank 0 puts them in job order.
-  std::string rows;
+  // This rank's outcomes, jobs rank, rank + size, … in order: rank 0 knows from the position which
+  // job each one belongs to.
+  Json outcomes = Json::array();
   int failures = 0;
   for (size_t j = static_cast<size_t>(comm.rank()); j < jobs.size(); j += static_cast<size_t>(comm.size())) {
     const BatchJob& job = jobs[j];
@@ -184,40 +224,51 @@ int run_batch(const std::string& manifest_path, const std::string& summary_path,
     const JobOutcome outcome = run_child(args);
     const bool ok = outcome.exit_code == 0;
     failures += ok ? 0 : 1;
-    std::string profit;
+    Json row = {{"exit_code", outcome.exit_code},
+                {"seconds", outcome.seconds},
+                {"profit", nullptr},
+                {"message", ok ? "" : failure_message(job, outcome)}};
     if (ok && job.command == "optimise") {
       try {
         const Json summary = Json::parse(outcome.out);
         if (summary.contains("expected_profit") && summary["expected_profit"].is_number())
-          append_exact(profit, summary["expected_profit"].get<double>());
+          row["profit"] = summary["expected_profit"].get<double>();
       } catch (const Json::parse_error&) {
       }
     }
-    std::string row = std::to_string(j) + ",";
-    append_csv_text(row, job.name);
-    row +=
-        "," + job.command + "," + (ok ? "ok" : "failed") + "," + std::to_string(outcome.exit_code) + "," + profit + ",";
-    append_exact(row, outcome.seconds);
-    row += ",";
-    append_csv_text(row, ok ? "" : last_line(outcome.err));
-    rows += std::to_string(j) + "\t" + row + "\n";
+    outcomes.push_back(std::move(row));
     std::cerr << "batch: job " << j << " (" << job.name << ") " << (ok ? "ok" : "failed") << " in " << outcome.seconds
               << " s\n";
   }
 
-  std::vector<std::string> ordered(jobs.size());
-  comm.gather_to_root(rows, [&](int, const std::string& part) {
-    std::istringstream in(part);
-    for (std::string line; std::getline(in, line);) {
-      const size_t tab = line.find('\t');
-      ordered[std::stoul(line.substr(0, tab))] = line.substr(tab + 1) + "\n";
-    }
-  });
+  std::vector<Json> ordered(jobs.size());
+  // a child's stderr may hold any bytes: invalid UTF-8 travels replaced rather than failing the batch
+  comm.gather_to_root(
+      outcomes.dump(-1, ' ', false, Json::error_handler_t::replace), [&](int rank, const std::string& part) {
+        const Json rows = Json::parse(part);
+        const size_t first = static_cast<size_t>(rank), step = static_cast<size_t>(comm.size());
+        const size_t expected = first < jobs.size() ? (jobs.size() - first + step - 1) / step : 0;
+        if (!rows.is_array() || rows.size() != expected)
+          throw DeviceError("batch: rank " + std::to_string(rank) + " reported " + std::to_string(rows.size()) +
+                            " outcomes for its " + std::to_string(expected) + " jobs");
+        for (size_t k = 0; k < expected; ++k) ordered[first + k * step] = rows[k];
+      });
   std::vector<double> failed = {static_cast<double>(failures)};
   comm.sum(failed);
   if (comm.rank() == 0) {
     std::string csv = "job,name,command,status,exit_code,profit,seconds,message\n";
-    for (const std::string& row : ordered) csv += row;
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const Json& o = ordered[j];
+      const int exit_code = o["exit_code"].get<int>();
+      CsvRow row(csv);
+      row.integer(static_cast<long long>(j)).text(jobs[j].name).text(jobs[j].command);
+      row.text(exit_code == 0 ? "ok" : "failed").integer(exit_code);
+      if (o["profit"].is_number())
+        row.number(o["profit"].get<double>());
+      else
+        row.text("");
+      row.number(o["seconds"].get<double>()).text(o["message"].get<std::string>());
+    }
     write_file_atomically(summary_path, csv);
     std::cout << "batch: " << jobs.size() - static_cast<size_t>(failed[0]) << " of " << jobs.size()
               << " jobs succeeded; wrote " << summary_path << "\n";

@@ -40,8 +40,11 @@ std::vector<std::string> batch_job_arguments(const BatchJob& job);
 /// Run every job as a child process of this program (so one job's crash cannot stop the others);
 /// job j runs on rank j mod size.  Rank 0 writes the summary CSV
 ///   job,name,command,status,exit_code,profit,seconds,message
-/// in job order (status ok|failed; profit for optimise jobs; message: the failing job's last
-/// error line).  Returns 0 when every job succeeded, else 3.
+/// in job order, as quoted CSV (a name may hold commas, quotes or line breaks): status ok|failed;
+/// profit for optimise jobs; message: why a job failed (its own error message, else an optimise
+/// job's status and message, else its exit code or signal).  The summary's path is checked before
+/// any job runs (not replaced without force, its folder must exist).  Returns 0 when every job
+/// succeeded, else 3.
 int run_batch(const std::string& manifest_path, const std::string& summary_path, bool force, const Communicator& comm);
 
 }  // namespace rateopt

@@ -21,8 +21,13 @@ class ShardFile {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
     struct stat info {};
-    if (::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode))
-      throw InputError(path + ": cannot open: a book read by several MPI ranks must be a regular file");
+    const bool stated = ::fstat(fd_, &info) == 0;
+    const int error = errno;
+    if (!stated || !S_ISREG(info.st_mode)) {
+      ::close(fd_);  // the destructor does not run for a constructor that throws
+      throw InputError(path + ": cannot open: " +
+                       (stated ? "a book read by several MPI ranks must be a regular file" : std::strerror(error)));
+    }
     size_ = static_cast<uint64_t>(info.st_size);
   }
   ~ShardFile() { ::close(fd_); }
@@ -96,18 +101,24 @@ LineCounts count_lines(const char* p, const char* end) {
   return c;
 }
 
+// A vector as its length and its bytes.  An empty vector may have no storage at all (data() null),
+// and memcpy from or to a null pointer is undefined even for zero bytes: a shard with no rows (a
+// 1-row book over 2 ranks) sends only its length.
 template <typename T>
 void put(std::string& out, const std::vector<T>& values) {
   const uint64_t n = values.size();
   out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+  if (n > 0) out.append(reinterpret_cast<const char*>(values.data()), n * sizeof(T));
 }
 
 template <typename T>
 void take(const std::string& in, size_t& offset, std::vector<T>& values) {
   uint64_t n = 0;
+  if (in.size() - offset < sizeof n) throw DeviceError("a gathered book shard is truncated");
   std::memcpy(&n, in.data() + offset, sizeof n);
   offset += sizeof n;
+  if (n > (in.size() - offset) / sizeof(T)) throw DeviceError("a gathered book shard is truncated");
+  if (n == 0) return;
   const size_t start = values.size();
   values.resize(start + n);
   std::memcpy(values.data() + start, in.data() + offset, n * sizeof(T));

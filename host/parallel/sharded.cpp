@@ -40,16 +40,23 @@ void merge_backend_facts(int rank, const Json& part, Result& all) {
 }
 
 // Every rank's points and backend facts, gathered into `all` and `all_points` on rank 0 in rank order
-// (= point order, the blocks being contiguous).
+// (= point order, the blocks being contiguous); the setup's warnings, the same on every rank that
+// solved a point, from the first such rank.
 template <class Result, class Point, class ToJson, class FromJson>
 void gather_points(const Communicator& comm, const Result& mine, const std::vector<Point>& points, ToJson to_json,
                    FromJson from_json, Result& all, std::vector<Point>& all_points) {
   Json facts = backend_facts(mine);
   facts["points"] = Json::array();
   for (const Point& p : points) facts["points"].push_back(to_json(p));
+  facts["warnings"] = mine.warnings;
+  bool warnings_seen = false;
   comm.gather_to_root(facts.dump(), [&](int rank, const std::string& text) {
     const Json part = Json::parse(text);
     merge_backend_facts(rank, part, all);
+    if (!warnings_seen && !part["points"].empty()) {
+      all.warnings = part["warnings"].get<std::vector<std::string>>();
+      warnings_seen = true;
+    }
     for (const Json& j : part["points"]) all_points.push_back(from_json(j));
   });
 }

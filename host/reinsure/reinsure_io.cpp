@@ -307,16 +307,14 @@ std::string frontier_svg(const ReinsuranceResult& r) {
 
 void write_reinsurance_outputs(const std::string& out_dir, const ReinsuranceResult& r, bool force) {
   const bool with_frontier = !r.frontier.empty();
-  check_output_dir(out_dir, reinsurance_output_names(with_frontier), force);
-  const std::string lines = lines_csv(r), json = reinsurance_json(r) + "\n";
-  const std::string fcsv = with_frontier ? frontier_csv(r) : "", svg = with_frontier ? frontier_svg(r) : "";
-  create_output_dir(out_dir);
-  write_file_atomically(out_dir + "/reinsurance_lines.csv", lines);
+  OutputSet outputs(out_dir, reinsurance_output_names(with_frontier), force);
+  outputs.write("reinsurance_lines.csv", lines_csv(r));
   if (with_frontier) {
-    write_file_atomically(out_dir + "/reinsurance_frontier.csv", fcsv);
-    write_file_atomically(out_dir + "/reinsurance_frontier.svg", svg);
+    outputs.write("reinsurance_frontier.csv", frontier_csv(r));
+    outputs.write("reinsurance_frontier.svg", frontier_svg(r));
   }
-  write_file_atomically(out_dir + "/result.json", json);
+  outputs.write("result.json", reinsurance_json(r) + "\n");
+  outputs.commit();
 }
 
 }  // namespace rateopt

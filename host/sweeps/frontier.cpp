@@ -120,6 +120,7 @@ FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions
   if (first >= end) return out;
   SolveResult setup;
   Problem problem = prepare_problem(book, with_limit(from), setup);
+  out.warnings = sweep_setup_warnings(book, problem, setup, sweep);
   const auto backend = choose_backend(options, problem.policies, setup);
 
   out.points.reserve(static_cast<size_t>(end - first));  // `infeasible` points into it

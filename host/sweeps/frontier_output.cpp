@@ -56,6 +56,7 @@ std::string frontier_json(const FrontierResult& f) {
          {"backend_used", f.backend_used},
          {"device_name", f.device_name},
          {"fallback_reason", f.fallback_reason.empty() ? json(nullptr) : json(f.fallback_reason)},
+         {"warnings", f.warnings},
          {"rateopt", json{{"version", version_string()}, {"git_revision", git_revision()}}}};
   return j.dump(2);
 }
@@ -95,7 +96,7 @@ std::string frontier_svg(const FrontierResult& f, const std::optional<double>& c
 
 void write_frontier_outputs(const std::string& out_dir, const FrontierResult& f,
                             const std::optional<double>& chosen_limit, bool force) {
-  check_output_dir(out_dir, {"frontier.csv", "frontier.svg", "result.json"}, force);
+  OutputSet outputs(out_dir, {"frontier.csv", "frontier.svg", "result.json"}, force);
   std::string csv =
       "epsilon,converged,status,profit,gwp,loss_ratio,retention,shadow_price,shadow_price_unit,optimality_gap,"
       "passes,seconds\n";
@@ -106,11 +107,10 @@ void write_frontier_outputs(const std::string& out_dir, const FrontierResult& f,
     row.number(p.shadow_price).text(p.shadow_price_unit);
     put_summary(row, p.summary, {F::optimality_gap, F::passes, F::seconds});
   }
-  const std::string svg = frontier_svg(f, chosen_limit);
-  create_output_dir(out_dir);
-  write_file_atomically(out_dir + "/frontier.csv", csv);
-  write_file_atomically(out_dir + "/frontier.svg", svg);
-  write_file_atomically(out_dir + "/result.json", frontier_json(f) + "\n");
+  outputs.write("frontier.csv", csv);
+  outputs.write("frontier.svg", frontier_svg(f, chosen_limit));
+  outputs.write("result.json", frontier_json(f) + "\n");
+  outputs.commit();
 }
 
 }  // namespace rateopt

@@ -117,6 +117,7 @@ ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& option
   if (first_row >= end_row) return out;
   SolveResult setup;
   Problem problem = prepare_problem(book, at(x_from, fairness_from), setup);
+  out.warnings = sweep_setup_warnings(book, problem, setup, sweep_x);
   const auto backend = choose_backend(options, problem.policies, setup);
   out.backend_used = setup.backend_used;
   out.device_name = setup.device_name;

@@ -52,6 +52,7 @@ std::string pareto_json(const ParetoResult& r) {
          {"backend_used", r.backend_used},
          {"device_name", r.device_name},
          {"fallback_reason", r.fallback_reason.empty() ? json(nullptr) : json(r.fallback_reason)},
+         {"warnings", r.warnings},
          {"rateopt", json{{"version", version_string()}, {"git_revision", git_revision()}}}};
   return j.dump(2);
 }
@@ -93,15 +94,14 @@ std::string pareto_svg(const ParetoResult& r) {
 }
 
 void write_pareto_outputs(const std::string& out_dir, const ParetoResult& r, bool force) {
-  check_output_dir(out_dir, {"pareto_surface.csv", "pareto_front.csv", "pareto.svg", "result.json"}, force);
+  OutputSet outputs(out_dir, {"pareto_surface.csv", "pareto_front.csv", "pareto.svg", "result.json"}, force);
   std::vector<size_t> all(r.surface.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  const std::string surface = points_csv(r, all), front = points_csv(r, r.front), svg = pareto_svg(r);
-  create_output_dir(out_dir);
-  write_file_atomically(out_dir + "/pareto_surface.csv", surface);
-  write_file_atomically(out_dir + "/pareto_front.csv", front);
-  write_file_atomically(out_dir + "/pareto.svg", svg);
-  write_file_atomically(out_dir + "/result.json", pareto_json(r) + "\n");
+  outputs.write("pareto_surface.csv", points_csv(r, all));
+  outputs.write("pareto_front.csv", points_csv(r, r.front));
+  outputs.write("pareto.svg", pareto_svg(r));
+  outputs.write("result.json", pareto_json(r) + "\n");
+  outputs.commit();
 }
 
 }  // namespace rateopt

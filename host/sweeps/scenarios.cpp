@@ -302,9 +302,7 @@ ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& optio
   SolveResult setup;
   Problem problem = prepare_problem(book, options, setup);
   for (const std::string& w : setup.warnings) out.warnings.push_back(w);
-  if (setup.n_bound_conflicts > 0)
-    out.warnings.push_back(std::to_string(setup.n_bound_conflicts) +
-                           " policies had lower bound above upper bound; the upper (ENBP) bound won");
+  if (setup.n_bound_conflicts > 0) out.warnings.push_back(bound_conflict_warning(setup.n_bound_conflicts));
   if (setup_warnings != nullptr) *setup_warnings = out.warnings.size();
   set_demand(problem.policies, book, scenarios[first].elasticity);
   std::unique_ptr<Backend> backend = choose_backend(options, problem.policies, setup);
@@ -352,8 +350,9 @@ ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& optio
       out.warnings.push_back("scenario " + sc.name + ": " + std::to_string(positive) +
                              (positive == 1 ? " policy has" : " policies have") + " positive elasticity");
     if (above_one > 0)
-      out.warnings.push_back("scenario " + sc.name + ": " + std::to_string(above_one) +
-                             " policies have log-linear demand above 1 at the answer (not capped, as in insurance-optimise)");
+      out.warnings.push_back(
+          "scenario " + sc.name + ": " + std::to_string(above_one) +
+          " policies have log-linear demand above 1 at the answer (not capped, as in insurance-optimise)");
 
     out.scenarios.push_back(std::move(s));
     out.multipliers.push_back(std::move(r.multiplier));

@@ -124,7 +124,7 @@ void check_sizes(const Book& book, const ScenarioResult& r) {
 std::string scenarios_json(const ScenarioResult& result) { return summary_object(result).dump(2); }
 
 void write_scenario_outputs(const std::string& out_dir, const Book& book, const ScenarioResult& result, bool force) {
-  check_output_dir(out_dir, scenario_output_names(), force);
+  OutputSet outputs(out_dir, scenario_output_names(), force);
   check_sizes(book, result);
 
   // Everything that can fail for reasons other than I/O happens before the first byte is written.
@@ -134,15 +134,10 @@ void write_scenario_outputs(const std::string& out_dir, const Book& book, const 
   const std::string summary = summary_csv(result);
   const std::string policies = policies_csv(book, result);
 
-  create_output_dir(out_dir);
-
-  // A reader that finds result.json must find the tables of the same run: drop the old result.json
-  // first and write the new one last.
-  const std::string result_path = join_path(out_dir, "result.json");
-  remove_old_output(result_path);
-  write_file_atomically(join_path(out_dir, "scenario_policies.csv"), policies);
-  write_file_atomically(join_path(out_dir, "scenarios.csv"), summary);
-  write_file_atomically(result_path, result_text);
+  outputs.write("scenario_policies.csv", policies);
+  outputs.write("scenarios.csv", summary);
+  outputs.write("result.json", result_text);
+  outputs.commit();
 }
 
 }  // namespace rateopt

@@ -107,6 +107,7 @@ class ColumnView {
 /// copy; a Book converts to its view implicitly, so callers holding a Book pass it as before.
 struct BookView {
   std::string source;
+  std::string source_sha256;  ///< as Book: of the bytes read from source
   ColumnView<double> technical_price, expected_loss_cost, p_demand, elasticity;
   ColumnView<uint8_t> renewal_flag;
   ColumnView<double> enbp, prior_multiplier, claims_variance, expense, weight;

@@ -143,11 +143,12 @@ std::string cover_goal_json(const QuoteSet& quotes, const CoverGoal& goal, const
 /// result.json of a scenario grid: every scenario's goal and outcome, and the audit.
 std::string cover_grid_json(const QuoteSet& quotes, const CoverOptions& options,
                             const std::vector<CoverScenario>& scenarios);
-/// The files of a grid run in out_dir: scenarios.csv, scenario_policies.csv and result.json (written
-/// last, so a result.json that exists describes the tables beside it).
+/// The files of a grid run in out_dir: scenarios.csv, scenario_policies.csv and result.json, all or
+/// nothing (result.json renamed into place last, so a result.json that exists describes the tables
+/// beside it).  An existing file is replaced only with force.
 std::vector<std::string> cover_grid_output_names();
 void write_cover_grid_outputs(const std::string& out_dir, const QuoteSet& quotes,
-                              const std::vector<CoverScenario>& scenarios, const std::string& result_json);
+                              const std::vector<CoverScenario>& scenarios, const std::string& result_json, bool force);
 
 /// The outputs of a grid run, as written (exposed for tests).
 std::string cover_scenarios_csv(const std::vector<CoverScenario>& scenarios);

@@ -197,10 +197,17 @@ struct EnumNames<Device> {
   static constexpr std::array<const char*, 3> names{"auto", "cpu", "cuda"};
 };
 
+/// The most CPU threads a `threads` option may ask for: 4 × the hardware threads this process may run
+/// on.  More only slows a solve down, and a mistyped 100000 would start that many threads.
+int max_cpu_threads();
+
 /// Rows several tools share, so each is worded once.
 namespace option_rows {
 inline constexpr OptionRow device{"device", "where it runs: auto uses a GPU when one is usable, else the CPU"};
-inline constexpr OptionRow threads{"threads", "CPU threads, 0 = every core", at_least(0)};
+/// Its bound is this machine's (max_cpu_threads), so it is made when asked for.
+inline OptionRow threads() {
+  return {"threads", "CPU threads, 0 = every core; at most 4 per hardware thread", in_range(0, max_cpu_threads())};
+}
 }  // namespace option_rows
 
 }  // namespace rateopt

@@ -42,7 +42,10 @@ struct OptimiseOptions {
   DemandModel demand_model = DemandModel::log_linear;
   Objective objective = Objective::profit;
 
-  // --- per-policy bounds, applied in this order
+  // --- per-policy bounds, applied in this order.  Where a cap (the ENBP, or max_rate_change's upper
+  // limit) lies below a floor (technical_floor, max_rate_change's lower limit) the cap wins: the policy
+  // is priced at it and counted in SolveResult::n_bound_conflicts.  The box [min_multiplier,
+  // max_multiplier] is never left: a cap below min_multiplier is an InputError naming the row.
   double min_multiplier = 0.5;
   double max_multiplier = 3.0;
   bool technical_floor = true;
@@ -127,7 +130,7 @@ void visit_options(OptimiseOptions& o, F&& f) {
     o.max_outer_iterations);
   f(OptionRow{"max_passes", "passes over the book at most", at_least(10)}, o.max_passes);
   f(OptionRow{"time_limit", "seconds before stopping with time_limit", above(0)}, o.time_limit);
-  f(option_rows::threads, o.threads);
+  f(option_rows::threads(), o.threads);
 }
 
 }  // namespace rateopt

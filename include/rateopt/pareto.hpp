@@ -76,6 +76,7 @@ struct ParetoResult {
   int64_t passes = 0;
   double seconds = 0;
   std::string backend_used, device_name, fallback_reason;
+  std::vector<std::string> warnings;  ///< the setup's, the same at every point (as FrontierResult's)
 };
 
 /// Solve the grid; the book is prepared and uploaded once and each point warm-starts from its

@@ -59,7 +59,7 @@ void visit_options(AnnealOptions& o, F&& f) {
   f(OptionRow{"sweeps", "sweeps per replica", in_range(1, 100'000'000)}, o.sweeps);
   f(OptionRow{"seed", "random seed"}, o.seed);
   f(option_rows::device, o.device);
-  f(option_rows::threads, o.threads);
+  f(option_rows::threads(), o.threads);
 }
 
 /// The geometric schedule β_s = β_hot·(β_cold/β_hot)^(s/(S−1)), set from the coefficients: with

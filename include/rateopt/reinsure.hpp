@@ -110,7 +110,7 @@ void visit_options(ReinsuranceOptions& o, F&& f) {
   f(OptionRow{"frontier", "points of the premium–risk frontier: 0 = none, else at least 2", in_range(0, 1000)},
     o.frontier_points);
   f(option_rows::device, o.device);
-  f(option_rows::threads, o.threads);
+  f(option_rows::threads(), o.threads);
 }
 
 /// Where `rateopt reinsure` takes its loss samples from when no samples file is given.

@@ -68,7 +68,7 @@ struct SolveResult {
   double expected_retention = 0;  ///< NaN when the book has no renewals
   int64_t n_policies = 0;
   int64_t n_renewals = 0;
-  int64_t n_bound_conflicts = 0;   ///< policies whose ENBP cap was below their lower bound
+  int64_t n_bound_conflicts = 0;   ///< policies priced at a cap (ENBP or rate change) below their floor
   int64_t n_demand_above_one = 0;  ///< log-linear policies with x > 1 at the answer (warned)
 
   std::vector<ConstraintReport> constraints;

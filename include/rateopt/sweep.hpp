@@ -76,6 +76,9 @@ struct FrontierResult {
   int64_t passes = 0;  ///< over the whole sweep
   double seconds = 0;
   std::string backend_used, device_name, fallback_reason;
+  /// The setup's warnings, the same at every point (e.g. retention_min on a book without renewals,
+  /// policies priced at their ENBP cap below the floor).
+  std::vector<std::string> warnings;
 };
 
 /// Called after each point with (points done, points in all).

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -381,10 +380,17 @@ TEST(CliOptimise, UnreachableRetentionIsReportedInfeasibleWithExit0) {
   EXPECT_TRUE(contains(message, "retention_min")) << message;
   // The message gives the best reachable retention (printed to a few significant digits).
   bool found = false;
-  const std::regex number(R"((\d+\.\d+)(%?))");
-  for (auto it = std::sregex_iterator(message.begin(), message.end(), number); it != std::sregex_iterator(); ++it) {
-    double v = std::stod((*it)[1].str());
-    if ((*it)[2].matched && (*it)[2].length() > 0) v /= 100;
+  for (size_t at = 0; at < message.size();) {  // each "d.d" number, divided by 100 when a '%' follows
+    const size_t start = message.find_first_of("0123456789", at);
+    if (start == std::string::npos) break;
+    size_t end = message.find_first_not_of("0123456789.", start);
+    if (end == std::string::npos) end = message.size();
+    while (end > start && message[end - 1] == '.') --end;  // a full stop after the number
+    const std::string text = message.substr(start, end - start);
+    at = std::max(end, start + 1);
+    if (text.find('.') == std::string::npos) continue;
+    double v = std::stod(text);
+    if (end < message.size() && message[end] == '%') v /= 100;
     if (std::fabs(v - best) <= 2e-3 * best) found = true;
   }
   EXPECT_TRUE(found) << "message \"" << message << "\" should name the best reachable retention " << best;
