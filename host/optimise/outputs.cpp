@@ -16,6 +16,7 @@
 #include "optimise/audit.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
+#include "rateopt/pricing_rule.hpp"
 #include "rateopt/solve.hpp"
 
 namespace rateopt {
@@ -168,12 +169,6 @@ Json audit_object(const Book& book, const OptimiseOptions& options, const SolveR
   return audit;
 }
 
-void append_significant(std::string& out, double x, int digits) {
-  char text[64];
-  const auto end = std::to_chars(text, text + sizeof text, x, std::chars_format::general, digits).ptr;
-  out.append(text, end);
-}
-
 // Money columns need no more than 10 significant digits; multipliers and bounds are exact.
 void append_policy_row(std::string& out, const Book& book, const SolveResult& r, const PolicyOutputs& p, size_t i) {
   constexpr int kMoneyDigits = 10;
@@ -303,29 +298,46 @@ std::string summary_json(const Book& book, const OptimiseOptions& options, const
   return summary_object(book, options, result).dump(2);
 }
 
-std::string result_json(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+namespace {
+Json result_document(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
   Json document = summary_object(book, options, result);
   document["audit"] = audit_object(book, options, result);
-  return document.dump(2) + '\n';
+  return document;
+}
+}  // namespace
+
+std::string result_json(const Book& book, const OptimiseOptions& options, const SolveResult& result) {
+  return result_document(book, options, result).dump(2) + '\n';
 }
 
 void write_solve_outputs(const std::string& out_dir, const Book& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force) {
   const std::string result_path = join_path(out_dir, "result.json");
   const std::string policies_path = join_path(out_dir, "policies.csv");
-  check_output_dir(out_dir, {"result.json", "policies.csv"}, force);
+  const std::string rule_path = join_path(out_dir, "pricing_rule.json");
+  check_output_dir(out_dir, {"result.json", "policies.csv", "pricing_rule.json"}, force);
 
   // Everything that can fail for reasons other than I/O happens before the first byte is written.
   check_result_sizes(book, result);
   const PolicyOutputs per_policy = policy_outputs(book, options, result);
   check_policy_output_sizes(book, per_policy);
-  const std::string result_text = result_json(book, options, result);
+  const Json document = result_document(book, options, result);
+  const std::string result_text = document.dump(2) + '\n';
+  // The rule carries the book's SHA-256 the audit already computed (hashing a large book twice costs).
+  const Json& sha = document.at("audit").at("inputs").at("book_sha256");
+  const bool has_rule = !result.lagrangian.basis_prices.empty();
+  const std::string rule_text =
+      has_rule ? PricingRule::from_solve(options, result, sha.is_string() ? sha.get<std::string>() : "", book.source)
+                     .to_json()
+               : std::string();
 
   create_output_dir(out_dir);
-  // A reader that finds result.json must find the policies.csv of the same solve: drop the old
-  // result.json before replacing policies.csv, and write the new result.json last.
+  // A reader that finds result.json must find the policies.csv and pricing_rule.json of the same solve:
+  // drop the old result.json (and rule) before replacing policies.csv, and write the new result.json last.
   remove_old_output(result_path);
+  remove_old_output(rule_path);
   write_policies_csv(policies_path, book, result, per_policy, options.threads);
+  if (has_rule) write_file_atomically(rule_path, rule_text);
   write_file_atomically(result_path, result_text);
 }
 
