@@ -25,17 +25,9 @@ RuleFixture make_fixture(DemandModel demand, bool enbp) {
   o.device = Device::cpu;
   RuleFixture f{{}, PricingRule::from_solve(o, optimise(book, o))};
   f.quotes.resize(book.size());
-  for (size_t i = 0; i < book.size(); ++i) {
-    Quote& q = f.quotes[i];
-    q.technical_price = book.technical_price[i];
-    q.expected_loss_cost = book.expected_loss_cost[i];
-    q.p_demand = book.p_demand[i];
-    q.elasticity = book.elasticity[i];
-    q.renewal = book.renewal_flag[i] != 0;
-    q.enbp = enbp ? book.enbp[i] : std::numeric_limits<double>::quiet_NaN();
-    q.prior_multiplier = book.prior_multiplier[i];
-    q.claims_variance = book.claims_variance[i];
-  }
+  for (size_t i = 0; i < book.size(); ++i) f.quotes[i] = quote_from_book(book, i, -1);
+  if (!enbp)
+    for (Quote& q : f.quotes) q.enbp = std::numeric_limits<double>::quiet_NaN();
   return f;
 }
 

@@ -77,7 +77,9 @@ BatchReport batch_report(const PricingRule& rule, const BatchSums& s, double dri
   r.n_bound_conflicts = s.n_bound_conflicts;
   r.n_binding = s.n_binding;
   const AnswerLagrangian& L = rule.lagrangian();
-  r.n_linearised = L.linearised ? s.n_quotes : 0;
+  // quotes priced by prices that are not the solve's pure dual answer (linearised, or the solve ended
+  // in its augmented-Lagrangian phase): every one of them
+  r.n_linearised = L.linearised || !L.exact_dual ? s.n_quotes : 0;
   if (s.n_quotes == 0) return r;
 
   OptimiseOptions options = rule.options();
@@ -114,6 +116,10 @@ BatchReport batch_report(const PricingRule& rule, const BatchSums& s, double dri
     if (rule.options().objective == Objective::loss_ratio)
       names += (names.empty() ? "" : ", ") + std::string("the loss-ratio objective");
     r.linearisation_note = "prices linearise " + names + " at the solved answer (every quote counted as linearised)";
+  } else if (!L.exact_dual) {
+    r.linearisation_note =
+        "the solve's answer came from its augmented-Lagrangian phase: the solved book's multipliers agree with "
+        "these prices to the solve's stationarity tolerance, not exactly (every quote counted)";
   }
   return r;
 }

@@ -33,17 +33,7 @@ void to_quotes(const PricingRule& rule, const Book& chunk, std::vector<Quote>& q
   quotes.resize(chunk.size());
   for (size_t i = 0; i < chunk.size(); ++i) {
     Quote& q = quotes[i];
-    q.technical_price = chunk.technical_price[i];
-    q.expected_loss_cost = chunk.expected_loss_cost[i];
-    q.p_demand = chunk.p_demand[i];
-    q.elasticity = chunk.elasticity[i];
-    q.renewal = chunk.renewal_flag[i] != 0;
-    q.enbp = chunk.enbp[i];
-    q.prior_multiplier = chunk.prior_multiplier[i];
-    q.claims_variance = chunk.claims_variance[i];
-    q.expense = chunk.expense[i];
-    q.weight = chunk.weight[i];
-    q.group = rule.needs_group() ? group_of[chunk.group[i]] : -1;
+    q = quote_from_book(chunk, i, rule.needs_group() ? group_of[chunk.group[i]] : -1);
     if (rule.needs_group() && q.group < 0)
       throw InputError(chunk.source, static_cast<long>(chunk.line_of(i)),
                        "group = \"" + chunk.group_names[chunk.group[i]] + "\" is not a group of the solved book");

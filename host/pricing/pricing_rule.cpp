@@ -4,12 +4,29 @@
 
 #include <cmath>
 
+#include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
 
 const char* binding_bound_name(const PricedQuote& priced) {
   return priced.binding == BindingBound::none ? "none" : to_string(priced.binding_rule);
+}
+
+Quote quote_from_book(const Book& book, size_t i, int group) {
+  Quote q;
+  q.technical_price = book.technical_price[i];
+  q.expected_loss_cost = book.expected_loss_cost[i];
+  q.p_demand = book.p_demand[i];
+  q.elasticity = book.elasticity[i];
+  q.renewal = book.renewal_flag[i] != 0;
+  q.enbp = book.enbp[i];
+  q.prior_multiplier = book.prior_multiplier[i];
+  q.claims_variance = book.claims_variance[i];
+  q.expense = book.expense[i];
+  q.weight = book.weight[i];
+  q.group = group;
+  return q;
 }
 
 int PricingRule::group_index(const std::string& name) const {

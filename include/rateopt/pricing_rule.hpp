@@ -40,6 +40,10 @@ struct Quote {
   int group = -1;  ///< index into PricingRule::group_names(); ignored when the rule has no groups
 };
 
+struct Book;
+/// Row i of a book as a quote; group is the rule's index of the row's group (−1 when the rule has none).
+Quote quote_from_book(const Book& book, size_t i, int group);
+
 /// Which side of its box holds a priced quote.
 enum class BindingBound : uint8_t { none, lower, upper };
 

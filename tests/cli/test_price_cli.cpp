@@ -50,7 +50,9 @@ TEST(CliPrice, OptimiseWritesARuleThatPricesItsBookBackToTheSolve) {
   for (size_t i = 0; i < priced.rows.size(); ++i) {
     EXPECT_EQ(priced.text(i, "policy_id"), solved.text(i, "policy_id"));
     same += priced.text(i, "multiplier") == solved.text(i, "multiplier") ? 1 : 0;
-    if (solved.text(i, "enbp_binding") == "1") EXPECT_EQ(priced.text(i, "binding_bound"), "enbp") << i;
+    if (solved.text(i, "enbp_binding") == "1") {
+      EXPECT_EQ(priced.text(i, "binding_bound"), "enbp") << i;
+    }
   }
   EXPECT_GE(same, 2000 - ties);
   // the batch is the solved book: its constraints sit at their limits
