@@ -18,7 +18,8 @@ struct Solved {
 };
 Solved solve_benchmark(const fs::path& dir) {
   Solved s{generate(dir, 2000, "benchmark", 5), dir / "solve"};
-  const CliRun r = run_rateopt(dir, optimise_args(s.book, s.out, {"--device", "cpu"}));
+  const CliRun r =
+      run_rateopt(dir, optimise_args(s.book, s.out, test::concat(kBenchmarkConstraints, {"--device", "cpu"})));
   EXPECT_EQ(r.rc, 0) << describe(r);
   return s;
 }
