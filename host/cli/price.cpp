@@ -30,6 +30,7 @@ int run_price(const PriceCommand& c) {
   const std::string summary = batch_report_json(rule, report);
   write_file_atomically(summary_path, summary + "\n");
   for (const std::string& w : book_warnings) std::cerr << "warning: " << w << "\n";
+  for (const std::string& w : report.warnings) std::cerr << "warning: " << w << "\n";
   if (out.as_json) {
     std::cout << summary << "\n";
   } else {

@@ -64,7 +64,6 @@ std::string batch_report_text(const PricingRule& rule, const BatchReport& r) {
   s << "  ties " << r.n_ties << ", linearised " << r.n_linearised << ", bound conflicts " << r.n_bound_conflicts
     << "\n";
   if (!r.linearisation_note.empty()) s << "  note: " << r.linearisation_note << "\n";
-  for (const std::string& w : r.warnings) s << "warning: " << w << "\n";
   return s.str();
 }
 

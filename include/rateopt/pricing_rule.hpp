@@ -155,7 +155,8 @@ struct BatchReport {
 /// one by more than drift_tolerance (relative to the limit).
 BatchReport batch_report(const PricingRule& rule, const BatchSums& sums, double drift_tolerance);
 
-/// The report as one JSON object (price_summary.json, `rateopt price --json`) and as a screen for humans.
+/// The report as one JSON object (price_summary.json, `rateopt price --json`) and as a screen for humans
+/// (without the warnings, which a front end shows its own way).
 std::string batch_report_json(const PricingRule& rule, const BatchReport& report);
 std::string batch_report_text(const PricingRule& rule, const BatchReport& report);
 

@@ -42,6 +42,7 @@ TEST(CliPrice, OptimiseWritesARuleThatPricesItsBookBackToTheSolve) {
   const json summary = json::parse(r.out);
   EXPECT_EQ(summary["n_quotes"], 2000);
   EXPECT_EQ(summary["warnings"].size(), 0u) << r.out;
+  EXPECT_FALSE(contains(r.err, "warning")) << describe(r);
   const Csv solved = read_csv(s.out / "policies.csv"), priced = read_csv(dir / "priced" / "priced.csv");
   ASSERT_EQ(priced.rows.size(), 2000u);
   EXPECT_EQ(priced.header, (std::vector<std::string>{"policy_id", "multiplier", "new_premium", "expected_demand",
