@@ -18,7 +18,8 @@ int run_optimise(const BookCommand& c) {
   run_agreed(comm, [&] {
     c.flags->fill(options);
     options.validate();
-    if (comm.rank() == 0) check_output_dir(c.out.dir, {"result.json", "policies.csv"}, c.out.force);
+    if (comm.rank() == 0)
+      check_output_dir(c.out.dir, {"result.json", "policies.csv", "pricing_rule.json"}, c.out.force);
   });
   Book book = read_book_across(c.book, comm);
   print_book_warnings(book);
@@ -31,7 +32,8 @@ int run_optimise(const BookCommand& c) {
     std::cout << summary_json(book, options, result) << "\n";
   } else {
     std::cout << result.full_report() << "\n";
-    std::cout << "wrote " << c.out.dir << "/result.json and " << c.out.dir << "/policies.csv";
+    std::cout << "wrote " << c.out.dir << "/result.json, " << c.out.dir << "/policies.csv and " << c.out.dir
+              << "/pricing_rule.json";
     if (comm.size() > 1) std::cout << " (" << comm.size() << " MPI ranks)";
     std::cout << "\n";
   }

@@ -19,6 +19,12 @@ void append_exact(std::string& out, double x) {
   out.append(text, end);
 }
 
+void append_significant(std::string& out, double x, int digits) {
+  char text[64];
+  const auto end = std::to_chars(text, text + sizeof text, x, std::chars_format::general, digits).ptr;
+  out.append(text, end);
+}
+
 void append_csv_text(std::string& out, std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
     out.append(text);

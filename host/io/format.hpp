@@ -12,6 +12,8 @@ namespace rateopt {
 std::string shortest(double x);
 /// The same appended to out; NaN and infinities append nothing (an empty CSV field).
 void append_exact(std::string& out, double x);
+/// x with `digits` significant digits (money columns: 10).
+void append_significant(std::string& out, double x, int digits);
 /// RFC 4180: the field quoted only when it holds a separator, a quote or a line break.
 void append_csv_text(std::string& out, std::string_view text);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "optimise/audit.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
+#include "rateopt/pricing_rule.hpp"
 #include "rateopt/solve.hpp"
 
 namespace rateopt {
@@ -168,12 +170,6 @@ Json audit_object(const BookView& book, const OptimiseOptions& options, const So
   return audit;
 }
 
-void append_significant(std::string& out, double x, int digits) {
-  char text[64];
-  const auto end = std::to_chars(text, text + sizeof text, x, std::chars_format::general, digits).ptr;
-  out.append(text, end);
-}
-
 // Money columns need no more than 10 significant digits; multipliers and bounds are exact.
 void append_policy_row(std::string& out, const BookView& book, const SolveResult& r, const PolicyOutputs& p, size_t i) {
   constexpr int kMoneyDigits = 10;
@@ -303,25 +299,50 @@ std::string summary_json(const BookView& book, const OptimiseOptions& options, c
   return summary_object(book, options, result).dump(2);
 }
 
-std::string result_json(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
+namespace {
+Json result_document(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
   Json document = summary_object(book, options, result);
   document["audit"] = audit_object(book, options, result);
-  return document.dump(2) + '\n';
+  return document;
+}
+}  // namespace
+
+std::string result_json(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
+  return result_document(book, options, result).dump(2) + '\n';
 }
 
 void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force) {
-  OutputSet outputs(out_dir, {"policies.csv", "result.json"}, force);
+  // A solve that stopped before its dual phase has no constraint prices, so no rule.
+  const bool has_rule = !result.lagrangian.basis_prices.empty();
+  std::vector<std::string> names{"policies.csv", "result.json"};
+  if (has_rule) names.push_back("pricing_rule.json");
+  OutputSet outputs(out_dir, names, force);
 
   // Everything that can fail for reasons other than I/O happens before the first byte is written.
   check_result_sizes(book, result);
   const PolicyOutputs per_policy = policy_outputs(book, options, result);
   check_policy_output_sizes(book, per_policy);
-  const std::string result_text = result_json(book, options, result);
+  const Json document = result_document(book, options, result);
+  const std::string result_text = document.dump(2) + '\n';
+  // The rule carries the book's SHA-256 the audit already computed (hashing a large book twice costs).
+  const Json& sha = document.at("audit").at("inputs").at("book_sha256");
+  const std::string rule_text =
+      has_rule ? PricingRule::from_solve(options, result, sha.is_string() ? sha.get<std::string>() : "", book.source)
+                     .to_json()
+               : std::string();
 
   write_policies_csv(outputs.file("policies.csv"), book, result, per_policy, options.threads);
+  if (has_rule) outputs.write("pricing_rule.json", rule_text);
   outputs.write("result.json", result_text);
   outputs.commit();
+  // A rerun that makes no rule must not leave the rule of an earlier solve beside its result.
+  if (!has_rule) {
+    const std::string stale = join_path(out_dir, "pricing_rule.json");
+    std::error_code error;
+    std::filesystem::remove(stale, error);
+    if (error) throw DeviceError(stale + ": cannot remove the rule of an earlier solve: " + error.message());
+  }
 }
 
 }  // namespace rateopt

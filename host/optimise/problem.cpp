@@ -9,6 +9,7 @@
 #include "io/format.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/model_quality.hpp"
+#include "rateopt/policy_bounds.hpp"
 
 namespace rateopt {
 
@@ -143,56 +144,37 @@ Problem sized_problem(const BookView& book, const OptimiseOptions& o) {
   return P;
 }
 
-/// Row i's multiplier bounds, SPEC §1.4 in order; counts renewals, ENBPs and bound conflicts into res.
-/// A renewal without an ENBP while enbp_buffer is set becomes row_error.
+/// Row i's multiplier bounds (policy_box, in the documented order); counts renewals, ENBPs and bound
+/// conflicts into res.  A renewal without an ENBP while enbp_buffer is set becomes row_error.
 ///
 /// Where the floors (technical_floor, max_rate_change's lower limit) lie above a cap (the ENBP, or
 /// max_rate_change's upper limit), the cap wins and the policy is priced at it: a bound conflict.  The
-/// box [min_multiplier, max_multiplier] is never left: a cap below min_multiplier would price the
-/// policy where its demand model is not trusted (demand far above 1, retention above 100%), so that
-/// row is an input error naming the cap.
-void policy_bounds(const BookView& book, size_t i, const OptimiseOptions& o, SolveResult& res,
+/// box [min_multiplier, max_multiplier] is never left: a cap below min_multiplier is an input error
+/// naming the cap.
+void policy_bounds(const BookView& book, size_t i, const BoundRules& rules, SolveResult& res,
                    std::optional<InputError>& row_error, double& lb, double& ub) {
-  const double tc = book.technical_price[i];
+  const bool renewal = book.renewal_flag[i] != 0;
   const double prior = book.prior_multiplier[i];
-  lb = o.min_multiplier;
-  ub = o.max_multiplier;
-  if (o.technical_floor) lb = std::max(lb, 1.0);
-  if (o.max_rate_change) {
-    lb = std::max(lb, prior * (1.0 - *o.max_rate_change));
-    ub = std::min(ub, prior * (1.0 + *o.max_rate_change));
+  const PolicyBox box = policy_box(rules, book.technical_price[i], prior, renewal, book.enbp[i]);
+  const long line = static_cast<long>(book.line_of(i));
+  if (renewal) ++res.n_renewals;
+  if (box.has_enbp_cap) ++res.n_renewals_with_enbp;
+  if (box.missing_enbp) {
+    row_error = InputError(book.source, line, "enbp: a renewal needs an ENBP when enbp_buffer is set");
+  } else if (box.cap_below_box && box.upper == BoundSource::enbp) {
+    row_error = InputError(book.source, line,
+                           "enbp = " + shortest(book.enbp[i]) + " caps the multiplier at " + shortest(box.ub) +
+                               ", below min_multiplier = " + shortest(rules.min_multiplier) +
+                               " (the ENBP wins over the floors, never over the box)");
+  } else if (box.cap_below_box) {
+    row_error = InputError(book.source, line,
+                           "prior_multiplier = " + shortest(prior) + " with max_rate_change = " +
+                               shortest(rules.max_rate_change) + " caps the multiplier at " + shortest(box.ub) +
+                               ", below min_multiplier = " + shortest(rules.min_multiplier));
   }
-  const bool has_enbp = !std::isnan(book.enbp[i]);
-  if (book.renewal_flag[i] != 0) {
-    ++res.n_renewals;
-    if (has_enbp) {
-      ++res.n_renewals_with_enbp;
-      // the cap, nudged down so that m·tc ≤ enbp·(1−buffer) holds exactly in floating point
-      const double cap_price = book.enbp[i] * (1.0 - o.enbp_buffer.value_or(0.0));
-      double cap = cap_price / tc;
-      while (cap * tc > cap_price) cap = std::nextafter(cap, 0.0);
-      if (cap < o.min_multiplier) {
-        row_error = InputError(book.source, static_cast<long>(book.line_of(i)),
-                               "enbp = " + shortest(book.enbp[i]) + " caps the multiplier at " + shortest(cap) +
-                                   ", below min_multiplier = " + shortest(o.min_multiplier) +
-                                   " (the ENBP wins over the floors, never over the box)");
-      }
-      ub = std::min(ub, cap);
-    } else if (o.enbp_buffer) {
-      row_error = InputError(book.source, static_cast<long>(book.line_of(i)),
-                             "enbp: a renewal needs an ENBP when enbp_buffer is set");
-    }
-  }
-  if (ub < o.min_multiplier && !row_error) {  // only max_rate_change's upper limit can get here
-    row_error = InputError(
-        book.source, static_cast<long>(book.line_of(i)),
-        "prior_multiplier = " + shortest(prior) + " with max_rate_change = " + shortest(o.max_rate_change.value_or(0)) +
-            " caps the multiplier at " + shortest(ub) + ", below min_multiplier = " + shortest(o.min_multiplier));
-  }
-  if (lb > ub) {  // the cap wins over the floors
-    lb = ub;
-    ++res.n_bound_conflicts;
-  }
+  if (box.conflict) ++res.n_bound_conflicts;
+  lb = box.lb;
+  ub = box.ub;
 }
 
 /// This rank's sums over its rows, for the scales and the claims' coefficient of variation.
@@ -207,26 +189,25 @@ RowSums fill_policies(const BookView& book, const OptimiseOptions& o, Problem& P
                       std::optional<InputError>& row_error) {
   PolicyArrays& pa = P.policies;
   const bool fairness = o.fairness_max.has_value();
+  const BoundRules rules = bound_rules(o);
   RowSums sums;
   for (size_t i = 0; i < book.size() && !row_error; ++i) {
     const double w = book.weight[i];
-    pa.wtc[i] = w * book.technical_price[i];
-    pa.wc[i] = w * book.expected_loss_cost[i];
-    pa.we[i] = w * book.expense[i];
-    pa.wr[i] = book.renewal_flag[i] != 0 ? w : 0.0;
-    pa.wv[i] = w * book.claims_variance[i];
-    const double x0 = book.p_demand[i], eps = book.elasticity[i];
-    if (pa.demand == math::DemandKind::log_linear) {
-      pa.d0[i] = x0;
-      pa.d1[i] = eps;
-    } else {
-      math::logistic_parameters(x0, eps, pa.d0[i], pa.d1[i]);
-    }
+    const math::PolicyCoefficients c =
+        math::policy_coefficients(w, book.technical_price[i], book.expected_loss_cost[i], book.expense[i],
+                                  book.renewal_flag[i] != 0, book.claims_variance[i]);
+    pa.wtc[i] = c.wtc;
+    pa.wc[i] = c.wc;
+    pa.we[i] = c.we;
+    pa.wr[i] = c.wr;
+    pa.wv[i] = c.wv;
+    const double x0 = book.p_demand[i];
+    math::demand_parameters(pa.demand, x0, book.elasticity[i], pa.d0[i], pa.d1[i]);
     if (fairness) {
       pa.group[i] = book.group[i];
       P.group_weight[book.group[i]] += w;
     }
-    policy_bounds(book, i, o, res, row_error, pa.lb[i], pa.ub[i]);
+    policy_bounds(book, i, rules, res, row_error, pa.lb[i], pa.ub[i]);
 
     sums.gwp_ref += pa.wtc[i] * x0;
     sums.claims_ref += pa.wc[i] * x0;
@@ -282,6 +263,7 @@ void sum_over_ranks(const BookView& book, RowSums s, const Counts& before, const
   P.profit_scale = gwp_ref;
   P.lr_ref = claims_ref / gwp_ref;
   P.mean_premium = wtc_sum / weight_sum;
+  P.total_weight = weight_sum;
 }
 
 }  // namespace
@@ -422,6 +404,39 @@ PortfolioMetrics portfolio_metrics(const Problem& P, const Vec& T) {
   return m;
 }
 
+double shadow_price_unit(ConstraintKind kind) {
+  // money per money of GWP; per percentage point (0.01) of LR, retention or the disparity ratio
+  return kind == ConstraintKind::gwp_min || kind == ConstraintKind::gwp_max ? 1.0 : 0.01;
+}
+
+void record_lagrangian(const Problem& P, const std::vector<double>& lambda, SolveResult& res) {
+  AnswerLagrangian& L = res.lagrangian;
+  L.terms.clear();
+  const Vec T = Eigen::Map<const Vec>(L.basis_sums.data(), static_cast<Eigen::Index>(L.basis_sums.size()));
+  for (size_t k = 0; k < P.constraints.size(); ++k) {
+    const ConstraintTerm& t = P.constraints[k];
+    LagrangianTerm term;
+    term.kind = t.kind;
+    term.label = t.label;
+    term.multiplier = k < lambda.size() ? lambda[k] : 0.0;
+    term.linear = t.is_linear();
+    if (T.size() == P.K)
+      term.business_value = term.multiplier * t.relax_gradient(T) * P.objective.scale * shadow_price_unit(t.kind);
+    L.terms.push_back(term);
+  }
+  L.linearised = !P.separable;
+  L.objective_scale = P.objective.scale;
+  L.profit_scale = P.profit_scale;
+  L.lr_ref = P.lr_ref;
+  L.mean_premium = P.mean_premium;
+  L.renewal_weight = P.renewal_weight;
+  L.total_weight = P.total_weight;
+  L.claims_cv = P.claims_cv;
+  L.lr_max_in_force = P.lr_max_in_force;
+  L.group_names = P.group_names;
+  L.group_weight = P.group_weight;
+}
+
 std::vector<ConstraintReport> report_constraints(const Problem& P, const OptimiseOptions& o, const Vec& T,
                                                  const std::vector<double>& lambda, double tolerance) {
   std::vector<ConstraintReport> out;
@@ -438,16 +453,16 @@ std::vector<ConstraintReport> report_constraints(const Problem& P, const Optimis
     const ConstraintTerm& t = P.constraints[k];
     ConstraintReport& r = find(t.kind);
     r.limit = t.limit;
-    const double shadow = lambda.empty() ? 0.0 : lambda[k] * t.relax_gradient(T) * money;
+    const double shadow = lambda.empty() ? 0.0 : lambda[k] * t.relax_gradient(T) * money * shadow_price_unit(t.kind);
     if (t.kind == ConstraintKind::lr_max) {
       const double sigma = o.stochastic_lr ? std::sqrt(std::max(T[b::variance], 0.0)) / T[b::gwp] : 0.0;
       r.value = pm.loss_ratio + t.z * sigma;
       r.slack = t.limit - r.value;
-      r.shadow_price = shadow * 0.01;
+      r.shadow_price = shadow;
     } else if (t.kind == ConstraintKind::lr_min) {
       r.value = pm.loss_ratio;
       r.slack = r.value - t.limit;
-      r.shadow_price = shadow * 0.01;
+      r.shadow_price = shadow;
     } else if (t.kind == ConstraintKind::gwp_min) {
       r.value = pm.gwp;
       r.slack = r.value - t.limit;
@@ -459,7 +474,7 @@ std::vector<ConstraintReport> report_constraints(const Problem& P, const Optimis
     } else if (t.kind == ConstraintKind::retention_min) {
       r.value = pm.retention;
       r.slack = r.value - t.limit;
-      r.shadow_price = shadow * 0.01;
+      r.shadow_price = shadow;
     } else if (t.kind == ConstraintKind::fairness_max) {
       // disparity = max over groups / min over groups of the group's measure
       double hi = -1e300, lo = 1e300;
@@ -473,7 +488,7 @@ std::vector<ConstraintReport> report_constraints(const Problem& P, const Optimis
       }
       r.value = hi / lo;
       r.slack = t.limit - r.value;
-      r.shadow_price += shadow * 0.01;
+      r.shadow_price += shadow;
     }
   }
   for (auto& r : out) {

@@ -65,6 +65,7 @@ struct Problem {
   double lr_ref = 1;          ///< Σ w·c·x0 / P_ref, the loss ratio at m = 1
   double mean_premium = 1;    ///< Σ w·tc / Σ w
   double renewal_weight = 0;  ///< Σ_R w
+  double total_weight = 0;    ///< Σ w
   std::vector<double> group_weight;
   std::vector<std::string> group_names;
   double lr_max_in_force = 0;  ///< lr_max after the model-quality relaxation
@@ -99,5 +100,13 @@ PortfolioMetrics portfolio_metrics(const Problem& problem, const Vec& T);
 /// One ConstraintReport per option in use (pairs folded into one), from T and the multipliers.
 std::vector<ConstraintReport> report_constraints(const Problem& problem, const OptimiseOptions& options, const Vec& T,
                                                  const std::vector<double>& lambda, double tolerance);
+
+/// The factor from a term's multiplier in money to its shadow price's unit: 1 for GWP, 0.01 (a percentage
+/// point) for the loss ratio, retention and the disparity ratio.
+double shadow_price_unit(ConstraintKind kind);
+
+/// Fill result.lagrangian's terms (scaled and business-unit multipliers) and book-level constants from
+/// the problem and the final multipliers; its basis prices and sums are the solver's (run_solver).
+void record_lagrangian(const Problem& problem, const std::vector<double>& lambda, SolveResult& result);
 
 }  // namespace rateopt

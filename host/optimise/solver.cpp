@@ -250,6 +250,7 @@ class Solver {
       D = D_new;
       T_ = to_vec(cur.T);
     }
+    dual_omega_ = to_std(f - V.transpose() * lam);  // the very prices of the accepted argmax pass
     return it;
   }
 
@@ -443,6 +444,10 @@ class Solver {
                                  : "no dual bound: the loss-ratio objective is not separable";
     }
     lambda_ = lam_kkt;
+    // The pricing rule deploys these prices: at an exact dual point the argmax pass's own, bit for bit.
+    res_.lagrangian.basis_prices = exact_dual_ ? dual_omega_ : to_std(omega);
+    res_.lagrangian.basis_sums = to_std(T_);
+    res_.lagrangian.exact_dual = exact_dual_;
 
     const bool stationary = res_.lagrangian_stationarity <= 1e-6;
     const bool feasible = worst <= o_.tolerance;
@@ -599,6 +604,7 @@ class Solver {
   Vec T_;
   std::vector<double> lambda_;
   std::vector<double> dual_lambda_;  ///< multipliers where the dual phase stopped
+  std::vector<double> dual_omega_;   ///< basis prices of the dual phase's last accepted argmax pass
   bool dual_converged_ = false;      ///< the last dual Newton met its tolerance
   bool exact_dual_ = false;          ///< the answer is the dual phase's exact KKT point
   PassSums dual_sums_;               ///< the dual phase's last accepted argmax pass
@@ -614,6 +620,7 @@ void run_solver(const Problem& problem, Backend& backend, const OptimiseOptions&
                 const std::vector<double>* warm_lambda, std::vector<double>* final_lambda) {
   Solver solver(problem, backend, options, result);
   solver.solve(warm_lambda);
+  record_lagrangian(problem, solver.multipliers(), result);
   if (final_lambda) *final_lambda = solver.multipliers();
 }
 

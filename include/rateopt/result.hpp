@@ -50,6 +50,41 @@ struct IterationRecord {
   double seconds = 0;        ///< since the solve started
 };
 
+/// One constraint term of the solve's Lagrangian (a fairness constraint has one term per ordered pair
+/// of groups).
+struct LagrangianTerm {
+  ConstraintKind kind = ConstraintKind::lr_max;
+  std::string label;          ///< e.g. "lr_max", "fairness_max[pcw/direct]"
+  double multiplier = 0;      ///< λ in the solver's scaled units (objective / its scale)
+  double business_value = 0;  ///< λ in business units: the term's share of the shadow price (see ConstraintReport)
+  bool linear = true;         ///< linear in the basis sums; otherwise linearised at the answer
+};
+
+/// The Lagrangian at the answer: what the pricing rule (rateopt/pricing_rule.hpp) deploys.  Each
+/// policy's answer maximises basis_prices·φ(m) on its box (exactly when exact_dual).
+struct AnswerLagrangian {
+  std::vector<double> basis_prices;  ///< ω on the basis sums (see math/policy_math.hpp), objective scale
+  std::vector<double> basis_sums;    ///< T at the answer
+  std::vector<LagrangianTerm> terms;
+  /// The answer is the dual phase's: every policy at its global maximiser at basis_prices.  Otherwise the
+  /// augmented-Lagrangian phase moved it, and policies agree with the maximiser to the solve's stationarity.
+  bool exact_dual = false;
+  /// A term (stochastic LR, loss-ratio disparity, the loss-ratio objective) is not linear in the basis
+  /// sums: basis_prices are its linearisation at the answer.
+  bool linearised = false;
+  // Book-level constants of the solve (whole book, weights included).
+  double objective_scale = 1;            ///< money per unit of the scaled objective (P_ref, or LR_ref for loss_ratio)
+  double profit_scale = 1;               ///< P_ref = Σ w·tc·x0
+  double lr_ref = 1;                     ///< Σ w·c·x0 / P_ref
+  double mean_premium = 1;               ///< Σ w·tc / Σ w
+  double renewal_weight = 0;             ///< Σ_R w, the retention constraint's denominator
+  double total_weight = 0;               ///< Σ w
+  double claims_cv = 0;                  ///< coefficient of variation of expected_loss_cost (model-quality default)
+  double lr_max_in_force = 0;            ///< lr_max after any model-quality relaxation
+  std::vector<std::string> group_names;  ///< fairness groups, in basis order (empty without fairness)
+  std::vector<double> group_weight;      ///< Σ_g w
+};
+
 struct SolveResult {
   SolveStatus status = SolveStatus::numerical_failure;
   bool converged = false;
@@ -100,6 +135,9 @@ struct SolveResult {
   double lagrangian_stationarity = 0;  ///< relative projected gradient of the Lagrangian at the answer
   std::vector<IterationRecord> iterations;
   std::vector<std::string> warnings;
+
+  /// The Lagrangian at the answer (empty basis_prices when the solve stopped before certifying).
+  AnswerLagrangian lagrangian;
 
   /// One line: status, profit, LR, retention, gap, passes, seconds.
   std::string brief_report() const;

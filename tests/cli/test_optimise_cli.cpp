@@ -38,7 +38,8 @@ TEST(CliOptimise, BenchmarkConstraintsWriteConsistentOutputs) {
   ASSERT_TRUE(fs::exists(out / "result.json")) << describe(r);
   ASSERT_TRUE(fs::exists(out / "policies.csv")) << describe(r);
   for (const std::string& name : listing(out))
-    EXPECT_TRUE(name == "result.json" || name == "policies.csv") << "stray output " << name;
+    EXPECT_TRUE(name == "result.json" || name == "policies.csv" || name == "pricing_rule.json")
+        << "stray output " << name;
 
   // policies.csv: the header of SPEC §1.6, one row per policy in book order.
   const std::string policies_text = read_text_file(out / "policies.csv");
@@ -207,7 +208,7 @@ TEST(CliOptimise, ExistingOutputsNeedForce) {
   EXPECT_TRUE(contains(r.err, "--force")) << describe(r);
   EXPECT_EQ(read_text_file(out / "result.json"), result_before);
   EXPECT_EQ(read_text_file(out / "policies.csv"), policies_before);
-  EXPECT_EQ(listing(out), (std::vector<std::string>{"policies.csv", "result.json"}));
+  EXPECT_EQ(listing(out), (std::vector<std::string>{"policies.csv", "pricing_rule.json", "result.json"}));
 
   // Only one of the two outputs present is still refused.
   fs::remove(out / "result.json");
@@ -224,7 +225,7 @@ TEST(CliOptimise, ExistingOutputsNeedForce) {
   EXPECT_DOUBLE_EQ(res.at("audit").at("configuration").at("lr_max").get<double>(), 0.66);
   EXPECT_DOUBLE_EQ(res.at("audit").at("configuration").at("max_rate_change").get<double>(), 0.2);
   EXPECT_NE(read_text_file(out / "policies.csv"), policies_before);
-  EXPECT_EQ(listing(out), (std::vector<std::string>{"policies.csv", "result.json"}))
+  EXPECT_EQ(listing(out), (std::vector<std::string>{"policies.csv", "pricing_rule.json", "result.json"}))
       << "no temporary files left behind";
 }
 

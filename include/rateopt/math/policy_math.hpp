@@ -120,6 +120,29 @@ struct PolicyCoefficients {
   double wv;   ///< w·claims_variance
 };
 
+/// A policy's weighted coefficients from its book row (weight w, technical price, loss cost, expense,
+/// renewal flag, claims variance): the one place the solve and the pricing rule build them.
+RATEOPT_HD PolicyCoefficients policy_coefficients(double weight, double technical_price, double loss_cost,
+                                                  double expense, bool renewal, double claims_variance) {
+  PolicyCoefficients p;
+  p.wtc = weight * technical_price;
+  p.wc = weight * loss_cost;
+  p.we = weight * expense;
+  p.wr = renewal ? weight : 0.0;
+  p.wv = weight * claims_variance;
+  return p;
+}
+
+/// The prepared demand parameters (d0, d1) of DemandKind from the book's x0 and ε.
+RATEOPT_HD void demand_parameters(DemandKind kind, double x0, double elasticity, double& d0, double& d1) {
+  if (kind == DemandKind::log_linear) {
+    d0 = x0;
+    d1 = elasticity;
+  } else {
+    logistic_parameters(x0, elasticity, d0, d1);
+  }
+}
+
 /// Coefficients (A, B, D) of h(m) = ω·φ(m) for prices ω on the basis sums; group < 0 when the
 /// basis carries no groups.
 RATEOPT_HD Separable separable_from_prices(const PolicyCoefficients& p, const double* omega, int group) {
@@ -256,27 +279,60 @@ RATEOPT_HD int refine_at_roots(const F& f, double* pts, int n, int cap) {
 
 }  // namespace detail
 
-/// Global maximiser of h(m) = x(m)(A·m + B) + D·m on [lb, ub] (lb ≤ ub, lb > 0).
+/// The best candidate so far of a maximisation, and whether another candidate, a distinct point,
+/// comes within a relative 1e-12 of its value (a tie: the maximiser is not unique to round-off).
+struct BestPoint {
+  double m, h;
+  bool tie;
+  RATEOPT_HD static bool near(double a, double b) {
+    const double d = a - b, scale = (a < 0 ? -a : a) > (b < 0 ? -b : b) ? (a < 0 ? -a : a) : (b < 0 ? -b : b);
+    return (d < 0 ? -d : d) <= 1e-12 * scale;
+  }
+  RATEOPT_HD static bool distinct(double a, double b) {
+    const double d = a - b;
+    return (d < 0 ? -d : d) > 1e-9 * (a > 1.0 ? a : 1.0);
+  }
+  RATEOPT_HD void consider(double mc, double hc) {
+    if (hc > h) {
+      tie = near(hc, h) && distinct(mc, m);
+      h = hc;
+      m = mc;
+    } else if (near(hc, h) && distinct(mc, m)) {
+      tie = true;
+    }
+  }
+};
+
+/// The maximiser and whether it is a tie (see BestPoint).
+struct Argmax {
+  double m;
+  bool tie;
+};
+
+/// Global maximiser of h(m) = x(m)(A·m + B) + D·m on [lb, ub] (lb ≤ ub, lb > 0), with tie detection.
 ///
 /// Certified, not heuristic: h' has at most two roots (log-linear) or three (logistic) on the box,
 /// and the box is split into pieces on which h' is monotone using closed forms, so every stationary
 /// point is found by a bracketed root search and compared with both bounds.
 ///   log-linear: h'·m^(1−ε)/x0 = q(m) = A(ε+1)m + Bε + (D/x0)m^(1−ε); q' is monotone in m.
 ///   logistic:   h'·(1+t)²/t = r(m), t = e^(α+βm); r'' = β²[(A+D)/t + D·t] changes sign at most once.
-RATEOPT_HD double separable_argmax(DemandKind kind, double d0, double d1, const Separable& s, double lb, double ub) {
-  if (!(ub > lb)) return ub;
+RATEOPT_HD Argmax separable_argmax_checked(DemandKind kind, double d0, double d1, const Separable& s, double lb,
+                                           double ub) {
+  if (!(ub > lb)) return Argmax{ub, false};
   detail::RootTarget dh{kind, d0, d1, s, 0};
   if (kind == DemandKind::log_linear && s.D == 0.0) {
     // h' = x0·m^(ε−1)·(A(ε+1)m + Bε): one sign change at most, at m* = −Bε/(A(ε+1)).
     const double slope = s.A * (d1 + 1.0);
     if (slope < 0.0) {
       const double mstar = -s.B * d1 / slope;
-      return mstar <= lb ? lb : (mstar >= ub ? ub : mstar);
+      return Argmax{mstar <= lb ? lb : (mstar >= ub ? ub : mstar), false};
     }
-    if (slope == 0.0) return (s.B * d1 > 0.0) ? ub : lb;
+    if (slope == 0.0) return Argmax{(s.B * d1 > 0.0) ? ub : lb, s.B * d1 == 0.0};  // h constant: every m ties
     // m* is a minimum (or outside): the best point is a bound.
-    return separable_h(kind, d0, d1, s, ub) >= separable_h(kind, d0, d1, s, lb) ? ub : lb;
+    const double h_lb = separable_h(kind, d0, d1, s, lb), h_ub = separable_h(kind, d0, d1, s, ub);
+    return Argmax{h_ub >= h_lb ? ub : lb, BestPoint::near(h_ub, h_lb)};
   }
+  BestPoint best{lb, separable_h(kind, d0, d1, s, lb), false};
   double pts[8];
   int n = 0;
   pts[n++] = lb;
@@ -293,7 +349,8 @@ RATEOPT_HD double separable_argmax(DemandKind kind, double d0, double d1, const 
   } else {
     if (d1 == 0.0) {
       // constant demand: h is linear
-      return separable_h(kind, d0, d1, s, ub) >= separable_h(kind, d0, d1, s, lb) ? ub : lb;
+      const double h_ub = separable_h(kind, d0, d1, s, ub);
+      return Argmax{h_ub >= best.h ? ub : lb, BestPoint::near(h_ub, best.h)};
     }
     // split where r'' = 0: e^(2u) = −(A+D)/D, then where r' = 0 (monotone between those points)
     if (s.D != 0.0) {
@@ -308,36 +365,25 @@ RATEOPT_HD double separable_argmax(DemandKind kind, double d0, double d1, const 
     n = detail::refine_at_roots(rp, pts, n, 8);
   }
   // Now h' is monotone on every piece: collect its roots and compare h at them and at the bounds.
-  double best_m = lb;
-  double best_h = separable_h(kind, d0, d1, s, lb);
-  const double h_ub = separable_h(kind, d0, d1, s, ub);
-  if (h_ub > best_h) {
-    best_h = h_ub;
-    best_m = ub;
-  }
+  best.consider(ub, separable_h(kind, d0, d1, s, ub));
   double fa = dh(pts[0]);
   for (int i = 1; i < n; ++i) {
     const double fb = dh(pts[i]);
-    if (i < n - 1) {
-      // split points are admissible candidates too (covers a stationary point exactly on one)
-      const double hp = separable_h(kind, d0, d1, s, pts[i]);
-      if (hp > best_h) {
-        best_h = hp;
-        best_m = pts[i];
-      }
-    }
+    // split points are admissible candidates too (covers a stationary point exactly on one)
+    if (i < n - 1) best.consider(pts[i], separable_h(kind, d0, d1, s, pts[i]));
     // a maximum: h' goes from + to −
     if (fa > 0.0 && fb < 0.0) {
       const double r = detail::bracketed_root(dh, pts[i - 1], pts[i], fa, fb);
-      const double hr = separable_h(kind, d0, d1, s, r);
-      if (hr > best_h) {
-        best_h = hr;
-        best_m = r;
-      }
+      best.consider(r, separable_h(kind, d0, d1, s, r));
     }
     fa = fb;
   }
-  return best_m;
+  return Argmax{best.m, best.tie};
+}
+
+/// Global maximiser of h on [lb, ub] (separable_argmax_checked without the tie flag).
+RATEOPT_HD double separable_argmax(DemandKind kind, double d0, double d1, const Separable& s, double lb, double ub) {
+  return separable_argmax_checked(kind, d0, d1, s, lb, ub).m;
 }
 
 }  // namespace math
