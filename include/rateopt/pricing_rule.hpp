@@ -172,7 +172,7 @@ void visit_options(PriceOptions& o, F&& f) {
   f(OptionRow{"chunk_rows", "rows read, priced and written at a time; bounds the memory", at_least(1)}, o.chunk_rows);
   f(OptionRow{"drift_tolerance", "warn where the batch breaks a solved limit by more than this, relative", at_least(0)},
     o.drift_tolerance);
-  f(option_rows::threads, o.threads);
+  f(option_rows::threads(), o.threads);
 }
 
 /// Price a book CSV file with the rule, streaming it in chunks: the rows of priced.csv (policy_id,

@@ -77,7 +77,7 @@ std::vector<MultiFileCommand> multi_file_commands(const fs::path& dir) {
       {"optimise",
        test::concat({"optimise", "--book", book, "--lr-max", "0.7"}, cpu),
        test::concat({"optimise", "--book", book, "--lr-max", "0.68"}, cpu),
-       {"policies.csv", "result.json"}},
+       {"policies.csv", "pricing_rule.json", "result.json"}},
       {"frontier",
        test::concat(test::concat({"frontier", "--book", book}, cpu),
                     test::words("--sweep lr_max --from 0.66 --to 0.7 --points 3")),
@@ -171,8 +171,8 @@ TEST(CliOutputs, TemporariesOfAKilledRunAreRemovedByTheNextRun) {
     write_text_file(out / name, "half a file");
   const CliRun r = run_rateopt(dir, optimise_args(book, out, {"--device", "cpu"}));
   ASSERT_EQ(r.rc, 0) << describe(r);
-  std::vector<std::string> kept = {"notes.tmp." + dead, "policies.csv", "result.json", "result.json.tmp." + alive,
-                                   "result.json.tmp.12x"};
+  std::vector<std::string> kept = {"notes.tmp." + dead,        "policies.csv",       "pricing_rule.json", "result.json",
+                                   "result.json.tmp." + alive, "result.json.tmp.12x"};
   std::sort(kept.begin(), kept.end());  // as listing() gives them
   EXPECT_EQ(listing(out), kept);
 }
@@ -249,12 +249,10 @@ TEST(CliOptionBounds, IntegersThatDoNotFitTheirTypeAreRefused) {
   const std::string book = generate(dir, 50).string();
   write_text_file(dir / "threads.json", R"({"threads": -4294967295})");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{"optimise", "--book", book, "--max-passes", "4294967306"},
-       "max_passes = 4294967306 must be an integer in [-2147483648, 2147483647]"},
-      {{"optimise", "--book", book, "--threads", "4294967298"},
-       "threads = 4294967298 must be an integer in [-2147483648, 2147483647]"},
+      {{"optimise", "--book", book, "--max-passes", "4294967306"}, "max_passes = 4294967306 must be an integer ≥ 10"},
+      {{"optimise", "--book", book, "--threads", "4294967298"}, "threads = 4294967298 must be an integer in [0,"},
       {{"optimise", "--book", book, "--config", (dir / "threads.json").string()},
-       "threads.json: threads = -4294967295 must be an integer in [-2147483648, 2147483647]"},
+       "threads.json: threads = -4294967295 must be an integer in [0,"},
       {{"optimise", "--book", book, "--seed", "-1"}, "seed = -1 must be an integer in [0, 18446744073709551615]"},
       {{"generate", "--policies", "-1"}, "option policies = -1 must be ≥ 1"},
       {{"generate", "--policies", "5", "--seed", "-1"}, "seed = -1 must be an integer in [0, 18446744073709551615]"},
