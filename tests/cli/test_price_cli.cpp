@@ -106,6 +106,16 @@ TEST(CliPrice, MissingColumnsAndBadRulesExit2NamingThem) {
   EXPECT_EQ(r.rc, 2) << describe(r);
   EXPECT_TRUE(contains(r.err, "column enbp is missing")) << describe(r);
 
+  // an ENBP that caps the multiplier below min_multiplier: refused as the solve refuses such a row
+  write_text_file(dir / "low_enbp.csv",
+                  "policy_id,technical_price,expected_loss_cost,p_demand,elasticity,renewal_flag,enbp\n"
+                  "A,500,300,0.8,-1.5,1,550\nB,500,300,0.8,-1.5,1,10\n");
+  r = run_rateopt(
+      dir, {"price", "--rule", rule, "--book", (dir / "low_enbp.csv").string(), "--out-dir", (dir / "e").string()});
+  EXPECT_EQ(r.rc, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "caps the multiplier below min_multiplier")) << describe(r);
+  EXPECT_FALSE(fs::exists(dir / "e" / "priced.csv")) << describe(r);
+
   json j = json::parse(read_text_file(rule));
   j["schema_version"] = 2;
   write_text_file(dir / "v2.json", j.dump());
