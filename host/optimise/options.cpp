@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "rateopt/build_config.hpp"
+#include "optimise/backend/backend.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {
@@ -25,8 +25,7 @@ void require(bool ok, const std::string& message) {
 
 void OptimiseOptions::validate() const {
   check_option_bounds(*this);
-  require(RATEOPT_HAVE_CUDA || device != Device::cuda,
-          "device = \"cuda\": this build has no CUDA support (rebuild where a CUDA compiler is found)");
+  check_device_compiled_in(device);
   require(max_multiplier >= min_multiplier,
           "max_multiplier = " + fmt(max_multiplier) + " must be ≥ min_multiplier = " + fmt(min_multiplier));
   if (technical_floor)

@@ -107,6 +107,9 @@ CudaDeviceProbe probe_cuda_device();
 /// throws DeviceError with the probe's reason (InputError in a build without CUDA).  "auto": runs
 /// on_cuda when the probe finds a usable GPU; no usable GPU, or a DeviceError from on_cuda, returns
 /// false with fallback_reason saying why ("…; using the CPU").  True when on_cuda ran to the end.
+/// An explicit --device cuda in a build without CUDA is an input error, found before any work.
+void check_device_compiled_in(Device device);
+
 bool run_on_chosen_device(Device device, const std::function<void()>& on_cuda, std::string& fallback_reason);
 /// The CUDA backend on device 0: the book resident in device memory (RAII buffers allocated once at
 /// upload), one fused kernel per pass, deterministic block and fold reductions, only the small

@@ -6,9 +6,14 @@
 
 namespace rateopt {
 
-bool run_on_chosen_device(Device device, const std::function<void()>& on_cuda, std::string& fallback_reason) {
+void check_device_compiled_in(Device device) {
   if (!RATEOPT_HAVE_CUDA && device == Device::cuda)
-    throw InputError("option device = cuda: this build has no CUDA backend");
+    throw InputError(
+        "option device = \"cuda\": this build has no CUDA support (rebuild where a CUDA compiler is found)");
+}
+
+bool run_on_chosen_device(Device device, const std::function<void()>& on_cuda, std::string& fallback_reason) {
+  check_device_compiled_in(device);
   if (device == Device::cpu) return false;
   if (!RATEOPT_HAVE_CUDA) {
     fallback_reason = "CUDA not compiled in; using the CPU";
