@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import rateopt
+from conftest import random_book_arrays
 from rateopt.pareto import ParetoFrontier
 
 # The public names (dir() without "_" names) of insurance-optimise 0.7.0's objects, recorded from it
@@ -58,16 +59,7 @@ RATEOPT_ADDITIONS = [
 
 
 def small_book(n: int = 30, seed: int = 7) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    tc = rng.uniform(300, 1200, n)
-    return {
-        "technical_price": tc,
-        "expected_loss_cost": tc * rng.uniform(0.55, 0.75, n),
-        "p_demand": rng.uniform(0.70, 0.95, n),
-        "elasticity": rng.uniform(-2.5, -0.8, n),
-        "renewal_flag": rng.random(n) < 0.7,
-        "enbp": tc * rng.uniform(1.05, 1.25, n),
-    }
+    return random_book_arrays(n, seed)
 
 
 def objects(lib) -> dict[str, object]:
