@@ -52,9 +52,10 @@ INSURANCE_OPTIMISE_NAMES = {
     ],
 }  # fmt: skip
 
-# What rateopt adds to every solve's result (its certificate and how it ran).
+# What rateopt adds to every solve's result (its certificate, how it ran, its pricing rule).
 RATEOPT_ADDITIONS = [
     "dual_bound", "optimality_gap", "status", "backend_used", "fallback_reason", "passes", "constraint_evaluation",
+    "pricing_rule",
 ]  # fmt: skip
 
 
@@ -126,6 +127,7 @@ def test_rateopt_additions_on_every_solve_result(mine):
         assert result.status in ("converged", "infeasible", "max_iterations", "numerical_failure"), where
         assert result.backend_used in ("cpu", "cuda"), where
         assert isinstance(result.constraint_evaluation, dict) and isinstance(result.passes, int), where
+        assert callable(result.pricing_rule), where
 
 
 @pytest.fixture(scope="module")
