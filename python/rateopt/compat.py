@@ -18,6 +18,8 @@ library, CPU or GPU).  Where rateopt differs on purpose:
   raises NotImplementedError.  Its non-dominated filter compares to 1e-9 relative (insurance-optimise:
   1e-6 absolute).
 * optimise_scenarios' p10/mean/p90 are over the scenarios that converged (all of them, normally).
+* EfficientFrontier.plot() draws the last run() (insurance-optimise runs the sweep again, to the same
+  points); portfolio_summary(m) counts ``weight`` and ``expense`` where the book has them.
 """
 
 from __future__ import annotations
