@@ -242,24 +242,29 @@ void check_policy_output_sizes(const BookView& book, const PolicyOutputs& p) {
     throw SolverError("per-policy outputs disagree in length with the book of " + std::to_string(n) + " policies");
 }
 
+/// The solved book's SHA-256, or "" and why not.
+std::string book_sha256(const BookView& book, std::string& why_not) {
+  if (book.source.empty()) {
+    why_not = "book built in memory, no file";
+    return "";
+  }
+  if (!book.source_sha256.empty()) return book.source_sha256;  // of the bytes the solve read
+  try {                                                        // a book built in code that names a file
+    return sha256_file(book.source);
+  } catch (const InputError& e) {
+    // The book was read earlier; losing the file since must not lose the solve's outputs.
+    why_not = e.what();
+    return "";
+  }
+}
+
 // The audit's input facts: book file, SHA-256, counts, plain and weighted sums.
 Json inputs_json(const BookView& book) {
   Json inputs = Json::object();
   inputs["book_file"] = text_or_null(book.source);
-  if (book.source.empty()) {
-    inputs["book_sha256"] = nullptr;
-    inputs["book_sha256_note"] = "book built in memory, no file";
-  } else if (!book.source_sha256.empty()) {
-    inputs["book_sha256"] = book.source_sha256;  // of the bytes the solve read
-  } else {
-    try {  // a book built in code that names a file
-      inputs["book_sha256"] = sha256_file(book.source);
-    } catch (const InputError& e) {
-      // The book was read earlier; losing the file since must not lose the solve's outputs.
-      inputs["book_sha256"] = nullptr;
-      inputs["book_sha256_note"] = e.what();
-    }
-  }
+  std::string why_not;
+  inputs["book_sha256"] = text_or_null(book_sha256(book, why_not));
+  if (!why_not.empty()) inputs["book_sha256_note"] = why_not;
   int64_t renewals = 0;
   double sum_weight = 0, sum_tc = 0, sum_c = 0, sum_weighted_tc = 0, sum_weighted_c = 0;
   for (size_t i = 0; i < book.size(); ++i) {
@@ -309,6 +314,11 @@ Json result_document(const BookView& book, const OptimiseOptions& options, const
 
 std::string result_json(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
   return result_document(book, options, result).dump(2) + '\n';
+}
+
+PricingRule solve_pricing_rule(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
+  std::string why_not;
+  return PricingRule::from_solve(options, result, book_sha256(book, why_not), book.source);
 }
 
 void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,

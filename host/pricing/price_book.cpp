@@ -13,35 +13,6 @@ namespace rateopt {
 
 namespace {
 
-/// The columns the rule needs, from the first chunk's header facts.
-void check_columns(const PricingRule& rule, const Book& chunk, const std::string& path) {
-  auto missing = [&](const char* column, const char* why) {
-    throw InputError(path + ": column " + column + " is missing; the pricing rule needs it (" + why + ")");
-  };
-  if (rule.needs_enbp() && !chunk.has_enbp) missing("enbp", "it was solved with an ENBP buffer");
-  if (rule.needs_claims_variance() && !chunk.has_claims_variance)
-    missing("claims_variance", "it was solved with the stochastic LR constraint");
-  if (rule.needs_group() && !chunk.has_group) missing("group", "it was solved with fairness groups");
-}
-
-/// The chunk's rows as quotes, its group labels mapped to the rule's; InputError for a row the rule
-/// cannot price.
-void to_quotes(const PricingRule& rule, const Book& chunk, std::vector<Quote>& quotes) {
-  std::vector<int> group_of(chunk.group_names.size(), -1);
-  for (size_t g = 0; g < chunk.group_names.size() && rule.needs_group(); ++g)
-    group_of[g] = rule.group_index(chunk.group_names[g]);
-  quotes.resize(chunk.size());
-  for (size_t i = 0; i < chunk.size(); ++i) {
-    Quote& q = quotes[i];
-    q = quote_from_book(chunk, i, rule.needs_group() ? group_of[chunk.group[i]] : -1);
-    if (rule.needs_group() && q.group < 0)
-      throw InputError(chunk.source, static_cast<long>(chunk.line_of(i)),
-                       "group = \"" + chunk.group_names[chunk.group[i]] + "\" is not a group of the solved book");
-    if (const char* problem = rule.quote_problem(q))
-      throw InputError(chunk.source, static_cast<long>(chunk.line_of(i)), problem);
-  }
-}
-
 void append_priced_row(std::string& out, const Book& chunk, size_t i, const PricedQuote& p) {
   constexpr int kMoneyDigits = 10;
   append_csv_text(out, chunk.policy_id(i));
@@ -58,6 +29,34 @@ void append_priced_row(std::string& out, const Book& chunk, size_t i, const Pric
 
 }  // namespace
 
+void quotes_from_book(const PricingRule& rule, const BookView& book, size_t begin, size_t end,
+                      std::vector<Quote>& quotes) {
+  auto missing = [&](const char* column, const char* why) {
+    throw InputError((book.source.empty() ? std::string("book") : book.source) + ": column " + column +
+                     " is missing; the pricing rule needs it (" + why + ")");
+  };
+  if (rule.needs_enbp() && !book.has_enbp) missing("enbp", "it was solved with an ENBP buffer");
+  if (rule.needs_claims_variance() && !book.has_claims_variance)
+    missing("claims_variance", "it was solved with the stochastic LR constraint");
+  if (rule.needs_group() && !book.has_group) missing("group", "it was solved with fairness groups");
+  std::vector<int> group_of(book.group_names.size(), -1);
+  for (size_t g = 0; g < book.group_names.size() && rule.needs_group(); ++g)
+    group_of[g] = rule.group_index(book.group_names[g]);
+  quotes.resize(end - begin);
+  for (size_t i = begin; i < end; ++i) {
+    Quote& q = quotes[i - begin];
+    q = quote_from_book(book, i, rule.needs_group() ? group_of[book.group[i]] : -1);
+    if (rule.needs_group() && q.group < 0)
+      throw InputError(book.locate(i, "group") + " = \"" + book.group_names[book.group[i]] +
+                       "\" is not a group of the solved book");
+    if (const char* problem = rule.quote_problem(q)) {
+      const std::string text(problem);  // "column: rule"
+      const size_t colon = text.find(':');
+      throw InputError(book.locate(i, text.substr(0, colon)) + text.substr(colon));
+    }
+  }
+}
+
 BatchReport price_book_file(const PricingRule& rule, const std::string& book_path,
                             const std::function<void(std::string_view)>& write_priced, const PriceOptions& options,
                             std::vector<std::string>& book_warnings) {
@@ -71,11 +70,8 @@ BatchReport price_book_file(const PricingRule& rule, const std::string& book_pat
   std::vector<PricedQuote> priced;
   std::vector<std::string> texts;
   for (bool first = true; reader.next(chunk); first = false) {
-    if (first) {
-      check_columns(rule, chunk, book_path);
-      book_warnings = chunk.warnings;
-    }
-    to_quotes(rule, chunk, quotes);
+    if (first) book_warnings = chunk.warnings;
+    quotes_from_book(rule, chunk, 0, chunk.size(), quotes);
     const size_t n = quotes.size();
     priced.resize(n);
     const size_t blocks = (n + kRowsPerBlock - 1) / kRowsPerBlock;

@@ -13,7 +13,7 @@ const char* binding_bound_name(const PricedQuote& priced) {
   return priced.binding == BindingBound::none ? "none" : to_string(priced.binding_rule);
 }
 
-Quote quote_from_book(const Book& book, size_t i, int group) {
+Quote quote_from_book(const BookView& book, size_t i, int group) {
   Quote q;
   q.technical_price = book.technical_price[i];
   q.expected_loss_cost = book.expected_loss_cost[i];
@@ -84,8 +84,10 @@ const char* PricingRule::quote_problem(const Quote& q) const noexcept {
   if (!(std::isfinite(q.weight) && q.weight > 0)) return "weight: must be finite and > 0";
   if (!std::isnan(q.enbp) && !(std::isfinite(q.enbp) && q.enbp > 0)) return "enbp: must be finite and > 0";
   if (q.renewal && std::isnan(q.enbp) && needs_enbp()) return "enbp: a renewal needs an ENBP when enbp_buffer is set";
-  if (policy_box(bounds_, q.technical_price, q.prior_multiplier, q.renewal, q.enbp).cap_below_box)
-    return "enbp or prior_multiplier with max_rate_change caps the multiplier below min_multiplier";
+  const PolicyBox box = policy_box(bounds_, q.technical_price, q.prior_multiplier, q.renewal, q.enbp);
+  if (box.cap_below_box && box.upper == BoundSource::enbp)
+    return "enbp: caps the multiplier below min_multiplier (the ENBP wins over the floors, never over the box)";
+  if (box.cap_below_box) return "prior_multiplier: with max_rate_change caps the multiplier below min_multiplier";
   if (needs_group() && (q.group < 0 || q.group >= static_cast<int>(lagrangian_.group_names.size())))
     return "group: not a group of the solved book";
   return nullptr;

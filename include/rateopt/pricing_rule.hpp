@@ -41,9 +41,9 @@ struct Quote {
   int group = -1;  ///< index into PricingRule::group_names(); ignored when the rule has no groups
 };
 
-struct Book;
+struct BookView;
 /// Row i of a book as a quote; group is the rule's index of the row's group (−1 when the rule has none).
-Quote quote_from_book(const Book& book, size_t i, int group);
+Quote quote_from_book(const BookView& book, size_t i, int group);
 
 /// Which side of its box holds a priced quote.
 enum class BindingBound : uint8_t { none, lower, upper };
@@ -160,6 +160,13 @@ BatchReport batch_report(const PricingRule& rule, const BatchSums& sums, double 
 /// (without the warnings, which a front end shows its own way).
 std::string batch_report_json(const PricingRule& rule, const BatchReport& report);
 std::string batch_report_text(const PricingRule& rule, const BatchReport& report);
+
+/// Rows [begin, end) of `book` as quotes for `rule` (quotes resized to end − begin), the book's group labels
+/// mapped to the rule's.  InputError when the book lacks a column the rule needs ("quotes.csv: column enbp
+/// is missing; the pricing rule needs it (…)", `book` for a book built in memory), or for a row the rule
+/// cannot price, named as book.locate names it ("quotes.csv:12: enbp: …", "enbp[10]: …" from arrays).
+void quotes_from_book(const PricingRule& rule, const BookView& book, size_t begin, size_t end,
+                      std::vector<Quote>& quotes);
 
 /// What `rateopt price` does besides the rule (one options table: flags, --config, --help).
 struct PriceOptions {

@@ -11,6 +11,8 @@
 
 namespace rateopt {
 
+class PricingRule;
+
 /// The summary JSON printed by `rateopt optimise --json` (one object).
 std::string summary_json(const BookView& book, const OptimiseOptions& options, const SolveResult& result);
 
@@ -21,6 +23,10 @@ std::string result_json(const BookView& book, const OptimiseOptions& options, co
 /// (InputError) to replace an existing output unless `force`.  Creates DIR when missing.
 void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force);
+
+/// The solve's pricing rule as write_solve_outputs writes it to pricing_rule.json: the solved book's file and
+/// SHA-256 as the audit records them.  InputError when the solve stopped before its answer was certified.
+PricingRule solve_pricing_rule(const BookView& book, const OptimiseOptions& options, const SolveResult& result);
 
 /// The frontier as one JSON object (points, passes, seconds, backend), and its chart: profit against
 /// the swept quantity, the chosen limit (or else the most profitable point) marked.

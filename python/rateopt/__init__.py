@@ -8,6 +8,8 @@ Native API::
 
 Drop-in for insurance-optimise 0.7.0: ``from rateopt import PortfolioOptimiser, ConstraintConfig`` (and
 EfficientFrontier, ParetoFrontier, …) with the same arguments and result attributes.
+
+Deploying a solve: ``result.pricing_rule().save(path)``, later ``rateopt.PricingRule.load(path).price(df)``.
 """
 
 from . import _core, compat
@@ -35,6 +37,7 @@ from .compat import (
     premium_disparity_ratio,
 )
 from .errors import DeviceError, Error, InputError, SolverError
+from .pricing import PricedBatch, PricingRule
 from .result import Result
 
 __version__: str = _core.__version__
@@ -53,6 +56,8 @@ __all__ = [
     "FrontierResult",
     "ParetoSurface",
     "ScenariosResult",
+    "PricingRule",
+    "PricedBatch",
     "Error",
     "InputError",
     "DeviceError",

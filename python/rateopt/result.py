@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import os
 from typing import Any
 
 import numpy as np
 
 from . import _core, _frames
+from ._fields import PolicyColumns, SummaryFields, none_if_nan
+from .pricing import PricingRule
 
 __all__ = ["Result"]
 
 
-def _none_if_nan(x: Any) -> Any:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
-
-
-class Result:
+class Result(PolicyColumns, SummaryFields):
     """One portfolio solve.
 
     Per policy (numpy arrays, book order): ``multipliers``, ``new_premiums``, ``expected_demand``,
@@ -30,8 +27,9 @@ class Result:
     see ``shadow_price_units``), ``constraint_evaluation``.  Certificate: ``dual_bound``,
     ``optimality_gap``.  Solver: ``status``, ``converged``, ``message``, ``backend_used``,
     ``fallback_reason``, ``passes``, ``seconds``, ``warnings``.  Outputs: ``summary_df``,
-    ``to_json()`` / ``save_audit(path)`` (the CLI's result.json), ``write_outputs(dir)`` (result.json
-    and policies.csv, as ``rateopt optimise --out-dir``).
+    ``to_json()`` / ``save_audit(path)`` (the CLI's result.json), ``write_outputs(dir)`` (result.json,
+    policies.csv and pricing_rule.json, as ``rateopt optimise --out-dir``), ``pricing_rule()`` (the solve
+    deployed: prices new quotes without a re-solve).
     """
 
     # The summary's fields, read through __getattr__; declared here (no values) so that editors and type
@@ -76,43 +74,16 @@ class Result:
         self._summary: dict[str, Any] = json.loads(solution.summary_json())
 
     # ------------------------------------------------------------------ per policy
-    @property
-    def multipliers(self) -> np.ndarray:
-        """m per policy: new premium / technical price."""
-        return self._solution.multiplier
-
-    @property
-    def lower_bound(self) -> np.ndarray:
-        return self._solution.lower_bound
-
-    @property
-    def upper_bound(self) -> np.ndarray:
-        return self._solution.upper_bound
+    def _column(self, name: str) -> np.ndarray:
+        if name in ("multiplier", "lower_bound", "upper_bound"):
+            return getattr(self._solution, name)
+        return self._policy[name]
 
     @functools.cached_property
     def _policy(self) -> dict[str, np.ndarray]:
         columns = dict(self._solution.policy_outputs())
         columns["enbp_binding"] = columns["enbp_binding"].view(np.bool_)
         return columns
-
-    @property
-    def new_premiums(self) -> np.ndarray:
-        """m·technical_price per policy."""
-        return self._policy["new_premium"]
-
-    @property
-    def expected_demand(self) -> np.ndarray:
-        return self._policy["expected_demand"]
-
-    @property
-    def contribution(self) -> np.ndarray:
-        """(premium − claims − expense)·demand per policy (not multiplied by weight)."""
-        return self._policy["contribution"]
-
-    @property
-    def rate_change_pct(self) -> np.ndarray:
-        """(m/prior − 1)·100 per policy."""
-        return self._policy["rate_change_pct"]
 
     @property
     def enbp_binding(self) -> np.ndarray:
@@ -124,24 +95,16 @@ class Result:
         return self._solution.book.policy_ids()
 
     # ------------------------------------------------------------------ portfolio and solver facts
-    def __getattr__(self, name: str) -> Any:
-        # Every field of the summary `rateopt optimise --json` prints: status, converged, message,
-        # expected_profit, expected_gwp, expected_claims, expected_loss_ratio, n_policies, n_renewals,
-        # n_bound_conflicts, shadow_prices, shadow_price_units, constraint_evaluation, dual_bound,
-        # optimality_gap, enbp_evidence, backend_requested, backend_used, device_name, fallback_reason,
-        # passes, outer_iterations, inner_iterations, dual_iterations, seconds, warnings, …
-        summary = self.__dict__.get("_summary")
-        if summary is not None and name in summary:
-            return summary[name]
-        raise AttributeError(f"'Result' has no attribute {name!r}")
-
-    def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self._summary))
+    # Every field of the summary `rateopt optimise --json` prints is an attribute (SummaryFields): status,
+    # converged, message, expected_profit, expected_gwp, expected_claims, expected_loss_ratio, n_policies,
+    # n_renewals, n_bound_conflicts, shadow_prices, shadow_price_units, constraint_evaluation, dual_bound,
+    # optimality_gap, enbp_evidence, backend_requested, backend_used, device_name, fallback_reason, passes,
+    # outer_iterations, inner_iterations, dual_iterations, seconds, warnings, …
 
     @property
     def expected_retention(self) -> float | None:
         """Volume retention of the renewals at the answer; None when the book has no renewals."""
-        return _none_if_nan(self._summary["expected_retention"])
+        return none_if_nan(self._summary["expected_retention"])
 
     @property
     def profit(self) -> float:
@@ -194,8 +157,15 @@ class Result:
             f.write(self.to_json())
 
     def write_outputs(self, out_dir: str | os.PathLike, force: bool = False) -> None:
-        """result.json and policies.csv, written atomically as ``rateopt optimise --out-dir`` does."""
+        """result.json, policies.csv and pricing_rule.json, written atomically as ``rateopt optimise
+        --out-dir`` does."""
         self._solution.write_outputs(os.fspath(out_dir), force)
+
+    def pricing_rule(self) -> PricingRule:
+        """The solve deployed as its constraint prices: ``.price(new_quotes)`` prices new quotes without a
+        re-solve, ``.save(path)`` writes the pricing_rule.json `rateopt optimise` writes for this solve.
+        InputError when the solve stopped before its answer was certified."""
+        return PricingRule(self._solution.pricing_rule())
 
     def policy_table(self) -> dict[str, Any]:
         """The columns of policies.csv as a dict of arrays."""
@@ -210,12 +180,6 @@ class Result:
             "lower_bound": self.lower_bound,
             "upper_bound": self.upper_bound,
         }
-
-    def to_polars(self) -> Any:
-        return _frames.to_polars(self.policy_table())
-
-    def to_pandas(self) -> Any:
-        return _frames.to_pandas(self.policy_table())
 
     @functools.cached_property
     def summary_df(self) -> Any:

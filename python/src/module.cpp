@@ -102,6 +102,7 @@ NB_MODULE(_core, m) {
   bind_errors(m);
   bind_options(m);
   bind_book(m);
+  bind_pricing(m);
   bind_solve(m);
   bind_sweeps(m);
 }

@@ -3,6 +3,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings.hpp"
+#include "rateopt/pricing_rule.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
 
@@ -63,6 +64,9 @@ void bind_solve(nb::module_& m) {
       .def(
           "options_json", [](const PySolution& s) { return options_to_json(s.options); },
           "Every option of the solve, defaults included.")
+      .def(
+          "pricing_rule", [](const PySolution& s) { return solve_pricing_rule(s.book(), s.options, s.result); },
+          "The solve's pricing rule, as `rateopt optimise` writes it to pricing_rule.json.")
       .def("brief_report", [](const PySolution& s) { return s.result.brief_report(); })
       .def("full_report", [](const PySolution& s) { return s.result.full_report(); })
       .def(
@@ -73,7 +77,7 @@ void bind_solve(nb::module_& m) {
             write_solve_outputs(out_dir, book, s.options, s.result, force);
           },
           nb::arg("out_dir"), nb::arg("force") = false,
-          "Write result.json and policies.csv as `rateopt optimise --out-dir` does.");
+          "Write result.json, policies.csv and pricing_rule.json as `rateopt optimise --out-dir` does.");
   m.def("optimise", &solve, nb::arg("book"), nb::arg("options_json"), nb::arg("source"), nb::arg("progress").none(),
         "Solve the book under the options (a JSON object of the optimise options table) with the GIL "
         "released; Ctrl-C, or an exception raised by progress(passes), stops it between passes.");
