@@ -5,7 +5,7 @@
 //   gpu_check self [--quick]  CPU on one thread against CPU on every core (no GPU; a ctest test)
 //   gpu_check gpu             CPU against GPU, field by field, then pass and annealer timings
 //   gpu_check small           a small case of every pass and annealer (for compute-sanitizer)
-//   gpu_check pass N          one argmax pass at N policies after a warm-up (for Nsight Compute)
+//   gpu_check pass N          evaluate, argmax and newton_system at N policies after a warm-up (for Nsight Compute)
 //
 // Exit status 0 when every comparison passed, 1 when one failed, 2 for bad arguments, 4 when the
 // device could not be used.
@@ -319,6 +319,7 @@ int run(int argc, char** argv) {
       std::vector<double> omega(pa.basis_size(), 0.0);
       omega[0] = 1.0, omega[1] = -1.1, omega[2] = -1.0, omega[3] = 30.0;
       PassSums s;
+      be->evaluate(s);  // warm-up (Nsight Compute skips it)
       be->evaluate(s);
       be->lagrangian_argmax(omega, true, s);
       be->newton_system(omega, s);
