@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "optimise/backend/backend.hpp"
+#include "optimise/backend/device_choice.hpp"
 #include "optimise/backend/stoppable.hpp"
 #include "optimise/problem.hpp"
 #include "optimise/solve_internal.hpp"
