@@ -2,6 +2,8 @@
 // LP relaxation solved directly, and the continuous optimiser on a grid built from its book.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -10,6 +12,7 @@
 
 #include "grid/coin.hpp"
 #include "io/format.hpp"
+#include "rateopt/book.hpp"
 #include "rateopt/grid.hpp"
 #include "rateopt/solve.hpp"
 
@@ -354,6 +357,79 @@ TEST(Grid, ThreeConstraintsAgainstBruteForce) {
     const std::vector<Limit> limits{limit_between(g, Kind::lr_max, 0.4), limit_between(g, Kind::retention_min, 0.5),
                                     limit_between(g, Kind::sum_min_score, 0.3)};
     check_against_brute_force(seed, limits, false);
+  }
+}
+
+}  // namespace
+}  // namespace rateopt
+
+namespace rateopt {
+namespace {
+
+// A grid from a continuous book: K evenly spaced multipliers on each policy's box (as optimise bounds
+// it), log-linear demand.  Every grid choice is a feasible continuous choice, so the grid's optimum
+// is at most optimise's dual bound; and K = 41 points leave little room: the grid reaches optimise's
+// profit to within the discretisation error.
+GridBook grid_from_book(const Book& book, const SolveResult& continuous, size_t K) {
+  GridBook g;
+  g.source = "book-grid.csv";
+  g.offset.push_back(0);
+  g.loss_cost.values = book.expected_loss_cost;
+  g.expense.values = book.expense;
+  for (size_t i = 0; i < book.size(); ++i) {
+    const double lb = continuous.lower_bound[i], ub = continuous.upper_bound[i];
+    for (size_t j = 0; j < K; ++j) {
+      const double m = K == 1 || ub == lb ? lb : lb + (ub - lb) * static_cast<double>(j) / static_cast<double>(K - 1);
+      g.premium.push_back(m * book.technical_price[i]);
+      g.demand.push_back(book.p_demand[i] * std::pow(m, book.elasticity[i]));
+    }
+    g.offset.push_back(g.premium.size());
+    g.policy_id.push_back(book.policy_id(i));
+    g.weight.push_back(book.weight[i]);
+    g.renewal.push_back(book.renewal_flag[i]);
+    g.group.push_back(0);
+    g.first_line.push_back(i + 2);
+  }
+  g.group_names = {"all"};
+  return g;
+}
+
+TEST(Grid, GridOfAContinuousBookReachesOptimiseWithinTheDiscretisationAndNeverItsBound) {
+  for (uint64_t seed : {3u, 4u}) {
+    Book book = generate_book(400, seed, BookProfile::benchmark);
+    for (double& e : book.elasticity) e = std::min(e, -0.1);  // demand ≤ x0 < 1 on m ≥ 1
+    book.enbp.assign(book.size(), std::nan(""));               // an ENBP cap may lie below m = 1
+    book.has_enbp = false;
+    OptimiseOptions oo = benchmark_constraint_options();
+    // Caps below the technical floor price below m = 1, where log-linear demand may pass 1 (the grid's
+    // demand is a probability): the box [1, 3] alone.
+    oo.enbp_buffer.reset();
+    oo.max_rate_change.reset();
+    oo.device = Device::cpu;
+    const SolveResult cont = optimise(book, oo);
+    ASSERT_EQ(cont.status, SolveStatus::converged) << cont.message;
+    ASSERT_TRUE(cont.dual_bound.has_value());
+    for (size_t K : {11u, 41u}) {
+      GridBook g = grid_from_book(book, cont, K);
+      for (double x : g.demand) ASSERT_LE(x, 1.0);
+      GridOptions go;
+      go.lr_max = oo.lr_max;
+      go.retention_min = oo.retention_min;
+      go.threads = 2;
+      const GridResult r = solve_grid(g, go);
+      ASSERT_EQ(r.status, SolveStatus::converged) << r.message;
+      SCOPED_TRACE("seed " + std::to_string(seed) + ", K " + std::to_string(K));
+      EXPECT_LE(r.expected_profit, *cont.dual_bound * (1 + 1e-9));
+      EXPECT_LE(*r.lp_value, *cont.dual_bound * (1 + 1e-9));
+      // Spacing h = (ub − lb)/(K − 1): a policy off its optimum by h/2 loses O(h²) of its profit.
+      const double h = 2.0 / static_cast<double>(K - 1), allowed = h * h / 4;
+      EXPECT_GE(r.expected_profit, cont.expected_profit * (1 - allowed))
+          << "grid " << r.expected_profit << " vs continuous " << cont.expected_profit;
+      EXPECT_LE(*r.optimality_gap, 1e-3);
+      std::cout << "K " << K << ": grid " << r.expected_profit << " (bound " << *r.dual_bound << ", gap "
+                << *r.optimality_gap << ", " << r.iterations << " iterations, " << r.n_split << " split) continuous "
+                << cont.expected_profit << " (bound " << *cont.dual_bound << ")\n";
+    }
   }
 }
 

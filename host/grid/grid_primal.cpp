@@ -13,6 +13,7 @@ namespace {
 namespace term = math::grid_term;
 constexpr double kInfinity = 1e30;
 constexpr double kMipSeconds = 60;
+constexpr double kImproveSeconds = 1;
 }  // namespace
 
 GridPrimal::GridPrimal(const GridBook& grid, const GridProblem& problem, GridBackend& backend, const GridScales& scales,
@@ -49,14 +50,58 @@ bool GridPrimal::run(const CutResult& dual, GridResult& res) {
                            " candidates, above exact_max_candidates; solved by the dual and rounding instead");
   }
   bool found = relaxation_and_rounding(dual, choice, res);
-  if (!found) {
-    std::vector<size_t> start;
-    for (size_t i = 0; i < g_.policies(); ++i)
-      if (res.split[i]) start.push_back(i);
-    found = repair(start, omega, choice, res);
-  }
+  std::vector<size_t> split;
+  for (size_t i = 0; i < g_.policies(); ++i)
+    if (res.split[i]) split.push_back(i);
+  if (!found)
+    found = repair(split, omega, choice, res);
+  else
+    improve(split, omega, dual.upper * scales_.profit, choice, res);
   res.choice = choice;
   return found;
+}
+
+std::vector<size_t> GridPrimal::cheapest_to_move(const std::vector<double>& omega) const {
+  std::vector<double> gap;
+  std::vector<int32_t> unused;
+  be_.argmax(omega, &unused, &gap);
+  std::vector<size_t> order(g_.policies());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return gap[a] < gap[b]; });
+  return order;
+}
+
+std::vector<size_t> GridPrimal::neighbourhood(const std::vector<size_t>& start, const std::vector<size_t>& order,
+                                              size_t extra) const {
+  std::set<size_t> chosen(start.begin(), start.end());
+  for (size_t k = 0; k < order.size() && chosen.size() < start.size() + extra; ++k) chosen.insert(order[k]);
+  std::vector<size_t> set(chosen.begin(), chosen.end());
+  size_t candidates = 0;
+  for (size_t i : set) candidates += g_.rows_of(i);
+  if (static_cast<int64_t>(candidates) > o_.exact_max_candidates) set.clear();
+  return set;
+}
+
+// Rounding the split policies can give up more than it needs to: the same branch and bound over them and
+// the policies cheapest to move closes the gap further, kept only where it earns more.
+void GridPrimal::improve(const std::vector<size_t>& split, const std::vector<double>& omega, double bound,
+                         std::vector<int32_t>& choice, GridResult& res) const {
+  const auto gap = [&](const std::vector<int32_t>& c) {
+    return (bound - grid_choice_sums(g_, P_.terms, c)[term::profit]) / std::max(std::fabs(bound), 1e-300);
+  };
+  if (P_.rows.empty() || gap(choice) <= 1e-9) return;
+  const std::vector<size_t> order = cheapest_to_move(omega);
+  for (size_t extra : {size_t{64}, size_t{512}}) {
+    const std::vector<size_t> set = neighbourhood(split, order, extra);
+    if (set.empty()) return;
+    std::vector<int32_t> trial = choice;
+    choose_by_mip(set, trial, kImproveSeconds);
+    if (gap(trial) < gap(choice)) {
+      choice = trial;
+      res.repair_policies = static_cast<int>(set.size());
+    }
+    if (gap(choice) <= 1e-9 || set.size() == g_.policies()) return;
+  }
 }
 
 // The master's weights mix the choices of the basic cuts.  The LP over the policies they disagree
@@ -207,22 +252,10 @@ ProgramSolution::Status GridPrimal::choose_by_mip(const std::vector<size_t>& set
 // more of them each time, up to the whole grid when it is small enough.
 bool GridPrimal::repair(const std::vector<size_t>& start, const std::vector<double>& omega,
                         std::vector<int32_t>& choice, GridResult& res) const {
-  std::vector<double> gap;
-  std::vector<int32_t> unused;
-  be_.argmax(omega, &unused, &gap);
-  std::vector<size_t> order(g_.policies());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return gap[a] < gap[b]; });
-  const auto small_enough = [&](const std::vector<size_t>& set) {
-    size_t candidates = 0;
-    for (size_t i : set) candidates += g_.rows_of(i);
-    return static_cast<int64_t>(candidates) <= o_.exact_max_candidates;
-  };
+  const std::vector<size_t> order = cheapest_to_move(omega);
   for (size_t extra : {size_t{64}, size_t{1024}, size_t{8192}, g_.policies()}) {
-    std::set<size_t> chosen(start.begin(), start.end());
-    for (size_t k = 0; k < order.size() && chosen.size() < start.size() + extra; ++k) chosen.insert(order[k]);
-    const std::vector<size_t> set(chosen.begin(), chosen.end());
-    if (!small_enough(set)) break;
+    const std::vector<size_t> set = neighbourhood(start, order, extra);
+    if (set.empty()) break;
     const ProgramSolution::Status status = choose_by_mip(set, choice, kMipSeconds);
     if (status == ProgramSolution::Status::optimal || status == ProgramSolution::Status::stopped) {
       res.repair_policies = static_cast<int>(set.size());

@@ -39,6 +39,13 @@ class GridPrimal {
                                         double* bound = nullptr) const;
   bool repair(const std::vector<size_t>& start, const std::vector<double>& omega, std::vector<int32_t>& choice,
               GridResult& res) const;
+  void improve(const std::vector<size_t>& split, const std::vector<double>& omega, double bound,
+               std::vector<int32_t>& choice, GridResult& res) const;
+  /// Policies by their Lagrangian cost of moving off their choice at ω, cheapest first.
+  std::vector<size_t> cheapest_to_move(const std::vector<double>& omega) const;
+  /// start and the first `extra` of order; empty when its candidates pass exact_max_candidates.
+  std::vector<size_t> neighbourhood(const std::vector<size_t>& start, const std::vector<size_t>& order,
+                                    size_t extra) const;
   bool exact(std::vector<int32_t>& choice, GridResult& res) const;
   bool holds(const std::vector<double>& S) const;
   double row_value(size_t k, const double* phi) const;

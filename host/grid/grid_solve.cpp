@@ -164,7 +164,8 @@ class GridSolver {
     std::string names, weights;
     for (size_t k : used) {
       names += (names.empty() ? "" : ", ") + proof.constraints[k];
-      weights += (weights.empty() ? "" : ", ") + proof.constraints[k] + " " + shortest(proof.weights[k] * scales_.row[k]);
+      weights +=
+          (weights.empty() ? "" : ", ") + proof.constraints[k] + " " + shortest(proof.weights[k] * scales_.row[k]);
     }
     return "the constraints " + names + " cannot all hold, even mixing candidates: the rows weighted (" + weights +
            ", each row over its scale) sum to at least " + shortest(proof.combined_min) + " against a limit of " +
