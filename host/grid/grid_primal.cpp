@@ -125,42 +125,21 @@ bool GridPrimal::relaxation_and_rounding(const CutResult& dual, std::vector<int3
     disputed.push_back(i);
     rows.emplace_back(options.begin(), options.end());
   }
-  const size_t T = static_cast<size_t>(P_.terms), m = P_.rows.size();
-  std::vector<double> S = grid_choice_sums(g_, P_.terms, choice);
-  if (disputed.empty()) return holds(S);
-  // S without the disputed policies.
-  std::vector<double> phi(T);
-  for (size_t i : disputed) {
-    grid_row_terms(g_, i, static_cast<size_t>(choice[i]), phi.data());
-    for (size_t t = 0; t < T; ++t) S[t] -= phi[t];
-  }
-  SparseProgram lp;
-  std::vector<int> row_of(m);
-  for (size_t k = 0; k < m; ++k) row_of[k] = lp.add_row(-kInfinity, -P_.rows[k].excess(S) / scales_.row[k]);
-  std::vector<std::vector<int>> column(disputed.size());
-  for (size_t d = 0; d < disputed.size(); ++d) {
-    const int one_hot = lp.add_row(1.0, 1.0);
-    for (size_t r : rows[d]) {
-      grid_row_terms(g_, disputed[d], r, phi.data());
-      const int c = lp.add_column(0.0, 1.0, phi[term::profit] / scales_.profit);
-      column[d].push_back(c);
-      lp.add(one_hot, c, 1.0);
-      for (size_t k = 0; k < m; ++k)
-        if (const double a = row_value(k, phi.data()); a != 0) lp.add(row_of[k], c, a);
-    }
-  }
-  const ProgramSolution vertex = solve_lp(lp);
+  if (disputed.empty()) return holds(grid_choice_sums(g_, P_.terms, choice));
+  const ProgramSolution vertex = solve_lp(restricted_program(disputed, rows, choice, false));
   if (vertex.status != ProgramSolution::Status::optimal) return false;
   std::vector<size_t> split;
   std::vector<std::vector<size_t>> support;
+  size_t column = 0;
   for (size_t d = 0; d < disputed.size(); ++d) {
     std::vector<size_t> used;
     size_t heaviest = 0;
+    const double* y = &vertex.x[column];
     for (size_t j = 0; j < rows[d].size(); ++j) {
-      const double y = vertex.x[static_cast<size_t>(column[d][j])];
-      if (y > 1e-9) used.push_back(rows[d][j]);
-      if (y > vertex.x[static_cast<size_t>(column[d][heaviest])]) heaviest = j;
+      if (y[j] > 1e-9) used.push_back(rows[d][j]);
+      if (y[j] > y[heaviest]) heaviest = j;
     }
+    column += rows[d].size();
     choice[disputed[d]] = static_cast<int32_t>(rows[d][heaviest]);
     if (used.size() > 1) {
       split.push_back(disputed[d]);
@@ -207,32 +186,44 @@ bool GridPrimal::round_split(const std::vector<size_t>& split, const std::vector
   return true;
 }
 
-ProgramSolution::Status GridPrimal::choose_by_mip(const std::vector<size_t>& set, std::vector<int32_t>& choice,
-                                                  double seconds, double* bound) const {
+SparseProgram GridPrimal::restricted_program(const std::vector<size_t>& set,
+                                             const std::vector<std::vector<size_t>>& rows,
+                                             const std::vector<int32_t>& choice, bool integer,
+                                             double* others_profit) const {
   const size_t T = static_cast<size_t>(P_.terms), m = P_.rows.size();
   std::vector<double> S = grid_choice_sums(g_, P_.terms, choice), phi(T);
-  for (size_t i : set) {
+  for (size_t i : set) {  // what the other policies leave
     grid_row_terms(g_, i, static_cast<size_t>(choice[i]), phi.data());
     for (size_t t = 0; t < T; ++t) S[t] -= phi[t];
   }
-  SparseProgram mip;
+  if (others_profit) *others_profit = S[term::profit];
+  SparseProgram program;
   std::vector<int> row_of(m);
-  for (size_t k = 0; k < m; ++k) row_of[k] = mip.add_row(-kInfinity, -P_.rows[k].excess(S) / scales_.row[k]);
-  std::vector<int> first_column(set.size());
+  for (size_t k = 0; k < m; ++k) row_of[k] = program.add_row(-kInfinity, -P_.rows[k].excess(S) / scales_.row[k]);
   for (size_t s = 0; s < set.size(); ++s) {
-    const size_t i = set[s];
-    const int one_hot = mip.add_row(1.0, 1.0);
-    first_column[s] = mip.columns();
-    for (size_t r = g_.offset[i]; r < g_.offset[i + 1]; ++r) {
-      grid_row_terms(g_, i, r, phi.data());
-      const int c = mip.add_column(0.0, 1.0, phi[term::profit] / scales_.profit, true);
-      mip.add(one_hot, c, 1.0);
+    const int one_hot = program.add_row(1.0, 1.0);
+    for (size_t r : rows[s]) {
+      grid_row_terms(g_, set[s], r, phi.data());
+      const int c = program.add_column(0.0, 1.0, phi[term::profit] / scales_.profit, integer);
+      program.add(one_hot, c, 1.0);
       for (size_t k = 0; k < m; ++k)
-        if (const double a = row_value(k, phi.data()); a != 0) mip.add(row_of[k], c, a);
+        if (const double a = row_value(k, phi.data()); a != 0) program.add(row_of[k], c, a);
     }
   }
-  const ProgramSolution sol = solve_mip(mip, seconds);
-  if (bound) *bound = sol.bound * scales_.profit + S[term::profit];
+  return program;
+}
+
+ProgramSolution::Status GridPrimal::choose_by_mip(const std::vector<size_t>& set, std::vector<int32_t>& choice,
+                                                  double seconds, double* bound) const {
+  std::vector<std::vector<size_t>> rows(set.size());
+  std::vector<size_t> first_column(set.size());
+  for (size_t s = 0, column = 0; s < set.size(); column += rows[s].size(), ++s) {
+    first_column[s] = column;
+    for (size_t r = g_.offset[set[s]]; r < g_.offset[set[s] + 1]; ++r) rows[s].push_back(r);
+  }
+  double others_profit = 0;
+  const ProgramSolution sol = solve_mip(restricted_program(set, rows, choice, true, &others_profit), seconds);
+  if (bound) *bound = sol.bound * scales_.profit + others_profit;
   if (sol.x.empty()) return sol.status;
   std::vector<int32_t> trial = choice;
   for (size_t s = 0; s < set.size(); ++s) {

@@ -34,6 +34,11 @@ class GridPrimal {
   bool relaxation_and_rounding(const CutResult& dual, std::vector<int32_t>& choice, GridResult& res);
   bool round_split(const std::vector<size_t>& split, const std::vector<std::vector<size_t>>& support,
                    std::vector<int32_t>& choice) const;
+  /// The programme choosing, for each policy set[s], one of rows[s] (columns in that order), every other
+  /// policy as in choice: one-hot rows, the constraints on what the others leave, profit over F.
+  SparseProgram restricted_program(const std::vector<size_t>& set, const std::vector<std::vector<size_t>>& rows,
+                                   const std::vector<int32_t>& choice, bool integer,
+                                   double* others_profit = nullptr) const;
   /// Branch and bound over `set` (every candidate of those policies), the others as in choice.
   ProgramSolution::Status choose_by_mip(const std::vector<size_t>& set, std::vector<int32_t>& choice, double seconds,
                                         double* bound = nullptr) const;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "rateopt/option_table.hpp"
+#include "rateopt/options.hpp"
 #include "rateopt/result.hpp"
 
 namespace rateopt {
@@ -126,11 +127,11 @@ struct GridOptions {
 };
 template <class F>
 void visit_options(GridOptions& o, F&& f) {
-  f(OptionRow{"lr_max", "loss ratio C/G at most this", above(0)}, o.lr_max);
-  f(OptionRow{"lr_min", "loss ratio at least this", above(0)}, o.lr_min);
-  f(OptionRow{"gwp_min", "expected GWP at least this, money", above(0)}, o.gwp_min);
-  f(OptionRow{"gwp_max", "expected GWP at most this, money", above(0)}, o.gwp_max);
-  f(OptionRow{"retention_min", "renewal volume retention at least this", in_range(0, 1, true, false)}, o.retention_min);
+  f(option_rows::lr_max, o.lr_max);
+  f(option_rows::lr_min, o.lr_min);
+  f(option_rows::gwp_min, o.gwp_min);
+  f(option_rows::gwp_max, o.gwp_max);
+  f(option_rows::retention_min, o.retention_min);
   f(OptionRow{"sum_min", "column=v or column=v% (of the baseline's sum): Σ w·column over the chosen rows ≥ v"},
     o.sum_min);
   f(OptionRow{"sum_max", "column=v or column=v%: Σ w·column over the chosen rows ≤ v"}, o.sum_max);
