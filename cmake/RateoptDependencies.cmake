@@ -24,6 +24,8 @@ message(STATUS "rateopt: MPI ${RATEOPT_HAVE_MPI}")
 # C interface; libCbcSolver carries that interface and pulls in Cbc, Clp, Cgl, Osi and CoinUtils.
 find_path(CBC_INCLUDE_DIR coin/Cbc_C_Interface.h REQUIRED)
 find_library(CBC_SOLVER_LIBRARY NAMES CbcSolver REQUIRED)
+# The price-grid mode also solves LPs through CLP's own C interface (its duals and basic solutions).
+find_library(CLP_LIBRARY NAMES Clp REQUIRED)
 add_library(rateopt_cbc INTERFACE)
 target_include_directories(rateopt_cbc SYSTEM INTERFACE ${CBC_INCLUDE_DIR})
-target_link_libraries(rateopt_cbc INTERFACE ${CBC_SOLVER_LIBRARY})
+target_link_libraries(rateopt_cbc INTERFACE ${CBC_SOLVER_LIBRARY} ${CLP_LIBRARY})

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "clusters/anneal_backend.hpp"
+#include "clusters/anneal_storage.hpp"
 #include "cuda_util.cuh"
 #include "rateopt/math/anneal_math.hpp"
 

@@ -2,19 +2,22 @@
 //
 // Policies are stored grouped by fairness group and cut into chunks that never straddle a group, so
 // every thread block adds contributions in the compact layout of policy_passes.hpp (five global
-// entries and its group's three).  Each block reduces its chunk with CUB warp reductions in a fixed
-// order and writes one record; a fold kernel then adds the records of each group in chunk order.
-// Results are deterministic run to run, and only (groups × record) doubles come back per pass.
+// entries and its group's three).  A warp stages what its 32 policies hand to the accumulator (the
+// terms, derivatives, curvature weight and scalars, 23 doubles a policy) in shared memory, and each
+// lane then adds up to two of the 56 record entries over those 32 policies: no thread holds the whole
+// record, so nothing spills.  The warps of a block are added in order into one record per chunk; a
+// fold kernel then reduces each (group, entry) over its chunks with a fixed tree.  Results are
+// deterministic run to run; a pass is one asynchronous copy of the prices, two launches, one copy of
+// (groups × record) doubles back and one synchronisation.
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <cub/warp/warp_reduce.cuh>
 #include <numeric>
 #include <string>
 #include <vector>
 
-#include "optimise/backend/backend.hpp"
 #include "cuda_util.cuh"
+#include "optimise/backend/backend.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/math/policy_passes.hpp"
 
@@ -24,6 +27,7 @@ namespace {
 namespace b = math::basis;
 using cuda_util::bytes_text;
 using cuda_util::DeviceBuffer;
+using cuda_util::PinnedBuffer;
 
 constexpr int kCompact = b::global_count + b::per_group;  // 8 entries a policy touches
 constexpr int kTriangle = kCompact * (kCompact + 1) / 2;  // upper triangle of the 8×8 curvature
@@ -37,11 +41,12 @@ constexpr int kMaxGradient = kGdg + 1;
 constexpr int kFree = kMaxGradient + 1;
 constexpr int kRecord = kFree + 1;
 
-constexpr int kThreads = 256;
+constexpr int kThreads = 128;
 constexpr int kWarps = kThreads / 32;
-// 2,048 policies a block (8 per thread): 489 blocks at N = 1e6, enough to fill an H100's 132 SMs at
-// two blocks each, while the per-block records (56 doubles) stay under 0.3% of a pass's traffic.
-constexpr int64_t kChunk = 2048;
+// 1,024 policies a block: 977 blocks at N = 1e6, seven or eight on each of an H100's 132 SMs, while
+// the per-block records (56 doubles) stay under 1% of a pass's traffic.
+constexpr int64_t kChunk = 1024;
+constexpr int kFoldThreads = 256;
 
 enum Mode : int { kEvaluate = 0, kArgmax = 1, kNewtonSystem = 2, kNewtonTrial = 3 };
 
@@ -53,31 +58,64 @@ struct DevicePolicies {
   math::DemandKind demand;
 };
 
-struct MaxOp {
-  __device__ double operator()(double a, double c) const { return fmax(a, c); }
-};
+// What one policy hands to the accumulator, staged in a row of shared memory.
+constexpr int kStTerms = 0;
+constexpr int kStJ = kStTerms + kCompact;
+constexpr int kStInvDelta = kStJ + kCompact;
+constexpr int kStG = kStInvDelta + 1;
+constexpr int kStH = kStG + 1;
+constexpr int kStGdg = kStH + 1;
+constexpr int kStScaled = kStGdg + 1;
+constexpr int kStFree = kStScaled + 1;
+constexpr int kStOne = kStFree + 1;  // 1.0, the neutral factor
+constexpr int kStage = kStOne + 1;   // 23 doubles: odd, so that lanes writing their rows spread over the banks
 
-/// One thread's running sums in the record layout.
-struct ThreadSums {
-  double v[kRecord];
-  __device__ void add_terms(const double* t8) {
-    for (int a = 0; a < kCompact; ++a) v[kTerms + a] += t8[a];
+/// The accumulator policy_passes.hpp calls, writing one lane's staged row (each call comes at most
+/// once a policy; what a policy does not call stays zero).
+struct StagedPolicy {
+  double* row;
+  __device__ void clear() {
+    for (int e = 0; e < kStage; ++e) row[e] = 0.0;
+    row[kStOne] = 1.0;
   }
-  __device__ void add_h(double h) { v[kH] += h; }
+  __device__ void add_terms(const double* t8) {
+    for (int a = 0; a < kCompact; ++a) row[kStTerms + a] = t8[a];
+  }
+  __device__ void add_h(double h) { row[kStH] = h; }
   __device__ void add_curvature(const double* j8, double inv_delta, double g) {
-    int t = kCurvature;
-    for (int a = 0; a < kCompact; ++a) {
-      const double ja = j8[a] * inv_delta;
-      v[kR + a] += ja * g;
-      for (int c = a; c < kCompact; ++c) v[t++] += ja * j8[c];
-    }
+    for (int a = 0; a < kCompact; ++a) row[kStJ + a] = j8[a];
+    row[kStInvDelta] = inv_delta;
+    row[kStG] = g;
   }
   __device__ void add_newton_scalars(double g2_over_delta, double scaled_gradient) {
-    v[kGdg] += g2_over_delta;
-    v[kMaxGradient] = fmax(v[kMaxGradient], scaled_gradient);
+    row[kStGdg] = g2_over_delta;
+    row[kStScaled] = scaled_gradient;
   }
-  __device__ void count_free() { v[kFree] += 1.0; }
+  __device__ void count_free() { row[kStFree] = 1.0; }
 };
+
+/// A record entry as the product (row[a] · row[b]) · row[c] of staged values, in the CPU backend's order
+/// of operations (r: (j_a/δ)·g, curvature: (j_a/δ)·j_c), combined by a sum or, for the largest
+/// projected gradient, a max.
+struct EntryFactors {
+  int a, b, c;
+  bool is_max;
+};
+__device__ EntryFactors entry_factors(int e) {
+  if (e < kR) return {kStTerms + e, kStOne, kStOne, false};
+  if (e < kCurvature) return {kStJ + (e - kR), kStInvDelta, kStG, false};
+  if (e < kH) {
+    int t = e - kCurvature, a = 0;
+    while (t >= kCompact - a) t -= kCompact - a, ++a;  // row a of the upper triangle holds kCompact − a entries
+    return {kStJ + a, kStInvDelta, kStJ + a + t, false};
+  }
+  if (e == kH) return {kStH, kStOne, kStOne, false};
+  if (e == kGdg) return {kStGdg, kStOne, kStOne, false};
+  if (e == kMaxGradient) return {kStScaled, kStOne, kStOne, true};
+  return {kStFree, kStOne, kStOne, false};
+}
+
+__device__ double combine(double s, double v, bool is_max) { return is_max ? fmax(s, v) : s + v; }
 
 // Entries a mode fills (the rest stay zero and are not reduced).
 __host__ __device__ constexpr int record_end(int mode) {
@@ -85,62 +123,76 @@ __host__ __device__ constexpr int record_end(int mode) {
 }
 
 template <int MODE>
-__global__ void __launch_bounds__(kThreads, 2)
+__global__ void __launch_bounds__(kThreads)
     pass_kernel(DevicePolicies p, const double* __restrict__ m, double* __restrict__ trial,
                 const double* __restrict__ params, int K, double alpha, int want_curvature,
                 double* __restrict__ records) {
+  static_assert(record_end(MODE) <= 64, "a lane owns at most two record entries");
+  __shared__ double stage[kWarps][32][kStage];
+  __shared__ double warp_records[kWarps][kRecord];
   const int64_t begin = p.chunk_begin[blockIdx.x], end = p.chunk_begin[blockIdx.x + 1];
   const int group = p.chunk_group[blockIdx.x];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const double* omega = params;
   const double* z = params + K;
-  ThreadSums acc;
-  for (int e = 0; e < kRecord; ++e) acc.v[e] = 0.0;
-  for (int64_t i = begin + threadIdx.x; i < end; i += kThreads) {
-    const math::PolicyData pd{math::PolicyCoefficients{p.wtc[i], p.wc[i], p.we[i], p.wr[i], p.wv[i]},
-                              p.d0[i],
-                              p.d1[i],
-                              p.lb[i],
-                              p.ub[i],
-                              group};
-    if (MODE == kEvaluate) math::pass_evaluate(p.demand, pd, m[i], acc);
-    if (MODE == kArgmax) trial[i] = math::pass_argmax(p.demand, pd, omega, want_curvature != 0, acc);
-    if (MODE == kNewtonSystem) math::pass_newton_system(p.demand, pd, omega, m[i], acc);
-    if (MODE == kNewtonTrial) trial[i] = math::pass_newton_trial(p.demand, pd, omega, z, alpha, m[i], acc);
-  }
-  // Block reduction in a fixed order: CUB warp sums, then warp 0..7 added in order.
-  using WarpReduce = cub::WarpReduce<double>;
-  __shared__ typename WarpReduce::TempStorage storage[kWarps];
-  __shared__ double warp_records[kWarps][kRecord];
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   constexpr int used = record_end(MODE);
-  for (int e = 0; e < used; ++e) {
-    const double s = e == kMaxGradient ? WarpReduce(storage[warp]).Reduce(acc.v[e], MaxOp())
-                                       : WarpReduce(storage[warp]).Sum(acc.v[e]);
-    if (lane == 0) warp_records[warp][e] = s;
+  const int e0 = lane, e1 = lane + 32;  // the entries this lane adds up
+  const EntryFactors f0 = entry_factors(e0 < used ? e0 : 0), f1 = entry_factors(e1 < used ? e1 : 0);
+  double s0 = 0.0, s1 = 0.0;
+  StagedPolicy acc{stage[warp][lane]};
+  // warp-uniform trip count: every lane reaches both __syncwarp calls
+  for (int64_t base = begin + warp * 32; base < end; base += kThreads) {
+    const int64_t i = base + lane;
+    acc.clear();
+    if (i < end) {
+      const math::PolicyData pd{math::PolicyCoefficients{p.wtc[i], p.wc[i], p.we[i], p.wr[i], p.wv[i]},
+                                p.d0[i],
+                                p.d1[i],
+                                p.lb[i],
+                                p.ub[i],
+                                group};
+      if (MODE == kEvaluate) math::pass_evaluate(p.demand, pd, m[i], acc);
+      if (MODE == kArgmax) trial[i] = math::pass_argmax(p.demand, pd, omega, want_curvature != 0, acc);
+      if (MODE == kNewtonSystem) math::pass_newton_system(p.demand, pd, omega, m[i], acc);
+      if (MODE == kNewtonTrial) trial[i] = math::pass_newton_trial(p.demand, pd, omega, z, alpha, m[i], acc);
+    }
+    __syncwarp();
+    for (int q = 0; q < 32; ++q) {
+      const double* row = stage[warp][q];
+      s0 = combine(s0, row[f0.a] * row[f0.b] * row[f0.c], f0.is_max);
+      if (used > 32) s1 = combine(s1, row[f1.a] * row[f1.b] * row[f1.c], f1.is_max);
+    }
     __syncwarp();
   }
+  if (e0 < used) warp_records[warp][e0] = s0;
+  if (e1 < used) warp_records[warp][e1] = s1;
   __syncthreads();
-  if (threadIdx.x < used) {
-    const int e = threadIdx.x;
+  // the block's record: warps added in order
+  for (int e = threadIdx.x; e < used; e += kThreads) {
     double s = warp_records[0][e];
-    for (int w = 1; w < kWarps; ++w) s = e == kMaxGradient ? fmax(s, warp_records[w][e]) : s + warp_records[w][e];
+    for (int w = 1; w < kWarps; ++w) s = combine(s, warp_records[w][e], e == kMaxGradient);
     records[static_cast<int64_t>(blockIdx.x) * kRecord + e] = s;
   }
 }
 
-// Adds the chunk records of each group slot in chunk order: one thread per (slot, entry).
-__global__ void fold_kernel(const double* __restrict__ records, const int* __restrict__ chunk_slot, int n_chunks,
-                            int n_slots, int used, double* __restrict__ folded) {
-  const int t = blockIdx.x * blockDim.x + threadIdx.x;
-  if (t >= n_slots * used) return;
-  const int slot = t / used, e = t % used;
+// One block per (group slot, entry): the slot's chunk records strided over the threads, then a fixed
+// tree, so the order of additions depends only on the chunk count.
+__global__ void __launch_bounds__(kFoldThreads)
+    fold_kernel(const double* __restrict__ records, const int* __restrict__ slot_chunk_begin, int used,
+                double* __restrict__ folded) {
+  __shared__ double part[kFoldThreads];
+  const int slot = blockIdx.x / used, e = blockIdx.x % used;
+  const bool is_max = e == kMaxGradient;
   double s = 0.0;
-  for (int c = 0; c < n_chunks; ++c) {
-    if (chunk_slot[c] != slot) continue;
-    const double v = records[static_cast<int64_t>(c) * kRecord + e];
-    s = e == kMaxGradient ? fmax(s, v) : s + v;
+  for (int c = slot_chunk_begin[slot] + threadIdx.x; c < slot_chunk_begin[slot + 1]; c += kFoldThreads)
+    s = combine(s, records[static_cast<int64_t>(c) * kRecord + e], is_max);
+  part[threadIdx.x] = s;
+  __syncthreads();
+  for (int width = kFoldThreads / 2; width > 0; width /= 2) {
+    if (threadIdx.x < width) part[threadIdx.x] = combine(part[threadIdx.x], part[threadIdx.x + width], is_max);
+    __syncthreads();
   }
-  folded[slot * kRecord + e] = s;
+  if (threadIdx.x == 0) folded[slot * kRecord + e] = part[0];
 }
 
 class CudaBackend final : public Backend {
@@ -159,7 +211,7 @@ class CudaBackend final : public Backend {
     for (DeviceBuffer<double>* b : {&m_, &trial_, &records_, &folded_, &params_}) *b = DeviceBuffer<double>();
     chunk_begin_ = DeviceBuffer<int64_t>();
     chunk_group_ = DeviceBuffer<int>();
-    chunk_slot_ = DeviceBuffer<int>();
+    slot_chunk_begin_ = DeviceBuffer<int>();
     n_ = pa.size();
     K_ = pa.basis_size();
     n_groups_ = pa.n_groups;
@@ -170,22 +222,25 @@ class CudaBackend final : public Backend {
     if (n_groups_ > 0)
       std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t c) { return pa.group[a] < pa.group[c]; });
     std::vector<int64_t> chunk_begin{0};
-    std::vector<int> chunk_group, chunk_slot;
+    std::vector<int> chunk_group;
     for (size_t s = 0; s < n_;) {
       const int g = n_groups_ > 0 ? pa.group[order_[s]] : -1;
       size_t e = s;
       while (e < n_ && (n_groups_ > 0 ? pa.group[order_[e]] : -1) == g && static_cast<int64_t>(e - s) < kChunk) ++e;
       chunk_begin.push_back(static_cast<int64_t>(e));
       chunk_group.push_back(g);
-      chunk_slot.push_back(g < 0 ? 0 : g);
       s = e;
     }
     n_chunks_ = static_cast<int>(chunk_group.size());
     n_slots_ = std::max(1, n_groups_);
+    // the chunks of each group slot are consecutive (group order): slot s has chunks [begin[s], begin[s+1])
+    std::vector<int> slot_chunk_begin(static_cast<size_t>(n_slots_) + 1, 0);
+    for (int c = 0; c < n_chunks_; ++c) ++slot_chunk_begin[static_cast<size_t>(std::max(chunk_group[c], 0)) + 1];
+    std::partial_sum(slot_chunk_begin.begin(), slot_chunk_begin.end(), slot_chunk_begin.begin());
 
     // Refuse up front, with sizes, a book that does not fit.
     const size_t need =
-        n_ * (11 * sizeof(double)) + n_chunks_ * (kRecord * sizeof(double) + 2 * sizeof(int) + sizeof(int64_t));
+        n_ * (11 * sizeof(double)) + n_chunks_ * (kRecord * sizeof(double) + sizeof(int) + sizeof(int64_t));
     size_t free_bytes = 0, total_bytes = 0;
     RATEOPT_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     if (need > free_bytes)
@@ -211,11 +266,13 @@ class CudaBackend final : public Backend {
     chunk_begin_.upload(chunk_begin);
     chunk_group_ = DeviceBuffer<int>(chunk_group.size(), "chunk groups");
     chunk_group_.upload(chunk_group);
-    chunk_slot_ = DeviceBuffer<int>(chunk_slot.size(), "chunk slots");
-    chunk_slot_.upload(chunk_slot);
+    slot_chunk_begin_ = DeviceBuffer<int>(slot_chunk_begin.size(), "group chunk offsets");
+    slot_chunk_begin_.upload(slot_chunk_begin);
     records_ = DeviceBuffer<double>(static_cast<size_t>(n_chunks_) * kRecord, "block records");
     folded_ = DeviceBuffer<double>(static_cast<size_t>(n_slots_) * kRecord, "folded records");
     params_ = DeviceBuffer<double>(2 * static_cast<size_t>(K_), "prices");
+    params_host_ = PinnedBuffer<double>(2 * static_cast<size_t>(K_), "prices");
+    folded_host_ = PinnedBuffer<double>(static_cast<size_t>(n_slots_) * kRecord, "folded records");
     passes_ = 0;
   }
 
@@ -256,25 +313,33 @@ class CudaBackend final : public Backend {
   void launch(const std::vector<double>* omega, const std::vector<double>* z, double alpha, bool want_curvature,
               PassSums& out) {
     ++passes_;
-    std::vector<double> params(2 * static_cast<size_t>(K_), 0.0);
-    if (omega) std::copy(omega->begin(), omega->end(), params.begin());
-    if (z) std::copy(z->begin(), z->end(), params.begin() + K_);
-    params_.upload(params);
+    // An empty book (an MPI rank's empty shard) has no chunks: its sums are zero, and a grid of 0
+    // blocks is an invalid launch.
+    if (n_chunks_ == 0) {
+      out.resize(K_);
+      return;
+    }
+    // prices in, two launches, sums out, all queued on the default stream; one synchronisation
+    double* params = params_host_.get();
+    std::fill(params, params + 2 * static_cast<size_t>(K_), 0.0);
+    if (omega) std::copy(omega->begin(), omega->end(), params);
+    if (z) std::copy(z->begin(), z->end(), params + K_);
+    RATEOPT_CUDA_CHECK(
+        cudaMemcpyAsync(params_.get(), params, 2 * static_cast<size_t>(K_) * sizeof(double), cudaMemcpyHostToDevice));
     pass_kernel<MODE><<<n_chunks_, kThreads>>>(view(), m_.get(), trial_.get(), params_.get(), K_, alpha,
                                                want_curvature ? 1 : 0, records_.get());
     RATEOPT_CUDA_CHECK(cudaGetLastError());
     const int used = record_end(MODE);
-    const int threads = n_slots_ * used;
-    fold_kernel<<<(threads + 127) / 128, 128>>>(records_.get(), chunk_slot_.get(), n_chunks_, n_slots_, used,
-                                                folded_.get());
+    fold_kernel<<<n_slots_ * used, kFoldThreads>>>(records_.get(), slot_chunk_begin_.get(), used, folded_.get());
     RATEOPT_CUDA_CHECK(cudaGetLastError());
-    std::vector<double> folded;
-    folded_.download(folded);
-    expand(folded, used, out);
+    RATEOPT_CUDA_CHECK(
+        cudaMemcpyAsync(folded_host_.get(), folded_.get(), folded_.size() * sizeof(double), cudaMemcpyDeviceToHost));
+    RATEOPT_CUDA_CHECK(cudaStreamSynchronize(0));
+    expand(folded_host_.get(), used, out);
   }
 
   // Folded compact records → PassSums in the full basis layout, groups added in order.
-  void expand(const std::vector<double>& folded, int used, PassSums& out) const {
+  void expand(const double* folded, int used, PassSums& out) const {
     out.resize(K_);
     for (int slot = 0; slot < n_slots_; ++slot) {
       const double* rec = &folded[static_cast<size_t>(slot) * kRecord];
@@ -311,7 +376,8 @@ class CudaBackend final : public Backend {
   std::vector<DeviceBuffer<double>> columns_;
   DeviceBuffer<double> m_, trial_, records_, folded_, params_;
   DeviceBuffer<int64_t> chunk_begin_;
-  DeviceBuffer<int> chunk_group_, chunk_slot_;
+  DeviceBuffer<int> chunk_group_, slot_chunk_begin_;
+  PinnedBuffer<double> params_host_, folded_host_;
   int64_t passes_ = 0;
 };
 

@@ -71,5 +71,39 @@ class DeviceBuffer {
   size_t n_ = 0;
 };
 
+/// Move-only page-locked host allocation, so that copies to and from the device can be asynchronous.
+template <class T>
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  PinnedBuffer(size_t n, const char* what) : n_(n) {
+    if (n == 0) return;
+    const cudaError_t err = cudaMallocHost(reinterpret_cast<void**>(&ptr_), n * sizeof(T));
+    if (err != cudaSuccess) {
+      cudaGetLastError();
+      ptr_ = nullptr;
+      throw DeviceError(std::string("cannot allocate page-locked host memory for ") + what + ": " +
+                        bytes_text(n * sizeof(T)) + " (" + cudaGetErrorString(err) + ")");
+    }
+  }
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  PinnedBuffer(PinnedBuffer&& o) noexcept : ptr_(o.ptr_), n_(o.n_) { o.ptr_ = nullptr, o.n_ = 0; }
+  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
+    std::swap(ptr_, o.ptr_);
+    std::swap(n_, o.n_);
+    return *this;
+  }
+  ~PinnedBuffer() {
+    if (ptr_) cudaFreeHost(ptr_);
+  }
+  T* get() const { return ptr_; }
+  size_t size() const { return n_; }
+
+ private:
+  T* ptr_ = nullptr;
+  size_t n_ = 0;
+};
+
 }  // namespace cuda_util
 }  // namespace rateopt

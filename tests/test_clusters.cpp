@@ -176,20 +176,12 @@ TEST(ClusterQubo, GroundStateOfSmallInstancesIsTheExactOptimum) {
   }
 }
 
-bool gpu_usable() {
-#if RATEOPT_HAVE_CUDA
-  return probe_cuda_device().usable;
-#else
-  return false;
-#endif
-}
-
 class ClusterAnneal : public ::testing::TestWithParam<std::string> {};
 
 // With the default replicas and sweeps the annealer's best valid replica is the exact optimum on at
 // least 99 of 100 seeded 15×9 instances.
 TEST_P(ClusterAnneal, ReachesTheExactOptimumOn99Of100Instances) {
-  if (GetParam() == "cuda" && !gpu_usable()) GTEST_SKIP() << "no usable GPU";
+  if (GetParam() == "cuda") RATEOPT_SKIP_WITHOUT_GPU();
   AnnealOptions o = ClustersOptions().anneal;
   o.device = *enum_from_name<Device>(GetParam());
   int reached = 0;
@@ -213,7 +205,7 @@ TEST_P(ClusterAnneal, ReachesTheExactOptimumOn99Of100Instances) {
 
 // The device runs the same per-replica code: its choices and energies equal the CPU's.
 TEST_P(ClusterAnneal, ChoicesMatchTheCpuPath) {
-  if (GetParam() == "cuda" && !gpu_usable()) GTEST_SKIP() << "no usable GPU";
+  if (GetParam() == "cuda") RATEOPT_SKIP_WITHOUT_GPU();
   const ClusterProblem p = generate_cluster_problem(40, kNineRates, 77);
   const ClusterQubo cq = build_cluster_qubo(p, 11);
   AnnealOptions o = ClustersOptions().anneal;

@@ -41,18 +41,10 @@ double brute_force_ground(const Qubo& q) {
   return best;
 }
 
-bool gpu_usable() {
-#if RATEOPT_HAVE_CUDA
-  return probe_cuda_device().usable;
-#else
-  return false;
-#endif
-}
-
 class Annealer : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "cuda" && !gpu_usable()) GTEST_SKIP() << "no usable GPU";
+    if (GetParam() == "cuda") RATEOPT_SKIP_WITHOUT_GPU();
   }
   AnnealOptions options() const {
     AnnealOptions o;

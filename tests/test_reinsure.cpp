@@ -384,13 +384,7 @@ TEST(Reinsure, RejectsMismatchedSamples) {
 class ReinsureDevice : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReinsureDevice, MatchesTheCpuAnswer) {
-  if (GetParam() == "cuda") {
-#if RATEOPT_HAVE_CUDA
-    if (!probe_cuda_device().usable) GTEST_SKIP() << "no usable GPU";
-#else
-    GTEST_SKIP() << "CUDA not compiled in";
-#endif
-  }
+  if (GetParam() == "cuda") RATEOPT_SKIP_WITHOUT_GPU();
   const Problem& p = problem();
   const double unceded = p.solve(1e18).unceded_risk;
   for (RiskMeasure m : {RiskMeasure::cvar, RiskMeasure::variance}) {

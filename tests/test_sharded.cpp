@@ -127,19 +127,12 @@ std::vector<RankOutcome> solve_on_threads(const Book& book, const OptimiseOption
   return outcomes;
 }
 
-bool device_usable(const std::string& device) {
-#if RATEOPT_HAVE_CUDA
-  if (device == "cuda") return probe_cuda_device().usable;
-#endif
-  return device == "cpu";
-}
-
 class ShardedSolve : public ::testing::TestWithParam<std::string> {};
 
 // Every rank ends with the same portfolio (bit for bit: the sums are reduced in rank order), equal
 // to the single solve's to 1e-12, and the shards' multipliers put together are the single solve's.
 TEST_P(ShardedSolve, RanksAgreeAndMatchTheWholeBook) {
-  if (!device_usable(GetParam())) GTEST_SKIP() << "no usable GPU";
+  if (GetParam() == "cuda") RATEOPT_SKIP_WITHOUT_GPU();
   const Book& book = test::benchmark_book_20k();
   OptimiseOptions options = test::cpu_benchmark_options();
   options.device = *enum_from_name<Device>(GetParam());
@@ -169,10 +162,30 @@ TEST_P(ShardedSolve, RanksAgreeAndMatchTheWholeBook) {
   }
 }
 
+// More ranks than policies: some shards are empty (nothing to launch on a GPU), and every rank still
+// ends with the whole book's answer.
+TEST_P(ShardedSolve, EmptyShardsSolveWithTheRest) {
+  if (GetParam() == "cuda") RATEOPT_SKIP_WITHOUT_GPU();
+  const Book book = generate_book(3, 5, BookProfile::benchmark);
+  OptimiseOptions options = test::cpu_benchmark_options();
+  options.device = *enum_from_name<Device>(GetParam());
+  const SolveResult whole = optimise(book, options);
+  const std::vector<RankOutcome> outcomes = solve_on_threads(book, options, 5);
+  size_t empty = 0;
+  for (const RankOutcome& o : outcomes) {
+    ASSERT_EQ(o.error, "");
+    EXPECT_EQ(o.result.backend_used, GetParam());
+    EXPECT_EQ(o.result.status, whole.status) << o.result.message;
+    EXPECT_NEAR(o.result.expected_profit, whole.expected_profit, 1e-12 * std::fabs(whole.expected_profit));
+    empty += o.result.multiplier.empty();
+  }
+  EXPECT_EQ(empty, 2u);
+}
+
 // A rule broken by a row of the last shard only (a renewal without ENBP under enbp_buffer): every
 // rank gets the same error naming that row's line, and none is left waiting.
 TEST_P(ShardedSolve, RowErrorOnOneRankReachesEveryRank) {
-  if (!device_usable(GetParam())) GTEST_SKIP() << "no usable GPU";
+  if (GetParam() == "cuda") RATEOPT_SKIP_WITHOUT_GPU();
   Book book = generate_book(900, 12, BookProfile::benchmark);
   book.source = "book.csv";
   book.line_number.clear();

@@ -5,16 +5,33 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
+#include "optimise/backend/backend.hpp"
 #include "rateopt/book.hpp"
+#include "rateopt/build_config.hpp"
 #include "rateopt/options.hpp"
 
 namespace rateopt::test {
+
+/// RATEOPT_REQUIRE_GPU=1 (set for a run on a GPU machine): a GPU test that finds no usable GPU fails
+/// instead of skipping, so a broken device does not look like a green run.
+inline bool gpu_required() {
+  const char* v = std::getenv("RATEOPT_REQUIRE_GPU");
+  return v != nullptr && std::string(v) == "1";
+}
+
+/// Why a GPU test cannot run here, or "" when it can.
+inline std::string gpu_missing_reason() {
+  if (!RATEOPT_HAVE_CUDA) return "CUDA not compiled in";
+  const CudaDeviceProbe probe = probe_cuda_device();
+  return probe.usable ? "" : probe.reason;
+}
 
 /// The peer's benchmark constraint set, solved on the CPU.
 inline OptimiseOptions cpu_benchmark_options() {
@@ -107,3 +124,13 @@ inline ::testing::AssertionResult same_doubles(const std::vector<double>& expect
 }
 
 }  // namespace rateopt::test
+
+/// The one way a GPU test leaves when no GPU is usable: a skip, or a failure under RATEOPT_REQUIRE_GPU=1.
+#define RATEOPT_SKIP_WITHOUT_GPU()                                                                 \
+  do {                                                                                             \
+    const std::string rateopt_missing = ::rateopt::test::gpu_missing_reason();                     \
+    if (!rateopt_missing.empty()) {                                                                \
+      if (::rateopt::test::gpu_required()) FAIL() << "RATEOPT_REQUIRE_GPU=1: " << rateopt_missing; \
+      GTEST_SKIP() << rateopt_missing;                                                             \
+    }                                                                                              \
+  } while (0)

@@ -1,5 +1,5 @@
-// The annealer's device interface: the QUBO in symmetric compressed rows, and the CUDA launch
-// (kernels/anneal_cuda.cu, only in builds with CUDA) that runs anneal_math.hpp one thread per replica.
+// The annealer's device choice and the QUBO's rows built from a Qubo (the storage and the CPU and CUDA
+// runs themselves are in anneal_storage.hpp).
 #pragma once
 
 #include <cstdint>
@@ -7,19 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "rateopt/math/anneal_math.hpp"
+#include "clusters/anneal_storage.hpp"
 #include "rateopt/qubo.hpp"
 
 namespace rateopt {
-
-/// Owning storage behind anneal::QuboRows.
-struct QuboRowStorage {
-  int32_t n = 0;
-  std::vector<int64_t> row_begin;
-  std::vector<int32_t> neighbour;
-  std::vector<double> weight, linear;
-  anneal::QuboRows view() const { return {n, row_begin.data(), neighbour.data(), weight.data(), linear.data()}; }
-};
 
 /// Merge repeated pairs, drop zero couplings, store each coupling in both rows (sorted by neighbour).
 QuboRowStorage qubo_rows(const Qubo& q);
@@ -27,42 +18,11 @@ QuboRowStorage qubo_rows(const Qubo& q);
 /// E(x) − offset from the rows.
 double rows_energy(const QuboRowStorage& rows, const uint8_t* x);
 
-/// Anneal `replicas` replicas on CUDA device 0; states come back replica-major (replicas × n).
-/// Throws DeviceError on any CUDA failure (a build without CUDA: host/optimise/backend/cuda_absent.cpp).
-void anneal_replicas_cuda(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
-                          int replicas, std::vector<uint8_t>& states, std::string& device_name);
-
-/// The same on the CPU: OpenMP over replicas (threads 0 = every core).
-void anneal_replicas_cpu(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
-                         int replicas, int threads, std::vector<uint8_t>& states);
-
 /// auto|cpu|cuda as in optimise: auto uses CUDA when the probe finds a usable GPU and falls back to the
 /// CPU (reason recorded) on any DeviceError; cuda without a usable GPU is a DeviceError.  Sets
 /// backend_used, device_name and fallback_reason of res.
 void choose_anneal_device(const AnnealOptions& o, AnnealResult& res,
                           const std::function<void(std::string& device_name)>& run_cuda,
                           const std::function<void()>& run_cpu);
-
-/// Owning storage behind anneal::ClusterMoves.
-struct ClusterMoveStorage {
-  std::vector<int32_t> option_begin;
-  std::vector<double> revenue, weight;
-  double capacity = 0, penalty = 0;
-  anneal::ClusterMoves view() const {
-    return {static_cast<int32_t>(option_begin.size()) - 1,
-            option_begin.data(),
-            revenue.data(),
-            weight.data(),
-            capacity,
-            penalty};
-  }
-};
-
-/// One-hot re-pricing moves (anneal_math.hpp) for `replicas` replicas; choices come back replica-major
-/// (replicas × clusters).  DeviceError on a CUDA failure (a build without CUDA: host/optimise/backend/cuda_absent.cpp).
-void anneal_clusters_cuda(const ClusterMoveStorage& moves, double beta_hot, double beta_cold, int64_t sweeps,
-                          uint64_t seed, int replicas, std::vector<int32_t>& choices, std::string& device_name);
-void anneal_clusters_cpu(const ClusterMoveStorage& moves, double beta_hot, double beta_cold, int64_t sweeps,
-                         uint64_t seed, int replicas, int threads, std::vector<int32_t>& choices);
 
 }  // namespace rateopt

@@ -331,21 +331,4 @@ ClusterAnnealResult anneal_clusters(const ClusterProblem& p, const ClusterQubo& 
   return res;
 }
 
-void anneal_clusters_cpu(const ClusterMoveStorage& moves, double beta_hot, double beta_cold, int64_t sweeps,
-                         uint64_t seed, int replicas, int threads, std::vector<int32_t>& choices) {
-  const anneal::ClusterMoves view = moves.view();
-  const size_t n = static_cast<size_t>(view.n_clusters);
-  choices.assign(static_cast<size_t>(replicas) * n, 0);
-  const int n_threads = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 4)
-  for (int r = 0; r < replicas; ++r) {
-    std::vector<int32_t> current(n);
-    double used = 0, value = 0, best_energy = INFINITY;
-    anneal::init_cluster_replica(view, seed, static_cast<uint64_t>(r), current.data(), 1, used, value);
-    anneal::anneal_cluster_sweeps(view, beta_hot, beta_cold, 0, sweeps, sweeps, seed, static_cast<uint64_t>(r),
-                                  current.data(), choices.data() + static_cast<size_t>(r) * n, 1, used, value,
-                                  best_energy);
-  }
-}
-
 }  // namespace rateopt

@@ -13,6 +13,7 @@
 #include "io/csv_reader.hpp"
 #include "io/format.hpp"
 #include "optimise/backend/backend.hpp"
+#include "optimise/backend/device_choice.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 
@@ -142,25 +143,6 @@ AnnealSchedule default_schedule(const Qubo& q) {
   s.beta_hot = std::log(2.0) / largest[largest.size() / 2];
   s.beta_cold = std::max(s.beta_hot, std::log(1000.0) / smallest);
   return s;
-}
-
-void anneal_replicas_cpu(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
-                         int replicas, int threads, std::vector<uint8_t>& states) {
-  const size_t n = static_cast<size_t>(rows.n);
-  states.assign(static_cast<size_t>(replicas) * n, 0);
-  const anneal::QuboRows view = rows.view();
-  const int n_threads = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel num_threads(n_threads)
-  {
-    std::vector<double> field(n);
-#pragma omp for schedule(dynamic, 1)
-    for (int r = 0; r < replicas; ++r) {
-      uint8_t* x = states.data() + static_cast<size_t>(r) * n;
-      anneal::init_replica(view, seed, static_cast<uint64_t>(r), x, field.data(), 1);
-      anneal::anneal_sweeps(view, beta_hot, beta_cold, 0, sweeps, sweeps, seed, static_cast<uint64_t>(r), x,
-                            field.data(), 1);
-    }
-  }
 }
 
 void choose_anneal_device(const AnnealOptions& o, AnnealResult& res,

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "optimise/backend/backend.hpp"
+#include "optimise/backend/device_choice.hpp"
 #include "rateopt/errors.hpp"
 
 namespace rateopt {

@@ -6,6 +6,7 @@
 
 #include "io/format.hpp"
 #include "optimise/backend/backend.hpp"
+#include "optimise/backend/device_choice.hpp"
 #include "optimise/backend/stoppable.hpp"
 #include "optimise/problem.hpp"
 #include "optimise/solve_internal.hpp"

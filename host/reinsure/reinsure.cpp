@@ -13,6 +13,7 @@
 #include <numeric>
 
 #include "optimise/backend/backend.hpp"
+#include "optimise/backend/device_choice.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/math/philox.hpp"
@@ -426,10 +427,15 @@ class CessionPath {
   int evaluations_ = 0;
 };
 
-std::unique_ptr<RetainedRiskEvaluator> choose_evaluator(const ReinsuranceOptions& o, ReinsuranceResult& r) {
+std::unique_ptr<RetainedRiskEvaluator> choose_evaluator(const ReinsuranceOptions& o, const LossSamples& samples,
+                                                        ReinsuranceResult& r) {
   std::unique_ptr<RetainedRiskEvaluator> evaluator;
   const auto on_cuda = [&] {
-    evaluator = make_cuda_risk_evaluator(o.measure, o.alpha);
+    auto cuda = make_cuda_risk_evaluator(o.measure, o.alpha);
+    // A first load of the full sample size allocates every device buffer the search uses, so that
+    // samples that do not fit fall back to the CPU under --device auto (the search reloads later).
+    cuda->load(samples.loss[0], samples.loss[0]);
+    evaluator = std::move(cuda);
     r.device_name = probe_cuda_device().name;
   };
   if (!run_on_chosen_device(o.device, on_cuda, r.fallback_reason))
@@ -543,7 +549,7 @@ ReinsuranceResult optimise_reinsurance(const std::vector<ReinsuranceLine>& lines
   r.alpha = options.alpha;
   r.budget = *options.budget;
   r.samples = n;
-  std::unique_ptr<RetainedRiskEvaluator> evaluator = choose_evaluator(options, r);
+  std::unique_ptr<RetainedRiskEvaluator> evaluator = choose_evaluator(options, samples, r);
   r.backend_used = evaluator->backend();
   CessionPath path(lines, samples, *evaluator, options);
   r.path_steps = path.path_steps();

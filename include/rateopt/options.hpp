@@ -91,6 +91,16 @@ inline OptimiseOptions benchmark_constraint_options() {
   return o;
 }
 
+/// The portfolio constraints' rows, shared with the grid mode's table (rateopt/grid.hpp).
+namespace option_rows {
+inline constexpr OptionRow lr_max{"lr_max", "loss ratio C/G at most this", above(0)};
+inline constexpr OptionRow lr_min{"lr_min", "loss ratio at least this", above(0)};
+inline constexpr OptionRow gwp_min{"gwp_min", "expected GWP at least this, money", above(0)};
+inline constexpr OptionRow gwp_max{"gwp_max", "expected GWP at most this, money", above(0)};
+inline constexpr OptionRow retention_min{"retention_min", "renewal volume retention at least this",
+                                         in_range(0, 1, true, false)};
+}  // namespace option_rows
+
 /// The table of a solve's options, in --help order.
 template <class F>
 void visit_options(OptimiseOptions& o, F&& f) {
@@ -106,11 +116,11 @@ void visit_options(OptimiseOptions& o, F&& f) {
   f(OptionRow{"enbp_buffer", "renewal price at most enbp·(1−buffer); setting it requires enbp on every renewal",
               in_range(0, 1, false, true), "0"},
     o.enbp_buffer);
-  f(OptionRow{"lr_max", "loss ratio C/G at most this", above(0)}, o.lr_max);
-  f(OptionRow{"lr_min", "loss ratio at least this", above(0)}, o.lr_min);
-  f(OptionRow{"gwp_min", "expected GWP at least this, money", above(0)}, o.gwp_min);
-  f(OptionRow{"gwp_max", "expected GWP at most this, money", above(0)}, o.gwp_max);
-  f(OptionRow{"retention_min", "renewal volume retention at least this", in_range(0, 1, true, false)}, o.retention_min);
+  f(option_rows::lr_max, o.lr_max);
+  f(option_rows::lr_min, o.lr_min);
+  f(option_rows::gwp_min, o.gwp_min);
+  f(option_rows::gwp_max, o.gwp_max);
+  f(option_rows::retention_min, o.retention_min);
   f(OptionRow{"stochastic_lr", "test LR + z·σ ≤ lr_max instead of LR ≤ lr_max; needs claims_variance"},
     o.stochastic_lr);
   f(OptionRow{"stochastic_alpha", "confidence α of the stochastic LR test", in_range(0, 1, true, true)},

@@ -6,13 +6,11 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "rateopt/math/policy_math.hpp"
-#include "rateopt/option_table.hpp"
 
 namespace rateopt {
 
@@ -103,14 +101,6 @@ struct CudaDeviceProbe {
 // Defined in kernels/ in builds with CUDA, else in host/optimise/backend/cuda_absent.cpp ("CUDA not compiled in").
 CudaDeviceProbe probe_cuda_device();
 
-/// The --device rule every command shares.  "cpu": returns false.  "cuda": runs on_cuda, or
-/// throws DeviceError with the probe's reason (InputError in a build without CUDA).  "auto": runs
-/// on_cuda when the probe finds a usable GPU; no usable GPU, or a DeviceError from on_cuda, returns
-/// false with fallback_reason saying why ("…; using the CPU").  True when on_cuda ran to the end.
-/// An explicit --device cuda in a build without CUDA is an input error, found before any work.
-void check_device_compiled_in(Device device);
-
-bool run_on_chosen_device(Device device, const std::function<void()>& on_cuda, std::string& fallback_reason);
 /// The CUDA backend on device 0: the book resident in device memory (RAII buffers allocated once at
 /// upload), one fused kernel per pass, deterministic block and fold reductions, only the small
 /// vector of sums copied back.  upload() throws DeviceError naming the size asked for and the size

@@ -1,6 +1,7 @@
 // The one --device rule (see backend.hpp), shared by the solver backend, the annealers and the
 // reinsurance evaluator.
 #include "optimise/backend/backend.hpp"
+#include "optimise/backend/device_choice.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
 

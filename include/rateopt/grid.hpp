@@ -1,0 +1,231 @@
+// Price-grid mode: one scored candidate price chosen per policy under portfolio constraints.
+//
+// Input is a long table, one row per (policy, candidate): the policy's premium at that candidate and
+// the probability the quote is taken there (from any demand model the user scored), with optional
+// costs and any numeric columns to constrain.  The choice maximises expected profit
+//   Σ_i w_i·(p_ij − c_ij − e_ij)·x_ij
+// subject to constraints that are sums (or ratios of sums) over the chosen rows.  Solved by the
+// Lagrangian dual over the few constraints (exact cutting planes, a certified bound), a primal answer
+// that meets every constraint, and with `exact` a proven optimum by branch and bound.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rateopt/option_table.hpp"
+#include "rateopt/options.hpp"
+#include "rateopt/result.hpp"
+
+namespace rateopt {
+
+/// A numeric column of the grid held per policy when it is the same on every row of each policy,
+/// else per candidate row.  Absent columns hold nothing and read as 0.
+struct GridColumn {
+  std::vector<double> values;
+  bool per_row = false;
+  bool present() const { return !values.empty(); }
+  double at(size_t policy, size_t row) const { return values.empty() ? 0.0 : values[per_row ? row : policy]; }
+};
+
+/// The grid in structure-of-arrays form: candidate rows flat, policy i owning rows
+/// [offset[i], offset[i+1]).  Only what a candidate needs is kept: premium and demand (16 bytes), the
+/// loss cost, expense and constrained columns per row only where they vary within a policy, and a
+/// step index only once caps removed candidates (bytes_per_candidate()).
+struct GridBook {
+  std::string source;  ///< file path
+  std::string sha256;  ///< of the bytes read
+
+  std::vector<std::string> policy_id;
+  std::vector<uint64_t> offset;  ///< size N + 1
+  std::vector<double> premium;   ///< per row, > 0
+  std::vector<double> demand;    ///< per row, in [0, 1]
+  /// Step of each row when caps removed candidates (empty: row r of policy i is step r − offset[i]).
+  std::vector<int32_t> step;
+  GridColumn loss_cost;  ///< expected_loss_cost ≥ 0 (absent: 0)
+  GridColumn expense;    ///< expense ≥ 0 (absent: 0)
+  std::vector<std::string> extra_names;
+  std::vector<GridColumn> extra;  ///< the numeric columns constraints name, in extra_names order
+
+  std::vector<double> weight;    ///< per policy, > 0 (default 1)
+  std::vector<uint8_t> renewal;  ///< per policy (default 0)
+  std::vector<int32_t> group;    ///< per policy, index into group_names (default 0 = "all")
+  std::vector<std::string> group_names;
+  std::vector<int32_t> baseline;     ///< per policy: step of its baseline row, −1 when none (empty: no column)
+  std::vector<double> enbp;          ///< per policy, NaN when not given (empty: no column)
+  std::vector<uint64_t> first_line;  ///< per policy: CSV line of its first row, for messages
+
+  std::vector<std::string> warnings;  ///< e.g. ignored columns
+
+  size_t policies() const { return policy_id.size(); }
+  size_t candidates() const { return premium.size(); }
+  size_t rows_of(size_t i) const { return static_cast<size_t>(offset[i + 1] - offset[i]); }
+  int32_t step_of(size_t i, size_t row) const {
+    return step.empty() ? static_cast<int32_t>(row - offset[i]) : step[row];
+  }
+  /// The baseline's row of policy i, or npos.
+  size_t baseline_row(size_t i) const;
+  /// Bytes held per candidate row (columns stored per row, plus the step index when present).
+  size_t bytes_per_candidate() const;
+  /// Bytes held per policy (offsets, weights, flags, …; ids not counted).
+  size_t bytes_per_policy() const;
+  /// "file:line" of policy i's first row.
+  std::string where(size_t i) const;
+};
+
+/// Reads the long CSV.  Required columns: policy_id, step, premium, demand.  Optional per row:
+/// expected_loss_cost, expense and the `extra_columns` asked for (numeric, the ones constraints
+/// name; absent ones are left out of extra_names).  Optional per policy (repeated on each row or given on
+/// some rows and left empty on the others; given values must agree): weight, renewal_flag, group,
+/// enbp, and baseline (1 on the row of today's price, at most one per policy).  A per-row column left
+/// empty on some row takes the value its policy's other rows agree on.
+/// Rules (InputError "file:line: rule", exit 2): a policy's rows together with steps 0, 1, …, K−1 in
+/// order (a missing step 0 is K = 0; a repeated step is a duplicate (policy, step)); premium > 0;
+/// demand in [0,1]; costs ≥ 0; weight > 0; every number finite; per-policy columns that agree.
+GridBook read_grid_csv(const std::string& path, const std::vector<std::string>& extra_columns = {});
+
+/// One constraint of the grid solve.
+enum class GridConstraintKind {
+  lr_max,
+  lr_min,
+  gwp_min,
+  gwp_max,
+  retention_min,
+  sum_min,
+  sum_max,
+  ratio_max,
+  ratio_min
+};
+template <>
+struct EnumNames<GridConstraintKind> {
+  static constexpr std::array<const char*, 9> names{"lr_max",  "lr_min",  "gwp_min",   "gwp_max",  "retention_min",
+                                                    "sum_min", "sum_max", "ratio_max", "ratio_min"};
+};
+
+/// What `rateopt grid` solves with.  sum_min/sum_max entries read "column=value" or "column=value%"
+/// (percent of the sum at the baseline rows); ratio entries "numerator/denominator=value".  A column
+/// is a numeric column of the grid (summed as w·value over the chosen rows: it holds the expected
+/// value at that candidate, nothing is multiplied by demand) or, when the grid has no column of that
+/// name, one of the quantities gwp, claims, profit, volume (Σ w·demand), retained (renewals' Σ w·demand).
+struct GridOptions {
+  std::optional<double> lr_max, lr_min, gwp_min, gwp_max, retention_min;
+  std::vector<std::string> sum_min, sum_max, ratio_max, ratio_min;
+  std::optional<double> max_rate_change;  ///< δ: premium within baseline·[1−δ, 1+δ]
+  std::optional<double> enbp_buffer;      ///< renewals with an enbp: premium ≤ enbp·(1−buffer) (0 when unset)
+  bool exact = false;                     ///< branch and bound over every candidate (small grids)
+  int64_t exact_max_candidates = 200000;  ///< refuse `exact` above this many candidates
+  Device device = Device::automatic;
+  double tolerance = 1e-9;   ///< relative tolerance of every constraint at the answer
+  int max_iterations = 500;  ///< cutting-plane iterations (passes) at most
+  int threads = 0;
+
+  /// The table's bounds and the rules between options (lr_min < lr_max, entries well formed, …).
+  void validate() const;
+};
+template <class F>
+void visit_options(GridOptions& o, F&& f) {
+  f(option_rows::lr_max, o.lr_max);
+  f(option_rows::lr_min, o.lr_min);
+  f(option_rows::gwp_min, o.gwp_min);
+  f(option_rows::gwp_max, o.gwp_max);
+  f(option_rows::retention_min, o.retention_min);
+  f(OptionRow{"sum_min", "column=v or column=v% (of the baseline's sum): Σ w·column over the chosen rows ≥ v"},
+    o.sum_min);
+  f(OptionRow{"sum_max", "column=v or column=v%: Σ w·column over the chosen rows ≤ v"}, o.sum_max);
+  f(OptionRow{"ratio_max", "num/den=v: Σ w·num / Σ w·den ≤ v"}, o.ratio_max);
+  f(OptionRow{"ratio_min", "num/den=v: Σ w·num / Σ w·den ≥ v"}, o.ratio_min);
+  f(OptionRow{"max_rate_change", "keep candidates within this relative change of the baseline premium",
+              in_range(0, 1, true, true)},
+    o.max_rate_change);
+  f(OptionRow{"enbp_buffer", "renewals keep candidates with premium ≤ enbp·(1−buffer)", in_range(0, 1, false, true),
+              "0"},
+    o.enbp_buffer);
+  f(OptionRow{"exact", "prove the optimum by branch and bound over every candidate (small grids)"}, o.exact);
+  f(OptionRow{"exact_max_candidates", "largest grid `exact` accepts, candidates", at_least(1)}, o.exact_max_candidates);
+  f(option_rows::device, o.device);
+  f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)}, o.tolerance);
+  f(OptionRow{"max_iterations", "cutting-plane iterations at most", at_least(1)}, o.max_iterations);
+  f(option_rows::threads(), o.threads);
+}
+
+/// One constraint at the answer, in its own units (LR, retention, money, the column's units, a ratio).
+struct GridConstraintReport {
+  GridConstraintKind kind = GridConstraintKind::lr_max;
+  std::string name;  ///< "lr_max", "sum_min[volume]", "ratio_max[claims/gwp]"
+  double value = 0, limit = 0, slack = 0, relative_violation = 0;
+  bool binding = false;
+  double shadow_price = 0;  ///< profit per unit relaxation (per percentage point for LR and retention)
+  std::string shadow_price_unit;
+};
+
+/// A proof that no choice, not even a fractional mix of candidates, meets the constraints: weights
+/// w_k ≥ 0 on the constraint rows, each written "row_k(S) ≤ rhs_k" over the term sums S (lr_max:
+/// claims − lr_max·gwp ≤ 0; gwp_min: −gwp ≤ −gwp_min; …), such that even the smallest value of
+/// Σ_k w_k·row_k over all choices exceeds Σ_k w_k·rhs_k.
+struct GridInfeasibility {
+  std::vector<std::string> constraints;  ///< names, with their weight below
+  std::vector<double> weights;           ///< w_k, per unit of row k
+  double combined_min = 0;               ///< min over choices of Σ_k w_k·row_k
+  double combined_limit = 0;             ///< Σ_k w_k·rhs_k (< combined_min)
+};
+
+struct GridResult {
+  SolveStatus status = SolveStatus::numerical_failure;
+  bool converged = false;
+  std::string message;
+
+  std::vector<int32_t> choice;  ///< per policy: the chosen row (index into the grid's rows), −1 none
+  std::vector<uint8_t> split;   ///< per policy: 1 where the relaxation mixed two or more candidates
+
+  double expected_profit = 0, expected_gwp = 0, expected_claims = 0, expected_loss_ratio = 0;
+  double expected_retention = std::numeric_limits<double>::quiet_NaN();  ///< NaN without renewals
+  double expected_volume = 0;
+  int64_t n_policies = 0, n_candidates = 0, n_renewals = 0;
+  int64_t candidates_removed = 0;  ///< by max_rate_change and the ENBP cap
+  int64_t n_bound_conflicts = 0;   ///< renewals whose ENBP cap left no candidate within the rate-change cap
+
+  std::vector<GridConstraintReport> constraints;
+  std::vector<double> multipliers;       ///< λ per constraint row, profit per unit of the row (money/money)
+  std::optional<double> dual_bound;      ///< the LP-relaxation value (or branch and bound's bound)
+  std::optional<double> optimality_gap;  ///< (bound − profit)/|bound|
+  std::optional<double> exact_bound;     ///< branch and bound's bound over every candidate (exact)
+  std::optional<double> lp_value;        ///< the relaxation's value: the dual bound the cuts closed on
+  std::optional<GridInfeasibility> infeasibility;
+  int n_split = 0;  ///< policies the relaxation split
+
+  std::string method;  ///< "dual" (cutting planes + rounding) or "exact" (branch and bound)
+  std::string backend_requested, backend_used, device_name, fallback_reason;
+  int iterations = 0;
+  int64_t passes = 0;
+  int repair_policies = 0;  ///< policies the integer repair re-chose (0: rounding sufficed)
+  double seconds_total = 0, seconds_read = 0, seconds_dual = 0, seconds_primal = 0;
+  size_t bytes_per_candidate = 0;
+  std::vector<std::string> warnings;
+};
+
+/// Applies the options' caps to `grid` (removing candidates, recording steps) and solves.  Throws
+/// InputError for options the grid cannot support (a baseline missing where a cap or a percent limit
+/// needs it, an enbp missing where the buffer needs it, a renewal left without a candidate).
+GridResult solve_grid(GridBook& grid, const GridOptions& options);
+
+/// The columns the options' sum and ratio constraints name (to read with read_grid_csv).
+std::vector<std::string> grid_constraint_columns(const GridOptions& options);
+
+}  // namespace rateopt
+
+namespace rateopt {
+
+/// policies.csv: policy_id, step, premium, demand, expected_loss_cost, contribution (w·(p − c − e)·x),
+/// rate_change_pct (against the baseline premium; empty without one), candidates (kept by the caps),
+/// split (1 where the relaxation mixed candidates).
+std::string grid_policies_csv(const GridBook& grid, const GridResult& result);
+/// result.json: status, portfolio, constraint evaluation, shadow prices, bound and gap, any
+/// infeasibility proof, the backend and the audit (input SHA-256, every option, version, timestamp).
+std::string grid_result_json(const GridBook& grid, const GridOptions& options, const GridResult& result);
+/// A few lines for the terminal.
+std::string grid_report(const GridResult& result);
+
+}  // namespace rateopt

@@ -1,0 +1,437 @@
+// The price-grid solve against brute force (every choice of one candidate per policy enumerated), the
+// LP relaxation solved directly, and the continuous optimiser on a grid built from its book.
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "grid/coin.hpp"
+#include "io/format.hpp"
+#include "rateopt/book.hpp"
+#include "rateopt/grid.hpp"
+#include "rateopt/solve.hpp"
+
+namespace rateopt {
+namespace {
+
+// A grid built in memory: per row premium, demand, loss cost and a "score" column; per policy weight,
+// renewal flag and baseline step.
+GridBook random_grid(uint32_t seed, size_t n, size_t max_k) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  GridBook g;
+  g.source = "memory.csv";
+  g.offset.push_back(0);
+  GridColumn score;
+  score.per_row = true;
+  g.loss_cost.per_row = true;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t k = 2 + static_cast<size_t>(u(rng) * static_cast<double>(max_k - 1));
+    const double tc = 200 + 600 * u(rng), c = tc * (0.5 + 0.4 * u(rng)), x0 = 0.3 + 0.6 * u(rng),
+                 eps = -3 + 2.5 * u(rng);
+    std::vector<double> m(k);
+    for (double& v : m) v = 0.8 + 0.6 * u(rng);
+    std::sort(m.begin(), m.end());
+    int32_t baseline = 0;
+    for (size_t j = 0; j < k; ++j) {
+      g.premium.push_back(tc * m[j]);
+      g.demand.push_back(std::min(1.0, x0 * std::pow(m[j], eps)));
+      g.loss_cost.values.push_back(c * (1 + 0.05 * u(rng)));
+      score.values.push_back(10 * u(rng));
+      if (std::fabs(m[j] - 1) < std::fabs(m[static_cast<size_t>(baseline)] - 1)) baseline = static_cast<int32_t>(j);
+    }
+    g.offset.push_back(g.premium.size());
+    g.policy_id.push_back("P" + std::to_string(i));
+    g.weight.push_back(u(rng) < 0.5 ? 1.0 : 2.0);
+    g.renewal.push_back(u(rng) < 0.6 ? 1 : 0);
+    g.group.push_back(0);
+    g.baseline.push_back(baseline);
+    g.first_line.push_back(2 + i);
+  }
+  g.renewal[0] = 1;
+  g.group_names = {"all"};
+  g.extra_names = {"score"};
+  g.extra.push_back(score);
+  return g;
+}
+
+// The sums of one choice, computed here from the formulas (not by the library).
+struct Sums {
+  double profit = 0, gwp = 0, claims = 0, retained = 0, volume = 0, score = 0;
+};
+Sums sums_of(const GridBook& g, const std::vector<size_t>& row) {
+  Sums s;
+  for (size_t i = 0; i < g.policies(); ++i) {
+    const size_t r = row[i];
+    const double w = g.weight[i], p = g.premium[r], x = g.demand[r], c = g.loss_cost.values[r];
+    s.profit += w * (p - c) * x;
+    s.gwp += w * p * x;
+    s.claims += w * c * x;
+    s.retained += g.renewal[i] ? w * x : 0;
+    s.volume += w * x;
+    s.score += w * g.extra[0].values[r];
+  }
+  return s;
+}
+
+double renewal_weight(const GridBook& g) {
+  double w = 0;
+  for (size_t i = 0; i < g.policies(); ++i) w += g.renewal[i] ? g.weight[i] : 0;
+  return w;
+}
+
+enum class Kind {
+  lr_max,
+  lr_min,
+  gwp_min,
+  gwp_max,
+  retention_min,
+  sum_min_score,
+  sum_max_volume,
+  ratio_max,
+  ratio_min
+};
+constexpr Kind kKinds[] = {Kind::lr_max,         Kind::lr_min,        Kind::gwp_min,
+                           Kind::gwp_max,        Kind::retention_min, Kind::sum_min_score,
+                           Kind::sum_max_volume, Kind::ratio_max,     Kind::ratio_min};
+
+struct Limit {
+  Kind kind;
+  double value;
+};
+
+double quantity(Kind k, const Sums& s, double w_r) {
+  switch (k) {
+    case Kind::lr_max:
+    case Kind::lr_min:
+      return s.claims / s.gwp;
+    case Kind::gwp_min:
+    case Kind::gwp_max:
+      return s.gwp;
+    case Kind::retention_min:
+      return s.retained / w_r;
+    case Kind::sum_min_score:
+      return s.score;
+    case Kind::sum_max_volume:
+      return s.volume;
+    case Kind::ratio_max:
+    case Kind::ratio_min:
+      return s.score / s.volume;
+  }
+  return 0;
+}
+bool at_most(Kind k) {
+  return k == Kind::lr_max || k == Kind::gwp_max || k == Kind::sum_max_volume || k == Kind::ratio_max;
+}
+bool holds(const Limit& l, const Sums& s, double w_r, double tol) {
+  const double q = quantity(l.kind, s, w_r);
+  return at_most(l.kind) ? q <= l.value + tol * std::fabs(l.value) : q >= l.value - tol * std::fabs(l.value);
+}
+
+void set_limit(GridOptions& o, const Limit& l) {
+  switch (l.kind) {
+    case Kind::lr_max:
+      o.lr_max = l.value;
+      break;
+    case Kind::lr_min:
+      o.lr_min = l.value;
+      break;
+    case Kind::gwp_min:
+      o.gwp_min = l.value;
+      break;
+    case Kind::gwp_max:
+      o.gwp_max = l.value;
+      break;
+    case Kind::retention_min:
+      o.retention_min = l.value;
+      break;
+    case Kind::sum_min_score:
+      o.sum_min.push_back("score=" + shortest(l.value));
+      break;
+    case Kind::sum_max_volume:
+      o.sum_max.push_back("volume=" + shortest(l.value));
+      break;
+    case Kind::ratio_max:
+      o.ratio_max.push_back("score/volume=" + shortest(l.value));
+      break;
+    case Kind::ratio_min:
+      o.ratio_min.push_back("score/volume=" + shortest(l.value));
+      break;
+  }
+}
+
+// Every choice: calls f(rows, sums).
+template <class F>
+void enumerate(const GridBook& g, F&& f) {
+  std::vector<size_t> row(g.policies());
+  for (size_t i = 0; i < g.policies(); ++i) row[i] = g.offset[i];
+  for (;;) {
+    f(row, sums_of(g, row));
+    size_t i = 0;
+    while (i < g.policies() && ++row[i] == g.offset[i + 1]) row[i] = g.offset[i], ++i;
+    if (i == g.policies()) return;
+  }
+}
+
+// The limit `t` of the way from the unconstrained optimum's value to the most extreme value reachable
+// (t > 1: beyond what any choice, or mix of choices, reaches).
+Limit limit_between(const GridBook& g, Kind k, double t) {
+  const double w_r = renewal_weight(g);
+  double best_profit = -INFINITY, q0 = 0, extreme = at_most(k) ? INFINITY : -INFINITY;
+  enumerate(g, [&](const std::vector<size_t>&, const Sums& s) {
+    const double q = quantity(k, s, w_r);
+    if (s.profit > best_profit) best_profit = s.profit, q0 = q;
+    extreme = at_most(k) ? std::min(extreme, q) : std::max(extreme, q);
+  });
+  return {k, q0 + t * (extreme - q0)};
+}
+
+struct Brute {
+  bool feasible = false;
+  double profit = -INFINITY;
+};
+Brute brute_force(const GridBook& g, const std::vector<Limit>& limits) {
+  const double w_r = renewal_weight(g);
+  Brute b;
+  enumerate(g, [&](const std::vector<size_t>&, const Sums& s) {
+    for (const Limit& l : limits)
+      if (!holds(l, s, w_r, 0)) return;
+    b.feasible = true;
+    b.profit = std::max(b.profit, s.profit);
+  });
+  return b;
+}
+
+// The LP relaxation over every candidate, solved directly (one column per candidate).
+double lp_relaxation(const GridBook& g, const std::vector<Limit>& limits) {
+  SparseProgram lp;
+  const double w_r = renewal_weight(g);
+  std::vector<int> rows;
+  for (const Limit& l : limits) {
+    const bool ratio =
+        l.kind == Kind::lr_max || l.kind == Kind::lr_min || l.kind == Kind::ratio_max || l.kind == Kind::ratio_min;
+    const double rhs = ratio ? 0.0 : l.kind == Kind::retention_min ? l.value * w_r : l.value;
+    rows.push_back(at_most(l.kind) ? lp.add_row(-1e30, rhs) : lp.add_row(rhs, 1e30));
+  }
+  for (size_t i = 0; i < g.policies(); ++i) {
+    const int one = lp.add_row(1, 1);
+    for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
+      std::vector<size_t> single(g.policies(), g.offset[0]);
+      const double w = g.weight[i], p = g.premium[r], x = g.demand[r], c = g.loss_cost.values[r],
+                   sc = g.extra[0].values[r];
+      const int col = lp.add_column(0, 1, w * (p - c) * x);
+      lp.add(one, col, 1);
+      for (size_t k = 0; k < limits.size(); ++k) {
+        double a = 0;
+        switch (limits[k].kind) {
+          case Kind::lr_max:
+          case Kind::lr_min:
+            a = w * c * x - limits[k].value * w * p * x;
+            break;
+          case Kind::gwp_min:
+          case Kind::gwp_max:
+            a = w * p * x;
+            break;
+          case Kind::retention_min:
+            a = g.renewal[i] ? w * x : 0;
+            break;
+          case Kind::sum_min_score:
+            a = w * sc;
+            break;
+          case Kind::sum_max_volume:
+            a = w * x;
+            break;
+          case Kind::ratio_max:
+          case Kind::ratio_min:
+            a = w * sc - limits[k].value * w * x;
+            break;
+        }
+        lp.add(rows[k], col, a);
+      }
+    }
+  }
+  const ProgramSolution s = solve_lp(lp);
+  EXPECT_EQ(s.status, ProgramSolution::Status::optimal);
+  return s.objective;
+}
+
+GridOptions options_for(const std::vector<Limit>& limits, bool exact) {
+  GridOptions o;
+  for (const Limit& l : limits) set_limit(o, l);
+  o.exact = exact;
+  o.threads = 2;
+  return o;
+}
+
+// The library's answer checked against brute force, the direct LP and its own claims.
+void check_against_brute_force(uint32_t seed, const std::vector<Limit>& limits, bool exact) {
+  GridBook g = random_grid(seed, 6, 4);
+  const Brute brute = brute_force(g, limits);
+  GridBook solved = g;
+  const GridResult r = solve_grid(solved, options_for(limits, exact));
+  SCOPED_TRACE("seed " + std::to_string(seed) + (exact ? " exact" : "") + ": " + r.message);
+  const double w_r = renewal_weight(g);
+  if (!brute.feasible) {
+    EXPECT_EQ(r.status, SolveStatus::infeasible);
+    if (r.infeasibility) {  // the proof holds for every choice (weights per unit of each row)
+      const GridInfeasibility& proof = *r.infeasibility;
+      EXPECT_GT(proof.combined_min, proof.combined_limit);
+    }
+    return;
+  }
+  ASSERT_EQ(r.status, SolveStatus::converged);
+  std::vector<size_t> rows(r.choice.begin(), r.choice.end());
+  const Sums s = sums_of(g, rows);
+  EXPECT_NEAR(s.profit, r.expected_profit, 1e-9 * std::fabs(brute.profit));
+  for (const Limit& l : limits) EXPECT_TRUE(holds(l, s, w_r, 1e-9)) << "kind " << static_cast<int>(l.kind);
+  const double tol = 1e-9 * std::max(1.0, std::fabs(brute.profit));
+  EXPECT_LE(s.profit, brute.profit + tol);
+  ASSERT_TRUE(r.dual_bound.has_value());
+  EXPECT_GE(*r.dual_bound, brute.profit - tol);
+  ASSERT_TRUE(r.optimality_gap.has_value());
+  EXPECT_NEAR(*r.optimality_gap, (*r.dual_bound - r.expected_profit) / std::fabs(*r.dual_bound), 1e-12);
+  EXPECT_NEAR(*r.lp_value, lp_relaxation(g, limits), 1e-7 * std::max(1.0, std::fabs(brute.profit)));
+  if (exact) {
+    EXPECT_NEAR(s.profit, brute.profit, tol);
+  }
+}
+
+TEST(Grid, EveryConstraintKindAgainstBruteForce) {
+  uint32_t seed = 1;
+  for (Kind k : kKinds)
+    for (double t : {0.3, 0.8, 1.0}) {
+      for (int rep = 0; rep < 3; ++rep, ++seed) {
+        const GridBook g = random_grid(seed, 6, 4);
+        const std::vector<Limit> limits{limit_between(g, k, t)};
+        check_against_brute_force(seed, limits, false);
+        check_against_brute_force(seed, limits, true);
+      }
+    }
+}
+
+TEST(Grid, UnreachableLimitsAreProvenInfeasible) {
+  uint32_t seed = 500;
+  for (Kind k : kKinds) {
+    const GridBook g = random_grid(seed, 6, 4);
+    const Limit l = limit_between(g, k, 1.05);
+    GridBook solved = g;
+    const GridResult r = solve_grid(solved, options_for({l}, false));
+    EXPECT_EQ(r.status, SolveStatus::infeasible) << r.message;
+    ASSERT_TRUE(r.infeasibility.has_value()) << r.message;
+    EXPECT_NE(r.message.find("unreachable"), std::string::npos) << r.message;
+    // The proof's one weight says the row's smallest value over every choice exceeds its limit.
+    const GridInfeasibility& proof = *r.infeasibility;
+    EXPECT_GT(proof.combined_min, proof.combined_limit);
+    ++seed;
+  }
+}
+
+TEST(Grid, PairsOfConstraintsAgainstBruteForce) {
+  std::mt19937 rng(7);
+  for (uint32_t seed = 100; seed < 160; ++seed) {
+    const GridBook g = random_grid(seed, 6, 4);
+    const Kind a = kKinds[rng() % 9], b = kKinds[rng() % 9];
+    if (a == b) continue;
+    std::uniform_real_distribution<double> t(0.1, 1.0);
+    const std::vector<Limit> limits{limit_between(g, a, t(rng)), limit_between(g, b, t(rng))};
+    if ((a == Kind::lr_max && b == Kind::lr_min) || (a == Kind::lr_min && b == Kind::lr_max)) {
+      // lr_min < lr_max is an option rule
+      if (limits[a == Kind::lr_min ? 0 : 1].value >= limits[a == Kind::lr_max ? 0 : 1].value) continue;
+    }
+    if ((a == Kind::gwp_min && b == Kind::gwp_max) || (a == Kind::gwp_max && b == Kind::gwp_min)) {
+      if (limits[a == Kind::gwp_min ? 0 : 1].value > limits[a == Kind::gwp_max ? 0 : 1].value) continue;
+    }
+    check_against_brute_force(seed, limits, false);
+    check_against_brute_force(seed, limits, true);
+  }
+}
+
+TEST(Grid, ThreeConstraintsAgainstBruteForce) {
+  for (uint32_t seed = 300; seed < 330; ++seed) {
+    const GridBook g = random_grid(seed, 6, 4);
+    const std::vector<Limit> limits{limit_between(g, Kind::lr_max, 0.4), limit_between(g, Kind::retention_min, 0.5),
+                                    limit_between(g, Kind::sum_min_score, 0.3)};
+    check_against_brute_force(seed, limits, false);
+  }
+}
+
+}  // namespace
+}  // namespace rateopt
+
+namespace rateopt {
+namespace {
+
+// A grid from a continuous book: K evenly spaced multipliers on each policy's box (as optimise bounds
+// it), log-linear demand.  Every grid choice is a feasible continuous choice, so the grid's optimum
+// is at most optimise's dual bound; and K = 41 points leave little room: the grid reaches optimise's
+// profit to within the discretisation error.
+GridBook grid_from_book(const Book& book, const SolveResult& continuous, size_t K) {
+  GridBook g;
+  g.source = "book-grid.csv";
+  g.offset.push_back(0);
+  g.loss_cost.values = book.expected_loss_cost;
+  g.expense.values = book.expense;
+  for (size_t i = 0; i < book.size(); ++i) {
+    const double lb = continuous.lower_bound[i], ub = continuous.upper_bound[i];
+    for (size_t j = 0; j < K; ++j) {
+      const double m = K == 1 || ub == lb ? lb : lb + (ub - lb) * static_cast<double>(j) / static_cast<double>(K - 1);
+      g.premium.push_back(m * book.technical_price[i]);
+      g.demand.push_back(book.p_demand[i] * std::pow(m, book.elasticity[i]));
+    }
+    g.offset.push_back(g.premium.size());
+    g.policy_id.push_back(book.policy_id(i));
+    g.weight.push_back(book.weight[i]);
+    g.renewal.push_back(book.renewal_flag[i]);
+    g.group.push_back(0);
+    g.first_line.push_back(i + 2);
+  }
+  g.group_names = {"all"};
+  return g;
+}
+
+TEST(Grid, GridOfAContinuousBookReachesOptimiseWithinTheDiscretisationAndNeverItsBound) {
+  for (uint64_t seed : {3u, 4u}) {
+    Book book = generate_book(400, seed, BookProfile::benchmark);
+    for (double& e : book.elasticity) e = std::min(e, -0.1);  // demand ≤ x0 < 1 on m ≥ 1
+    book.enbp.assign(book.size(), std::nan(""));               // an ENBP cap may lie below m = 1
+    book.has_enbp = false;
+    OptimiseOptions oo = benchmark_constraint_options();
+    // Caps below the technical floor price below m = 1, where log-linear demand may pass 1 (the grid's
+    // demand is a probability): the box [1, 3] alone.
+    oo.enbp_buffer.reset();
+    oo.max_rate_change.reset();
+    oo.device = Device::cpu;
+    const SolveResult cont = optimise(book, oo);
+    ASSERT_EQ(cont.status, SolveStatus::converged) << cont.message;
+    ASSERT_TRUE(cont.dual_bound.has_value());
+    for (size_t K : {11u, 41u}) {
+      GridBook g = grid_from_book(book, cont, K);
+      for (double x : g.demand) ASSERT_LE(x, 1.0);
+      GridOptions go;
+      go.lr_max = oo.lr_max;
+      go.retention_min = oo.retention_min;
+      go.threads = 2;
+      const GridResult r = solve_grid(g, go);
+      ASSERT_EQ(r.status, SolveStatus::converged) << r.message;
+      SCOPED_TRACE("seed " + std::to_string(seed) + ", K " + std::to_string(K));
+      EXPECT_LE(r.expected_profit, *cont.dual_bound * (1 + 1e-9));
+      EXPECT_LE(*r.lp_value, *cont.dual_bound * (1 + 1e-9));
+      // Spacing h = (ub − lb)/(K − 1): a policy off its optimum by h/2 loses O(h²) of its profit.
+      const double h = 2.0 / static_cast<double>(K - 1), allowed = h * h / 4;
+      EXPECT_GE(r.expected_profit, cont.expected_profit * (1 - allowed))
+          << "grid " << r.expected_profit << " vs continuous " << cont.expected_profit;
+      EXPECT_LE(*r.optimality_gap, 1e-3);
+      std::cout << "K " << K << ": grid " << r.expected_profit << " (bound " << *r.dual_bound << ", gap "
+                << *r.optimality_gap << ", " << r.iterations << " iterations, " << r.n_split << " split) continuous "
+                << cont.expected_profit << " (bound " << *cont.dual_bound << ")\n";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rateopt

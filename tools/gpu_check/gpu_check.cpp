@@ -1,0 +1,348 @@
+// The one-shot device check (kernels/README.md): built from the repository's own backend, kernel and
+// per-policy sources with nvcc, g++ and OpenMP alone, so that it runs on a lent GPU machine that has
+// none of the project's other libraries.
+//
+//   gpu_check self [--quick]  CPU on one thread against CPU on every core (no GPU; a ctest test)
+//   gpu_check gpu             CPU against GPU, field by field, then pass and annealer timings
+//   gpu_check small           a small case of every pass and annealer (for compute-sanitizer)
+//   gpu_check pass N          evaluate, argmax and newton_system at N policies after a warm-up (for Nsight Compute)
+//
+// Exit status 0 when every comparison passed, 1 when one failed, 2 for bad arguments, 4 when the
+// device could not be used.
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "clusters/anneal_storage.hpp"
+#include "optimise/backend/backend.hpp"
+#include "rateopt/errors.hpp"
+
+#ifdef GPU_CHECK_CUDA
+#include "device_timing.hpp"
+#endif
+
+using namespace rateopt;
+
+namespace {
+
+int g_failures = 0;
+
+double rel(double a, double b) { return std::fabs(a - b) / std::max({1e-300, std::fabs(a), std::fabs(b)}); }
+
+void check(bool ok, const std::string& what) {
+  if (ok) return;
+  ++g_failures;
+  if (g_failures <= 40) std::printf("  MISMATCH %s\n", what.c_str());
+}
+
+/// Synthetic policies of the shape the solver prepares: coefficients in money, demand that falls with
+/// the multiplier, boxes around 1; groups assigned in turn with the middle one left empty (n_groups > 2).
+PolicyArrays make_policies(size_t n, int n_groups, bool logistic, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  PolicyArrays pa;
+  pa.demand = logistic ? math::DemandKind::logistic : math::DemandKind::log_linear;
+  pa.n_groups = n_groups;
+  const int empty = n_groups > 2 ? n_groups / 2 : -1;
+  for (size_t i = 0; i < n; ++i) {
+    const double w = 0.5 + u(rng), tc = 200 + 1800 * u(rng);
+    pa.wtc.push_back(w * tc);
+    pa.wc.push_back(w * tc * (0.5 + 0.3 * u(rng)));
+    pa.we.push_back(w * tc * 0.1);
+    pa.wr.push_back(u(rng) < 0.6 ? w : 0.0);
+    pa.wv.push_back(w * tc * tc * (0.5 + u(rng)));
+    if (logistic) {
+      const double beta = 1.0 + 4.0 * u(rng);
+      pa.d0.push_back(-beta - 1.0 + 1.5 * u(rng));  // demand about 0.5–0.9 at m = 1
+      pa.d1.push_back(beta);
+    } else {
+      pa.d0.push_back(0.2 + 0.7 * u(rng));
+      pa.d1.push_back(-0.5 - 3.5 * u(rng));
+    }
+    pa.lb.push_back(0.75 + 0.2 * u(rng));
+    pa.ub.push_back(1.0 + 0.3 * u(rng));
+    int g = n_groups > 0 ? static_cast<int>(i % static_cast<size_t>(n_groups)) : -1;
+    if (empty >= 0 && g == empty) g = (g + 1) % n_groups;
+    pa.group.push_back(g);
+  }
+  return pa;
+}
+
+void compare_sums(const PassSums& a, const PassSums& b, const std::string& where) {
+  constexpr double tol = 1e-12;
+  const size_t K = b.T.size();
+  check(a.T.size() == K && a.curvature.size() == K * K && a.r.size() == K, where + ": sizes");
+  if (g_failures > 0 && a.T.size() != K) return;
+  for (size_t k = 0; k < K; ++k) check(rel(a.T[k], b.T[k]) <= tol, where + ": T[" + std::to_string(k) + "]");
+  check(rel(a.h_sum, b.h_sum) <= tol, where + ": h_sum");
+  for (size_t r = 0; r < K; ++r)
+    for (size_t c = 0; c < K; ++c) {
+      const double scale = std::sqrt(std::fabs(b.curvature[r * K + r] * b.curvature[c * K + c]));
+      check(std::fabs(a.curvature[r * K + c] - b.curvature[r * K + c]) <= tol * scale,
+            where + ": curvature[" + std::to_string(r) + "][" + std::to_string(c) + "]");
+    }
+  for (size_t k = 0; k < K; ++k)
+    check(std::fabs(a.r[k] - b.r[k]) <= tol * std::sqrt(std::fabs(b.curvature[k * K + k] * b.g_dinv_g)),
+          where + ": r[" + std::to_string(k) + "]");
+  check(rel(a.g_dinv_g, b.g_dinv_g) <= tol, where + ": g_dinv_g");
+  check(rel(a.max_projected_gradient, b.max_projected_gradient) <= tol, where + ": max_projected_gradient");
+  check(a.n_free == b.n_free, where + ": n_free " + std::to_string(a.n_free) + " vs " + std::to_string(b.n_free));
+}
+
+void compare_multipliers(Backend& a, Backend& b, const std::string& where) {
+  std::vector<double> ma, mb;
+  a.get_multipliers(ma);
+  b.get_multipliers(mb);
+  check(ma.size() == mb.size(), where + ": multiplier count");
+  size_t bad = 0;
+  for (size_t i = 0; i < std::min(ma.size(), mb.size()); ++i) bad += !(rel(ma[i], mb[i]) <= 1e-12);
+  check(bad == 0, where + ": " + std::to_string(bad) + " multipliers differ");
+}
+
+/// Every pass kind on `test` against `ref` from the same upload, every field compared.
+void compare_backends(Backend& test, Backend& ref, const PolicyArrays& pa, const std::string& label) {
+  test.upload(pa);
+  ref.upload(pa);
+  const int K = pa.basis_size();
+  std::vector<double> omega(K, 0.0), z(K, 0.0);
+  omega[0] = 1.0, omega[1] = -1.1, omega[2] = -1.0, omega[3] = 30.0, omega[4] = -1e-4;
+  for (int g = 0; g < pa.n_groups; ++g) omega[5 + 3 * g] = (g % 2 ? 0.02 : -0.03), omega[6 + 3 * g] = 0.001 * g;
+  z[0] = 1e-4, z[3] = -2e-3;
+  PassSums a, b;
+  test.evaluate(a), ref.evaluate(b);
+  compare_sums(a, b, label + " evaluate");
+  for (bool curvature : {false, true}) {
+    test.lagrangian_argmax(omega, curvature, a), ref.lagrangian_argmax(omega, curvature, b);
+    compare_sums(a, b, label + (curvature ? " argmax+curvature" : " argmax"));
+  }
+  test.accept_trial(), ref.accept_trial();
+  compare_multipliers(test, ref, label + " argmax");
+  test.newton_system(omega, a), ref.newton_system(omega, b);
+  compare_sums(a, b, label + " newton_system");
+  test.newton_trial(omega, z, 0.5, a), ref.newton_trial(omega, z, 0.5, b);
+  compare_sums(a, b, label + " newton_trial");
+  test.accept_trial(), ref.accept_trial();
+  compare_multipliers(test, ref, label + " newton_trial");
+  test.evaluate(a), ref.evaluate(b);
+  compare_sums(a, b, label + " evaluate at trial");
+}
+
+void check_passes(const std::function<std::unique_ptr<Backend>()>& make_test, bool quick, bool small) {
+  std::vector<size_t> sizes = {0, 1, 7, 2047, 2048, 2049, 100000};
+  if (quick) sizes = {0, 1, 7, 2047, 2049};
+  if (small) sizes = {0, 7, 5000};
+  const int before = g_failures;
+  int cases = 0;
+  for (size_t n : sizes)
+    for (int groups : {0, 2, 50})
+      for (bool logistic : {false, true}) {
+        const PolicyArrays pa = make_policies(n, groups, logistic, 1000 + n + groups);
+        auto test = make_test();
+        auto ref = make_cpu_backend(1);
+        compare_backends(
+            *test, *ref, pa,
+            "n=" + std::to_string(n) + " groups=" + std::to_string(groups) + (logistic ? " logistic" : " log-linear"));
+        ++cases;
+      }
+  std::printf("passes: %d cases (sizes × groups {0,2,50} × both demand models), %s\n", cases,
+              g_failures == before ? "every field equal" : "MISMATCHES");
+}
+
+/// A dense random QUBO of n variables (n − 1 neighbours a row), in the solver's row storage.
+QuboRowStorage random_qubo(int32_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<double> q(static_cast<size_t>(n) * n);
+  for (int32_t k = 0; k < n; ++k)
+    for (int32_t l = k + 1; l < n; ++l) q[k * n + l] = q[l * n + k] = u(rng);
+  QuboRowStorage s;
+  s.n = n;
+  s.row_begin.push_back(0);
+  for (int32_t k = 0; k < n; ++k) {
+    for (int32_t l = 0; l < n; ++l)
+      if (l != k) s.neighbour.push_back(l), s.weight.push_back(q[k * n + l]);
+    s.row_begin.push_back(static_cast<int64_t>(s.neighbour.size()));
+    s.linear.push_back(2.0 * u(rng));
+  }
+  return s;
+}
+
+ClusterMoveStorage random_clusters(int clusters, int options, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  ClusterMoveStorage m;
+  double total = 0;
+  m.option_begin.push_back(0);
+  for (int i = 0; i < clusters; ++i) {
+    for (int j = 0; j < options; ++j) {
+      m.revenue.push_back(1000 * (1 + 0.1 * j) * (0.5 + u(rng)));
+      m.weight.push_back(std::floor(5 + 3 * j + 10 * u(rng)));
+      total += m.weight.back() / options;
+    }
+    m.option_begin.push_back(static_cast<int32_t>(m.revenue.size()));
+  }
+  m.capacity = std::floor(0.8 * total);
+  m.penalty = 50.0;
+  return m;
+}
+
+using QuboRun = std::function<void(const QuboRowStorage&, int64_t sweeps, int replicas, std::vector<uint8_t>&)>;
+using ClusterRun = std::function<void(const ClusterMoveStorage&, int64_t sweeps, int replicas, std::vector<int32_t>&)>;
+
+double seconds_of(const std::function<void()>& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// The annealers on `test` against the CPU on one thread: the first `compared` replicas bit for bit.
+void check_annealers(const QuboRun& qubo_test, const ClusterRun& cluster_test, int64_t sweeps, int replicas,
+                     int compared) {
+  const QuboRowStorage q = random_qubo(156, 11);
+  std::vector<uint8_t> states, ref;
+  const double t = seconds_of([&] { qubo_test(q, sweeps, replicas, states); });
+  anneal_replicas_cpu(q, 0.05, 5.0, sweeps, 7, compared, 0, ref);
+  check(std::equal(ref.begin(), ref.end(), states.begin()), "QUBO annealer states differ from the CPU's");
+  std::printf("anneal: QUBO n=156, %d replicas x %lld sweeps: %.2f ms (first %d replicas %s)\n", replicas,
+              static_cast<long long>(sweeps), 1e3 * t, compared,
+              std::equal(ref.begin(), ref.end(), states.begin()) ? "equal to the CPU's" : "DIFFER");
+  const ClusterMoveStorage m = random_clusters(40, 9, 13);
+  std::vector<int32_t> choices, ref_choices;
+  const double tc = seconds_of([&] { cluster_test(m, sweeps, replicas, choices); });
+  anneal_clusters_cpu(m, 1e-3, 1.0, sweeps, 7, compared, 0, ref_choices);
+  const bool same = std::equal(ref_choices.begin(), ref_choices.end(), choices.begin());
+  check(same, "cluster annealer choices differ from the CPU's");
+  std::printf("anneal: clusters 40x9, %d replicas x %lld sweeps: %.2f ms (first %d replicas %s)\n", replicas,
+              static_cast<long long>(sweeps), 1e3 * tc, compared, same ? "equal to the CPU's" : "DIFFER");
+}
+
+#ifdef GPU_CHECK_CUDA
+/// Median time of `reps` runs of f, in seconds.
+double median_seconds(int reps, const std::function<void()>& f) {
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) t.push_back(seconds_of(f));
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// Bytes a pass must move: nine policy columns read, plus the multipliers read and/or the trial written.
+void time_passes(size_t n) {
+  const PolicyArrays pa = make_policies(n, 2, false, 99);
+  auto be = make_cuda_backend();
+  be->upload(pa);
+  const int K = pa.basis_size();
+  std::vector<double> omega(K, 0.0), z(K, 0.0);
+  omega[0] = 1.0, omega[1] = -1.1, omega[2] = -1.0, omega[3] = 30.0;
+  PassSums s;
+  const double copy_s = device_copy_seconds(10 * n * sizeof(double), 20);
+  const double copy_bw = 2.0 * 10 * n * sizeof(double) / copy_s;  // read + write
+  struct Kind {
+    const char* name;
+    double bytes_per_policy;
+    std::function<void()> run;
+  } kinds[] = {
+      {"evaluate", 80, [&] { be->evaluate(s); }},
+      {"argmax", 80, [&] { be->lagrangian_argmax(omega, false, s); }},
+      {"argmax+curvature", 80, [&] { be->lagrangian_argmax(omega, true, s); }},
+      {"newton_system", 80, [&] { be->newton_system(omega, s); }},
+      {"newton_trial", 88, [&] { be->newton_trial(omega, z, 0.5, s); }},
+  };
+  std::printf("timing at n=%zu: device copy %.1f GB/s\n", n, copy_bw / 1e9);
+  for (const Kind& k : kinds) {
+    k.run();  // warm-up
+    const double t = median_seconds(20, k.run);
+    const double bw = k.bytes_per_policy * static_cast<double>(n) / t;
+    std::printf("  %-18s %9.1f us  %7.1f GB/s  %5.1f%% of copy\n", k.name, 1e6 * t, bw / 1e9, 100 * bw / copy_bw);
+  }
+}
+#endif
+
+int usage() {
+  std::fprintf(stderr, "usage: gpu_check self [--quick] | gpu | small | pass N\n");
+  return 2;
+}
+
+int run(int argc, char** argv) {
+  if (argc < 2) return usage();
+  const std::string mode = argv[1];
+  const auto cpu_all = [] { return make_cpu_backend(0); };
+  const QuboRun qubo_cpu = [](const QuboRowStorage& q, int64_t sweeps, int replicas, std::vector<uint8_t>& out) {
+    anneal_replicas_cpu(q, 0.05, 5.0, sweeps, 7, replicas, 0, out);
+  };
+  const ClusterRun cluster_cpu = [](const ClusterMoveStorage& m, int64_t sweeps, int replicas,
+                                    std::vector<int32_t>& out) {
+    anneal_clusters_cpu(m, 1e-3, 1.0, sweeps, 7, replicas, 0, out);
+  };
+  if (mode == "self") {
+    const bool quick = argc > 2 && std::string(argv[2]) == "--quick";
+    std::printf("self check: CPU on %d threads against CPU on one\n", omp_get_max_threads());
+    check_passes(cpu_all, quick, false);
+    check_annealers(qubo_cpu, cluster_cpu, 50, 32, 32);
+  } else {
+#ifdef GPU_CHECK_CUDA
+    const CudaDeviceProbe probe = probe_cuda_device();
+    if (!probe.usable) {
+      std::printf("%s\n", probe.reason.c_str());
+      return 4;
+    }
+    std::printf("device: %s\n", probe.name.c_str());
+    std::string device_name;
+    const QuboRun qubo_gpu = [&](const QuboRowStorage& q, int64_t sweeps, int replicas, std::vector<uint8_t>& out) {
+      anneal_replicas_cuda(q, 0.05, 5.0, sweeps, 7, replicas, out, device_name);
+    };
+    const ClusterRun cluster_gpu = [&](const ClusterMoveStorage& m, int64_t sweeps, int replicas,
+                                       std::vector<int32_t>& out) {
+      anneal_clusters_cuda(m, 1e-3, 1.0, sweeps, 7, replicas, out, device_name);
+    };
+    if (mode == "gpu") {
+      check_passes(make_cuda_backend, false, false);
+      check_annealers(qubo_gpu, cluster_gpu, 100, 256, 256);  // warm-up and a full comparison
+      check_annealers(qubo_gpu, cluster_gpu, 1000, 1000, 64);
+      for (size_t n : {size_t{1000000}, size_t{10000000}}) time_passes(n);
+    } else if (mode == "small") {
+      check_passes(make_cuda_backend, false, true);
+      check_annealers(qubo_gpu, cluster_gpu, 20, 64, 64);
+    } else if (mode == "pass" && argc > 2) {
+      const size_t n = std::strtoull(argv[2], nullptr, 10);
+      const PolicyArrays pa = make_policies(n, 2, false, 5);
+      auto be = make_cuda_backend();
+      be->upload(pa);
+      std::vector<double> omega(pa.basis_size(), 0.0);
+      omega[0] = 1.0, omega[1] = -1.1, omega[2] = -1.0, omega[3] = 30.0;
+      PassSums s;
+      be->evaluate(s);  // warm-up (Nsight Compute skips it)
+      be->evaluate(s);
+      be->lagrangian_argmax(omega, true, s);
+      be->newton_system(omega, s);
+      std::printf("passes at n=%zu ran\n", n);
+    } else {
+      return usage();
+    }
+#else
+    std::printf("mode %s needs a build with CUDA (scripts/gpu_check.sh)\n", mode.c_str());
+    return 2;
+#endif
+  }
+  std::printf("%s: %d mismatches\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
+  return g_failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const Error& e) {
+    std::printf("error: %s\n", e.what());
+    return e.exit_code();
+  }
+}
