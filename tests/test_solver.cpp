@@ -470,3 +470,57 @@ TEST(SolverInput, RenewalWithoutEnbpIsRejectedWhenBufferSet) {
   o.enbp_buffer = 0.0;
   EXPECT_THROW(optimise(b, o), InputError);
 }
+
+// ------------------------------------------------------------------------------------------------
+// evaluate_portfolio: the figures at given multipliers, as a solve reports its own.
+TEST(EvaluatePortfolio, AtTheAnswerItIsTheSolvesOwnFigures) {
+  for (const DemandModel model : {DemandModel::log_linear, DemandModel::logistic}) {
+    const Book b = generate_book(3000, 21, BookProfile::benchmark);
+    OptimiseOptions o = test::cpu_benchmark_options();
+    o.demand_model = model;
+    const SolveResult r = optimise(b, o);
+    ASSERT_EQ(r.status, SolveStatus::converged) << r.message;
+    const PortfolioFigures f = evaluate_portfolio(b, o, r.multiplier);
+    EXPECT_NEAR(f.profit, r.expected_profit, 1e-12 * std::fabs(r.expected_profit));
+    EXPECT_NEAR(f.gwp, r.expected_gwp, 1e-12 * r.expected_gwp);
+    EXPECT_NEAR(f.claims, r.expected_claims, 1e-12 * r.expected_claims);
+    EXPECT_NEAR(f.loss_ratio, r.expected_loss_ratio, 1e-12 * r.expected_loss_ratio);
+    EXPECT_NEAR(f.retention, r.expected_retention, 1e-12 * r.expected_retention);
+  }
+}
+
+TEST(EvaluatePortfolio, AnywhereItIsTheSumsRecomputedFromScratch) {
+  Book b = generate_book(500, 4, BookProfile::benchmark);
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> u(0.3, 3.5);  // beyond every box: the figures need none
+  for (size_t i = 0; i < b.size(); ++i) {
+    b.weight[i] = u(rng);
+    b.expense[i] = 0.1 * b.technical_price[i];
+  }
+  std::vector<double> m(b.size());
+  for (double& v : m) v = u(rng);
+  const PortfolioFigures f = evaluate_portfolio(b, test::cpu_benchmark_options(), m);
+  const Recomputed want = recompute(b, m);
+  EXPECT_NEAR(f.profit, want.profit, 1e-12 * std::fabs(want.profit));
+  EXPECT_NEAR(f.gwp, want.gwp, 1e-12 * want.gwp);
+  EXPECT_NEAR(f.loss_ratio, want.claims / want.gwp, 1e-12);
+  EXPECT_NEAR(f.retention, want.renewal / want.renewal_weight, 1e-12);
+
+  for (size_t i = 0; i < b.size(); ++i) b.renewal_flag[i] = 0;
+  b.enbp.assign(b.size(), std::nan(""));
+  EXPECT_TRUE(std::isnan(evaluate_portfolio(b, OptimiseOptions{}, m).retention));  // no renewals
+}
+
+TEST(EvaluatePortfolio, BadMultipliersAreInputErrorsNamingTheIndex) {
+  const Book b = generate_book(10, 4, BookProfile::benchmark);
+  std::vector<double> m(10, 1.0);
+  m[7] = 0.0;
+  try {
+    evaluate_portfolio(b, OptimiseOptions{}, m, "m");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "m[7] = 0 must be a finite number > 0");
+  }
+  m.pop_back();
+  EXPECT_THROW(evaluate_portfolio(b, OptimiseOptions{}, m), InputError);
+}

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "io/format.hpp"
 #include "optimise/backend/backend.hpp"
 #include "optimise/backend/device_choice.hpp"
 #include "optimise/backend/stoppable.hpp"
@@ -95,6 +96,28 @@ SolveResult optimise(const BookView& book, const OptimiseOptions& options, const
   SolveResult res = optimise_shard(book, options, serial_communicator(), start, should_stop);
   complete_result(book, options, res, start);
   return res;
+}
+
+PortfolioFigures evaluate_portfolio(const BookView& book, const OptimiseOptions& options,
+                                    ColumnView<double> multipliers, const std::string& name) {
+  options.validate();
+  book.validate();
+  if (multipliers.size() != book.size())
+    throw InputError(name + " has " + std::to_string(multipliers.size()) + " values for a book of " +
+                     std::to_string(book.size()) + " policies");
+  for (size_t i = 0; i < multipliers.size(); ++i)
+    if (!std::isfinite(multipliers[i]) || multipliers[i] <= 0)
+      throw InputError(name + "[" + std::to_string(i) + "] = " + shortest(multipliers[i]) +
+                       " must be a finite number > 0");
+  SolveResult setup;
+  const Problem problem = prepare_problem(book, options, setup);
+  const std::unique_ptr<Backend> backend = choose_backend(options, problem.policies, setup);
+  backend->set_multipliers(std::vector<double>(multipliers.begin(), multipliers.end()));
+  PassSums sums;
+  backend->evaluate(sums);
+  const PortfolioMetrics pm =
+      portfolio_metrics(problem, Eigen::Map<const Vec>(sums.T.data(), static_cast<Eigen::Index>(sums.T.size())));
+  return PortfolioFigures{pm.profit, pm.gwp, pm.claims, pm.loss_ratio, pm.retention};
 }
 
 PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {

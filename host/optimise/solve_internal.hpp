@@ -45,19 +45,20 @@ struct SweepPointSolve {
   double seconds = 0;
   PointSummary summary() const { return point_summary(result, passes, seconds); }
 };
-SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
-                                  const std::vector<double>& start_lambda, std::vector<double>& lambda);
+SweepPointSolve solve_sweep_point(Problem& problem, const BookView& book, Backend& backend,
+                                  const OptimiseOptions& options, const std::vector<double>& start_lambda,
+                                  std::vector<double>& lambda);
 
 /// Points [first, end) of the frontier efficient_frontier(book, options, frontier) would compute
 /// (same grid, same checks), warm-starting from one another as it does; an empty range solves
 /// nothing.  Lets ranks of an MPI job each take a contiguous block of the points.
-FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options,
+FrontierResult efficient_frontier_points(const BookView& book, const OptimiseOptions& options,
                                          const FrontierOptions& frontier, int first, int end,
                                          const SweepProgress& progress = {});
 
 /// Rows [first_row, end_row) of fairness_max of the grid pareto_surface would solve (same checks,
 /// same warm starts along each row); surface holds those rows only, front and choice are left empty.
-ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
+ParetoResult pareto_surface_rows(const BookView& book, const OptimiseOptions& options, const ParetoOptions& grid,
                                  int first_row, int end_row, const SweepProgress& progress = {});
 /// The warning for policies priced at a cap below their floor (SolveResult::n_bound_conflicts).
 std::string bound_conflict_warning(int64_t conflicts);
@@ -73,7 +74,7 @@ void pareto_choose(ParetoResult& result);
 
 /// Scenarios [first, end) of run_scenarios (same checks, same cold solves); no percentiles.  The
 /// result's warnings start with the shared setup's, *setup_warnings of them (when not null).
-ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& options,
+ScenarioResult run_scenario_block(const BookView& book, const OptimiseOptions& options,
                                   const std::vector<ElasticityScenario>& scenarios, size_t first, size_t end,
                                   size_t* setup_warnings, const SweepProgress& progress = {});
 /// Profit and per-policy multiplier p10/mean/p90 over the converged scenarios of a whole run of a

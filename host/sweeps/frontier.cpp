@@ -83,8 +83,9 @@ PointSummary point_summary(const SolveResult& r, int64_t passes, double seconds)
   return s;
 }
 
-SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& backend, const OptimiseOptions& options,
-                                  const std::vector<double>& start_lambda, std::vector<double>& lambda) {
+SweepPointSolve solve_sweep_point(Problem& problem, const BookView& book, Backend& backend,
+                                  const OptimiseOptions& options, const std::vector<double>& start_lambda,
+                                  std::vector<double>& lambda) {
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t passes_before = backend.passes();
   SweepPointSolve out;
@@ -96,12 +97,12 @@ SweepPointSolve solve_sweep_point(Problem& problem, const Book& book, Backend& b
   return out;
 }
 
-FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& options, const FrontierOptions& frontier,
+FrontierResult efficient_frontier(const BookView& book, const OptimiseOptions& options, const FrontierOptions& frontier,
                                   const SweepProgress& progress) {
   return efficient_frontier_points(book, options, frontier, 0, frontier.points, progress);
 }
 
-FrontierResult efficient_frontier_points(const Book& book, const OptimiseOptions& options,
+FrontierResult efficient_frontier_points(const BookView& book, const OptimiseOptions& options,
                                          const FrontierOptions& frontier, int first, int end,
                                          const SweepProgress& progress) {
   check_option_bounds(frontier);

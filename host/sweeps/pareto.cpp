@@ -84,7 +84,7 @@ void ParetoOptions::validate() const {
                      " grid points; at most " + std::to_string(kMaxSweepPoints) + " solves a surface");
 }
 
-ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
+ParetoResult pareto_surface(const BookView& book, const OptimiseOptions& options, const ParetoOptions& grid,
                             const SweepProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
   ParetoResult out = pareto_surface_rows(book, options, grid, 0, grid.points_y, progress);
@@ -93,7 +93,7 @@ ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, co
   return out;
 }
 
-ParetoResult pareto_surface_rows(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
+ParetoResult pareto_surface_rows(const BookView& book, const OptimiseOptions& options, const ParetoOptions& grid,
                                  int first_row, int end_row, const SweepProgress& progress) {
   grid.validate();
   const SweptConstraint sweep_x = *grid.sweep_x;

@@ -41,7 +41,7 @@ class PolicyIndex {
  public:
   static constexpr size_t npos = static_cast<size_t>(-1);
 
-  explicit PolicyIndex(const Book& book) : book_(book) {
+  explicit PolicyIndex(const BookView& book) : book_(book) {
     if (book.id_offset.empty()) return;
     const size_t n = book.size();
     if (n >= std::numeric_limits<uint32_t>::max())
@@ -113,7 +113,7 @@ class PolicyIndex {
     return {book_.id_chars.data() + book_.id_offset[i], book_.id_offset[i + 1] - book_.id_offset[i]};
   }
 
-  const Book& book_;
+  const BookView book_;  // a view is small: held by value, so a temporary made from a Book cannot dangle
   std::vector<Slot> slots_;
   size_t mask_ = 0;
 };
@@ -129,7 +129,7 @@ std::string file_stem(const std::string& path) {
 // ---------------------------------------------------------------- the run
 
 // The demand parameters of SPEC §1.2 for one elasticity vector, exactly as prepare_problem derives them.
-void set_demand(PolicyArrays& pa, const Book& book, const std::vector<double>& elasticity) {
+void set_demand(PolicyArrays& pa, const BookView& book, const std::vector<double>& elasticity) {
   const size_t n = book.size();
   for (size_t i = 0; i < n; ++i) {
     const double x0 = book.p_demand[i], eps = elasticity[i];
@@ -142,7 +142,7 @@ void set_demand(PolicyArrays& pa, const Book& book, const std::vector<double>& e
   }
 }
 
-void validate_scenarios(const Book& book, const std::vector<ElasticityScenario>& scenarios) {
+void validate_scenarios(const BookView& book, const std::vector<ElasticityScenario>& scenarios) {
   if (scenarios.empty()) throw InputError("no elasticity scenarios given (use elasticity scales or files)");
   std::unordered_set<std::string> names;
   for (const ElasticityScenario& s : scenarios) {
@@ -189,7 +189,7 @@ std::vector<double> parse_scale_list(const std::string& text) {
   return o.elasticity_scale;
 }
 
-std::vector<ElasticityScenario> make_scenarios(const Book& book, const ScenarioOptions& options) {
+std::vector<ElasticityScenario> make_scenarios(const BookView& book, const ScenarioOptions& options) {
   check_option_bounds(options);
   if (options.elasticity_scale.empty() && options.elasticity_files.empty())
     throw InputError("option: give --elasticity-scale and/or --elasticity-files");
@@ -199,7 +199,7 @@ std::vector<ElasticityScenario> make_scenarios(const Book& book, const ScenarioO
   return scenarios;
 }
 
-std::vector<ElasticityScenario> scale_scenarios(const Book& book, const std::vector<double>& scales) {
+std::vector<ElasticityScenario> scale_scenarios(const BookView& book, const std::vector<double>& scales) {
   if (scales.empty()) throw InputError("option elasticity_scale: no scale factors given");
   std::vector<ElasticityScenario> out;
   out.reserve(scales.size());
@@ -220,7 +220,7 @@ std::vector<ElasticityScenario> scale_scenarios(const Book& book, const std::vec
   return out;
 }
 
-ElasticityScenario read_elasticity_file(const Book& book, const std::string& path) {
+ElasticityScenario read_elasticity_file(const BookView& book, const std::string& path) {
   const PolicyIndex index(book);  // first: a book whose ids repeat fails before the file is read
   CsvReader csv(path, "elasticity file", {"policy_id", "elasticity"});
   const size_t id_col = csv.column("policy_id"), value_col = csv.column("elasticity");
@@ -276,7 +276,7 @@ double scenario_mean(const std::vector<double>& values) {
   return low + s / static_cast<double>(values.size());
 }
 
-ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
+ScenarioResult run_scenarios(const BookView& book, const OptimiseOptions& options,
                              const std::vector<ElasticityScenario>& scenarios, const SweepProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
   ScenarioResult out = run_scenario_block(book, options, scenarios, 0, scenarios.size(), nullptr, progress);
@@ -285,7 +285,7 @@ ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
   return out;
 }
 
-ScenarioResult run_scenario_block(const Book& book, const OptimiseOptions& options,
+ScenarioResult run_scenario_block(const BookView& book, const OptimiseOptions& options,
                                   const std::vector<ElasticityScenario>& scenarios, size_t first, size_t end,
                                   size_t* setup_warnings, const SweepProgress& progress) {
   options.validate();

@@ -46,7 +46,7 @@ Json summary_object(const ScenarioResult& r) {
 }
 
 // scenario_policies.csv in memory: blocks of rows formatted in parallel, joined in book order.
-std::string policies_csv(const Book& book, const ScenarioResult& r) {
+std::string policies_csv(const BookView& book, const ScenarioResult& r) {
   const size_t n = book.size();
   std::string header = "policy_id,multiplier_p10,multiplier_mean,multiplier_p90";
   for (const ScenarioSummary& s : r.scenarios) {
@@ -109,7 +109,7 @@ std::string summary_csv(const ScenarioResult& r) {
   return csv;
 }
 
-void check_sizes(const Book& book, const ScenarioResult& r) {
+void check_sizes(const BookView& book, const ScenarioResult& r) {
   const size_t n = book.size();
   bool ok = r.multiplier_p10.size() == n && r.multiplier_mean.size() == n && r.multiplier_p90.size() == n &&
             r.multipliers.size() == r.scenarios.size();
@@ -123,7 +123,8 @@ void check_sizes(const Book& book, const ScenarioResult& r) {
 
 std::string scenarios_json(const ScenarioResult& result) { return summary_object(result).dump(2); }
 
-void write_scenario_outputs(const std::string& out_dir, const Book& book, const ScenarioResult& result, bool force) {
+void write_scenario_outputs(const std::string& out_dir, const BookView& book, const ScenarioResult& result,
+                            bool force) {
   OutputSet outputs(out_dir, scenario_output_names(), force);
   check_sizes(book, result);
 

@@ -81,7 +81,7 @@ struct ParetoResult {
 
 /// Solve the grid; the book is prepared and uploaded once and each point warm-starts from its
 /// neighbour along the row.
-ParetoResult pareto_surface(const Book& book, const OptimiseOptions& options, const ParetoOptions& grid,
+ParetoResult pareto_surface(const BookView& book, const OptimiseOptions& options, const ParetoOptions& grid,
                             const SweepProgress& progress = {});
 
 /// The surface as one JSON object (weights, TOPSIS choice, front, every point, backend facts) and its

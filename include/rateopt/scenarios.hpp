@@ -39,7 +39,7 @@ void visit_options(ScenarioOptions& o, F&& f) {
 
 /// The scenarios the options ask for, scales first (scale_scenarios, read_elasticity_file); an
 /// InputError when they ask for none.
-std::vector<ElasticityScenario> make_scenarios(const Book& book, const ScenarioOptions& options);
+std::vector<ElasticityScenario> make_scenarios(const BookView& book, const ScenarioOptions& options);
 
 /// Parse a comma-separated list of scale factors ("0.75,1,1.25"; spaces allowed around the numbers).
 /// Each must be a finite number ≥ 0.  Errors: InputError "option elasticity_scale: …".
@@ -48,7 +48,7 @@ std::vector<double> parse_scale_list(const std::string& text);
 /// One scenario per scale s: ε_i·s for every policy, named "scale_<s>" with s in its shortest exact
 /// decimal form ("scale_0.75", "scale_1", "scale_1.25").  Scales must be finite and ≥ 0 (0 = no price
 /// response) and distinct; otherwise InputError.  An empty list is an InputError.
-std::vector<ElasticityScenario> scale_scenarios(const Book& book, const std::vector<double>& scales);
+std::vector<ElasticityScenario> scale_scenarios(const BookView& book, const std::vector<double>& scales);
 
 /// Read an elasticity scenario from a CSV file whose header holds `policy_id` and `elasticity` (other
 /// columns are ignored; order free).  Every policy of the book must appear exactly once, matched by
@@ -60,7 +60,7 @@ std::vector<ElasticityScenario> scale_scenarios(const Book& book, const std::vec
 /// empty / not a number / not finite; and "file: N of the book's M policies are missing, first
 /// policy_id "X" (book line L)" when rows are missing.  A book whose own policy_ids repeat cannot be
 /// matched and is an InputError naming the book's lines.
-ElasticityScenario read_elasticity_file(const Book& book, const std::string& path);
+ElasticityScenario read_elasticity_file(const BookView& book, const std::string& path);
 
 /// One scenario's solve.
 struct ScenarioSummary {
@@ -101,7 +101,7 @@ double scenario_mean(const std::vector<double>& values);
 /// chosen once; each scenario re-derives the demand parameters, re-uploads them and runs a cold solve
 /// (no warm start), so every scenario's answer is exactly the one `optimise` gives for the book with
 /// that elasticity column, whatever the order of the scenarios.  progress(done, total) after each.
-ScenarioResult run_scenarios(const Book& book, const OptimiseOptions& options,
+ScenarioResult run_scenarios(const BookView& book, const OptimiseOptions& options,
                              const std::vector<ElasticityScenario>& scenarios, const SweepProgress& progress = {});
 
 /// The run as one JSON object (printed by `rateopt scenarios --json`): profit p10/mean/p90, one row
@@ -116,7 +116,7 @@ std::string scenarios_json(const ScenarioResult& result);
 ///                              option in force, version, git revision, UTC timestamp)
 /// Numbers are written in their shortest exact form; NaN and missing values are empty fields.
 /// Creates DIR when missing; result.json is written last.
-void write_scenario_outputs(const std::string& out_dir, const Book& book, const ScenarioResult& result, bool force);
+void write_scenario_outputs(const std::string& out_dir, const BookView& book, const ScenarioResult& result, bool force);
 
 /// The names write_scenario_outputs writes, for check_output_dir before any work is done.
 std::vector<std::string> scenario_output_names();

@@ -35,4 +35,18 @@ struct PolicyOutputs {
 };
 PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& options, const SolveResult& result);
 
+/// The portfolio at given multipliers (SPEC §1.6), without a solve.  retention is NaN when the book has
+/// no renewals.
+struct PortfolioFigures {
+  double profit = 0, gwp = 0, claims = 0, loss_ratio = 0, retention = 0;
+};
+/// The figures of the book at `multipliers` (one per policy, in book order, each finite and > 0; any
+/// box or constraint of the options may be broken): one pass over the book on the backend
+/// options.device chooses, summed and turned into figures exactly as a solve reports its own answer, so
+/// at a solve's multipliers they are its expected_profit, expected_gwp, … to round-off.  Validates the
+/// options and the book as optimise() does; a wrong length or a bad multiplier is an InputError naming
+/// `name[i]` (name: what the caller calls the multipliers).
+PortfolioFigures evaluate_portfolio(const BookView& book, const OptimiseOptions& options,
+                                    ColumnView<double> multipliers, const std::string& name = "multipliers");
+
 }  // namespace rateopt

@@ -87,7 +87,7 @@ using SweepProgress = std::function<void(int, int)>;
 /// Solve the book at the frontier's limits (the other options as given).  The book is prepared and
 /// uploaded once; each point starts from its neighbour's constraint multipliers, so a point
 /// typically costs a few passes instead of a cold solve.
-FrontierResult efficient_frontier(const Book& book, const OptimiseOptions& options, const FrontierOptions& frontier,
+FrontierResult efficient_frontier(const BookView& book, const OptimiseOptions& options, const FrontierOptions& frontier,
                                   const SweepProgress& progress = {});
 
 }  // namespace rateopt

@@ -18,11 +18,14 @@ library, CPU or GPU).  Where rateopt differs on purpose:
   raises NotImplementedError.  Its non-dominated filter compares to 1e-9 relative (insurance-optimise:
   1e-6 absolute).
 * optimise_scenarios' p10/mean/p90 are over the scenarios that converged (all of them, normally).
+* EfficientFrontier.plot() draws the last run() (insurance-optimise runs the sweep again, to the same
+  points); portfolio_summary(m) counts ``weight`` and ``expense`` where the book has them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import warnings
@@ -31,8 +34,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _core, _frames, _options
-from ._columns import native_book
+from . import _core, _frames, _options, _plots
+from ._columns import as_float64, native_book
 from .api import efficient_frontier, optimise, pareto_surface, run_scenarios
 from .result import Result
 
@@ -126,7 +129,10 @@ class PortfolioOptimiser:
         self.demand_model_name = demand_model
         self.n_restarts = max(1, int(n_restarts))
         self.seed = seed
-        self.solver, self.ftol, self.maxiter = solver, ftol, maxiter  # accepted; rateopt has its own solver
+        # accepted and kept under insurance-optimise's names; rateopt has its own solver and no random restarts
+        self.solver, self.ftol, self.maxiter = solver, ftol, maxiter
+        self.solver_method = "SLSQP" if solver.lower() == "slsqp" else "trust-constr"
+        self.rng = np.random.default_rng(seed)
         self._extra_options = dict(options)
         self._columns = {
             "technical_price": technical_price,
@@ -184,6 +190,22 @@ class PortfolioOptimiser:
         limits = [c.lr_max, c.lr_min, c.gwp_min, c.gwp_max]
         limits.append(c.retention_min if bool(np.any(self.renewal_flag)) else None)
         return sum(limit is not None for limit in limits)
+
+    def portfolio_summary(self, m: Any = None) -> dict[str, float | None]:
+        """profit, gwp, loss_ratio and retention (None without renewals) at the multipliers ``m``
+        (default: prior_multiplier), bounds and constraints aside, computed by the library exactly as a
+        solve reports its own answer (weights and expenses included)."""
+        multipliers = self.prior_multiplier if m is None else as_float64("m", m)
+        figures = _core.evaluate_portfolio(
+            self._book, _options.to_json(self.options()), "PortfolioOptimiser.portfolio_summary()", multipliers, "m"
+        )
+        retention = figures["retention"]
+        return {
+            "profit": figures["profit"],
+            "gwp": figures["gwp"],
+            "loss_ratio": figures["loss_ratio"],
+            "retention": None if np.isnan(retention) else retention,
+        }
 
     def optimise(self) -> Result:
         """Solve; the result has insurance-optimise's attributes and rateopt's certificate."""
@@ -365,6 +387,7 @@ class EfficientFrontier:
         self.sweep_range = sweep_range
         self.n_points = n_points
         self.n_jobs = n_jobs
+        self._last: EfficientFrontierResult | None = None
 
     def run(self) -> EfficientFrontierResult:
         swept = _SWEPT[self.sweep_param]
@@ -383,7 +406,21 @@ class EfficientFrontier:
                 return optimise(self.optimiser._book, **self.optimiser.options(**{swept: limit}))
 
             points.append(FrontierPoint(p["epsilon"], _PointResult(_figures(p), solve)))
-        return EfficientFrontierResult(points, self.sweep_param, native)
+        self._last = EfficientFrontierResult(points, self.sweep_param, native)
+        return self._last
+
+    def plot(
+        self,
+        x_metric: str = "retention",
+        y_metric: str = "profit",
+        figsize: tuple[float, float] = (8, 5),
+        title: str | None = None,
+    ) -> None:
+        """The converged frontier points, y_metric against x_metric (columns of ``data``: retention,
+        gwp, loss_ratio, epsilon, profit, …), with matplotlib.  Uses the last run() (runs it first if
+        there was none; insurance-optimise runs the sweep again, to the same answer)."""
+        result = self._last if self._last is not None else self.run()
+        _plots.frontier(result.native.points, self.sweep_param, x_metric, y_metric, figsize, title)
 
 
 # ---------------------------------------------------------------------------------------- fairness
@@ -524,6 +561,25 @@ class ParetoResult:
         with open(path, "w", encoding="utf-8") as f:
             f.write(self.to_json())
 
+    def plot(
+        self,
+        x_metric: str = "retention",
+        y_metric: str = "fairness",
+        color_metric: str = "profit",
+        figsize: tuple[float, float] = (9, 7),
+        title: str | None = None,
+        show_colorbar: bool = True,
+        annotate_extremes: bool = True,
+    ) -> None:
+        """The converged points of the surface (faded) and the non-dominated ones (solid), coloured by
+        color_metric (columns of ``surface``), with matplotlib."""
+        _plots.pareto_2d(self._rows, x_metric, y_metric, color_metric, figsize, title, show_colorbar, annotate_extremes)
+
+    def plot_3d(self, figsize: tuple[float, float] = (10, 8)) -> None:
+        """(profit, retention, fairness) of the converged points, the non-dominated ones highlighted, with
+        matplotlib."""
+        _plots.pareto_3d(self._rows, figsize)
+
 
 class ParetoFrontier:
     """Profit–retention–fairness surface: a grid of ``sweep_x`` (volume_retention, lr_max or gwp_min)
@@ -554,6 +610,12 @@ class ParetoFrontier:
         self.fairness_gradient = fairness_gradient  # not needed: rateopt's fairness constraint is exact
         self.metric, labels, self._metric_name = _fairness_of(fairness_metric, group_labels)
         self.group_labels = labels
+        # the callable as insurance-optimise keeps it (rateopt solves self.metric as a constraint instead)
+        self.fairness_metric = fairness_metric
+        if fairness_metric is None:
+            self.fairness_metric = functools.partial(
+                premium_disparity_ratio, technical_price=optimiser.tc, group_labels=np.asarray(labels)
+            )
         self.sweep_x, self.sweep_y = sweep_x, sweep_y
         self.sweep_x_range, self.sweep_y_range = sweep_x_range, sweep_y_range
         self.n_points_x, self.n_points_y = n_points_x, n_points_y

@@ -59,7 +59,7 @@ struct PyBook {
 
   /// What the library reads: `book` with the borrowed columns in place of its own.
   BookView view() const;
-  /// The book as the functions that take a Book read it (the sweeps): `book` itself when nothing is
+  /// The book as the functions that take a Book read it (write_book_csv): `book` itself when nothing is
   /// borrowed, else a copy made into `copy`.
   const Book& whole(std::optional<Book>& copy) const;
 };

@@ -42,6 +42,26 @@ nb::dict policy_columns(const PySolution& s) {
   return d;
 }
 
+/// The portfolio at given multipliers (rateopt::evaluate_portfolio), as a dict of its figures.
+nb::dict evaluate(nb::handle book_object, const std::string& options_json, const std::string& source,
+                  const InputArray<double>& multipliers, const std::string& name) {
+  const BookView book = nb::cast<PyBook&>(book_object).view();
+  const auto options = options_from_json<OptimiseOptions>(options_json, source);
+  const ColumnView<double> m(multipliers.data(), multipliers.shape(0));
+  PortfolioFigures f;
+  {
+    nb::gil_scoped_release release;
+    f = evaluate_portfolio(book, options, m, name);
+  }
+  nb::dict d;
+  d["profit"] = f.profit;
+  d["gwp"] = f.gwp;
+  d["claims"] = f.claims;
+  d["loss_ratio"] = f.loss_ratio;
+  d["retention"] = f.retention;
+  return d;
+}
+
 }  // namespace
 
 void bind_solve(nb::module_& m) {
@@ -81,6 +101,10 @@ void bind_solve(nb::module_& m) {
   m.def("optimise", &solve, nb::arg("book"), nb::arg("options_json"), nb::arg("source"), nb::arg("progress").none(),
         "Solve the book under the options (a JSON object of the optimise options table) with the GIL "
         "released; Ctrl-C, or an exception raised by progress(passes), stops it between passes.");
+  m.def("evaluate_portfolio", &evaluate, nb::arg("book"), nb::arg("options_json"), nb::arg("source"),
+        nb::arg("multipliers"), nb::arg("name") = "multipliers",
+        "profit, gwp, claims, loss_ratio and retention (NaN without renewals) of the book at the "
+        "multipliers, computed as a solve reports its answer; no solve.  Errors name name[i].");
 }
 
 }  // namespace rateopt::python

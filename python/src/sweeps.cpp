@@ -16,10 +16,8 @@ namespace rateopt::python {
 
 namespace {
 
-// The sweeps take a Book, not a view yet: a book built from arrays is copied once for them.
-const Book& book_of(nb::handle book_object, std::optional<Book>& copy) {
-  return nb::cast<PyBook&>(book_object).whole(copy);
-}
+// The book as the sweeps read it: a view of the caller's arrays, not a copy.
+BookView view_of(nb::handle book_object) { return nb::cast<PyBook&>(book_object).view(); }
 
 /// Stops a sweep between points when Ctrl-C is pressed or progress(done, total) raises.
 SweepProgress sweep_progress(Interruptible& interrupt) {
@@ -35,8 +33,7 @@ struct PyFrontier {
 
 PyFrontier frontier(nb::handle book_object, const std::string& options_json, const std::string& frontier_json_text,
                     const std::string& source, nb::handle progress) {
-  std::optional<Book> copy;
-  const Book& book = book_of(book_object, copy);
+  const BookView book = view_of(book_object);
   const auto options = options_from_json<OptimiseOptions>(options_json, source);
   const auto sweep = options_from_json<FrontierOptions>(frontier_json_text, source);
   Interruptible interrupt(progress);
@@ -48,8 +45,7 @@ PyFrontier frontier(nb::handle book_object, const std::string& options_json, con
 
 ParetoResult pareto(nb::handle book_object, const std::string& options_json, const std::string& grid_json,
                     const std::string& source, nb::handle progress) {
-  std::optional<Book> copy;
-  const Book& book = book_of(book_object, copy);
+  const BookView book = view_of(book_object);
   const auto options = options_from_json<OptimiseOptions>(options_json, source);
   const auto grid = options_from_json<ParetoOptions>(grid_json, source);
   Interruptible interrupt(progress);
@@ -66,8 +62,7 @@ struct PyScenarios {
 PyScenarios scenarios(nb::handle book_object, const std::string& options_json, const std::string& scenario_json,
                       const std::vector<std::string>& names, const std::vector<InputArray<double>>& elasticities,
                       const std::string& source, nb::handle progress) {
-  std::optional<Book> copy;
-  const Book& book = book_of(book_object, copy);
+  const BookView book = view_of(book_object);
   const auto options = options_from_json<OptimiseOptions>(options_json, source);
   const auto which = options_from_json<ScenarioOptions>(scenario_json, source);
   check_option_bounds(which);
@@ -139,8 +134,7 @@ void bind_sweeps(nb::module_& m) {
       .def(
           "write_outputs",
           [](const PyScenarios& s, const std::string& out_dir, bool force) {
-            std::optional<Book> copy;
-            write_scenario_outputs(out_dir, book_of(s.book_object, copy), s.result, force);
+            write_scenario_outputs(out_dir, view_of(s.book_object), s.result, force);
           },
           nb::arg("out_dir"), nb::arg("force") = false,
           "scenario_policies.csv, scenarios.csv and result.json, as the CLI.");

@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -48,3 +49,17 @@ def assert_constraints_hold(result, tolerance: float = 1e-9) -> None:
         assert c["relative_violation"] <= tolerance, (name, c)
     assert (result.multipliers >= result.lower_bound).all()
     assert (result.multipliers <= result.upper_bound).all()
+
+
+def random_book_arrays(n: int, seed: int) -> dict:
+    """A random book of n policies as a dict of numpy arrays (about 70% renewals, each with an ENBP)."""
+    rng = np.random.default_rng(seed)
+    tc = rng.uniform(300, 1200, n)
+    return {
+        "technical_price": tc,
+        "expected_loss_cost": tc * rng.uniform(0.55, 0.75, n),
+        "p_demand": rng.uniform(0.70, 0.95, n),
+        "elasticity": rng.uniform(-2.5, -0.8, n),
+        "renewal_flag": rng.random(n) < 0.7,
+        "enbp": tc * rng.uniform(1.05, 1.25, n),
+    }

@@ -59,9 +59,18 @@ def check_answer(ns: dict, result, config) -> None:
         assert ev["relative_violation"] <= tol, name
 
 
+def test_recorded_answers_are_there():
+    """The comparisons below need the recorded answers: a missing file fails here, not silently."""
+    answers = json.loads(ANSWERS.read_text())
+    assert answers["insurance_optimise"] == "0.7.0"
+    assert {"quickstart", "blog", "scenarios", "frontier"} <= set(answers)
+    assert len(answers["frontier"]["points"]) == 15 and len(answers["scenarios"]["scenarios"]) == 3
+
+
 def allowance(result, peer: dict, config) -> float:
     """How far insurance-optimise's profit may exceed rateopt's: 1e-7 relative, plus the first-order
-    value (rateopt's shadow prices, 1.5×) of each constraint insurance-optimise's own answer breaks."""
+    value (rateopt's shadow prices, 1.5×) of each constraint insurance-optimise's own answer breaks
+    (nothing more where it holds them all)."""
     a = 1e-7 * abs(peer["profit"])
     prices = result.shadow_prices
     if config.lr_max is not None:
@@ -87,6 +96,7 @@ def test_quick_start(tmp_path, monkeypatch):
     assert result.shadow_prices["retention_min"] > 0  # binding, and priced exactly (insurance-optimise: 0.0)
     peer = insurance_optimise_answer("quickstart")
     if peer is not None:
+        assert peer["converged"]
         assert result.expected_profit >= peer["profit"] - allowance(result, peer, config)
 
 
@@ -110,7 +120,7 @@ def test_efficient_frontier(tmp_path, monkeypatch):
     assert len(data) == 15 and frontier.sweep_param == "volume_retention"
     assert ns["pareto_points"]["converged"].all() and len(ns["pareto_points"]) == int(data["converged"].sum())
     peer = insurance_optimise_answer("frontier")
-    profits = []
+    profits, compared = [], 0
     for k, point in enumerate(frontier.points):
         r = point.result
         if point.epsilon <= reachable - 1e-6:
@@ -123,7 +133,10 @@ def test_efficient_frontier(tmp_path, monkeypatch):
         if peer is not None and r.converged:
             config = rateopt.ConstraintConfig(**dict(opt.config.__dict__, retention_min=point.epsilon))
             assert r.expected_profit >= peer["points"][k]["profit"] - allowance(r, peer["points"][k], config)
+            compared += peer["points"][k]["converged"]
     assert profits == sorted(profits, reverse=True)  # a higher retention floor never earns more
+    if peer is not None:
+        assert compared >= 2  # the points where insurance-optimise converged were compared
     # a point's per-policy arrays come from one solve at its limit
     first = frontier.points[0].result
     assert len(first.multipliers) == 500 and abs(first.expected_profit - profits[0]) <= 1e-9 * profits[0]
@@ -148,6 +161,7 @@ def test_scenarios(tmp_path, monkeypatch):
         for name, r in zip(s.scenario_names, s.results):
             p = peer["scenarios"][name]
             assert r.expected_profit >= p["profit"] - allowance(r, p, ns["config"])
+        assert sum(p["converged"] for p in peer["scenarios"].values()) >= 2
 
 
 def test_pareto_surface(tmp_path, monkeypatch):

@@ -189,3 +189,32 @@ def test_dataframe_float64_columns_are_viewed_not_copied(book, library):
         frame = module.table(columns)
         buffer = frame.column("p_demand").to_numpy()
     assert np.shares_memory(rateopt.Book(frame)["p_demand"], buffer)
+
+
+def test_sweeps_read_arrays_as_they_read_the_file(tmp_path):
+    """A book of numpy arrays (viewed by the sweeps, not copied) gives the answers of the same book read
+    from its CSV, to the bit, and the same written outputs."""
+    from test_cli_parity import read_columns
+
+    path = FIXTURES / "n200.book.csv"
+    arrays = read_columns(path)
+    assert isinstance(arrays["technical_price"], np.ndarray) and arrays["technical_price"].dtype == np.float64
+    frontier = dict(sweep="retention_min", from_=0.7, to=0.8, points=4, **OPTIONS)
+    a, b = rateopt.efficient_frontier(arrays, **frontier), rateopt.efficient_frontier(path, **frontier)
+    assert [timeless(p) for p in a.points] == [timeless(p) for p in b.points]
+    grid = dict(sweep_x="retention_min", x_range=(0.70, 0.77), fairness_range=(1.02, 1.2), points_x=2, points_y=2)
+    a, b = rateopt.pareto_surface(arrays, **grid), rateopt.pareto_surface(path, **grid)
+    assert [timeless(p) for p in a.surface] == [timeless(p) for p in b.surface]
+    named = {"low": arrays["elasticity"] * 0.75, "high": arrays["elasticity"] * 1.25}
+    a, b = rateopt.run_scenarios(arrays, named, **OPTIONS), rateopt.run_scenarios(path, named, **OPTIONS)
+    assert [timeless(s) for s in a.scenarios] == [timeless(s) for s in b.scenarios]
+    for k in range(2):
+        np.testing.assert_array_equal(a.multipliers(k), b.multipliers(k))
+    a.write_outputs(tmp_path / "arrays")
+    b.write_outputs(tmp_path / "file")
+    csv_of = lambda d: (tmp_path / d / "scenario_policies.csv").read_text()  # noqa: E731
+    assert csv_of("arrays") == csv_of("file")
+
+
+def timeless(point: dict) -> dict:
+    return {k: v for k, v in point.items() if k != "seconds"}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import rateopt
-from conftest import FIXTURES, assert_constraints_hold
+from conftest import FIXTURES, assert_constraints_hold, random_book_arrays
 
 io = pytest.importorskip("insurance_optimise")
 
@@ -34,19 +34,6 @@ def book_arrays(name: str) -> dict:
     }
 
 
-def random_arrays(n: int, seed: int) -> dict:
-    rng = np.random.default_rng(seed)
-    tc = rng.uniform(300, 1200, n)
-    return {
-        "technical_price": tc,
-        "expected_loss_cost": tc * rng.uniform(0.55, 0.75, n),
-        "p_demand": rng.uniform(0.70, 0.95, n),
-        "elasticity": rng.uniform(-2.5, -0.8, n),
-        "renewal_flag": rng.random(n) < 0.7,
-        "enbp": tc * rng.uniform(1.05, 1.25, n),
-    }
-
-
 def allowance(result, peer, config: dict) -> float:
     a = 1e-7 * abs(peer.expected_profit)
     prices = result.shadow_prices
@@ -63,7 +50,7 @@ def allowance(result, peer, config: dict) -> float:
     "arrays, config",
     [
         pytest.param(lambda: book_arrays("n200"), CONFIGS["bench"], id="n200-bench"),
-        pytest.param(lambda: random_arrays(300, 5), CONFIGS["gwp_floor"], id="random300"),
+        pytest.param(lambda: random_book_arrays(300, 5), CONFIGS["gwp_floor"], id="random300"),
         pytest.param(lambda: book_arrays("n500"), CONFIGS["bench"], id="n500-bench"),
     ],
 )
