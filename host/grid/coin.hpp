@@ -7,6 +7,9 @@
 
 namespace rateopt {
 
+/// COIN's "no bound" for a column or row limit.
+constexpr double kCoinInfinity = 1e30;
+
 struct SparseProgram {
   bool maximise = true;
   std::vector<double> col_lo, col_hi, objective;

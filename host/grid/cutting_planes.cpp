@@ -16,16 +16,14 @@ double Cut::value() const {
 
 namespace {
 
-constexpr double kInfinity = 1e30;  // COIN's "no bound"
-
 // min θ s.t. θ − g_t·x ≥ c_t, x in the domain.  Column 0 is θ, columns 1..m are x.
 ProgramSolution solve_master(int m, CutDomain domain, double box, const std::vector<Cut>& cuts) {
   SparseProgram lp;
   lp.maximise = false;
-  lp.add_column(-kInfinity, kInfinity, 1.0);
+  lp.add_column(-kCoinInfinity, kCoinInfinity, 1.0);
   for (int k = 0; k < m; ++k) lp.add_column(0.0, domain == CutDomain::box ? box : 1.0, 0.0);
   for (const Cut& cut : cuts) {
-    const int row = lp.add_row(cut.intercept, kInfinity);
+    const int row = lp.add_row(cut.intercept, kCoinInfinity);
     lp.add(row, 0, 1.0);
     for (int k = 0; k < m; ++k)
       if (cut.slope[static_cast<size_t>(k)] != 0) lp.add(row, k + 1, -cut.slope[static_cast<size_t>(k)]);

@@ -11,7 +11,6 @@ namespace rateopt {
 
 namespace {
 namespace term = math::grid_term;
-constexpr double kInfinity = 1e30;
 constexpr double kMipSeconds = 60;
 constexpr double kImproveSeconds = 1;
 }  // namespace
@@ -199,7 +198,7 @@ SparseProgram GridPrimal::restricted_program(const std::vector<size_t>& set,
   if (others_profit) *others_profit = S[term::profit];
   SparseProgram program;
   std::vector<int> row_of(m);
-  for (size_t k = 0; k < m; ++k) row_of[k] = program.add_row(-kInfinity, -P_.rows[k].excess(S) / scales_.row[k]);
+  for (size_t k = 0; k < m; ++k) row_of[k] = program.add_row(-kCoinInfinity, -P_.rows[k].excess(S) / scales_.row[k]);
   for (size_t s = 0; s < set.size(); ++s) {
     const int one_hot = program.add_row(1.0, 1.0);
     for (size_t r : rows[s]) {
