@@ -55,6 +55,26 @@ void argmax_pass(benchmark::State& state) {
 }
 BENCHMARK(argmax_pass)->Args({100000, 41})->Args({1000000, 41})->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same pass restricted to a window of 8 rows per policy, as the dual's later passes read.
+void argmax_pass_window8(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0)), k = static_cast<size_t>(state.range(1));
+  const GridBook g = make_grid(n, k);
+  auto backend = make_grid_cpu_backend(0);
+  backend->upload(g);
+  std::vector<uint32_t> window(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    window[2 * i] = static_cast<uint32_t>(k / 2 - 4);
+    window[2 * i + 1] = static_cast<uint32_t>(k / 2 + 4);
+  }
+  backend->set_row_window(&window);
+  std::vector<double> omega{1.0, 0.02, -0.3, 50.0, 0.0};
+  for (auto _ : state) benchmark::DoNotOptimize(backend->argmax(omega).value);
+  state.counters["candidates/s"] =
+      benchmark::Counter(static_cast<double>(n * 8), benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(backend->device_name());
+}
+BENCHMARK(argmax_pass_window8)->Args({100000, 41})->Args({1000000, 41})->Unit(benchmark::kMillisecond)->UseRealTime();
+
 void solve_lr_retention(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0)), k = static_cast<size_t>(state.range(1));
   const GridBook base = make_grid(n, k);
