@@ -81,16 +81,29 @@ void solve_lr_retention(benchmark::State& state) {
   GridOptions o;
   o.lr_max = 0.62;
   o.retention_min = 0.55;
+  o.dual_sample = state.range(2);
   GridResult r;
   for (auto _ : state) {
     GridBook g = base;
     r = solve_grid(g, o);
   }
   state.counters["passes"] = static_cast<double>(r.passes);
+  state.counters["windowed_passes"] = static_cast<double>(r.windowed_passes);
+  state.counters["window_rows"] = r.window_rows;
+  state.counters["dual_s"] = r.seconds_dual;
+  state.counters["primal_s"] = r.seconds_primal;
   state.counters["gap"] = r.optimality_gap.value_or(NAN);
   state.SetLabel(std::string(to_string(r.status)) + ", " + r.device_name);
 }
-BENCHMARK(solve_lr_retention)->Args({100000, 41})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+// Third argument: dual_sample (0: every pass reads every candidate).
+BENCHMARK(solve_lr_retention)
+    ->Args({100000, 41, 0})
+    ->Args({100000, 41, 20000})
+    ->Args({1000000, 41, 0})
+    ->Args({1000000, 41, 20000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace
 
