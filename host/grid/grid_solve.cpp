@@ -188,10 +188,8 @@ class GridSolver {
         if (side) half[k] *= 4;
         on_side = on_side || side;
       }
-      if (!on_side && dual_.converged) {
-        be_.set_row_window(nullptr);
-        return true;
-      }
+      // Settled: the windows stay for the primal's passes at the cuts' points, all inside the box.
+      if (!on_side && dual_.converged) return true;
       centre = dual_.cuts[dual_.best].x;
       cuts = std::move(dual_.cuts);
     }
