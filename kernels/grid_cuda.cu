@@ -9,12 +9,13 @@
 // K strided rows per lane (one 8-byte word of every 32-byte sector used by a lane, and K of 11–101
 // makes the lanes' trip counts differ); a warp per policy at K = 11 would leave 21 of 32 lanes idle
 // and serialise one policy's dependent loads per warp step, hence the narrower groups for small K.
-// Each warp takes 32 consecutive policies a round: one coalesced read of their 33 offsets, then the
-// groups in turn; the group's first lane writes the chosen candidate's fixed terms and its value to
-// shared memory, and after the round lane e adds up entry e (fixed terms, constrained columns, the
-// value) over the 32 policies in policy order.  A block's warps are added in order into one record
-// per 1,024-policy chunk and a fold kernel reduces each entry over the chunks with a fixed tree, so
-// the sums depend only on the grid, never on launch timing.
+// Each warp takes 32 consecutive policies a round: one coalesced read of their offsets (and row
+// windows, when the solve restricts passes to the rows able to win), then the groups in turn; the
+// group's first lane writes the chosen candidate's fixed terms and its value to shared memory, and
+// after the round lane e adds up entry e (fixed terms, constrained columns, the value) over the 32
+// policies in policy order.  A block's warps are added in order into one record per 1,024-policy
+// chunk and a fold kernel reduces each entry over the chunks with a fixed tree, so the sums depend
+// only on the grid, never on launch timing.
 //
 // Compiled with --fmad=false (cmake/RateoptCuda.cmake) so that ω·φ of every candidate is the CPU's to
 // the bit: the choices, ties (the earlier row) and runner-up gaps equal the CPU backend's.
@@ -114,8 +115,8 @@ __device__ void write_block_record(const double (&warp_records)[kWarps][kMaxEntr
 /// at the chosen rows, then Σ max) over its chunk.  choice and gap are written when non-null.
 template <int W>
 __global__ void __launch_bounds__(kThreads)
-    grid_argmax_kernel(DeviceGrid g, const double* __restrict__ omega_in, int terms, int32_t* __restrict__ choice,
-                       double* __restrict__ gap, double* __restrict__ records) {
+    grid_argmax_kernel(DeviceGrid g, const double* __restrict__ omega_in, int terms, const uint2* __restrict__ window,
+                       int32_t* __restrict__ choice, double* __restrict__ gap, double* __restrict__ records) {
   static_assert(W == 8 || W == 16 || W == 32, "a policy's lanes are a power of two within a warp");
   constexpr int kGroups = 32 / W;  // policies a warp takes at once
   __shared__ double omega[kMaxTerms];
@@ -132,20 +133,37 @@ __global__ void __launch_bounds__(kThreads)
   double acc[kLaneEntries] = {};
   // warp-uniform trip counts: every lane reaches every shuffle and __syncwarp
   for (int64_t base = begin + warp * 32; base < end; base += kThreads) {
-    const uint64_t my_offset = g.offset[min64(base + lane, end)], round_end = g.offset[min64(base + 32, end)];
+    // lane j reads policy base + j's rows (its window when passes are windowed), coalesced
+    int64_t my_first = 0, my_last = 0;
+    if (base + lane < end) {
+      const int64_t j = base + lane;
+      my_first = static_cast<int64_t>(g.offset[j]);
+      if (window) {
+        const uint2 w = window[j];
+        my_last = my_first + w.y;
+        my_first += w.x;
+      } else {
+        my_last = static_cast<int64_t>(g.offset[j + 1]);
+      }
+    }
     for (int step = 0; step < 32 / kGroups; ++step) {
       const int slot = step * kGroups + group;
       const int64_t i = base + slot;
-      const uint64_t first = __shfl_sync(0xffffffffu, my_offset, slot);
-      const uint64_t next = __shfl_sync(0xffffffffu, my_offset, min(slot + 1, 31));
-      const int64_t last = slot == 31 ? static_cast<int64_t>(round_end) : static_cast<int64_t>(next);
+      const int64_t first = __shfl_sync(0xffffffffu, my_first, slot), last = __shfl_sync(0xffffffffu, my_last, slot);
       double best = -INFINITY, second = -INFINITY;
       int64_t row = INT64_MAX;  // no row yet: loses every tie
-      if (i < end) {
-        for (int64_t r = static_cast<int64_t>(first) + k; r < last; r += W) {
+      if (i < end && first < last) {
+        const double w = __ldg(g.weight + i);
+        const bool renewal = __ldg(g.renewal + i) != 0;
+        const bool row_costs = g.loss_cost.per_row || g.expense.per_row;
+        // costs held per policy (the usual case) put every candidate on one line, as on the CPU
+        math::GridPriceLine line{};
+        if (!row_costs) line = math::grid_price_line(omega, g.loss_cost.at(i, 0), g.expense.at(i, 0), renewal);
+        for (int64_t r = first + k; r < last; r += W) {
+          if (row_costs) line = math::grid_price_line(omega, g.loss_cost.at(i, r), g.expense.at(i, r), renewal);
           double extra_price = 0.0;  // Σ_q ω_q·col_q in column order, as the CPU adds it
           for (int q = 0; q < g.n_extra; ++q) extra_price += omega[term::first_extra + q] * extra[q].at(i, r);
-          const double v = math::grid_price(omega, candidate_at(g, i, r), extra_price);
+          const double v = math::grid_price_on_line(line, w, __ldg(g.premium + r), __ldg(g.demand + r), extra_price);
           if (v > best) {
             second = best;
             best = v;
@@ -164,15 +182,17 @@ __global__ void __launch_bounds__(kThreads)
       }
       if (k == 0) {
         double* staged = stage[warp][slot];
-        if (i < end && first < static_cast<uint64_t>(last)) {
+        if (i < end && first < last) {
           math::grid_fixed_terms(candidate_at(g, i, row), staged);
           staged[term::first_extra] = best;
           stage_row[warp][slot] = row;
           if (choice) choice[i] = static_cast<int32_t>(row);
           if (gap) gap[i] = best - second;
-        } else {  // past the chunk's end (or a policy without candidates, which the reader never leaves)
+        } else {  // past the chunk's end, or an empty window: left out of the sums
           for (int t = 0; t < kStage; ++t) staged[t] = 0.0;
           stage_row[warp][slot] = -1;
+          if (i < end && choice) choice[i] = -1;
+          if (i < end && gap) gap[i] = INFINITY;
         }
       }
     }
@@ -275,7 +295,8 @@ class GridCudaBackend final : public GridBackend {
     size_t doubles = 2 * rows + n /*weight*/ + column_size(grid.loss_cost) + column_size(grid.expense) + n /*gap*/ +
                      static_cast<size_t>(chunks_) * (terms_ + 1);
     for (const GridColumn& c : grid.extra) doubles += column_size(c);
-    const size_t need = doubles * sizeof(double) + (n + 1) * sizeof(uint64_t) + n * (sizeof(uint8_t) + sizeof(int32_t));
+    const size_t need =
+        doubles * sizeof(double) + (n + 1) * sizeof(uint64_t) + n * (sizeof(uint8_t) + sizeof(int32_t) + sizeof(uint2));
     size_t free_bytes = 0, total_bytes = 0;
     RATEOPT_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     if (need > free_bytes)
@@ -295,7 +316,7 @@ class GridCudaBackend final : public GridBackend {
     std::vector<ColumnView> views;
     for (const GridColumn& c : grid.extra) {
       extra_.push_back(copied(c.values.data(), column_size(c), "a constrained column"));
-      views.push_back({extra_.back().get(), c.per_row ? 1 : 0});
+      views.push_back({extra_.back().get(), per_row(c)});
     }
     extra_views_ = DeviceBuffer<ColumnView>(views.size(), "column views");
     extra_views_.upload(views.data(), views.size());
@@ -304,11 +325,13 @@ class GridCudaBackend final : public GridBackend {
                               demand_.get(),
                               weight_.get(),
                               renewal_.get(),
-                              {loss_cost_.get(), grid.loss_cost.per_row ? 1 : 0},
-                              {expense_.get(), grid.expense.per_row ? 1 : 0},
+                              {loss_cost_.get(), per_row(grid.loss_cost)},
+                              {expense_.get(), per_row(grid.expense)},
                               extra_views_.get(),
                               static_cast<int>(q),
                               n_};
+    window_ = DeviceBuffer<uint2>(n, "row windows");
+    windowed_ = false;
     choice_ = DeviceBuffer<int32_t>(n, "choices");
     gap_ = DeviceBuffer<double>(n, "runner-up gaps");
     records_ = DeviceBuffer<double>(static_cast<size_t>(chunks_) * (terms_ + 1), "block records");
@@ -345,6 +368,20 @@ class GridCudaBackend final : public GridBackend {
     return out;
   }
 
+  // Windows are read in place (each policy's window is a contiguous run of its rows): 8 bytes a policy
+  // copied here, none of the candidate columns.
+  bool set_row_window(const std::vector<uint32_t>* window) override {
+    windowed_ = window != nullptr;
+    if (windowed_) {
+      if (window->size() != 2 * static_cast<size_t>(n_))
+        throw DeviceError("set_row_window: " + std::to_string(window->size()) + " bounds for " + std::to_string(n_) +
+                          " policies");
+      static_assert(sizeof(uint2) == 2 * sizeof(uint32_t), "a window is two row counts");
+      window_.upload(reinterpret_cast<const uint2*>(window->data()), static_cast<size_t>(n_));
+    }
+    return true;
+  }
+
   std::vector<double> term_magnitudes() override {
     if (chunks_ > 0) {
       grid_magnitudes_kernel<<<chunks_, kThreads>>>(device_grid_, terms_, records_.get());
@@ -363,6 +400,8 @@ class GridCudaBackend final : public GridBackend {
     return mean <= 8 ? 8 : mean <= 16 ? 16 : 32;
   }
 
+  static int per_row(const GridColumn& c) { return c.per_row && c.present() ? 1 : 0; }
+
   static DeviceBuffer<double> copied(const double* host, size_t count, const char* what) {
     DeviceBuffer<double> d(count, what);
     d.upload(host, count);
@@ -371,7 +410,8 @@ class GridCudaBackend final : public GridBackend {
 
   template <int W>
   void launch_argmax(int32_t* choice, double* gap) {
-    grid_argmax_kernel<W><<<chunks_, kThreads>>>(device_grid_, omega_.get(), terms_, choice, gap, records_.get());
+    grid_argmax_kernel<W><<<chunks_, kThreads>>>(device_grid_, omega_.get(), terms_,
+                                                 windowed_ ? window_.get() : nullptr, choice, gap, records_.get());
     RATEOPT_CUDA_CHECK(cudaGetLastError());
   }
 
@@ -399,6 +439,8 @@ class GridCudaBackend final : public GridBackend {
     offset_ = DeviceBuffer<uint64_t>();
     renewal_ = DeviceBuffer<uint8_t>();
     choice_ = DeviceBuffer<int32_t>();
+    window_ = DeviceBuffer<uint2>();
+    windowed_ = false;
   }
 
   int lanes_asked_, lanes_ = 32;
@@ -412,6 +454,8 @@ class GridCudaBackend final : public GridBackend {
   DeviceBuffer<ColumnView> extra_views_;
   DeviceBuffer<uint8_t> renewal_;
   DeviceBuffer<int32_t> choice_;
+  DeviceBuffer<uint2> window_;
+  bool windowed_ = false;
   PinnedBuffer<double> omega_host_, folded_host_;
   int64_t passes_ = 0;
 };

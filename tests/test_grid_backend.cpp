@@ -97,7 +97,7 @@ INSTANTIATE_TEST_SUITE_P(Gpu, GridBackendConformance, ::testing::Values(std::str
 /// A backend that answers as the CPU does, then spoils one field: the comparison must notice.
 class SpoiledBackend final : public GridBackend {
  public:
-  enum class Spoil { sums, tie, gap };
+  enum class Spoil { sums, tie, gap, window };
   explicit SpoiledBackend(Spoil spoil) : spoil_(spoil) {}
   std::string name() const override { return "spoiled"; }
   std::string device_name() const override { return "spoiled"; }
@@ -108,6 +108,9 @@ class SpoiledBackend final : public GridBackend {
   int terms() const override { return cpu_->terms(); }
   int64_t passes() const override { return cpu_->passes(); }
   std::vector<double> term_magnitudes() override { return cpu_->term_magnitudes(); }
+  bool set_row_window(const std::vector<uint32_t>* window) override {
+    return spoil_ == Spoil::window ? true : cpu_->set_row_window(window);  // window: says yes, reads every row
+  }
   GridPass argmax(const std::vector<double>& omega, std::vector<int32_t>* choice, std::vector<double>* gap) override {
     GridPass p = cpu_->argmax(omega, choice, gap);
     if (spoil_ == Spoil::sums) p.sums[0] *= 1 + 1e-10;
@@ -125,14 +128,15 @@ class SpoiledBackend final : public GridBackend {
   const GridBook* g_ = nullptr;
 };
 
-TEST(GridBackendComparison, NoticesSpoiledSumsTiesAndGaps) {
+TEST(GridBackendComparison, NoticesSpoiledSumsTiesGapsAndWindows) {
   GridShape shape;
   shape.policies = 200;
   shape.k_min = 2, shape.k_max = 11;
   shape.extras = 1;
   shape.ties = true;
   const GridBook g = grid_cases::make_grid(shape, 3);
-  for (auto spoil : {SpoiledBackend::Spoil::sums, SpoiledBackend::Spoil::tie, SpoiledBackend::Spoil::gap}) {
+  for (auto spoil : {SpoiledBackend::Spoil::sums, SpoiledBackend::Spoil::tie, SpoiledBackend::Spoil::gap,
+                     SpoiledBackend::Spoil::window}) {
     SpoiledBackend spoiled(spoil);
     auto ref = make_grid_cpu_backend(1);
     EXPECT_FALSE(grid_cases::compare_grid_backends(spoiled, *ref, g).empty()) << static_cast<int>(spoil);

@@ -107,25 +107,12 @@ inline std::vector<std::vector<double>> term_prices(int terms, uint64_t seed) {
   return out;
 }
 
-/// Every field of `test` against `ref` on the same grid: term magnitudes and term sums to 1e-12 of
-/// their scale (Σ_i max_j |φ_t|; the orders of addition differ), choices and runner-up gaps exactly (the
-/// per-candidate arithmetic is the same), a pass without choices equal to the bit to one with them
-/// (deterministic, nothing depends on what is copied back), and the pass counts.  Returns what differs.
-inline std::vector<std::string> compare_grid_backends(GridBackend& test, GridBackend& ref, const GridBook& g) {
+/// The argmax passes of `test` and `ref` for each of term_prices' ω (see compare_grid_backends).
+inline void compare_passes(GridBackend& test, GridBackend& ref, const GridBook& g, const std::vector<double>& scale,
+                           const std::string& label, int& case_index, std::vector<std::string>& bad) {
   constexpr double tol = 1e-12;
-  std::vector<std::string> bad;
-  test.upload(g);
-  ref.upload(g);
-  if (test.terms() != ref.terms())
-    return {"terms " + std::to_string(test.terms()) + " vs " + std::to_string(ref.terms())};
-  const std::vector<double> scale = ref.term_magnitudes(), magnitudes = test.term_magnitudes();
-  for (size_t t = 0; t < scale.size(); ++t)
-    if (!(std::fabs(magnitudes[t] - scale[t]) <= tol * scale[t]))
-      bad.push_back("term_magnitudes[" + std::to_string(t) + "] " + std::to_string(magnitudes[t]) + " vs " +
-                    std::to_string(scale[t]));
-  int case_index = 0;
   for (const std::vector<double>& omega : term_prices(ref.terms(), 5 + g.policies())) {
-    const std::string at = "omega #" + std::to_string(case_index++) + ": ";
+    const std::string at = label + std::to_string(case_index++) + ": ";
     std::vector<int32_t> choice, ref_choice;
     std::vector<double> gap, ref_gap;
     const GridPass a = test.argmax(omega, &choice, &gap), b = ref.argmax(omega, &ref_choice, &ref_gap);
@@ -151,6 +138,46 @@ inline std::vector<std::string> compare_grid_backends(GridBackend& test, GridBac
     }
     if (choices_differ) bad.push_back(at + std::to_string(choices_differ) + " choices differ");
     if (gaps_differ) bad.push_back(at + std::to_string(gaps_differ) + " runner-up gaps differ");
+  }
+}
+
+/// Every field of `test` against `ref` on the same grid, over full passes, passes restricted to random
+/// row windows (some empty) and full passes again: term magnitudes and term sums to 1e-12 of their
+/// scale (Σ_i max_j |φ_t|; the orders of addition differ), choices and runner-up gaps exactly (the
+/// per-candidate arithmetic is the same), a pass without choices equal to the bit to one with them
+/// (deterministic, nothing depends on what is copied back), and the pass counts.  Returns what differs.
+inline std::vector<std::string> compare_grid_backends(GridBackend& test, GridBackend& ref, const GridBook& g) {
+  constexpr double tol = 1e-12;
+  std::vector<std::string> bad;
+  test.upload(g);
+  ref.upload(g);
+  if (test.terms() != ref.terms())
+    return {"terms " + std::to_string(test.terms()) + " vs " + std::to_string(ref.terms())};
+  const std::vector<double> scale = ref.term_magnitudes(), magnitudes = test.term_magnitudes();
+  for (size_t t = 0; t < scale.size(); ++t)
+    if (!(std::fabs(magnitudes[t] - scale[t]) <= tol * scale[t]))
+      bad.push_back("term_magnitudes[" + std::to_string(t) + "] " + std::to_string(magnitudes[t]) + " vs " +
+                    std::to_string(scale[t]));
+  // Full passes, then passes over random row windows (about one policy in five left out), then full again.
+  std::vector<uint32_t> window(2 * g.policies());
+  Random rng{11 + g.policies()};
+  for (size_t i = 0; i < g.policies(); ++i) {
+    const auto k = static_cast<uint32_t>(g.offset[i + 1] - g.offset[i]);
+    const auto a = static_cast<uint32_t>(rng.uniform() * k), b = static_cast<uint32_t>(rng.uniform() * (k + 1));
+    const bool empty = rng.uniform() < 0.2;
+    window[2 * i] = std::min(a, b);
+    window[2 * i + 1] = empty ? std::min(a, b) : std::max(a + 1, b);  // a < k, b ≤ k: inside the policy's rows
+  }
+  int case_index = 0;
+  for (const int phase : {0, 1, 2}) {
+    const bool windowed = phase == 1;
+    const bool restricts = test.set_row_window(windowed ? &window : nullptr),
+               ref_restricts = ref.set_row_window(windowed ? &window : nullptr);
+    if (restricts != ref_restricts) {
+      bad.push_back("set_row_window: the backends differ on whether they restrict passes");
+      continue;
+    }
+    compare_passes(test, ref, g, scale, (windowed ? "windowed " : "") + std::string("omega #"), case_index, bad);
   }
   if (test.passes() != ref.passes() + static_cast<int64_t>(case_index))
     bad.push_back("passes " + std::to_string(test.passes()) + " vs " + std::to_string(ref.passes()) + " + " +
