@@ -72,23 +72,30 @@ TEST_P(GridBackendConformance, WholeSolveGivesTheCpuAnswer) {
   o.lr_max = 0.97 * free_choice.sums[t::claims] / free_choice.sums[t::gwp];
   const double score = free_choice.sums[t::first_extra + 1];
   o.sum_max = {"score1=" + std::to_string(score - 0.02 * std::fabs(score))};
-  GridOptions on_cpu = o;
-  on_cpu.device = Device::cpu;
-  on_cpu.threads = 1;
   o.device = *enum_from_name<Device>(GetParam());
   o.threads = 3;
-  GridBook a_grid = g, b_grid = g;
-  const GridResult a = solve_grid(a_grid, o), b = solve_grid(b_grid, on_cpu);
-  EXPECT_EQ(a.backend_used, GetParam());
-  ASSERT_EQ(b.status, SolveStatus::converged) << b.message;
-  EXPECT_EQ(a.status, b.status) << a.message;
-  int binding = 0;
-  for (const GridConstraintReport& c : b.constraints) binding += c.binding;
-  EXPECT_GE(binding, 1);  // the multipliers matter
-  EXPECT_EQ(a.choice, b.choice);
-  EXPECT_NEAR(a.expected_profit, b.expected_profit, 1e-10 * std::fabs(b.expected_profit));
-  ASSERT_TRUE(a.dual_bound && b.dual_bound);
-  EXPECT_NEAR(*a.dual_bound, *b.dual_bound, 1e-9 * std::fabs(*b.dual_bound));
+  // full passes throughout, and a dual started from a sample of 500 policies then passes over windows
+  for (const int64_t sample : {int64_t{0}, int64_t{500}}) {
+    SCOPED_TRACE("dual_sample " + std::to_string(sample));
+    o.dual_sample = sample;
+    GridOptions on_cpu = o;
+    on_cpu.device = Device::cpu;
+    on_cpu.threads = 1;
+    GridBook a_grid = g, b_grid = g;
+    const GridResult a = solve_grid(a_grid, o), b = solve_grid(b_grid, on_cpu);
+    EXPECT_EQ(a.backend_used, GetParam());
+    ASSERT_EQ(b.status, SolveStatus::converged) << b.message;
+    EXPECT_EQ(a.status, b.status) << a.message;
+    int binding = 0;
+    for (const GridConstraintReport& c : b.constraints) binding += c.binding;
+    EXPECT_GE(binding, 1);  // the multipliers matter
+    EXPECT_EQ(sample > 0, b.windowed_passes > 0);
+    EXPECT_EQ(a.windowed_passes, b.windowed_passes);
+    EXPECT_EQ(a.choice, b.choice);
+    EXPECT_NEAR(a.expected_profit, b.expected_profit, 1e-10 * std::fabs(b.expected_profit));
+    ASSERT_TRUE(a.dual_bound && b.dual_bound);
+    EXPECT_NEAR(*a.dual_bound, *b.dual_bound, 1e-9 * std::fabs(*b.dual_bound));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cpu, GridBackendConformance, ::testing::Values(std::string("cpu")));
