@@ -53,6 +53,7 @@ class GridPrimal {
   /// start and the first `extra` of order; empty when its candidates pass exact_max_candidates.
   std::vector<size_t> neighbourhood(const std::vector<size_t>& start, const std::vector<size_t>& order,
                                     size_t extra) const;
+  size_t candidates_of(const std::vector<size_t>& set) const;
   bool exact(std::vector<int32_t>& choice, GridResult& res) const;
   bool holds(const std::vector<double>& S) const;
   double row_value(size_t k, const double* phi) const;
