@@ -84,7 +84,7 @@ def _whole_numbers(name: str, values: Any) -> np.ndarray:
     bad = ~np.isfinite(numbers) | (numbers != np.floor(numbers))
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError(f"{name}[{i}] = {numbers[i]!r} must be a whole number")
+        raise InputError(f"{name}[{i}] = {float(numbers[i])!r} must be a whole number")
     return numbers.astype(np.int64)
 
 
@@ -111,6 +111,11 @@ def _grid(data: Any, offsets: Any, policy_id: Sequence[Any] | None, constrained:
     for required in ("premium", "demand"):
         if required not in numbers:
             raise InputError(f"data: the grid needs a {required} column")
+    if offsets is None:  # a long table: every column one value per row
+        rows = int(offsets_array[-1])
+        for name, values in numbers.items():
+            if len(values) != rows:
+                raise InputError(f"{name} has {len(values)} values, policy_id has {rows}")
     step = _whole_numbers("step", read("step")) if "step" in present else None
     flags = _flags("renewal_flag", read("renewal_flag"), offsets_array) if "renewal_flag" in present else None
     baseline = _flags("baseline", read("baseline"), None) if "baseline" in present else None

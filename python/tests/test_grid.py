@@ -263,7 +263,7 @@ BAD = [
     ("weight", [1.0, 1.0, 1.0, -2.0, -2.0], r"weight\[3\] = -2 must be in \(0,"),
     ("baseline", [1, 1, 0, 1, 0], r"baseline\[1\]: policy \"A\" has a second baseline row \(the first at baseline\[0\]\)"),
     ("policy_id", ["A", "A", "B", "A", "A"], r"policy_id\[3\]: the rows of policy \"A\" are not together \(its rows began at row 0\)"),
-    ("premium", [100.0, 110.0, 120.0, 200.0], r"demand has 5 values: expected 4 \(one per row\)"),
+    ("premium", [100.0, 110.0, 120.0, 200.0], r"premium has 4 values, policy_id has 5"),
 ]
 
 
