@@ -26,54 +26,47 @@ namespace rateopt {
 
 /// Numbers of the grid: either owned (read from CSV, built in code) or a view of memory the caller
 /// keeps alive for as long as the grid is used (the Python package's numpy arrays, read without a
-/// copy).  Reads like a const vector (operator[], data(), size(), empty(), begin/end).  The writers
+/// copy).  Reads as its ColumnView (operator[], data(), size(), empty(), begin/end).  The writers
 /// (push_back, resize, assign, clear, own) act on owned storage and copy a view into it first, so a
 /// grid built from views is copied only where something is changed.
 template <class T>
-class GridArray {
+class GridArray : public ColumnView<T> {
  public:
   GridArray() = default;
   GridArray(std::vector<T> values) : owned_(std::move(values)) { point(); }  // NOLINT: implicit, as a vector
   GridArray(std::initializer_list<T> values) : owned_(values) { point(); }
-  GridArray(const GridArray& o) : owned_(o.owned_), data_(o.data_), size_(o.size_), viewing_(o.viewing_) {
+  GridArray(const GridArray& o) : ColumnView<T>(o), owned_(o.owned_), viewing_(o.viewing_) {
     if (!viewing_) point();
   }
-  GridArray(GridArray&& o) noexcept
-      : owned_(std::move(o.owned_)), data_(o.data_), size_(o.size_), viewing_(o.viewing_) {
+  GridArray(GridArray&& o) noexcept : ColumnView<T>(o), owned_(std::move(o.owned_)), viewing_(o.viewing_) {
     if (!viewing_) point();
     o.clear();
   }
   GridArray& operator=(GridArray o) noexcept {
     owned_.swap(o.owned_);
-    data_ = o.data_;
-    size_ = o.size_;
     viewing_ = o.viewing_;
-    if (!viewing_) point();
+    if (viewing_) {
+      ColumnView<T>::operator=(o);
+    } else {
+      point();
+    }
     return *this;
   }
   /// A view of `size` values at `data` (not copied; the caller keeps them alive).
   static GridArray view(const T* data, size_t size) {
     GridArray a;
-    a.data_ = data;
-    a.size_ = size;
+    a.ColumnView<T>::operator=(ColumnView<T>(data, size));
     a.viewing_ = true;
     return a;
   }
 
-  const T& operator[](size_t i) const { return data_[i]; }
-  const T* data() const { return data_; }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  const T* begin() const { return data_; }
-  const T* end() const { return data_ + size_; }
-  const T& back() const { return data_[size_ - 1]; }
   /// Whether the values are someone else's memory.
   bool is_view() const { return viewing_; }
 
   /// The owned storage, the view's values copied into it first.
   std::vector<T>& own() {
     if (viewing_) {
-      owned_.assign(data_, data_ + size_);
+      owned_.assign(this->begin(), this->end());
       viewing_ = false;
     }
     return owned_;
@@ -99,14 +92,9 @@ class GridArray {
     change(own());
     point();
   }
-  void point() {
-    data_ = owned_.data();
-    size_ = owned_.size();
-  }
+  void point() { ColumnView<T>::operator=(ColumnView<T>(owned_)); }
 
   std::vector<T> owned_;
-  const T* data_ = nullptr;
-  size_t size_ = 0;
   bool viewing_ = false;
 };
 
