@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "rateopt/book.hpp"
+#include "rateopt/column_view.hpp"
 #include "rateopt/option_table.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/result.hpp"
