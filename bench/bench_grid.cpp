@@ -25,7 +25,7 @@ GridBook make_grid(size_t n, size_t k) {
   g.loss_cost.values.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const double tc = 300 + 700 * u(rng), x0 = 0.4 + 0.5 * u(rng), eps = -3.5 + 3 * u(rng);
-    g.loss_cost.values[i] = tc * (0.55 + 0.2 * u(rng));
+    g.loss_cost.values.own()[i] = tc * (0.55 + 0.2 * u(rng));
     for (size_t j = 0; j < k; ++j) {
       const double m = 1 + static_cast<double>(j) / static_cast<double>(k - 1);
       g.premium.push_back(tc * m);

@@ -15,6 +15,7 @@
 #include "grid/grid_window.hpp"
 #include "io/format.hpp"
 #include "rateopt/book.hpp"
+#include "rateopt/errors.hpp"
 #include "rateopt/grid.hpp"
 #include "rateopt/solve.hpp"
 
@@ -433,6 +434,93 @@ TEST(Grid, GridOfAContinuousBookReachesOptimiseWithinTheDiscretisationAndNeverIt
                 << cont.expected_profit << " (bound " << *cont.dual_bound << ")\n";
     }
   }
+}
+
+// The grid's arrays as a caller holds them: per row, with the per-policy columns repeated on each row.
+struct HeldArrays {
+  std::vector<double> premium, demand, loss, weight, score;
+  std::vector<uint8_t> renewal, baseline;
+  GridArrays arrays() const {
+    GridArrays a;
+    a.premium = premium;
+    a.demand = demand;
+    a.expected_loss_cost = loss;
+    a.weight = weight;
+    a.extra_names = {"score"};
+    a.extra = {ColumnView<double>(score)};
+    a.renewal_flag = renewal;
+    a.baseline = baseline;
+    return a;
+  }
+};
+HeldArrays held_from(const GridBook& g) {
+  HeldArrays h;
+  for (size_t i = 0; i < g.policies(); ++i)
+    for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
+      h.premium.push_back(g.premium[r]);
+      h.demand.push_back(g.demand[r]);
+      h.loss.push_back(g.loss_cost.at(i, r));
+      h.weight.push_back(g.weight[i]);
+      h.score.push_back(g.extra[0].at(i, r));
+      h.renewal.push_back(g.renewal[i]);
+      h.baseline.push_back(g.step_of(i, r) == g.baseline[i] ? 1 : 0);
+    }
+  return h;
+}
+
+TEST(GridArrays, ViewedArraysSolveAsTheGridTheyHoldAndAreCopiedOnlyWhenCapsRemoveRows) {
+  const GridBook g = random_grid(7, 6, 4);
+  const HeldArrays h = held_from(g);
+  GridArrays a = h.arrays();
+  a.offset = g.offset;
+  a.policy_id = g.policy_id;
+  GridBook viewed = grid_from_arrays(a);
+  EXPECT_TRUE(viewed.premium.is_view());
+  EXPECT_EQ(viewed.premium.data(), h.premium.data());
+  EXPECT_EQ(viewed.extra[0].values.data(), h.score.data());
+  EXPECT_FALSE(viewed.weight.is_view());  // one per policy from repeated rows
+  GridOptions o;
+  o.sum_max = {"score=60"};
+  o.lr_max = 0.8;
+  GridBook own = g;
+  const GridResult expected = solve_grid(own, o);
+  GridBook solved = viewed;
+  const GridResult got = solve_grid(solved, o);
+  EXPECT_EQ(got.choice, expected.choice);
+  EXPECT_EQ(got.expected_profit, expected.expected_profit);
+  EXPECT_EQ(solved.premium.data(), h.premium.data());  // nothing removed: still the caller's memory
+  o.max_rate_change = 0.1;
+  GridBook capped = viewed;
+  const GridResult with_caps = solve_grid(capped, o);
+  ASSERT_GT(with_caps.candidates_removed, 0);
+  EXPECT_FALSE(capped.premium.is_view());
+  EXPECT_EQ(viewed.premium.data(), h.premium.data());  // the caller's arrays untouched
+  EXPECT_EQ(capped.candidates(), g.candidates() - static_cast<size_t>(with_caps.candidates_removed));
+}
+
+TEST(GridArrays, BadValuesNameTheColumnAndRow) {
+  const GridBook g = random_grid(3, 3, 3);
+  HeldArrays h = held_from(g);
+  const auto message = [&](const HeldArrays& bad, const std::vector<uint64_t>& offset) {
+    GridArrays a = bad.arrays();
+    a.offset = offset;
+    a.policy_id = g.policy_id;
+    try {
+      grid_from_arrays(a);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  HeldArrays bad = h;
+  bad.demand[2] = 1.5;
+  EXPECT_EQ(message(bad, g.offset), "demand[2] = 1.5 must be in [0,1]");
+  bad = h;
+  bad.weight[1] = 3;
+  EXPECT_NE(message(bad, g.offset).find("weight[1] = 3 differs from"), std::string::npos);
+  std::vector<uint64_t> empty_policy = g.offset;
+  empty_policy[1] = 0;
+  EXPECT_NE(message(h, empty_policy).find("offsets[1] = 0 must exceed offsets[0] = 0"), std::string::npos);
 }
 
 // Passes over each policy's window pick the same rows, with bitwise the same sums, as full passes
