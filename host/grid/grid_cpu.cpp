@@ -15,10 +15,6 @@ namespace {
 
 constexpr size_t kChunk = 4096;
 
-math::GridCandidate candidate(const GridBook& g, size_t i, size_t r) {
-  return {g.weight[i], g.premium[r], g.demand[r], g.loss_cost.at(i, r), g.expense.at(i, r), g.renewal[i] != 0};
-}
-
 class GridCpuBackend final : public GridBackend {
  public:
   explicit GridCpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_max_threads()) {}
@@ -38,7 +34,7 @@ class GridCpuBackend final : public GridBackend {
   GridPass argmax(const std::vector<double>& omega, std::vector<int32_t>* choice,
                   std::vector<double>* runner_up_gap) override {
     const GridBook& g = *g_;
-    const size_t n = g.policies(), T = static_cast<size_t>(terms_), q = g.extra.size();
+    const size_t n = g.policies(), T = static_cast<size_t>(terms_);
     if (choice) choice->resize(n);
     if (runner_up_gap) runner_up_gap->resize(n);
     const auto chunks = static_cast<int64_t>(chunks_);
@@ -50,20 +46,9 @@ class GridCpuBackend final : public GridBackend {
       std::vector<double> phi(T);
       const size_t first = static_cast<size_t>(c) * kChunk, last = std::min(n, first + kChunk);
       for (size_t i = first; i < last; ++i) {
-        double best = -std::numeric_limits<double>::infinity(), second = best;
-        size_t best_row = g.offset[i];
-        for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
-          double extra_price = 0;
-          for (size_t k = 0; k < q; ++k) extra_price += omega[math::grid_term::first_extra + k] * g.extra[k].at(i, r);
-          const double v = math::grid_price(omega.data(), candidate(g, i, r), extra_price);
-          if (v > best) {
-            second = best;
-            best = v;
-            best_row = r;
-          } else if (v > second) {
-            second = v;
-          }
-        }
+        const GridBest pick = grid_policy_best(g, i, omega.data(), [](size_t) { return true; });
+        const size_t best_row = pick.row;
+        const double best = pick.best, second = pick.second;
         part[T] += best;
         grid_row_terms(g, i, best_row, phi.data());
         for (size_t t = 0; t < T; ++t) part[t] += phi[t];
@@ -109,7 +94,7 @@ class GridCpuBackend final : public GridBackend {
 }  // namespace
 
 void grid_row_terms(const GridBook& g, size_t i, size_t r, double* out) {
-  math::grid_fixed_terms(candidate(g, i, r), out);
+  math::grid_fixed_terms(grid_candidate(g, i, r), out);
   for (size_t k = 0; k < g.extra.size(); ++k) out[math::grid_term::first_extra + k] = g.weight[i] * g.extra[k].at(i, r);
 }
 

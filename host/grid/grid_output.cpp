@@ -16,30 +16,34 @@ using Json = nlohmann::ordered_json;
 Json optional_json(const std::optional<double>& x) { return x ? finite_or_null(*x) : Json(nullptr); }
 }  // namespace
 
-std::string grid_policies_csv(const GridBook& g, const GridResult& r) {
+void append_grid_choice(std::string& out, const GridBook& g, size_t i, size_t row) {
   constexpr int kMoneyDigits = 10;
-  std::string out = "policy_id,step,premium,demand,expected_loss_cost,contribution,rate_change_pct,candidates,split\n";
+  append_csv_text(out, g.policy_id[i]);
+  if (row == static_cast<size_t>(-1)) {
+    out += ",,,,,,," + std::to_string(g.rows_of(i));
+    return;
+  }
+  const double p = g.premium[row], x = g.demand[row], c = g.loss_cost.at(i, row), e = g.expense.at(i, row);
+  out += ',' + std::to_string(g.step_of(i, row)) + ',';
+  append_exact(out, p);
+  out += ',';
+  append_exact(out, x);
+  out += ',';
+  append_exact(out, c);
+  out += ',';
+  append_significant(out, g.weight[i] * (p - c - e) * x, kMoneyDigits);
+  out += ',';
+  const size_t b = g.baseline_row(i);
+  if (b != static_cast<size_t>(-1)) append_significant(out, (p / g.premium[b] - 1) * 100, kMoneyDigits);
+  out += ',' + std::to_string(g.rows_of(i));
+}
+
+std::string grid_policies_csv(const GridBook& g, const GridResult& r) {
+  std::string out = std::string(kGridChoiceHeader) + ",split\n";
   for (size_t i = 0; i < g.policies(); ++i) {
-    append_csv_text(out, g.policy_id[i]);
     const int32_t row = r.choice.empty() ? -1 : r.choice[i];
-    if (row < 0) {
-      out += ",,,,,,," + std::to_string(g.rows_of(i)) + ",0\n";
-      continue;
-    }
-    const auto rw = static_cast<size_t>(row);
-    const double p = g.premium[rw], x = g.demand[rw], c = g.loss_cost.at(i, rw), e = g.expense.at(i, rw);
-    out += ',' + std::to_string(g.step_of(i, rw)) + ',';
-    append_exact(out, p);
-    out += ',';
-    append_exact(out, x);
-    out += ',';
-    append_exact(out, c);
-    out += ',';
-    append_significant(out, g.weight[i] * (p - c - e) * x, kMoneyDigits);
-    out += ',';
-    const size_t b = g.baseline_row(i);
-    if (b != static_cast<size_t>(-1)) append_significant(out, (p / g.premium[b] - 1) * 100, kMoneyDigits);
-    out += ',' + std::to_string(g.rows_of(i)) + (r.split.empty() || !r.split[i] ? ",0\n" : ",1\n");
+    append_grid_choice(out, g, i, row < 0 ? static_cast<size_t>(-1) : static_cast<size_t>(row));
+    out += row >= 0 && !r.split.empty() && r.split[i] ? ",1\n" : ",0\n";
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,6 +88,24 @@ struct GridBook {
 /// demand in [0,1]; costs ≥ 0; weight > 0; every number finite; per-policy columns that agree.
 GridBook read_grid_csv(const std::string& path, const std::vector<std::string>& extra_columns = {});
 
+/// The same file read a chunk of whole policies at a time, each chunk a GridBook checked as read_grid_csv
+/// checks the whole (the file's line numbers; the header's warnings on the first chunk; per-row columns kept
+/// per row or per policy chunk by chunk).  The file's bytes are held whole, its parsed rows one chunk at a time.
+class GridChunkReader {
+ public:
+  GridChunkReader(const std::string& path, const std::vector<std::string>& extra_columns, size_t policies);
+  ~GridChunkReader();
+  GridChunkReader(const GridChunkReader&) = delete;
+  GridChunkReader& operator=(const GridChunkReader&) = delete;
+  /// The next chunk; false at the end.  InputError as read_grid_csv.
+  bool next(GridBook& chunk);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  size_t policies_;
+};
+
 /// One constraint of the grid solve.
 enum class GridConstraintKind {
   lr_max,
@@ -159,6 +178,11 @@ struct GridConstraintReport {
   bool binding = false;
   double shadow_price = 0;  ///< profit per unit relaxation (per percentage point for LR and retention)
   std::string shadow_price_unit;
+  /// The definition: quantity = S[numerator_term] / (S[denominator_term] or denominator_constant), over the
+  /// term sums S (math/grid_math.hpp), at most or at least the limit.
+  int numerator_term = 0, denominator_term = -1;
+  double denominator_constant = 1;
+  bool at_most = true;
 };
 
 /// A proof that no choice, not even a fractional mix of candidates, meets the constraints: weights
@@ -189,6 +213,7 @@ struct GridResult {
 
   std::vector<GridConstraintReport> constraints;
   std::vector<double> multipliers;       ///< λ per constraint row, profit per unit of the row (money/money)
+  std::vector<double> term_prices;       ///< ω at those multipliers (math::grid_term layout); empty when infeasible
   std::optional<double> dual_bound;      ///< the LP-relaxation value (or branch and bound's bound)
   std::optional<double> optimality_gap;  ///< (bound − profit)/|bound|
   std::optional<double> exact_bound;     ///< branch and bound's bound over every candidate (exact)
@@ -222,6 +247,11 @@ namespace rateopt {
 /// rate_change_pct (against the baseline premium; empty without one), candidates (kept by the caps),
 /// split (1 where the relaxation mixed candidates).
 std::string grid_policies_csv(const GridBook& grid, const GridResult& result);
+/// policies.csv's columns up to candidates, and one policy's row of them (no line end): row is the chosen row,
+/// npos for none (the id and the candidate count only).
+inline constexpr const char* kGridChoiceHeader =
+    "policy_id,step,premium,demand,expected_loss_cost,contribution,rate_change_pct,candidates";
+void append_grid_choice(std::string& out, const GridBook& grid, size_t i, size_t row);
 /// result.json: status, portfolio, constraint evaluation, shadow prices, bound and gap, any
 /// infeasibility proof, the backend and the audit (input SHA-256, every option, version, timestamp).
 std::string grid_result_json(const GridBook& grid, const GridOptions& options, const GridResult& result);
