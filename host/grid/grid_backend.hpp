@@ -35,6 +35,13 @@ class GridBackend {
   /// are filled when given.  Sums are reduced in a fixed order: the same answer for any thread count.
   virtual GridPass argmax(const std::vector<double>& omega, std::vector<int32_t>* choice = nullptr,
                           std::vector<double>* runner_up_gap = nullptr) = 0;
+  /// Restricts later passes to rows [offset[i] + window[2i], offset[i] + window[2i+1]) of each policy
+  /// (grid_window.hpp); an empty window leaves the policy out of the sums (choice −1).  nullptr: every
+  /// row again.  False when the backend cannot restrict its passes (they keep reading every row).
+  virtual bool set_row_window(const std::vector<uint32_t>* window) {
+    (void)window;
+    return false;
+  }
   /// Per term, Σ_i max_j |φ_t(i, j)|: the scales of the constraint rows.
   virtual std::vector<double> term_magnitudes() = 0;
   virtual int64_t passes() const = 0;
