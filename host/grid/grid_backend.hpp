@@ -58,8 +58,9 @@ struct GridBest {
   double best = -std::numeric_limits<double>::infinity(), second = -std::numeric_limits<double>::infinity();
 };
 
-/// The rows of policy i that keep(r) admits, priced by math::grid_price at term prices omega: the one
-/// argmax of the solve's backends and of the pricing rule.  No allocation.
+/// The rows of policy i that keep(r) admits, priced by math::grid_price at term prices omega (the per-candidate
+/// math of the backends' passes, the same operations in the same order), ties to the earlier row as a pass
+/// breaks them.  The pricing rule's argmax.  No allocation.
 template <class Keep>
 GridBest grid_policy_best(const GridBook& g, size_t i, const double* omega, Keep&& keep) {
   GridBest out;

@@ -16,11 +16,11 @@ using Json = nlohmann::ordered_json;
 Json optional_json(const std::optional<double>& x) { return x ? finite_or_null(*x) : Json(nullptr); }
 }  // namespace
 
-void append_grid_choice(std::string& out, const GridBook& g, size_t i, size_t row) {
+void append_grid_choice(std::string& out, const GridBook& g, size_t i, size_t row, size_t candidates) {
   constexpr int kMoneyDigits = 10;
   append_csv_text(out, g.policy_id[i]);
   if (row == static_cast<size_t>(-1)) {
-    out += ",,,,,,," + std::to_string(g.rows_of(i));
+    out += ",,,,,,," + std::to_string(candidates);
     return;
   }
   const double p = g.premium[row], x = g.demand[row], c = g.loss_cost.at(i, row), e = g.expense.at(i, row);
@@ -35,14 +35,14 @@ void append_grid_choice(std::string& out, const GridBook& g, size_t i, size_t ro
   out += ',';
   const size_t b = g.baseline_row(i);
   if (b != static_cast<size_t>(-1)) append_significant(out, (p / g.premium[b] - 1) * 100, kMoneyDigits);
-  out += ',' + std::to_string(g.rows_of(i));
+  out += ',' + std::to_string(candidates);
 }
 
 std::string grid_policies_csv(const GridBook& g, const GridResult& r) {
   std::string out = std::string(kGridChoiceHeader) + ",split\n";
   for (size_t i = 0; i < g.policies(); ++i) {
     const int32_t row = r.choice.empty() ? -1 : r.choice[i];
-    append_grid_choice(out, g, i, row < 0 ? static_cast<size_t>(-1) : static_cast<size_t>(row));
+    append_grid_choice(out, g, i, row < 0 ? static_cast<size_t>(-1) : static_cast<size_t>(row), g.rows_of(i));
     out += row >= 0 && !r.split.empty() && r.split[i] ? ",1\n" : ",0\n";
   }
   return out;

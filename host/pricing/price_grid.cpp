@@ -65,7 +65,7 @@ void price_chunk(const GridPricingRule& rule, const GridBook& chunk, std::string
     if (p.caps_failed)
       throw InputError(
           band_problem_text(chunk, i, candidate_band(chunk, i, rule.max_rate_change(), rule.enbp_buffer())));
-    append_grid_choice(text, chunk, i, p.row);
+    append_grid_choice(text, chunk, i, p.row, static_cast<size_t>(p.candidates));
     text += '\n';
     grid_row_terms(chunk, i, p.row, phi.data());
     for (size_t t = 0; t < phi.size(); ++t) sums.terms[t] += phi[t];

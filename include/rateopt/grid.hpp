@@ -256,10 +256,10 @@ namespace rateopt {
 /// split (1 where the relaxation mixed candidates).
 std::string grid_policies_csv(const GridBook& grid, const GridResult& result);
 /// policies.csv's columns up to candidates, and one policy's row of them (no line end): row is the chosen row,
-/// npos for none (the id and the candidate count only).
+/// npos for none (the id and the candidate count only); candidates, how many of its rows the caps kept.
 inline constexpr const char* kGridChoiceHeader =
     "policy_id,step,premium,demand,expected_loss_cost,contribution,rate_change_pct,candidates";
-void append_grid_choice(std::string& out, const GridBook& grid, size_t i, size_t row);
+void append_grid_choice(std::string& out, const GridBook& grid, size_t i, size_t row, size_t candidates);
 /// result.json: status, portfolio, constraint evaluation, shadow prices, bound and gap, any
 /// infeasibility proof, the backend and the audit (input SHA-256, every option, version, timestamp).
 std::string grid_result_json(const GridBook& grid, const GridOptions& options, const GridResult& result);
