@@ -85,6 +85,11 @@ GridBest grid_policy_best(const GridBook& g, size_t i, const double* omega, Keep
 /// The CPU backend: OpenMP threads over fixed chunks of policies.  threads = 0: every core.
 std::unique_ptr<GridBackend> make_grid_cpu_backend(int threads);
 
+/// The CUDA backend (kernels/grid_cuda.cu): the candidate columns resident on the device, a group of
+/// lanes_per_policy lanes (8, 16 or 32; 0: chosen from the grid's mean candidate count) per policy.
+/// Throws DeviceError when no GPU is usable or the grid does not fit (a build without CUDA: always).
+std::unique_ptr<GridBackend> make_grid_cuda_backend(int lanes_per_policy = 0);
+
 /// The terms of row `row` of policy i into out (size terms), computed as the backends do.
 void grid_row_terms(const GridBook& grid, size_t i, size_t row, double* out);
 

@@ -12,6 +12,7 @@
 #include "grid/grid_problem.hpp"
 #include "grid/grid_window.hpp"
 #include "io/format.hpp"
+#include "optimise/backend/device_choice.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/math/grid_math.hpp"
 
@@ -336,13 +337,20 @@ class GridSolver {
 GridResult solve_grid(GridBook& grid, const GridOptions& options) {
   const auto start = Clock::now();
   options.validate();
-  if (options.device == Device::cuda)
-    throw InputError("option --device cuda: the grid mode runs on the CPU in this version");
+  check_device_compiled_in(options.device);  // before any work
   GridResult res;
   res.backend_requested = to_string(options.device);
   const GridProblem problem = prepare_grid_problem(grid, options, res);
-  std::unique_ptr<GridBackend> backend = make_grid_cpu_backend(options.threads);
-  backend->upload(grid);
+  std::unique_ptr<GridBackend> backend;
+  const auto upload_to_gpu = [&] {
+    auto cuda = make_grid_cuda_backend();
+    cuda->upload(grid);
+    backend = std::move(cuda);
+  };
+  if (!run_on_chosen_device(options.device, upload_to_gpu, res.fallback_reason)) {
+    backend = make_grid_cpu_backend(options.threads);
+    backend->upload(grid);
+  }
   res.backend_used = backend->name();
   res.device_name = backend->device_name();
   res.bytes_per_candidate = grid.bytes_per_candidate();
