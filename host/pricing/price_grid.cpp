@@ -7,6 +7,7 @@
 #include "grid/grid_backend.hpp"
 #include "grid/grid_problem.hpp"
 #include "io/format.hpp"
+#include "pricing/batch_json.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/grid_rule.hpp"
 
@@ -124,14 +125,7 @@ std::string grid_batch_report_json(const GridPricingRule& rule, const GridBatchR
   j["expected_loss_ratio"] = finite_or_null(r.loss_ratio);
   j["expected_retention"] = finite_or_null(r.retention);
   j["expected_volume"] = finite_or_null(r.volume);
-  nlohmann::ordered_json constraints = nlohmann::ordered_json::array();
-  for (const BatchConstraint& c : r.constraints)
-    constraints.push_back({{"name", c.name},
-                           {"value", finite_or_null(c.value)},
-                           {"limit", c.limit},
-                           {"relative_violation", finite_or_null(c.relative_violation)},
-                           {"broken", c.broken}});
-  j["constraints"] = constraints;
+  j["constraints"] = batch_constraints_json(r.constraints);
   j["n_ties"] = r.n_ties;
   j["n_bound_conflicts"] = r.n_bound_conflicts;
   j["warnings"] = r.warnings;
