@@ -24,11 +24,13 @@ int run_grid(const GridCommand& c) {
   const GridResult result = solve_grid(grid, options);
   for (const std::string& w : result.warnings) std::cerr << "warning: " << w << "\n";
   const std::string json = write_grid_outputs(c.out.dir, grid, options, result, c.out.force);
+  const bool has_rule = !result.term_prices.empty();
   if (c.out.as_json) {
     std::cout << json;
   } else {
     std::cout << grid_report(result) << "\n";
-    std::cout << "wrote " << c.out.dir << "/result.json and " << c.out.dir << "/policies.csv\n";
+    std::cout << "wrote " << c.out.dir << "/result.json, " << c.out.dir << "/policies.csv"
+              << (has_rule ? " and " + c.out.dir + "/pricing_rule.json" : std::string()) << "\n";
   }
   const bool ok = result.status == SolveStatus::converged || result.status == SolveStatus::infeasible;
   return ok ? 0 : 3;
@@ -44,7 +46,7 @@ void add_grid(CLI::App& app) {
                   "long CSV, one row per (policy, candidate): policy_id, step, premium, demand, optional costs, "
                   "weight, renewal_flag, group, baseline, enbp, and columns to constrain")
       ->required();
-  add_output_flags(*cmd, c->out, "output directory for result.json and policies.csv",
+  add_output_flags(*cmd, c->out, "output directory for result.json, policies.csv and pricing_rule.json",
                    "print result.json instead of the report");
   c->flags = add_option_flags<GridOptions>(*cmd);
   on_run(cmd, [c] { return run_grid(*c); });

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "rateopt/grid.hpp"
+#include "rateopt/math/grid_math.hpp"
 
 namespace rateopt {
 
@@ -44,6 +46,41 @@ class GridBackend {
   virtual std::vector<double> term_magnitudes() = 0;
   virtual int64_t passes() const = 0;
 };
+
+/// Row r of policy i as the per-candidate math reads it.
+inline math::GridCandidate grid_candidate(const GridBook& g, size_t i, size_t r) {
+  return {g.weight[i], g.premium[r], g.demand[r], g.loss_cost.at(i, r), g.expense.at(i, r), g.renewal[i] != 0};
+}
+
+/// One policy's Lagrangian choice: the row with the largest ω·φ (ties: the earlier row) and the runner-up's value.
+struct GridBest {
+  size_t row = 0;  ///< npos when no row was kept
+  double best = -std::numeric_limits<double>::infinity(), second = -std::numeric_limits<double>::infinity();
+};
+
+/// The rows of policy i that keep(r) admits, priced by math::grid_price at term prices omega (the per-candidate
+/// math of the backends' passes, the same operations in the same order), ties to the earlier row as a pass
+/// breaks them.  The pricing rule's argmax.  No allocation.
+template <class Keep>
+GridBest grid_policy_best(const GridBook& g, size_t i, const double* omega, Keep&& keep) {
+  GridBest out;
+  out.row = static_cast<size_t>(-1);
+  const size_t q = g.extra.size();
+  for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
+    if (!keep(r)) continue;
+    double extra_price = 0;
+    for (size_t k = 0; k < q; ++k) extra_price += omega[math::grid_term::first_extra + k] * g.extra[k].at(i, r);
+    const double v = math::grid_price(omega, grid_candidate(g, i, r), extra_price);
+    if (v > out.best || out.row == static_cast<size_t>(-1)) {
+      out.second = out.best;
+      out.best = v;
+      out.row = r;
+    } else if (v > out.second) {
+      out.second = v;
+    }
+  }
+  return out;
+}
 
 /// The CPU backend: OpenMP threads over fixed chunks of policies.  threads = 0: every core.
 std::unique_ptr<GridBackend> make_grid_cpu_backend(int threads);

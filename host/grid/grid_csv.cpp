@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "grid/grid_rules.hpp"
@@ -84,18 +85,28 @@ class GridReader {
     warn_unused_columns();
   }
 
-  GridBook read() {
-    g_.source = r_.path();
-    g_.sha256 = r_.sha256();
-    g_.offset.push_back(0);
-    while (r_.next()) read_row();
-    if (g_.policy_id.empty()) r_.fail_at(r_.header_line(), "the grid has no candidate rows (K = 0 for every policy)");
+  /// The next chunk of at most `policies` whole policies (read_grid_csv: every policy); false at the end.
+  bool next(GridBook& out, size_t policies) {
+    if (done_) return false;
+    chunk_policies_ = std::max<size_t>(policies, 1);
+    if (!started_) {
+      started_ = true;
+      reset_book();
+    }
+    while (!ready_ && r_.next()) read_row();
+    if (ready_) {
+      out = std::move(*ready_);
+      ready_.reset();
+      return true;
+    }
+    done_ = true;
+    if (g_.policy_id.empty()) {
+      if (!any_chunk_) r_.fail_at(r_.header_line(), "the grid has no candidate rows (K = 0 for every policy)");
+      return false;
+    }
     end_policy();
-    store_columns();
-    if (baseline_ == CsvReader::npos) g_.baseline.clear();
-    if (enbp_.field == CsvReader::npos) g_.enbp.clear();
-    if (g_.group_names.empty()) g_.group_names.push_back("all");
-    return std::move(g_);
+    out = finish_chunk();
+    return true;
   }
 
  private:
@@ -110,8 +121,8 @@ class GridReader {
       unused += (count++ ? ", " : "") + quoted_text(r_.header()[j]);
     }
     if (count)
-      g_.warnings.push_back(r_.path() + ":" + std::to_string(r_.header_line()) + ": ignoring " + std::to_string(count) +
-                            (count == 1 ? " column no option uses: " : " columns no option uses: ") + unused);
+      warnings_.push_back(r_.path() + ":" + std::to_string(r_.header_line()) + ": ignoring " + std::to_string(count) +
+                          (count == 1 ? " column no option uses: " : " columns no option uses: ") + unused);
   }
 
   void read_row() {
@@ -147,6 +158,7 @@ class GridReader {
 
   void start_policy(std::string_view id, long long step) {
     if (!g_.policy_id.empty()) end_policy();
+    if (g_.policies() >= chunk_policies_) ready_ = finish_chunk();
     const auto seen = first_line_of_.find(std::string(id));
     if (seen != first_line_of_.end())
       r_.fail(grid_rules::apart_problem(std::string(id), "line " + std::to_string(seen->second)));
@@ -224,6 +236,28 @@ class GridReader {
     }
   }
 
+  void reset_book() {
+    g_ = GridBook();
+    g_.source = r_.path();
+    g_.sha256 = r_.sha256();
+    g_.offset.push_back(0);
+    group_of_.clear();
+  }
+
+  // The policies read so far as one book; the reader starts the next (the header's warnings go with the first).
+  GridBook finish_chunk() {
+    store_columns();
+    for (RowColumn& c : columns_) c.values.clear();
+    if (baseline_ == CsvReader::npos) g_.baseline.clear();
+    if (enbp_.field == CsvReader::npos) g_.enbp.clear();
+    if (g_.group_names.empty()) g_.group_names.push_back("all");
+    GridBook out = std::move(g_);
+    if (!any_chunk_) out.warnings.insert(out.warnings.begin(), warnings_.begin(), warnings_.end());
+    any_chunk_ = true;
+    reset_book();
+    return out;
+  }
+
   // Columns the same on every row of each policy are kept once per policy.
   void store_columns() {
     g_.premium = std::move(premium_values_);
@@ -257,6 +291,10 @@ class GridReader {
   int32_t baseline_step_ = -1;
   std::unordered_map<std::string, uint64_t> first_line_of_;
   std::unordered_map<std::string, int32_t> group_of_;
+  std::vector<std::string> warnings_;  // the header's, given with the first chunk
+  size_t chunk_policies_ = std::numeric_limits<size_t>::max();
+  std::optional<GridBook> ready_;  // a full chunk, handed out before the policy that follows it
+  bool started_ = false, done_ = false, any_chunk_ = false;
 };
 
 }  // namespace
@@ -295,7 +333,21 @@ std::string GridBook::where(size_t i) const {
 }
 
 GridBook read_grid_csv(const std::string& path, const std::vector<std::string>& extra_columns) {
-  return GridReader(path, extra_columns).read();
+  GridBook grid;
+  GridReader(path, extra_columns).next(grid, std::numeric_limits<size_t>::max());
+  return grid;
 }
+
+struct GridChunkReader::Impl {
+  GridReader reader;
+};
+
+GridChunkReader::GridChunkReader(const std::string& path, const std::vector<std::string>& extra_columns,
+                                 size_t policies)
+    : impl_(new Impl{GridReader(path, extra_columns)}), policies_(policies) {}
+
+GridChunkReader::~GridChunkReader() = default;
+
+bool GridChunkReader::next(GridBook& chunk) { return impl_->reader.next(chunk, policies_); }
 
 }  // namespace rateopt

@@ -8,6 +8,7 @@
 #include "io/format.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/grid.hpp"
+#include "rateopt/grid_rule.hpp"
 #include "rateopt/report.hpp"
 
 namespace rateopt {
@@ -16,6 +17,24 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Json optional_json(const std::optional<double>& x) { return x ? finite_or_null(*x) : Json(nullptr); }
+}  // namespace
+
+namespace {
+// One policy's chosen row as policies.csv and priced.csv show it.
+struct ChoiceFields {
+  int32_t step;
+  double premium, demand, loss_cost, contribution, rate_change_pct;  // NaN rate change: no baseline
+};
+ChoiceFields choice_fields(const GridBook& g, size_t i, size_t row) {
+  const double p = g.premium[row], x = g.demand[row], c = g.loss_cost.at(i, row), e = g.expense.at(i, row);
+  const size_t b = g.baseline_row(i);
+  return {g.step_of(i, row),
+          p,
+          x,
+          c,
+          g.weight[i] * (p - c - e) * x,
+          b != static_cast<size_t>(-1) ? (p / g.premium[b] - 1) * 100 : std::numeric_limits<double>::quiet_NaN()};
+}
 }  // namespace
 
 GridPolicyColumns grid_policy_columns(const GridBook& g, const GridResult& r) {
@@ -32,56 +51,67 @@ GridPolicyColumns grid_policy_columns(const GridBook& g, const GridResult& r) {
     out.split[i] = r.split.empty() ? 0 : r.split[i];
     const int32_t row = r.choice.empty() ? -1 : r.choice[i];
     if (row < 0) continue;
-    const auto rw = static_cast<size_t>(row);
-    const double p = g.premium[rw], x = g.demand[rw], c = g.loss_cost.at(i, rw), e = g.expense.at(i, rw);
-    out.step[i] = g.step_of(i, rw);
-    out.premium[i] = p;
-    out.demand[i] = x;
-    out.expected_loss_cost[i] = c;
-    out.contribution[i] = g.weight[i] * (p - c - e) * x;
-    const size_t b = g.baseline_row(i);
-    if (b != static_cast<size_t>(-1)) out.rate_change_pct[i] = (p / g.premium[b] - 1) * 100;
+    const ChoiceFields f = choice_fields(g, i, static_cast<size_t>(row));
+    out.step[i] = f.step;
+    out.premium[i] = f.premium;
+    out.demand[i] = f.demand;
+    out.expected_loss_cost[i] = f.loss_cost;
+    out.contribution[i] = f.contribution;
+    out.rate_change_pct[i] = f.rate_change_pct;
   }
   return out;
 }
 
-std::string grid_policies_csv(const GridBook& g, const GridResult& r) {
+void append_grid_choice(std::string& out, const GridBook& g, size_t i, size_t row, size_t candidates) {
   constexpr int kMoneyDigits = 10;
-  const GridPolicyColumns c = grid_policy_columns(g, r);
-  std::string out = "policy_id,step,premium,demand,expected_loss_cost,contribution,rate_change_pct,candidates,split\n";
+  append_csv_text(out, g.policy_id[i]);
+  if (row == static_cast<size_t>(-1)) {
+    out += ",,,,,,," + std::to_string(candidates);
+    return;
+  }
+  const ChoiceFields f = choice_fields(g, i, row);
+  out += ',' + std::to_string(f.step) + ',';
+  append_exact(out, f.premium);
+  out += ',';
+  append_exact(out, f.demand);
+  out += ',';
+  append_exact(out, f.loss_cost);
+  out += ',';
+  append_significant(out, f.contribution, kMoneyDigits);
+  out += ',';
+  if (!std::isnan(f.rate_change_pct)) append_significant(out, f.rate_change_pct, kMoneyDigits);
+  out += ',' + std::to_string(candidates);
+}
+
+std::string grid_policies_csv(const GridBook& g, const GridResult& r) {
+  std::string out = std::string(kGridChoiceHeader) + ",split\n";
   for (size_t i = 0; i < g.policies(); ++i) {
-    append_csv_text(out, g.policy_id[i]);
-    if (c.step[i] < 0) {
-      out += ",,,,,,," + std::to_string(c.candidates[i]) + ",0\n";
-      continue;
-    }
-    out += ',' + std::to_string(c.step[i]) + ',';
-    append_exact(out, c.premium[i]);
-    out += ',';
-    append_exact(out, c.demand[i]);
-    out += ',';
-    append_exact(out, c.expected_loss_cost[i]);
-    out += ',';
-    append_significant(out, c.contribution[i], kMoneyDigits);
-    out += ',';
-    if (!std::isnan(c.rate_change_pct[i])) append_significant(out, c.rate_change_pct[i], kMoneyDigits);
-    out += ',' + std::to_string(c.candidates[i]) + (c.split[i] ? ",1\n" : ",0\n");
+    const int32_t row = r.choice.empty() ? -1 : r.choice[i];
+    append_grid_choice(out, g, i, row < 0 ? static_cast<size_t>(-1) : static_cast<size_t>(row), g.rows_of(i));
+    out += row >= 0 && !r.split.empty() && r.split[i] ? ",1\n" : ",0\n";
   }
   return out;
 }
 
 std::string write_grid_outputs(const std::string& out_dir, const GridBook& grid, const GridOptions& options,
                                const GridResult& result, bool force) {
-  OutputSet writer(out_dir, grid_output_files(), force);
+  // An infeasible grid fixes no constraint prices, so no rule (nor one of an earlier solve left beside it).
+  const bool has_rule = !result.term_prices.empty();
+  std::vector<std::string> outputs{"result.json", "policies.csv"};
+  if (has_rule) outputs.push_back("pricing_rule.json");
+  const std::string json = grid_result_json(grid, options, result);
+  const std::string rule = has_rule ? GridPricingRule::from_solve(grid, options, result).to_json() : std::string();
+  OutputSet writer(out_dir, outputs, force);
   writer.write("policies.csv", grid_policies_csv(grid, result));
-  std::string json = grid_result_json(grid, options, result);
   writer.write("result.json", json);
+  if (has_rule) writer.write("pricing_rule.json", rule);
   writer.commit();
+  if (!has_rule) remove_stale_output(out_dir, "pricing_rule.json", "the rule of an earlier solve");
   return json;
 }
 
 const std::vector<std::string>& grid_output_files() {
-  static const std::vector<std::string> files{"result.json", "policies.csv"};
+  static const std::vector<std::string> files{"result.json", "policies.csv", "pricing_rule.json"};
   return files;
 }
 

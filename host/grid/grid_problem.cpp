@@ -122,6 +122,10 @@ GridConstraintReport GridRow::report(const std::vector<double>& S, double lambda
   const double den = den_term >= 0 ? S[static_cast<size_t>(den_term)] : den_constant;
   r.shadow_price = lambda * std::fabs(den) * unit;
   r.shadow_price_unit = "profit per " + unit_name;
+  r.numerator_term = num;
+  r.denominator_term = den_term;
+  r.denominator_constant = den_constant;
+  r.at_most = at_most;
   return r;
 }
 
@@ -134,55 +138,81 @@ std::vector<double> grid_choice_sums(const GridBook& grid, int terms, const std:
   return S;
 }
 
+// Rate change: premium within baseline·[1−δ, 1+δ].  ENBP (renewals with an enbp): premium ≤
+// enbp·(1−buffer); where that leaves nothing within the rate-change band the ENBP wins and the policy
+// keeps its highest candidates under the ENBP cap (a bound conflict, as optimise).
+CandidateBand candidate_band(const GridBook& g, size_t i, const std::optional<double>& max_rate_change,
+                             const std::optional<double>& enbp_buffer) {
+  using Problem = CandidateBand::Problem;
+  CandidateBand band;
+  if (max_rate_change) {
+    const size_t b = g.baseline_row(i);
+    if (b == static_cast<size_t>(-1)) {
+      band.problem = Problem::no_baseline;
+      return band;
+    }
+    band.low = g.premium[b] * (1 - *max_rate_change);
+    band.high = g.premium[b] * (1 + *max_rate_change);
+  }
+  if ((!g.enbp.empty() || enbp_buffer) && g.renewal[i]) {
+    if (g.enbp.empty() || std::isnan(g.enbp[i])) {
+      if (enbp_buffer) {
+        band.problem = Problem::no_enbp;
+        return band;
+      }
+    } else {
+      band.enbp_cap = g.enbp[i] * (1 - enbp_buffer.value_or(0.0));
+    }
+  }
+  const double high = std::min(band.high, band.enbp_cap);
+  double best_under_enbp = -INFINITY;
+  bool any = false;
+  for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
+    any = any || (g.premium[r] >= band.low && g.premium[r] <= high);
+    if (g.premium[r] <= band.enbp_cap) best_under_enbp = std::max(best_under_enbp, g.premium[r]);
+  }
+  band.high = high;
+  if (any) return band;
+  // Nothing inside both caps: the ENBP wins; keep the highest premium under it.
+  if (best_under_enbp == -INFINITY) {
+    band.problem = Problem::nothing_under_enbp;
+    return band;
+  }
+  band.low = band.high = best_under_enbp;
+  band.conflict = true;
+  return band;
+}
+
+std::string band_problem_text(const GridBook& g, size_t i, const CandidateBand& band) {
+  switch (band.problem) {
+    case CandidateBand::Problem::no_baseline:
+      return g.where(i) + ": policy " + quoted_text(g.policy_id[i]) +
+             " has no baseline row (baseline = 1), which max_rate_change needs";
+    case CandidateBand::Problem::no_enbp:
+      return g.where(i) + ": renewal " + quoted_text(g.policy_id[i]) +
+             " has no enbp, which enbp_buffer needs on every renewal";
+    case CandidateBand::Problem::nothing_under_enbp:
+      return g.where(i) + ": renewal " + quoted_text(g.policy_id[i]) + " has no candidate at or below its ENBP cap " +
+             shortest(band.enbp_cap) + " (enbp·(1−enbp_buffer)); add lower candidates to the grid";
+    case CandidateBand::Problem::none:
+      break;
+  }
+  return "";
+}
+
 namespace {
 
-// Which candidates the caps keep.  Rate change: premium within baseline·[1−δ, 1+δ].  ENBP (renewals
-// with an enbp): premium ≤ enbp·(1−buffer); where it leaves nothing within the rate-change band the
-// ENBP wins and the policy keeps its highest candidates under the ENBP cap (a bound conflict, as optimise).
 void apply_caps(GridBook& g, const GridOptions& o, GridResult& res) {
   const bool rate = o.max_rate_change.has_value();
   const bool enbp_cap = !g.enbp.empty() || o.enbp_buffer.has_value();
   if (!rate && !enbp_cap) return;
-  const double buffer = o.enbp_buffer.value_or(0.0);
   const size_t n = g.policies();
   std::vector<uint8_t> keep(g.candidates(), 1);
   for (size_t i = 0; i < n; ++i) {
-    const size_t first = g.offset[i], last = g.offset[i + 1];
-    double lo = 0, hi = INFINITY;
-    if (rate) {
-      const size_t b = g.baseline_row(i);
-      if (b == static_cast<size_t>(-1))
-        throw InputError(g.where(i) + ": policy " + quoted_text(g.policy_id[i]) +
-                         " has no baseline row (baseline = 1), which max_rate_change needs");
-      lo = g.premium[b] * (1 - *o.max_rate_change);
-      hi = g.premium[b] * (1 + *o.max_rate_change);
-    }
-    double enbp_hi = INFINITY;
-    if (enbp_cap && g.renewal[i]) {
-      if (g.enbp.empty() || std::isnan(g.enbp[i])) {
-        if (o.enbp_buffer)
-          throw InputError(g.where(i) + ": renewal " + quoted_text(g.policy_id[i]) +
-                           " has no enbp, which enbp_buffer needs on every renewal");
-      } else {
-        enbp_hi = g.enbp[i] * (1 - buffer);
-      }
-    }
-    size_t kept = 0;
-    for (size_t r = first; r < last; ++r) {
-      keep[r] = g.premium[r] >= lo && g.premium[r] <= std::min(hi, enbp_hi);
-      kept += keep[r];
-    }
-    if (kept > 0) continue;
-    // Nothing inside both caps: the ENBP wins; keep the highest premium under it.
-    double best = -INFINITY;
-    for (size_t r = first; r < last; ++r)
-      if (g.premium[r] <= enbp_hi) best = std::max(best, g.premium[r]);
-    if (best == -INFINITY)
-      throw InputError(g.where(i) + ": renewal " + quoted_text(g.policy_id[i]) +
-                       " has no candidate at or below its ENBP cap " + shortest(enbp_hi) +
-                       " (enbp·(1−enbp_buffer)); add lower candidates to the grid");
-    for (size_t r = first; r < last; ++r) keep[r] = g.premium[r] == best;
-    ++res.n_bound_conflicts;
+    const CandidateBand band = candidate_band(g, i, o.max_rate_change, o.enbp_buffer);
+    if (band.problem != CandidateBand::Problem::none) throw InputError(band_problem_text(g, i, band));
+    for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) keep[r] = band.keeps(g.premium[r]);
+    res.n_bound_conflicts += band.conflict;
   }
   size_t kept = 0;
   for (uint8_t k : keep) kept += k;

@@ -2,6 +2,8 @@
 // term sums S (math/grid_math.hpp): Σ_t coef_t·S_t ≤ rhs.
 #pragma once
 
+#include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,22 @@ struct GridProblem {
 /// for what the grid cannot support: a baseline or enbp missing where needed, a renewal left with no
 /// candidate, a constraint naming an unknown column.
 GridProblem prepare_grid_problem(GridBook& grid, const GridOptions& options, GridResult& result);
+
+/// The premiums the caps let policy i be offered: premium within [low, high].
+struct CandidateBand {
+  enum class Problem { none, no_baseline, no_enbp, nothing_under_enbp };
+  double low = 0, high = INFINITY;
+  double enbp_cap = INFINITY;  ///< enbp·(1−buffer) of a renewal with an enbp
+  bool conflict = false;       ///< nothing met both caps: the ENBP won, only its highest candidate under it kept
+  Problem problem = Problem::none;
+  bool keeps(double premium) const { return premium >= low && premium <= high; }
+};
+/// The caps of the grid solve for policy i (max_rate_change against its baseline row; the ENBP cap on
+/// renewals with an enbp, with the buffer): the one rule the solve and the pricing rule apply.  No allocation.
+CandidateBand candidate_band(const GridBook& grid, size_t i, const std::optional<double>& max_rate_change,
+                             const std::optional<double>& enbp_buffer);
+/// "file:line: policy "P" has no baseline row …" for a band with a problem.
+std::string band_problem_text(const GridBook& grid, size_t i, const CandidateBand& band);
 
 /// The term sums of a choice (per policy, a row).
 std::vector<double> grid_choice_sums(const GridBook& grid, int terms, const std::vector<int32_t>& choice);

@@ -301,7 +301,8 @@ class GridSolver {
       all_hold = all_hold && P_.rows[ku].holds(S, o_.tolerance);
     }
     res_.passes = be_.passes();
-    if (!feasible) return;  // status, message and proof set by prove_infeasible
+    if (!feasible) return;                  // status, message and proof set by prove_infeasible
+    res_.term_prices = omega_for(lambda_);  // what the pricing rule applies
     res_.lp_value = dual_.upper * scales_.profit;
     double bound = *res_.lp_value;
     if (res_.exact_bound) bound = std::min(bound, *res_.exact_bound);

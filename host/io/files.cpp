@@ -217,6 +217,13 @@ std::string sha256_file(const std::string& path) {
 
 std::string join_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
+void remove_stale_output(const std::string& out_dir, const std::string& name, const std::string& what) {
+  const std::string stale = join_path(out_dir, name);
+  std::error_code error;
+  fs::remove(stale, error);
+  if (error) throw DeviceError(stale + ": cannot remove " + what + ": " + error.message());
+}
+
 void check_output_dir(const std::string& out_dir, const std::vector<std::string>& names, bool force) {
   // An empty name is a mistake (an unset variable in a script), not a request for the current folder.
   if (out_dir.empty()) throw InputError("out_dir is empty: name a folder (\".\" for the current one)");

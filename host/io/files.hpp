@@ -94,6 +94,10 @@ std::string read_whole_descriptor(int fd, const std::string& path);
 /// dir/name ("name" alone when dir is empty).
 std::string join_path(const std::string& dir, const std::string& name);
 
+/// Removes out_dir/name when present: a run that makes no such output must not leave an earlier run's
+/// beside its own.  DeviceError when it exists and cannot be removed.
+void remove_stale_output(const std::string& out_dir, const std::string& name, const std::string& what);
+
 /// Fail early (InputError) if writing into out_dir would overwrite an existing file of `names`
 /// without force, so nothing is computed for output that cannot be written.  An empty out_dir is an
 /// InputError (\".\" names the current folder).

@@ -347,12 +347,7 @@ void write_solve_outputs(const std::string& out_dir, const BookView& book, const
   outputs.write("result.json", result_text);
   outputs.commit();
   // A rerun that makes no rule must not leave the rule of an earlier solve beside its result.
-  if (!has_rule) {
-    const std::string stale = join_path(out_dir, "pricing_rule.json");
-    std::error_code error;
-    std::filesystem::remove(stale, error);
-    if (error) throw DeviceError(stale + ": cannot remove the rule of an earlier solve: " + error.message());
-  }
+  if (!has_rule) remove_stale_output(out_dir, "pricing_rule.json", "the rule of an earlier solve");
 }
 
 }  // namespace rateopt

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "io/format.hpp"
+#include "pricing/batch_json.hpp"
 #include "rateopt/pricing_rule.hpp"
 
 namespace rateopt {
@@ -20,6 +21,17 @@ Json binding_json(const BatchReport& r) {
 
 }  // namespace
 
+nlohmann::ordered_json batch_constraints_json(const std::vector<BatchConstraint>& constraints) {
+  Json out = Json::array();
+  for (const BatchConstraint& c : constraints)
+    out.push_back(Json{{"name", c.name},
+                       {"value", finite_or_null(c.value)},
+                       {"limit", c.limit},
+                       {"relative_violation", finite_or_null(c.relative_violation)},
+                       {"broken", c.broken}});
+  return out;
+}
+
 std::string batch_report_json(const PricingRule& rule, const BatchReport& r) {
   Json j;
   j["n_quotes"] = r.n_quotes;
@@ -28,14 +40,7 @@ std::string batch_report_json(const PricingRule& rule, const BatchReport& r) {
   j["expected_gwp"] = finite_or_null(r.gwp);
   j["expected_loss_ratio"] = finite_or_null(r.loss_ratio);
   j["expected_retention"] = finite_or_null(r.retention);
-  Json constraints = Json::array();
-  for (const BatchConstraint& c : r.constraints)
-    constraints.push_back(Json{{"name", c.name},
-                               {"value", finite_or_null(c.value)},
-                               {"limit", c.limit},
-                               {"relative_violation", finite_or_null(c.relative_violation)},
-                               {"broken", c.broken}});
-  j["constraints"] = constraints;
+  j["constraints"] = batch_constraints_json(r.constraints);
   j["n_ties"] = r.n_ties;
   j["n_linearised"] = r.n_linearised;
   j["linearisation_note"] = text_or_null(r.linearisation_note);

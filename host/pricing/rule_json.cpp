@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/files.hpp"
+#include "pricing/field_reader.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/pricing_rule.hpp"
 #include "rateopt/report.hpp"
@@ -28,46 +29,6 @@ const char* business_unit(ConstraintKind kind) {
          : kind == ConstraintKind::fairness_max                             ? "per 0.01 of the disparity ratio"
                                                                             : "per percentage point of loss ratio";
 }
-
-/// Reads fields of a rule file, each failure an InputError "FILE: field NAME: what".
-class FieldReader {
- public:
-  explicit FieldReader(std::string source) : source_(std::move(source)) {}
-  const Json& at(const Json& parent, const std::string& path, const char* key) const {
-    const std::string name = path.empty() ? key : path + "." + key;
-    if (!parent.is_object() || !parent.contains(key)) fail(name, "is missing");
-    return parent.at(key);
-  }
-  double number(const Json& parent, const std::string& path, const char* key) const {
-    const Json& v = at(parent, path, key);
-    if (!v.is_number()) fail(path + "." + key, "must be a number");
-    return v.get<double>();
-  }
-  std::string text(const Json& parent, const std::string& path, const char* key, bool allow_null = false) const {
-    const Json& v = at(parent, path, key);
-    if (allow_null && v.is_null()) return "";
-    if (!v.is_string()) fail(path.empty() ? key : path + "." + key, "must be a string");
-    return v.get<std::string>();
-  }
-  std::vector<double> numbers(const Json& parent, const std::string& path, const char* key) const {
-    const Json& v = at(parent, path, key);
-    std::vector<double> out;
-    if (v.is_array())
-      for (const Json& item : v) {
-        if (!item.is_number()) break;
-        out.push_back(item.get<double>());
-      }
-    if (!v.is_array() || out.size() != v.size()) fail(path + "." + key, "must be an array of numbers");
-    return out;
-  }
-  [[noreturn]] void fail(const std::string& field, const std::string& what) const {
-    throw InputError(source_ + ": field " + field + " " + what);
-  }
-  const std::string& source() const { return source_; }
-
- private:
-  std::string source_;
-};
 
 OrderedJson constants_json(const AnswerLagrangian& L) {
   OrderedJson groups = OrderedJson::array();
@@ -152,6 +113,7 @@ std::string PricingRule::to_json() const {
         {"linear", t.linear}});
   OrderedJson j;
   j["schema"] = "rateopt.pricing_rule";
+  j["kind"] = "optimise";
   j["schema_version"] = kSchemaVersion;
   j["rateopt_version"] = rateopt_version_;
   j["solved_book"] = OrderedJson{{"file", book_file_.empty() ? OrderedJson(nullptr) : OrderedJson(book_file_)},
@@ -181,6 +143,9 @@ PricingRule PricingRule::parse(const std::string& json_text, const std::string& 
     throw InputError(source + ": not valid JSON: " + e.what());
   }
   const FieldReader r(source);
+  if (j.is_object() && j.contains("kind") && j["kind"] != "optimise")
+    r.fail("kind", "is " + j["kind"].dump() +
+                       ": a price-grid rule prices scored candidates (rateopt price --grid), not a book (--book)");
   const Json& version = r.at(j, "", "schema_version");
   if (!version.is_number_integer()) r.fail("schema_version", "must be an integer");
   if (version.get<int64_t>() != kSchemaVersion)

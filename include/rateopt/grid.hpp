@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -192,6 +193,24 @@ struct GridArrays {
 /// of each policy are kept once per policy (as the CSV reader keeps them); the others are views.
 GridBook grid_from_arrays(const GridArrays& arrays);
 
+/// The same file read a chunk of whole policies at a time, each chunk a GridBook checked as read_grid_csv
+/// checks the whole (the file's line numbers; the header's warnings on the first chunk; per-row columns kept
+/// per row or per policy chunk by chunk).  The file's bytes are held whole, its parsed rows one chunk at a time.
+class GridChunkReader {
+ public:
+  GridChunkReader(const std::string& path, const std::vector<std::string>& extra_columns, size_t policies);
+  ~GridChunkReader();
+  GridChunkReader(const GridChunkReader&) = delete;
+  GridChunkReader& operator=(const GridChunkReader&) = delete;
+  /// The next chunk; false at the end.  InputError as read_grid_csv.
+  bool next(GridBook& chunk);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  size_t policies_;
+};
+
 /// One constraint of the grid solve.
 enum class GridConstraintKind {
   lr_max,
@@ -270,6 +289,11 @@ struct GridConstraintReport {
   bool binding = false;
   double shadow_price = 0;  ///< profit per unit relaxation (per percentage point for LR and retention)
   std::string shadow_price_unit;
+  /// The definition: quantity = S[numerator_term] / (S[denominator_term] or denominator_constant), over the
+  /// term sums S (math/grid_math.hpp), at most or at least the limit.
+  int numerator_term = 0, denominator_term = -1;
+  double denominator_constant = 1;
+  bool at_most = true;
 };
 
 /// A proof that no choice, not even a fractional mix of candidates, meets the constraints: weights
@@ -300,6 +324,7 @@ struct GridResult {
 
   std::vector<GridConstraintReport> constraints;
   std::vector<double> multipliers;       ///< λ per constraint row, profit per unit of the row (money/money)
+  std::vector<double> term_prices;       ///< ω at those multipliers (math::grid_term layout); empty when infeasible
   std::optional<double> dual_bound;      ///< the LP-relaxation value (or branch and bound's bound)
   std::optional<double> optimality_gap;  ///< (bound − profit)/|bound|
   std::optional<double> exact_bound;     ///< branch and bound's bound over every candidate (exact)
@@ -346,10 +371,15 @@ GridPolicyColumns grid_policy_columns(const GridBook& grid, const GridResult& re
 /// rate_change_pct (against the baseline premium; empty without one), candidates (kept by the caps),
 /// split (1 where the relaxation mixed candidates).
 std::string grid_policies_csv(const GridBook& grid, const GridResult& result);
+/// policies.csv's columns up to candidates, and one policy's row of them (no line end): row is the chosen row,
+/// npos for none (the id and the candidate count only); candidates, how many of its rows the caps kept.
+inline constexpr const char* kGridChoiceHeader =
+    "policy_id,step,premium,demand,expected_loss_cost,contribution,rate_change_pct,candidates";
+void append_grid_choice(std::string& out, const GridBook& grid, size_t i, size_t row, size_t candidates);
 /// result.json: status, portfolio, constraint evaluation, shadow prices, bound and gap, any
 /// infeasibility proof, the backend and the audit (input SHA-256, every option, version, timestamp).
 std::string grid_result_json(const GridBook& grid, const GridOptions& options, const GridResult& result);
-/// The files write_grid_outputs writes: result.json, policies.csv.
+/// The files write_grid_outputs writes: result.json, policies.csv and (a feasible solve) pricing_rule.json.
 const std::vector<std::string>& grid_output_files();
 /// Writes grid_output_files() into out_dir atomically, as `rateopt grid --out-dir` does (refusing to
 /// replace existing ones without force); returns the text of result.json.
