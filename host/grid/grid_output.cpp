@@ -50,6 +50,7 @@ std::string grid_result_json(const GridBook& g, const GridOptions& o, const Grid
   doc["converged"] = r.converged;
   doc["message"] = r.message;
   doc["method"] = r.method;
+  doc["exact_method"] = text_or_null(r.exact_method);
   doc["portfolio"] = Json{{"expected_profit", finite_or_null(r.expected_profit)},
                           {"expected_gwp", finite_or_null(r.expected_gwp)},
                           {"expected_claims", finite_or_null(r.expected_claims)},
@@ -117,6 +118,8 @@ std::string grid_result_json(const GridBook& g, const GridOptions& o, const Grid
   audit["timestamp_utc"] = utc_timestamp_now();
   audit["solver"] = Json{{"iterations", r.iterations},
                          {"passes", r.passes},
+                         {"exact_method", text_or_null(r.exact_method)},
+                         {"knapsack_states", r.knapsack_states},
                          {"seconds", r.seconds_total},
                          {"seconds_by_phase", Json{{"dual", r.seconds_dual}, {"primal", r.seconds_primal}}}};
   audit["warnings"] = r.warnings;

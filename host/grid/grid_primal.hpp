@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "grid/coin.hpp"
@@ -52,6 +53,7 @@ class GridPrimal {
   std::vector<size_t> neighbourhood(const std::vector<size_t>& start, const std::vector<size_t>& order,
                                     size_t extra) const;
   bool exact(std::vector<int32_t>& choice, GridResult& res) const;
+  std::optional<bool> exact_by_knapsack(std::vector<int32_t>& choice, GridResult& res) const;
   bool holds(const std::vector<double>& S) const;
   double row_value(size_t k, const double* phi) const;
 
