@@ -153,7 +153,7 @@ std::vector<size_t> order_for_dp(MckpGroups<Weight>& items, double lp, double in
 
 /// The DP over groups in order: stage k + 1 is the Pareto list of (weight, value) states after k + 1
 /// groups, each state pruned by the Lagrangian bound.  Counts the largest list and the total into
-/// res; returns no stages when the total would pass max_states.
+/// res; returns no stages when the total (or one stage's candidates) would pass max_states.
 template <class Weight>
 std::vector<std::vector<State<Weight>>> pareto_stages(const MckpGroups<Weight>& items, Weight capacity, double lambda,
                                                       double incumbent, int64_t max_states, MckpResult& res) {
@@ -183,6 +183,7 @@ std::vector<std::vector<State<Weight>>> pareto_stages(const MckpGroups<Weight>& 
         if (bound < incumbent - tolerance) continue;
         candidates.push_back({w, v, static_cast<int32_t>(s), it.option});
       }
+      if (res.states_total + static_cast<int64_t>(candidates.size()) > max_states) return {};  // before the sort
     }
     std::stable_sort(candidates.begin(), candidates.end(),
                      [](const State<Weight>& a, const State<Weight>& b) { return a.w != b.w ? a.w < b.w : a.v > b.v; });

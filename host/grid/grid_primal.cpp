@@ -14,7 +14,8 @@ namespace {
 namespace term = math::grid_term;
 constexpr double kMipSeconds = 60;
 constexpr double kImproveSeconds = 1;
-// The knapsack's Pareto lists hold 24-byte states: about 0.5 GB at most.
+// The knapsack's Pareto lists hold 24-byte states: about 0.5 GB at most.  With real weights a binding
+// constraint on a smooth grid (many near-tied candidates) can need more; then CBC takes over.
 constexpr int64_t kKnapsackMaxStates = 20'000'000;
 }  // namespace
 
