@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "grid/coin.hpp"
+#include "grid/grid_backend.hpp"
+#include "grid/grid_window.hpp"
 #include "io/format.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
@@ -539,6 +541,163 @@ TEST(Grid, GridOfAContinuousBookReachesOptimiseWithinTheDiscretisationAndNeverIt
       std::cout << "K " << K << ": grid " << r.expected_profit << " (bound " << *r.dual_bound << ", gap "
                 << *r.optimality_gap << ", " << r.iterations << " iterations, " << r.n_split << " split) continuous "
                 << cont.expected_profit << " (bound " << *cont.dual_bound << ")\n";
+    }
+  }
+}
+
+// The grid's arrays as a caller holds them: per row, with the per-policy columns repeated on each row.
+struct HeldArrays {
+  std::vector<double> premium, demand, loss, weight, score;
+  std::vector<uint8_t> renewal, baseline;
+  GridArrays arrays() const {
+    GridArrays a;
+    a.premium = premium;
+    a.demand = demand;
+    a.expected_loss_cost = loss;
+    a.weight = weight;
+    a.extra_names = {"score"};
+    a.extra = {ColumnView<double>(score)};
+    a.renewal_flag = renewal;
+    a.baseline = baseline;
+    return a;
+  }
+};
+HeldArrays held_from(const GridBook& g) {
+  HeldArrays h;
+  for (size_t i = 0; i < g.policies(); ++i)
+    for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
+      h.premium.push_back(g.premium[r]);
+      h.demand.push_back(g.demand[r]);
+      h.loss.push_back(g.loss_cost.at(i, r));
+      h.weight.push_back(g.weight[i]);
+      h.score.push_back(g.extra[0].at(i, r));
+      h.renewal.push_back(g.renewal[i]);
+      h.baseline.push_back(g.step_of(i, r) == g.baseline[i] ? 1 : 0);
+    }
+  return h;
+}
+
+TEST(GridArrays, ViewedArraysSolveAsTheGridTheyHoldAndAreCopiedOnlyWhenCapsRemoveRows) {
+  const GridBook g = random_grid(7, 6, 4);
+  const HeldArrays h = held_from(g);
+  GridArrays a = h.arrays();
+  a.offset = g.offset;
+  a.policy_id = g.policy_id;
+  GridBook viewed = grid_from_arrays(a);
+  EXPECT_TRUE(viewed.premium.is_view());
+  EXPECT_EQ(viewed.premium.data(), h.premium.data());
+  EXPECT_EQ(viewed.extra[0].values.data(), h.score.data());
+  EXPECT_FALSE(viewed.weight.is_view());  // one per policy from repeated rows
+  GridOptions o;
+  o.sum_max = {"score=60"};
+  o.lr_max = 0.8;
+  GridBook own = g;
+  const GridResult expected = solve_grid(own, o);
+  GridBook solved = viewed;
+  const GridResult got = solve_grid(solved, o);
+  EXPECT_EQ(got.choice, expected.choice);
+  EXPECT_EQ(got.expected_profit, expected.expected_profit);
+  EXPECT_EQ(solved.premium.data(), h.premium.data());  // nothing removed: still the caller's memory
+  o.max_rate_change = 0.1;
+  GridBook capped = viewed;
+  const GridResult with_caps = solve_grid(capped, o);
+  ASSERT_GT(with_caps.candidates_removed, 0);
+  EXPECT_FALSE(capped.premium.is_view());
+  EXPECT_EQ(viewed.premium.data(), h.premium.data());  // the caller's arrays untouched
+  EXPECT_EQ(capped.candidates(), g.candidates() - static_cast<size_t>(with_caps.candidates_removed));
+}
+
+TEST(GridArrays, BadValuesNameTheColumnAndRow) {
+  const GridBook g = random_grid(3, 3, 3);
+  HeldArrays h = held_from(g);
+  const auto message = [&](const HeldArrays& bad, const std::vector<uint64_t>& offset) {
+    GridArrays a = bad.arrays();
+    a.offset = offset;
+    a.policy_id = g.policy_id;
+    try {
+      grid_from_arrays(a);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  HeldArrays bad = h;
+  bad.demand[2] = 1.5;
+  EXPECT_EQ(message(bad, g.offset), "demand[2] = 1.5 must be in [0,1]");
+  bad = h;
+  bad.weight[1] = 3;
+  EXPECT_NE(message(bad, g.offset).find("weight[1] = 3 differs from"), std::string::npos);
+  std::vector<uint64_t> empty_policy = g.offset;
+  empty_policy[1] = 0;
+  EXPECT_NE(message(h, empty_policy).find("offsets[1] = 0 must exceed offsets[0] = 0"), std::string::npos);
+}
+
+// Passes over each policy's window pick the same rows, with bitwise the same sums, as full passes
+// anywhere in the box the windows were made for: the corners, the centre and random points.
+TEST(Grid, WindowedPassesPickTheFullPassesRowsInsideTheBox) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    const GridBook g = random_grid(seed, 500, 12);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    GridOmegaMap map;
+    map.base = {1, 0, 0, 0, 0, 0};
+    map.direction = {{0, 0.62, -1, 0, 0, 0}, {0, 0, 0, 40, 0, 0}, {0, 0, 0, 0, 0, 1}};  // LR, retention, score
+    const std::vector<double> lower{0.2, 0.5, 1.0}, upper{0.3, 0.8, 1.5};
+    const std::vector<uint32_t> window = grid_argmax_windows(g, map, lower, upper, 2);
+    size_t read = 0;
+    for (size_t i = 0; i < g.policies(); ++i) read += window[2 * i + 1] - window[2 * i];
+    EXPECT_LT(read, g.candidates() / 2) << "the windows should leave most candidates out";
+    auto full = make_grid_cpu_backend(2), windowed = make_grid_cpu_backend(2);
+    full->upload(g);
+    windowed->upload(g);
+    ASSERT_TRUE(windowed->set_row_window(&window));
+    for (int point = 0; point < 20; ++point) {
+      std::vector<double> omega = map.base;
+      for (size_t k = 0; k < 3; ++k) {
+        const double t = point < 8 ? ((point >> k) & 1) : point == 8 ? 0.5 : u(rng);
+        const double lambda = lower[k] + t * (upper[k] - lower[k]);
+        for (size_t t2 = 0; t2 < omega.size(); ++t2) omega[t2] += lambda * map.direction[k][t2];
+      }
+      std::vector<int32_t> a, b;
+      const GridPass pa = full->argmax(omega, &a), pb = windowed->argmax(omega, &b);
+      ASSERT_EQ(a, b) << "seed " << seed << ", point " << point;
+      EXPECT_EQ(pa.value, pb.value);
+      EXPECT_EQ(pa.sums, pb.sums);
+    }
+  }
+}
+
+// A solve started from a sample of the policies, its later passes over windows, reaches the same bound
+// as the solve over full passes and as the LP relaxation written out, and its answer meets every limit.
+TEST(Grid, SampledStartGivesTheFullDualsBound) {
+  for (uint32_t seed : {4u, 5u}) {
+    const GridBook g = random_grid(seed, 800, 8);
+    GridBook free_grid = g;
+    const GridResult free_answer = solve_grid(free_grid, GridOptions{});
+    const double w_r = renewal_weight(g);
+    for (const std::vector<Limit>& limits :
+         {std::vector<Limit>{{Kind::lr_max, 0.98 * free_answer.expected_loss_ratio}},
+          std::vector<Limit>{{Kind::lr_max, 0.99 * free_answer.expected_loss_ratio},
+                             {Kind::retention_min, free_answer.expected_retention}},
+          std::vector<Limit>{{Kind::lr_max, 0.99 * free_answer.expected_loss_ratio},
+                             {Kind::retention_min, free_answer.expected_retention - 0.01},
+                             {Kind::sum_min_score, 1.01 * free_answer.expected_volume * 5}}}) {
+      GridOptions full_options = options_for(limits, false), sampled_options = full_options;
+      full_options.dual_sample = 0;
+      sampled_options.dual_sample = 100;
+      GridBook a = g, b = g;
+      const GridResult full = solve_grid(a, full_options), sampled = solve_grid(b, sampled_options);
+      SCOPED_TRACE("seed " + std::to_string(seed) + ", " + std::to_string(limits.size()) +
+                   " limits: " + sampled.message);
+      ASSERT_EQ(full.status, SolveStatus::converged) << full.message;
+      ASSERT_EQ(sampled.status, SolveStatus::converged);
+      EXPECT_GT(sampled.windowed_passes, 0);
+      EXPECT_LT(sampled.window_rows, 0.5 * static_cast<double>(g.candidates()) / static_cast<double>(g.policies()));
+      EXPECT_NEAR(*sampled.lp_value, *full.lp_value, 1e-9 * std::fabs(*full.lp_value));
+      EXPECT_NEAR(*sampled.lp_value, lp_relaxation(g, limits), 1e-7 * std::fabs(*full.lp_value));
+      const Sums s = sums_of(g, std::vector<size_t>(sampled.choice.begin(), sampled.choice.end()));
+      for (const Limit& l : limits) EXPECT_TRUE(holds(l, s, w_r, 1e-9)) << "kind " << static_cast<int>(l.kind);
+      EXPECT_LE(s.profit, *sampled.dual_bound * (1 + 1e-12));
     }
   }
 }

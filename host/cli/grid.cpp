@@ -19,16 +19,11 @@ int run_grid(const GridCommand& c) {
   GridOptions options;
   c.flags->fill(options);
   options.validate();
-  const std::vector<std::string> outputs{"result.json", "policies.csv"};
-  check_output_dir(c.out.dir, outputs, c.out.force);
+  check_output_dir(c.out.dir, grid_output_files(), c.out.force);
   GridBook grid = read_grid_csv(c.grid, grid_constraint_columns(options));
   const GridResult result = solve_grid(grid, options);
   for (const std::string& w : result.warnings) std::cerr << "warning: " << w << "\n";
-  OutputSet writer(c.out.dir, outputs, c.out.force);
-  writer.write("policies.csv", grid_policies_csv(grid, result));
-  const std::string json = grid_result_json(grid, options, result);
-  writer.write("result.json", json);
-  writer.commit();
+  const std::string json = write_grid_outputs(c.out.dir, grid, options, result, c.out.force);
   if (c.out.as_json) {
     std::cout << json;
   } else {

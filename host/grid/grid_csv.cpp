@@ -4,6 +4,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "grid/grid_rules.hpp"
 #include "io/csv_reader.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/grid.hpp"
@@ -47,8 +48,7 @@ struct PolicyValue {
       text = std::string(given);
       line = r.line();
     } else if (given != text && !same_number(given, text)) {
-      r.fail_field(field, "differs from " + quoted_text(text) + " given for policy " + quoted_text(policy) +
-                              " at line " + std::to_string(line) + " (a per-policy column must agree across its rows)");
+      r.fail_field(field, grid_rules::disagree_problem(quoted_text(text), policy, "line " + std::to_string(line)));
     }
   }
 };
@@ -75,9 +75,8 @@ class GridReader {
     group_.field = r_.column("group");
     enbp_.field = r_.column("enbp");
     baseline_ = r_.column("baseline");
-    const Bounds money = in_range(0, book_limits::max_money);
-    columns_.push_back({"expected_loss_cost", r_.column("expected_loss_cost"), money, false, {}});
-    columns_.push_back({"expense", r_.column("expense"), money, false, {}});
+    columns_.push_back({"expected_loss_cost", r_.column("expected_loss_cost"), grid_rules::money, false, {}});
+    columns_.push_back({"expense", r_.column("expense"), grid_rules::money, false, {}});
     for (const std::string& name : extra_columns)
       if (r_.column(name) != CsvReader::npos &&
           std::none_of(columns_.begin(), columns_.end(), [&](const RowColumn& c) { return c.name == name; }))
@@ -121,15 +120,13 @@ class GridReader {
     const long long step = r_.integer(step_, 0, std::numeric_limits<int32_t>::max());
     if (g_.policy_id.empty() || id != g_.policy_id.back()) start_policy(id, step);
     const size_t expected = lines_.size();
-    if (static_cast<size_t>(step) < expected)
-      r_.fail("duplicate (policy, step): policy " + quoted_text(id) + " step " + std::to_string(step) +
-              " is already at line " + std::to_string(lines_[static_cast<size_t>(step)]));
-    if (static_cast<size_t>(step) > expected)
-      r_.fail("steps of policy " + quoted_text(id) + " must run 0, 1, …, K−1 in order: step " + std::to_string(step) +
-              " where step " + std::to_string(expected) + " was expected");
+    const std::string earlier =
+        step < static_cast<long long>(expected) ? "line " + std::to_string(lines_[static_cast<size_t>(step)]) : "";
+    const std::string problem = grid_rules::step_problem(std::string(id), step, expected, earlier);
+    if (!problem.empty()) r_.fail(problem);
     lines_.push_back(r_.line());
-    g_.premium.push_back(r_.number(premium_, in_range(0, book_limits::max_money, true)));
-    g_.demand.push_back(r_.number(demand_, in_range(0, 1)));
+    premium_values_.push_back(r_.number(premium_, grid_rules::premium));
+    demand_values_.push_back(r_.number(demand_, grid_rules::demand));
     for (RowColumn& c : columns_) {
       if (c.field == CsvReader::npos) continue;
       c.values.push_back(r_.text(c.field).empty() ? kUnset : r_.number(c.field, c.rule));
@@ -141,8 +138,7 @@ class GridReader {
       if (flag < 0) r_.fail_field(baseline_, "is not 0, 1, true or false");
       if (flag == 1) {
         if (baseline_line_ != 0)
-          r_.fail("policy " + quoted_text(id) + " has a second baseline row (the first at line " +
-                  std::to_string(baseline_line_) + ")");
+          r_.fail(grid_rules::second_baseline_problem(std::string(id), "line " + std::to_string(baseline_line_)));
         baseline_line_ = r_.line();
         baseline_step_ = static_cast<int32_t>(step);
       }
@@ -153,11 +149,9 @@ class GridReader {
     if (!g_.policy_id.empty()) end_policy();
     const auto seen = first_line_of_.find(std::string(id));
     if (seen != first_line_of_.end())
-      r_.fail("the rows of policy " + quoted_text(id) + " are not together (its rows began at line " +
-              std::to_string(seen->second) + "); sort the grid by policy, then step");
-    if (step != 0)
-      r_.fail("policy " + quoted_text(id) + " starts at step " + std::to_string(step) +
-              ": its steps must run 0, 1, …, K−1 (no step 0 means K = 0)");
+      r_.fail(grid_rules::apart_problem(std::string(id), "line " + std::to_string(seen->second)));
+    const std::string problem = grid_rules::step_problem(std::string(id), step, 0, "");
+    if (!problem.empty()) r_.fail(problem);
     first_line_of_.emplace(std::string(id), r_.line());
     g_.policy_id.emplace_back(id);
     g_.first_line.push_back(r_.line());
@@ -170,16 +164,16 @@ class GridReader {
   // The policy's per-policy values, and its per-row columns' empty cells resolved.
   void end_policy() {
     const std::string& id = g_.policy_id.back();
-    g_.offset.push_back(g_.premium.size());
+    g_.offset.push_back(premium_values_.size());
     double w = 1;
-    if (!weight_.text.empty()) w = parsed(weight_, in_range(0, book_limits::max_weight, true));
-    g_.weight.push_back(w);
+    if (!weight_.text.empty()) w = parsed(weight_, grid_rules::weight);
     int renewal = 0;
     if (!renewal_.text.empty() && (renewal = flag_value(renewal_.text)) < 0)
       r_.fail_at(renewal_.line, "renewal_flag = " + quoted_text(renewal_.text) + " is not 0, 1, true or false");
     g_.renewal.push_back(static_cast<uint8_t>(renewal));
     g_.group.push_back(group_index(group_.text.empty() ? "all" : group_.text));
-    g_.enbp.push_back(enbp_.text.empty() ? kUnset : parsed(enbp_, in_range(0, book_limits::max_money, true)));
+    enbp_values_.push_back(enbp_.text.empty() ? kUnset : parsed(enbp_, grid_rules::enbp));
+    weight_values_.push_back(w);
     g_.baseline.push_back(baseline_step_);
     for (RowColumn& c : columns_)
       if (c.field != CsvReader::npos) resolve_empty_cells(c, id);
@@ -190,9 +184,8 @@ class GridReader {
     double value = 0;
     const std::string problem = parse_number(v.text, value);
     if (!problem.empty()) r_.fail_at(v.line, name + " = " + quoted_text(v.text) + " " + problem);
-    const bool low = rule.min_open ? value <= rule.min : value < rule.min;
-    const bool high = rule.max_open ? value >= rule.max : value > rule.max;
-    if (low || high) r_.fail_at(v.line, name + " = " + quoted_text(v.text) + " must be " + describe(rule));
+    const std::string broken = grid_rules::number_problem(value, rule);
+    if (!broken.empty()) r_.fail_at(v.line, name + " = " + quoted_text(v.text) + " " + broken);
     return value;
   }
 
@@ -233,24 +226,15 @@ class GridReader {
 
   // Columns the same on every row of each policy are kept once per policy.
   void store_columns() {
-    const size_t n = g_.policies();
+    g_.premium = std::move(premium_values_);
+    g_.demand = std::move(demand_values_);
+    g_.weight = std::move(weight_values_);
+    g_.enbp = std::move(enbp_values_);
     for (RowColumn& c : columns_) {
       if (c.field == CsvReader::npos) continue;
-      bool per_policy = true;
-      for (size_t i = 0; i < n && per_policy; ++i)
-        for (size_t r = g_.offset[i] + 1; r < g_.offset[i + 1]; ++r)
-          if (c.values[r] != c.values[g_.offset[i]]) {
-            per_policy = false;
-            break;
-          }
       GridColumn column;
-      column.per_row = !per_policy;
-      if (per_policy) {
-        column.values.resize(n);
-        for (size_t i = 0; i < n; ++i) column.values[i] = c.values[g_.offset[i]];
-      } else {
-        column.values = std::move(c.values);
-      }
+      column.values = std::move(c.values);
+      grid_rules::store_once_per_policy_when_constant(column, g_.offset);
       if (c.name == "expected_loss_cost") {
         g_.loss_cost = std::move(column);
       } else if (c.name == "expense") {
@@ -267,6 +251,7 @@ class GridReader {
   size_t id_, step_, premium_, demand_, baseline_;
   PolicyValue weight_, renewal_, group_, enbp_;
   std::vector<RowColumn> columns_;
+  std::vector<double> premium_values_, demand_values_, weight_values_, enbp_values_;  // into g_ at the end
   std::vector<uint64_t> lines_;  // line of each row of the current policy
   uint64_t baseline_line_ = 0;
   int32_t baseline_step_ = -1;

@@ -1,8 +1,10 @@
 // The grid solve's outputs: policies.csv, result.json (with its audit) and the terminal report.
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/files.hpp"
 #include "io/format.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/grid.hpp"
@@ -16,32 +18,71 @@ using Json = nlohmann::ordered_json;
 Json optional_json(const std::optional<double>& x) { return x ? finite_or_null(*x) : Json(nullptr); }
 }  // namespace
 
+GridPolicyColumns grid_policy_columns(const GridBook& g, const GridResult& r) {
+  const size_t n = g.policies();
+  constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  GridPolicyColumns out;
+  out.step.assign(n, -1);
+  for (auto* column : {&out.premium, &out.demand, &out.expected_loss_cost, &out.contribution, &out.rate_change_pct})
+    column->assign(n, kNone);
+  out.candidates.resize(n);
+  out.split.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    out.candidates[i] = static_cast<int64_t>(g.rows_of(i));
+    out.split[i] = r.split.empty() ? 0 : r.split[i];
+    const int32_t row = r.choice.empty() ? -1 : r.choice[i];
+    if (row < 0) continue;
+    const auto rw = static_cast<size_t>(row);
+    const double p = g.premium[rw], x = g.demand[rw], c = g.loss_cost.at(i, rw), e = g.expense.at(i, rw);
+    out.step[i] = g.step_of(i, rw);
+    out.premium[i] = p;
+    out.demand[i] = x;
+    out.expected_loss_cost[i] = c;
+    out.contribution[i] = g.weight[i] * (p - c - e) * x;
+    const size_t b = g.baseline_row(i);
+    if (b != static_cast<size_t>(-1)) out.rate_change_pct[i] = (p / g.premium[b] - 1) * 100;
+  }
+  return out;
+}
+
 std::string grid_policies_csv(const GridBook& g, const GridResult& r) {
   constexpr int kMoneyDigits = 10;
+  const GridPolicyColumns c = grid_policy_columns(g, r);
   std::string out = "policy_id,step,premium,demand,expected_loss_cost,contribution,rate_change_pct,candidates,split\n";
   for (size_t i = 0; i < g.policies(); ++i) {
     append_csv_text(out, g.policy_id[i]);
-    const int32_t row = r.choice.empty() ? -1 : r.choice[i];
-    if (row < 0) {
-      out += ",,,,,,," + std::to_string(g.rows_of(i)) + ",0\n";
+    if (c.step[i] < 0) {
+      out += ",,,,,,," + std::to_string(c.candidates[i]) + ",0\n";
       continue;
     }
-    const auto rw = static_cast<size_t>(row);
-    const double p = g.premium[rw], x = g.demand[rw], c = g.loss_cost.at(i, rw), e = g.expense.at(i, rw);
-    out += ',' + std::to_string(g.step_of(i, rw)) + ',';
-    append_exact(out, p);
+    out += ',' + std::to_string(c.step[i]) + ',';
+    append_exact(out, c.premium[i]);
     out += ',';
-    append_exact(out, x);
+    append_exact(out, c.demand[i]);
     out += ',';
-    append_exact(out, c);
+    append_exact(out, c.expected_loss_cost[i]);
     out += ',';
-    append_significant(out, g.weight[i] * (p - c - e) * x, kMoneyDigits);
+    append_significant(out, c.contribution[i], kMoneyDigits);
     out += ',';
-    const size_t b = g.baseline_row(i);
-    if (b != static_cast<size_t>(-1)) append_significant(out, (p / g.premium[b] - 1) * 100, kMoneyDigits);
-    out += ',' + std::to_string(g.rows_of(i)) + (r.split.empty() || !r.split[i] ? ",0\n" : ",1\n");
+    if (!std::isnan(c.rate_change_pct[i])) append_significant(out, c.rate_change_pct[i], kMoneyDigits);
+    out += ',' + std::to_string(c.candidates[i]) + (c.split[i] ? ",1\n" : ",0\n");
   }
   return out;
+}
+
+std::string write_grid_outputs(const std::string& out_dir, const GridBook& grid, const GridOptions& options,
+                               const GridResult& result, bool force) {
+  OutputSet writer(out_dir, grid_output_files(), force);
+  writer.write("policies.csv", grid_policies_csv(grid, result));
+  std::string json = grid_result_json(grid, options, result);
+  writer.write("result.json", json);
+  writer.commit();
+  return json;
+}
+
+const std::vector<std::string>& grid_output_files() {
+  static const std::vector<std::string> files{"result.json", "policies.csv"};
+  return files;
 }
 
 std::string grid_result_json(const GridBook& g, const GridOptions& o, const GridResult& r) {
@@ -120,6 +161,8 @@ std::string grid_result_json(const GridBook& g, const GridOptions& o, const Grid
                          {"passes", r.passes},
                          {"exact_method", text_or_null(r.exact_method)},
                          {"knapsack_states", r.knapsack_states},
+                         {"windowed_passes", r.windowed_passes},
+                         {"window_candidates_per_policy", r.window_rows},
                          {"seconds", r.seconds_total},
                          {"seconds_by_phase", Json{{"dual", r.seconds_dual}, {"primal", r.seconds_primal}}}};
   audit["warnings"] = r.warnings;

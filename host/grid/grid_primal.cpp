@@ -17,6 +17,9 @@ constexpr double kImproveSeconds = 1;
 // The knapsack's Pareto lists hold 24-byte states: about 0.5 GB at most.  With real weights a binding
 // constraint on a smooth grid (many near-tied candidates) can need more; then CBC takes over.
 constexpr int64_t kKnapsackMaxStates = 20'000'000;
+// CBC's set-up before its time limit applies grows with the programme: at 513 policies × 41 candidates
+// it took 7 s of a 1 s budget and gained nothing, so the polish stays small.
+constexpr size_t kImproveCandidates = 4096;
 }  // namespace
 
 GridPrimal::GridPrimal(const GridBook& grid, const GridProblem& problem, GridBackend& backend, const GridScales& scales,
@@ -116,6 +119,7 @@ std::optional<bool> GridPrimal::exact_by_knapsack(std::vector<int32_t>& choice, 
 std::vector<size_t> GridPrimal::cheapest_to_move(const std::vector<double>& omega) const {
   std::vector<double> gap;
   std::vector<int32_t> unused;
+  be_.set_row_window(nullptr);  // the runner-up may lie outside a policy's window
   be_.argmax(omega, &unused, &gap);
   std::vector<size_t> order(g_.policies());
   std::iota(order.begin(), order.end(), size_t{0});
@@ -128,10 +132,14 @@ std::vector<size_t> GridPrimal::neighbourhood(const std::vector<size_t>& start, 
   std::set<size_t> chosen(start.begin(), start.end());
   for (size_t k = 0; k < order.size() && chosen.size() < start.size() + extra; ++k) chosen.insert(order[k]);
   std::vector<size_t> set(chosen.begin(), chosen.end());
+  if (static_cast<int64_t>(candidates_of(set)) > o_.exact_max_candidates) set.clear();
+  return set;
+}
+
+size_t GridPrimal::candidates_of(const std::vector<size_t>& set) const {
   size_t candidates = 0;
   for (size_t i : set) candidates += g_.rows_of(i);
-  if (static_cast<int64_t>(candidates) > o_.exact_max_candidates) set.clear();
-  return set;
+  return candidates;
 }
 
 // Rounding the split policies can give up more than it needs to: the same branch and bound over them and
@@ -145,7 +153,7 @@ void GridPrimal::improve(const std::vector<size_t>& split, const std::vector<dou
   const std::vector<size_t> order = cheapest_to_move(omega);
   for (size_t extra : {size_t{64}, size_t{512}}) {
     const std::vector<size_t> set = neighbourhood(split, order, extra);
-    if (set.empty()) return;
+    if (set.empty() || candidates_of(set) > kImproveCandidates) return;
     std::vector<int32_t> trial = choice;
     choose_by_mip(set, trial, kImproveSeconds);
     if (gap(trial) < gap(choice)) {

@@ -96,8 +96,8 @@ double GridRow::quantity(const std::vector<double>& S) const {
   return S[static_cast<size_t>(num)] / den;
 }
 
-double GridRow::excess(const std::vector<double>& S) const {
-  double v = -rhs;
+double GridRow::excess(const std::vector<double>& S, double rhs_share) const {
+  double v = -rhs * rhs_share;
   for (size_t t = 0; t < coef.size(); ++t) v += coef[t] * S[t];
   return v;
 }
@@ -195,34 +195,33 @@ void apply_caps(GridBook& g, const GridOptions& o, GridResult& res) {
     for (size_t r = first; r < last; ++r) keep[r] = g.premium[r] == best;
     ++res.n_bound_conflicts;
   }
-  // Compact every per-row array in place, recording each kept row's step.
+  size_t kept = 0;
+  for (uint8_t k : keep) kept += k;
+  res.candidates_removed = static_cast<int64_t>(g.candidates() - kept);
+  if (kept == g.candidates()) return;
+  // Only here are per-row columns copied: the kept rows into owned storage (a grid viewing the
+  // caller's arrays stays a view when the caps remove nothing).
+  const auto compacted = [&keep, kept](const GridArray<double>& v) {
+    std::vector<double> out;
+    out.reserve(kept);
+    for (size_t r = 0; r < keep.size(); ++r)
+      if (keep[r]) out.push_back(v[r]);
+    return out;
+  };
   std::vector<int32_t> steps;
-  steps.reserve(g.candidates());
-  size_t out = 0;
+  steps.reserve(kept);
   std::vector<uint64_t> offset(n + 1, 0);
-  auto compact = [&](std::vector<double>& v, size_t from, size_t to) { v[to] = v[from]; };
   for (size_t i = 0; i < n; ++i) {
-    for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
-      if (!keep[r]) continue;
-      steps.push_back(g.step_of(i, r));
-      compact(g.premium, r, out);
-      compact(g.demand, r, out);
-      for (GridColumn* c : {&g.loss_cost, &g.expense})
-        if (c->per_row) compact(c->values, r, out);
-      for (GridColumn& c : g.extra)
-        if (c.per_row) compact(c.values, r, out);
-      ++out;
-    }
-    offset[i + 1] = out;
+    for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r)
+      if (keep[r]) steps.push_back(g.step_of(i, r));
+    offset[i + 1] = steps.size();
   }
-  res.candidates_removed = static_cast<int64_t>(g.candidates() - out);
-  if (out == g.candidates()) return;
-  g.premium.resize(out);
-  g.demand.resize(out);
+  g.premium = compacted(g.premium);
+  g.demand = compacted(g.demand);
   for (GridColumn* c : {&g.loss_cost, &g.expense})
-    if (c->per_row) c->values.resize(out);
+    if (c->per_row) c->values = compacted(c->values);
   for (GridColumn& c : g.extra)
-    if (c.per_row) c.values.resize(out);
+    if (c.per_row) c.values = compacted(c.values);
   g.offset = std::move(offset);
   g.step = std::move(steps);
   // A baseline removed by the ENBP cap stays recorded by step: baseline_row() then finds none.

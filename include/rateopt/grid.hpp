@@ -12,21 +12,100 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "rateopt/column_view.hpp"
 #include "rateopt/option_table.hpp"
 #include "rateopt/options.hpp"
 #include "rateopt/result.hpp"
 
 namespace rateopt {
 
+/// Numbers of the grid: either owned (read from CSV, built in code) or a view of memory the caller
+/// keeps alive for as long as the grid is used (the Python package's numpy arrays, read without a
+/// copy).  Reads as its ColumnView (operator[], data(), size(), empty(), begin/end).  The writers
+/// (push_back, resize, assign, clear, own) act on owned storage and copy a view into it first, so a
+/// grid built from views is copied only where something is changed.
+template <class T>
+class GridArray : public ColumnView<T> {
+ public:
+  GridArray() = default;
+  GridArray(std::vector<T> values) : owned_(std::move(values)) { point(); }  // NOLINT: implicit, as a vector
+  GridArray(std::initializer_list<T> values) : owned_(values) { point(); }
+  GridArray(const GridArray& o) : ColumnView<T>(o), owned_(o.owned_), viewing_(o.viewing_) {
+    if (!viewing_) point();
+  }
+  GridArray(GridArray&& o) noexcept : ColumnView<T>(o), owned_(std::move(o.owned_)), viewing_(o.viewing_) {
+    if (!viewing_) point();
+    o.clear();
+  }
+  GridArray& operator=(GridArray o) noexcept {
+    owned_.swap(o.owned_);
+    viewing_ = o.viewing_;
+    if (viewing_) {
+      ColumnView<T>::operator=(o);
+    } else {
+      point();
+    }
+    return *this;
+  }
+  /// A view of `size` values at `data` (not copied; the caller keeps them alive).
+  static GridArray view(const T* data, size_t size) {
+    GridArray a;
+    a.ColumnView<T>::operator=(ColumnView<T>(data, size));
+    a.viewing_ = true;
+    return a;
+  }
+
+  /// Whether the values are someone else's memory.
+  bool is_view() const { return viewing_; }
+
+  /// The owned storage, the view's values copied into it first.
+  std::vector<T>& own() {
+    if (viewing_) {
+      owned_.assign(this->begin(), this->end());
+      viewing_ = false;
+    }
+    return owned_;
+  }
+  void push_back(const T& v) {
+    edit([&](std::vector<T>& o) { o.push_back(v); });
+  }
+  void resize(size_t n) {
+    edit([&](std::vector<T>& o) { o.resize(n); });
+  }
+  void reserve(size_t n) {
+    edit([&](std::vector<T>& o) { o.reserve(n); });
+  }
+  void assign(size_t n, const T& v) {
+    edit([&](std::vector<T>& o) { o.assign(n, v); });
+  }
+  void clear() {
+    owned_.clear();
+    viewing_ = false;
+    point();
+  }
+
+ private:
+  template <class F>
+  void edit(F&& change) {
+    change(own());
+    point();
+  }
+  void point() { ColumnView<T>::operator=(ColumnView<T>(owned_)); }
+
+  std::vector<T> owned_;
+  bool viewing_ = false;
+};
+
 /// A numeric column of the grid held per policy when it is the same on every row of each policy,
 /// else per candidate row.  Absent columns hold nothing and read as 0.
 struct GridColumn {
-  std::vector<double> values;
+  GridArray<double> values;
   bool per_row = false;
   bool present() const { return !values.empty(); }
   double at(size_t policy, size_t row) const { return values.empty() ? 0.0 : values[per_row ? row : policy]; }
@@ -42,8 +121,8 @@ struct GridBook {
 
   std::vector<std::string> policy_id;
   std::vector<uint64_t> offset;  ///< size N + 1
-  std::vector<double> premium;   ///< per row, > 0
-  std::vector<double> demand;    ///< per row, in [0, 1]
+  GridArray<double> premium;     ///< per row, > 0
+  GridArray<double> demand;      ///< per row, in [0, 1]
   /// Step of each row when caps removed candidates (empty: row r of policy i is step r − offset[i]).
   std::vector<int32_t> step;
   GridColumn loss_cost;  ///< expected_loss_cost ≥ 0 (absent: 0)
@@ -51,12 +130,12 @@ struct GridBook {
   std::vector<std::string> extra_names;
   std::vector<GridColumn> extra;  ///< the numeric columns constraints name, in extra_names order
 
-  std::vector<double> weight;    ///< per policy, > 0 (default 1)
+  GridArray<double> weight;      ///< per policy, > 0 (default 1)
   std::vector<uint8_t> renewal;  ///< per policy (default 0)
   std::vector<int32_t> group;    ///< per policy, index into group_names (default 0 = "all")
   std::vector<std::string> group_names;
   std::vector<int32_t> baseline;     ///< per policy: step of its baseline row, −1 when none (empty: no column)
-  std::vector<double> enbp;          ///< per policy, NaN when not given (empty: no column)
+  GridArray<double> enbp;            ///< per policy, NaN when not given (empty: no column)
   std::vector<uint64_t> first_line;  ///< per policy: CSV line of its first row, for messages
 
   std::vector<std::string> warnings;  ///< e.g. ignored columns
@@ -87,6 +166,32 @@ struct GridBook {
 /// order (a missing step 0 is K = 0; a repeated step is a duplicate (policy, step)); premium > 0;
 /// demand in [0,1]; costs ≥ 0; weight > 0; every number finite; per-policy columns that agree.
 GridBook read_grid_csv(const std::string& path, const std::vector<std::string>& extra_columns = {});
+
+/// A grid held in memory by the caller (the Python package's arrays), R candidate rows of N policies.
+/// A column marked "per row or per policy" has R values (per row; a per-policy one then agrees on every
+/// row of its policy) or N values (once per policy).  The float64 columns are viewed, not copied: the
+/// caller keeps them alive while the grid is used.
+struct GridArrays {
+  std::string source = "data";                     ///< names the input in messages about policies
+  std::vector<uint64_t> offset;                    ///< N + 1: policy i owns rows [offset[i], offset[i+1])
+  std::vector<std::string> policy_id;              ///< N (empty: "1", "2", …)
+  ColumnView<int64_t> step;                        ///< per row, optional: 0, 1, …, K−1 within each policy
+  ColumnView<double> premium, demand;              ///< per row
+  ColumnView<double> expected_loss_cost, expense;  ///< per row or per policy, optional
+  std::vector<std::string> extra_names;            ///< the columns constraints name …
+  std::vector<ColumnView<double>> extra;           ///< … per row or per policy
+  ColumnView<double> weight;                       ///< per row or per policy, optional (NaN per row: not given)
+  ColumnView<double> enbp;                         ///< per row or per policy, optional (NaN: none)
+  ColumnView<uint8_t> renewal_flag;                ///< per row or per policy, optional
+  ColumnView<int32_t> group;                       ///< per row or per policy, optional: index into group_names
+  std::vector<std::string> group_names;
+  ColumnView<uint8_t> baseline;  ///< per row, optional: 1 on today's price, at most one per policy
+};
+
+/// The grid of the arrays, checked by the rules read_grid_csv applies; an InputError names the
+/// column and row index ("demand[17] = 1.3 must be in [0,1]").  Per-row columns the same on every row
+/// of each policy are kept once per policy (as the CSV reader keeps them); the others are views.
+GridBook grid_from_arrays(const GridArrays& arrays);
 
 /// One constraint of the grid solve.
 enum class GridConstraintKind {
@@ -129,8 +234,9 @@ struct GridOptions {
   GridExactMethod exact_method = GridExactMethod::automatic;
   int64_t exact_max_candidates = 200000;  ///< CBC's `exact` refused above this many candidates
   Device device = Device::automatic;
-  double tolerance = 1e-9;   ///< relative tolerance of every constraint at the answer
-  int max_iterations = 500;  ///< cutting-plane iterations (passes) at most
+  double tolerance = 1e-9;      ///< relative tolerance of every constraint at the answer
+  int max_iterations = 500;     ///< cutting-plane iterations (passes) at most
+  int64_t dual_sample = 20000;  ///< policies sampled to start the dual on grids of ≥ 4× as many (0: off)
   int threads = 0;
 
   /// The table's bounds and the rules between options (lr_min < lr_max, entries well formed, …).
@@ -165,6 +271,11 @@ void visit_options(GridOptions& o, F&& f) {
   f(option_rows::device, o.device);
   f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)}, o.tolerance);
   f(OptionRow{"max_iterations", "cutting-plane iterations at most", at_least(1)}, o.max_iterations);
+  f(OptionRow{"dual_sample",
+              "policies sampled to find the multipliers first on grids of at least 4× as many; later passes then "
+              "read only the candidates able to win near them (0: every pass reads every candidate)",
+              at_least(0)},
+    o.dual_sample);
   f(option_rows::threads(), o.threads);
 }
 
@@ -219,7 +330,9 @@ struct GridResult {
   std::string backend_requested, backend_used, device_name, fallback_reason;
   int iterations = 0;
   int64_t passes = 0;
-  int repair_policies = 0;  ///< policies the integer repair re-chose (0: rounding sufficed)
+  int64_t windowed_passes = 0;  ///< passes reading only the candidates able to win near the multipliers
+  double window_rows = 0;       ///< candidates per policy those passes read, on average
+  int repair_policies = 0;      ///< policies the integer repair re-chose (0: rounding sufficed)
   double seconds_total = 0, seconds_read = 0, seconds_dual = 0, seconds_primal = 0;
   size_t bytes_per_candidate = 0;
   std::vector<std::string> warnings;
@@ -237,6 +350,17 @@ std::vector<std::string> grid_constraint_columns(const GridOptions& options);
 
 namespace rateopt {
 
+/// The columns of policies.csv, per policy (NaN, or step −1, where no candidate was chosen).
+struct GridPolicyColumns {
+  std::vector<int32_t> step;
+  std::vector<double> premium, demand, expected_loss_cost;
+  std::vector<double> contribution;     ///< w·(p − c − e)·x
+  std::vector<double> rate_change_pct;  ///< against the baseline premium; NaN without one
+  std::vector<int64_t> candidates;      ///< kept by the caps
+  std::vector<uint8_t> split;           ///< 1 where the relaxation mixed candidates
+};
+GridPolicyColumns grid_policy_columns(const GridBook& grid, const GridResult& result);
+
 /// policies.csv: policy_id, step, premium, demand, expected_loss_cost, contribution (w·(p − c − e)·x),
 /// rate_change_pct (against the baseline premium; empty without one), candidates (kept by the caps),
 /// split (1 where the relaxation mixed candidates).
@@ -244,6 +368,12 @@ std::string grid_policies_csv(const GridBook& grid, const GridResult& result);
 /// result.json: status, portfolio, constraint evaluation, shadow prices, bound and gap, any
 /// infeasibility proof, the backend and the audit (input SHA-256, every option, version, timestamp).
 std::string grid_result_json(const GridBook& grid, const GridOptions& options, const GridResult& result);
+/// The files write_grid_outputs writes: result.json, policies.csv.
+const std::vector<std::string>& grid_output_files();
+/// Writes grid_output_files() into out_dir atomically, as `rateopt grid --out-dir` does (refusing to
+/// replace existing ones without force); returns the text of result.json.
+std::string write_grid_outputs(const std::string& out_dir, const GridBook& grid, const GridOptions& options,
+                               const GridResult& result, bool force = false);
 /// A few lines for the terminal.
 std::string grid_report(const GridResult& result);
 

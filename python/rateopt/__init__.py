@@ -9,6 +9,8 @@ Native API::
 Drop-in for insurance-optimise 0.7.0: ``from rateopt import PortfolioOptimiser, ConstraintConfig`` (and
 EfficientFrontier, ParetoFrontier, …) with the same arguments and result attributes.
 
+Price grids (one scored candidate price per quote): ``rateopt.optimise_grid(long_df, lr_max=0.7)``.
+
 Deploying a solve: ``result.pricing_rule().save(path)``, later ``rateopt.PricingRule.load(path).price(df)``.
 """
 
@@ -37,6 +39,7 @@ from .compat import (
     premium_disparity_ratio,
 )
 from .errors import DeviceError, Error, InputError, SolverError
+from .grid import GridResult, optimise_grid
 from .pricing import PricedBatch, PricingRule
 from .result import Result
 
@@ -46,6 +49,8 @@ cuda_compiled: bool = _core.cuda_compiled
 
 __all__ = [
     "optimise",
+    "optimise_grid",
+    "GridResult",
     "efficient_frontier",
     "pareto_surface",
     "run_scenarios",

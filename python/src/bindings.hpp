@@ -118,5 +118,6 @@ void bind_book(nb::module_& m);
 void bind_solve(nb::module_& m);
 void bind_sweeps(nb::module_& m);
 void bind_pricing(nb::module_& m);
+void bind_grid(nb::module_& m);
 
 }  // namespace rateopt::python

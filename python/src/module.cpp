@@ -6,6 +6,7 @@
 
 #include "bindings.hpp"
 #include "rateopt/build_config.hpp"
+#include "rateopt/grid.hpp"
 #include "rateopt/option_table.hpp"
 #include "rateopt/pareto.hpp"
 #include "rateopt/report.hpp"
@@ -38,6 +39,7 @@ void check(const ParetoOptions& o) {
   o.validate();
 }
 void check(const FrontierOptions& o) { check_option_bounds(o); }
+void check(const GridOptions& o) { o.validate(); }
 
 template <class Options>
 std::string checked_json(const std::string& json_text, const std::string& source) {
@@ -75,15 +77,17 @@ void bind_options(nb::module_& m) {
         if (tool == "pareto") return keys_of<ParetoOptions>();
         if (tool == "scenarios") return keys_of<ScenarioOptions>();
         if (tool == "generate") return keys_of<GenerateOptions>();
+        if (tool == "grid") return keys_of<GridOptions>();
         throw InputError("unknown tool \"" + tool + "\"");
       },
-      nb::arg("tool"), "The keys of a tool's options table (optimise, frontier, pareto, scenarios, generate).");
+      nb::arg("tool"), "The keys of a tool's options table (optimise, frontier, pareto, scenarios, generate, grid).");
   m.def(
       "options_json",
       [](const std::string& tool, const std::string& json_text, const std::string& source) -> std::string {
         if (tool == "optimise") return checked_json<OptimiseOptions>(json_text, source);
         if (tool == "frontier") return checked_json<FrontierOptions>(json_text, source);
         if (tool == "pareto") return checked_json<ParetoOptions>(json_text, source);
+        if (tool == "grid") return checked_json<GridOptions>(json_text, source);
         throw InputError("unknown tool \"" + tool + "\"");
       },
       nb::arg("tool"), nb::arg("options_json"), nb::arg("source"),
@@ -105,4 +109,5 @@ NB_MODULE(_core, m) {
   bind_pricing(m);
   bind_solve(m);
   bind_sweeps(m);
+  bind_grid(m);
 }
