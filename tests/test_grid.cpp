@@ -67,17 +67,27 @@ GridBook random_grid(uint32_t seed, size_t n, size_t max_k) {
 struct Sums {
   double profit = 0, gwp = 0, claims = 0, retained = 0, volume = 0, score = 0;
 };
+Sums candidate_sums(const GridBook& g, size_t i, size_t r) {
+  Sums s;
+  const double w = g.weight[i], p = g.premium[r], x = g.demand[r], c = g.loss_cost.values[r];
+  s.profit = w * (p - c) * x;
+  s.gwp = w * p * x;
+  s.claims = w * c * x;
+  s.retained = g.renewal[i] ? w * x : 0;
+  s.volume = w * x;
+  s.score = w * g.extra[0].values[r];
+  return s;
+}
 Sums sums_of(const GridBook& g, const std::vector<size_t>& row) {
   Sums s;
   for (size_t i = 0; i < g.policies(); ++i) {
-    const size_t r = row[i];
-    const double w = g.weight[i], p = g.premium[r], x = g.demand[r], c = g.loss_cost.values[r];
-    s.profit += w * (p - c) * x;
-    s.gwp += w * p * x;
-    s.claims += w * c * x;
-    s.retained += g.renewal[i] ? w * x : 0;
-    s.volume += w * x;
-    s.score += w * g.extra[0].values[r];
+    const Sums c = candidate_sums(g, i, row[i]);
+    s.profit += c.profit;
+    s.gwp += c.gwp;
+    s.claims += c.claims;
+    s.retained += c.retained;
+    s.volume += c.volume;
+    s.score += c.score;
   }
   return s;
 }
@@ -263,21 +273,25 @@ double lp_relaxation(const GridBook& g, const std::vector<Limit>& limits) {
   return s.objective;
 }
 
-GridOptions options_for(const std::vector<Limit>& limits, bool exact) {
+GridOptions options_for(const std::vector<Limit>& limits, bool exact,
+                        GridExactMethod method = GridExactMethod::automatic) {
   GridOptions o;
   for (const Limit& l : limits) set_limit(o, l);
   o.exact = exact;
+  o.exact_method = method;
   o.threads = 2;
   return o;
 }
 
 // The library's answer checked against brute force, the direct LP and its own claims.
-void check_against_brute_force(uint32_t seed, const std::vector<Limit>& limits, bool exact) {
+void check_against_brute_force(uint32_t seed, const std::vector<Limit>& limits, bool exact,
+                               GridExactMethod method = GridExactMethod::automatic) {
   GridBook g = random_grid(seed, 6, 4);
   const Brute brute = brute_force(g, limits);
   GridBook solved = g;
-  const GridResult r = solve_grid(solved, options_for(limits, exact));
-  SCOPED_TRACE("seed " + std::to_string(seed) + (exact ? " exact" : "") + ": " + r.message);
+  const GridResult r = solve_grid(solved, options_for(limits, exact, method));
+  SCOPED_TRACE("seed " + std::to_string(seed) + (exact ? " exact " + std::string(to_string(method)) : "") + ": " +
+               r.message);
   const double w_r = renewal_weight(g);
   if (!brute.feasible) {
     EXPECT_EQ(r.status, SolveStatus::infeasible);
@@ -301,6 +315,10 @@ void check_against_brute_force(uint32_t seed, const std::vector<Limit>& limits, 
   EXPECT_NEAR(*r.lp_value, lp_relaxation(g, limits), 1e-7 * std::max(1.0, std::fabs(brute.profit)));
   if (exact) {
     EXPECT_NEAR(s.profit, brute.profit, tol);
+    // auto: the knapsack for one constraint, CBC for more
+    const bool knapsack =
+        method == GridExactMethod::knapsack || (method == GridExactMethod::automatic && limits.size() == 1);
+    EXPECT_EQ(r.exact_method, knapsack ? "knapsack" : "cbc");
   }
 }
 
@@ -312,7 +330,8 @@ TEST(Grid, EveryConstraintKindAgainstBruteForce) {
         const GridBook g = random_grid(seed, 6, 4);
         const std::vector<Limit> limits{limit_between(g, k, t)};
         check_against_brute_force(seed, limits, false);
-        check_against_brute_force(seed, limits, true);
+        check_against_brute_force(seed, limits, true, GridExactMethod::knapsack);
+        check_against_brute_force(seed, limits, true, GridExactMethod::cbc);
       }
     }
 }
@@ -352,6 +371,96 @@ TEST(Grid, PairsOfConstraintsAgainstBruteForce) {
     check_against_brute_force(seed, limits, false);
     check_against_brute_force(seed, limits, true);
   }
+}
+
+// A limit for grids too large to enumerate: t of the way from the unconstrained answer's value q0 to the
+// value at the choice each of whose policies moves furthest that way (minimising ±(num − q0·den)).
+Limit limit_towards(const GridBook& g, Kind k, double t) {
+  const double w_r = renewal_weight(g);
+  const bool ratio = k == Kind::lr_max || k == Kind::lr_min || k == Kind::ratio_max || k == Kind::ratio_min;
+  const auto num_den = [&](const Sums& s) -> std::pair<double, double> {
+    if (k == Kind::lr_max || k == Kind::lr_min) return {s.claims, s.gwp};
+    if (k == Kind::ratio_max || k == Kind::ratio_min) return {s.score, s.volume};
+    return {quantity(k, s, 1.0), 0.0};
+  };
+  std::vector<size_t> best(g.policies()), towards(g.policies());
+  for (size_t i = 0; i < g.policies(); ++i) {
+    Sums top;
+    top.profit = -INFINITY;
+    for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r)
+      if (const Sums s = candidate_sums(g, i, r); s.profit > top.profit) top = s, best[i] = r;
+  }
+  const double q0 = quantity(k, sums_of(g, best), w_r), sign = at_most(k) ? 1.0 : -1.0;
+  for (size_t i = 0; i < g.policies(); ++i) {
+    double lowest = INFINITY;
+    for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
+      const auto [num, den] = num_den(candidate_sums(g, i, r));
+      const double v = sign * (num - (ratio ? q0 : 0.0) * den);
+      if (v < lowest) lowest = v, towards[i] = r;
+    }
+  }
+  return {k, q0 + t * (quantity(k, sums_of(g, towards), w_r) - q0)};
+}
+
+// The two exact methods on grids too large to enumerate: the same optimum, never above the relaxation.
+TEST(Grid, KnapsackAndCbcAgreeOnMediumGrids) {
+  uint32_t seed = 700;
+  int binding = 0;
+  for (Kind k : kKinds)
+    for (double t : {0.2, 0.7}) {
+      const GridBook g = random_grid(seed++, 150, 8);
+      const Limit l = limit_towards(g, k, t);
+      GridResult r[2];
+      for (GridExactMethod method : {GridExactMethod::knapsack, GridExactMethod::cbc}) {
+        GridBook solved = g;
+        GridResult& one = r[method == GridExactMethod::cbc];
+        one = solve_grid(solved, options_for({l}, true, method));
+        SCOPED_TRACE(std::string(to_string(method)) + " kind " + std::to_string(static_cast<int>(k)) + ": " +
+                     one.message);
+        ASSERT_EQ(one.status, SolveStatus::converged);
+        EXPECT_EQ(one.exact_method, to_string(method));
+        ASSERT_TRUE(one.lp_value.has_value());
+        EXPECT_LE(one.expected_profit, *one.lp_value + 1e-12 * std::fabs(*one.lp_value));
+        EXPECT_TRUE(
+            holds(l, sums_of(g, std::vector<size_t>(one.choice.begin(), one.choice.end())), renewal_weight(g), 1e-9));
+      }
+      EXPECT_NEAR(r[0].expected_profit, r[1].expected_profit, 1e-9 * std::fabs(r[1].expected_profit))
+          << "kind " << static_cast<int>(k) << " t " << t;
+      binding += r[0].constraints[0].binding;
+    }
+  EXPECT_GT(binding, 12);
+}
+
+// Past exact_max_candidates CBC gives way to the dual; the knapsack still proves the optimum: never
+// below the dual's answer nor above the relaxation.  It takes one constraint only.
+TEST(Grid, KnapsackProvesOneConstraintGridsPastCbcsLimit) {
+  const GridBook g = random_grid(900, 40000, 11);
+  ASSERT_GT(static_cast<int64_t>(g.candidates()), GridOptions{}.exact_max_candidates);
+  const Limit l = limit_towards(g, Kind::lr_max, 0.5);
+  GridBook a = g, b = g, c = g;
+  const GridResult dual = solve_grid(a, options_for({l}, false));
+  const GridResult knapsack = solve_grid(b, options_for({l}, true));
+  const GridResult cbc = solve_grid(c, options_for({l}, true, GridExactMethod::cbc));
+  ASSERT_EQ(dual.status, SolveStatus::converged) << dual.message;
+  ASSERT_EQ(knapsack.status, SolveStatus::converged) << knapsack.message;
+  EXPECT_EQ(knapsack.method, "exact");
+  EXPECT_EQ(knapsack.exact_method, "knapsack");
+  EXPECT_GT(knapsack.knapsack_states, 0);
+  const double tol = 1e-12 * std::fabs(*dual.lp_value);
+  EXPECT_GE(knapsack.expected_profit, dual.expected_profit - tol);
+  EXPECT_LE(knapsack.expected_profit, *knapsack.lp_value + tol);
+  EXPECT_NEAR(*knapsack.lp_value, *dual.lp_value, tol);
+  EXPECT_EQ(*knapsack.dual_bound, knapsack.expected_profit);  // proven: the bound is the optimum
+  EXPECT_TRUE(holds(l, sums_of(g, std::vector<size_t>(knapsack.choice.begin(), knapsack.choice.end())), 0, 1e-9));
+  EXPECT_EQ(cbc.method, "dual");
+  EXPECT_EQ(cbc.exact_method, "");
+  ASSERT_FALSE(cbc.warnings.empty());
+  EXPECT_NE(cbc.warnings.back().find("exact_max_candidates"), std::string::npos);
+
+  GridBook small = random_grid(901, 6, 4);
+  GridOptions two = options_for({limit_between(small, Kind::lr_max, 0.5), limit_between(small, Kind::gwp_min, 0.5)},
+                                true, GridExactMethod::knapsack);
+  EXPECT_THROW(solve_grid(small, two), InputError);
 }
 
 TEST(Grid, ThreeConstraintsAgainstBruteForce) {

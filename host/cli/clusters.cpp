@@ -1,5 +1,6 @@
 // `rateopt clusters`: one premium level per customer cluster, by QUBO annealing and the exact solver;
-// and `rateopt clusters generate`: a random instance to try it on.
+// `rateopt clusters generate`: a random instance to try it on; `rateopt clusters export-grid`: the
+// instance as a price grid for `rateopt grid`.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -25,6 +26,12 @@ struct ClustersCommand {
 };
 
 struct ClustersGenerateCommand {
+  OutputFlags out;
+  std::unique_ptr<OptionFlags> flags;
+};
+
+struct ClustersExportGridCommand {
+  ClusterInputFiles files;
   OutputFlags out;
   std::unique_ptr<OptionFlags> flags;
 };
@@ -121,6 +128,44 @@ int run_clusters_generate(const ClustersGenerateCommand& c) {
   return 0;
 }
 
+int run_clusters_export_grid(const ClustersExportGridCommand& c) {
+  ClustersExportGridOptions o;
+  c.flags->fill(o);
+  check_option_bounds(o);
+  const std::vector<std::string> outputs{"grid.csv", "grid_config.json"};
+  check_output_dir(c.out.dir, outputs, c.out.force);
+  const ClusterProblem p = read_cluster_problem(c.files.clusters, c.files.premiums);
+  const ClusterGrid g = cluster_grid(p, *o.target_termination);
+  OutputSet writer(c.out.dir, outputs, c.out.force);
+  writer.write("grid.csv", g.csv);
+  writer.write("grid_config.json", g.config_json);
+  writer.commit();
+  size_t candidates = 0;
+  for (const auto& list : p.options) candidates += list.size();
+  const std::string grid = c.out.dir + "/grid.csv";
+  std::cout << "wrote " << grid << " (" << p.size() << " clusters as policies, " << candidates << " candidates) and "
+            << c.out.dir << "/grid_config.json\n"
+            << "retention target: volume (policies retained) >= " << shortest(g.volume_target)
+            << "; choices meeting it retain at least " << shortest(g.volume_met) << " (volumes step by "
+            << shortest(g.volume_step) << "), so the floor sits half a step below\n"
+            << "solve: rateopt grid --grid " << grid << " --sum-min " << g.sum_min << " --tolerance "
+            << shortest(g.tolerance) << " --out-dir DIR\n"
+            << "   or: rateopt grid --grid " << grid << " --config " << c.out.dir
+            << "/grid_config.json --out-dir DIR\n";
+  return 0;
+}
+
+void add_clusters_export_grid(CLI::App& clusters) {
+  CLI::App* cmd = clusters.add_subcommand(
+      "export-grid", "write the instance as a price grid (clusters as policies) and the retention floor for `grid`");
+  auto c = std::make_shared<ClustersExportGridCommand>();
+  cmd->add_option("--clusters", c->files.clusters, "clusters CSV: cluster_id,policies,avg_claim")->required();
+  cmd->add_option("--premiums", c->files.premiums, "premiums CSV: cluster_id,termination_rate,premium")->required();
+  add_output_flags(*cmd, c->out, "output directory for grid.csv and grid_config.json", nullptr);
+  c->flags = add_option_flags<ClustersExportGridOptions>(*cmd);
+  on_run(cmd, [c] { return run_clusters_export_grid(*c); });
+}
+
 void add_clusters_generate(CLI::App& clusters) {
   CLI::App* cmd = clusters.add_subcommand("generate", "write a random clusters.csv and premiums.csv");
   auto c = std::make_shared<ClustersGenerateCommand>();
@@ -143,6 +188,7 @@ void add_clusters(CLI::App& app) {
   c->flags = add_option_flags<ClustersOptions>(*cmd);
   on_run(cmd, [c] { return run_clusters(*c); });
   add_clusters_generate(*cmd);
+  add_clusters_export_grid(*cmd);
 }
 
 }  // namespace rateopt

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "clusters/clusters_internal.hpp"
+#include "clusters/mckp.hpp"
 #include "io/csv_reader.hpp"
 #include "io/format.hpp"
 #include "rateopt/errors.hpp"
@@ -225,230 +226,24 @@ ClusterAssessment assess_choice(const ClusterProblem& p, const std::vector<int>&
 
 // ------------------------------------------------------------------------- the exact solver
 
-namespace {
-
-struct Item {
-  int64_t w;
-  double v;
-  int option;
-};
-
-struct State {
-  int64_t w;
-  double v;
-  int32_t parent;  // index in the previous stage
-  int32_t option;
-};
-
-using ClusterItems = std::vector<std::vector<Item>>;
-
-/// Each cluster's undominated items, ascending in weight: those with strictly more revenue than every
-/// lighter (or equally heavy) item.
-ClusterItems undominated_items(const ClusterProblem& p, const TerminationUnits& u) {
-  ClusterItems items(p.size());
-  for (size_t i = 0; i < p.size(); ++i) {
-    std::vector<Item> all;
-    for (size_t j = 0; j < p.options[i].size(); ++j)
-      all.push_back({u.weight[i][j], p.revenue(i, j), static_cast<int>(j)});
-    std::sort(all.begin(), all.end(), [](const Item& a, const Item& b) {
-      return a.w != b.w ? a.w < b.w : a.v != b.v ? a.v > b.v : a.option < b.option;
-    });
-    for (const Item& it : all)
-      if (items[i].empty() || it.v > items[i].back().v) items[i].push_back(it);
-  }
-  return items;
-}
-
-/// The LP relaxation and a greedy incumbent.
-struct Relaxation {
-  double lp = 0;                  ///< the LP bound
-  double lambda = 0;              ///< the LP multiplier of the capacity (the slope of the split increment)
-  std::vector<size_t> incumbent;  ///< per cluster, an index into its items
-  int64_t room = 0;               ///< capacity the incumbent leaves
-};
-
-/// The upper convex hull of each cluster, its increments taken by slope: the LP bound and λ from the
-/// first increment that does not fit, and a greedy incumbent.  room: the capacity left with every
-/// cluster at its lightest item.
-Relaxation relax(const ClusterItems& items, int64_t room) {
-  struct Increment {
-    double slope;
-    int64_t dw;
-    double dv;
-    size_t cluster;
-    size_t to;  // index into items[cluster]
-  };
-  const size_t n = items.size();
-  std::vector<Increment> increments;
-  for (size_t i = 0; i < n; ++i) {
-    std::vector<size_t> hull{0};
-    for (size_t k = 1; k < items[i].size(); ++k) {
-      while (hull.size() >= 2) {
-        const Item& a = items[i][hull[hull.size() - 2]];
-        const Item& b = items[i][hull.back()];
-        const Item& c = items[i][k];
-        // drop b when it lies on or under the chord a–c
-        if ((b.v - a.v) * static_cast<double>(c.w - a.w) <= (c.v - a.v) * static_cast<double>(b.w - a.w))
-          hull.pop_back();
-        else
-          break;
-      }
-      hull.push_back(k);
-    }
-    for (size_t h = 1; h < hull.size(); ++h) {
-      const Item& a = items[i][hull[h - 1]];
-      const Item& b = items[i][hull[h]];
-      increments.push_back({(b.v - a.v) / static_cast<double>(b.w - a.w), b.w - a.w, b.v - a.v, i, hull[h]});
-    }
-  }
-  std::stable_sort(increments.begin(), increments.end(),
-                   [](const Increment& a, const Increment& b) { return a.slope > b.slope; });
-  Relaxation r;
-  r.incumbent.assign(n, 0);
-  r.room = room;
-  std::vector<char> blocked(n, 0);
-  for (size_t i = 0; i < n; ++i) r.lp += items[i][0].v;
-  bool fractional = false;
-  for (const Increment& inc : increments) {
-    if (inc.slope <= 0) break;
-    if (!fractional) {  // until the split increment the LP takes what the greedy incumbent takes
-      if (inc.dw <= r.room) {
-        r.lp += inc.dv;
-      } else {
-        r.lp += inc.slope * static_cast<double>(r.room);
-        r.lambda = inc.slope;
-        fractional = true;
-      }
-    }
-    // the greedy incumbent skips what does not fit (and the rest of that cluster's hull)
-    if (!blocked[inc.cluster] && inc.dw <= r.room) {
-      r.incumbent[inc.cluster] = inc.to;
-      r.room -= inc.dw;
-    } else {
-      blocked[inc.cluster] = 1;
-    }
-  }
-  return r;
-}
-
-/// Improves the incumbent (a tighter incumbent prunes more states): moves any cluster to its best item
-/// that fits the room left, until none improves.  Returns the incumbent's revenue.
-double improve_incumbent(const ClusterItems& items, Relaxation& r) {
-  for (bool improved = true; improved;) {
-    improved = false;
-    for (size_t i = 0; i < items.size(); ++i) {
-      const Item& current = items[i][r.incumbent[i]];
-      size_t best = r.incumbent[i];
-      for (size_t k = 0; k < items[i].size(); ++k)
-        if (items[i][k].w - current.w <= r.room && items[i][k].v > items[i][best].v) best = k;
-      if (best != r.incumbent[i]) {
-        r.room -= items[i][best].w - current.w;
-        r.incumbent[i] = best;
-        improved = true;
-      }
-    }
-  }
-  double incumbent = 0;
-  for (size_t i = 0; i < items.size(); ++i) incumbent += items[i][r.incumbent[i]].v;
-  return incumbent;
-}
-
-/// The DP order: clusters with fewer items within the bound's reach first (most have one), so the
-/// Pareto list grows only over the last, undecided clusters.  Reorders items; returns, for each
-/// position, the cluster now there.
-std::vector<size_t> order_for_dp(ClusterItems& items, double lp, double incumbent, double lambda) {
-  const size_t n = items.size();
-  std::vector<size_t> order(n);
-  const double reach = std::max(0.0, lp - incumbent) * (1 + 1e-9) + 1e-9 * std::max(1.0, std::fabs(lp));
-  std::vector<int> viable(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    double best = -INFINITY;
-    for (const Item& it : items[i]) best = std::max(best, it.v - lambda * static_cast<double>(it.w));
-    for (const Item& it : items[i]) viable[i] += best - (it.v - lambda * static_cast<double>(it.w)) <= reach;
-  }
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return viable[a] < viable[b]; });
-  ClusterItems ordered(n);
-  for (size_t k = 0; k < n; ++k) ordered[k] = std::move(items[order[k]]);
-  items.swap(ordered);
-  return order;
-}
-
-/// The DP over clusters in order: stage k + 1 is the Pareto list of (terminations, revenue) states
-/// after k + 1 clusters, each state pruned by the Lagrangian bound.  Counts the largest list into
-/// states_kept.
-std::vector<std::vector<State>> pareto_stages(const ClusterItems& items, int64_t capacity, double lambda,
-                                              double incumbent, int64_t& states_kept) {
-  const size_t n = items.size();
-  // Suffix data for the bound: Σ_{i≥k} max_j (v − λw) and Σ_{i≥k} min w.
-  std::vector<double> reduced_suffix(n + 1, 0.0);
-  std::vector<int64_t> light_suffix(n + 1, 0);
-  for (size_t i = n; i-- > 0;) {
-    double best = -INFINITY;
-    for (const Item& it : items[i]) best = std::max(best, it.v - lambda * static_cast<double>(it.w));
-    reduced_suffix[i] = reduced_suffix[i + 1] + best;
-    light_suffix[i] = light_suffix[i + 1] + items[i].front().w;
-  }
-  const double tolerance = 1e-9 * std::max(1.0, std::fabs(incumbent));
-  std::vector<std::vector<State>> stages(n + 1);
-  stages[0].push_back({0, 0.0, -1, -1});
-  std::vector<State> candidates;
-  for (size_t i = 0; i < n; ++i) {
-    candidates.clear();
-    for (size_t s = 0; s < stages[i].size(); ++s) {
-      const State& st = stages[i][s];
-      for (const Item& it : items[i]) {
-        const int64_t w = st.w + it.w;
-        if (w + light_suffix[i + 1] > capacity) break;  // items ascend in w
-        const double v = st.v + it.v;
-        const double bound = v + reduced_suffix[i + 1] + lambda * static_cast<double>(capacity - w);
-        if (bound < incumbent - tolerance) continue;
-        candidates.push_back({w, v, static_cast<int32_t>(s), it.option});
-      }
-    }
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [](const State& a, const State& b) { return a.w != b.w ? a.w < b.w : a.v > b.v; });
-    std::vector<State>& next = stages[i + 1];
-    for (const State& c : candidates)
-      if (next.empty() || c.v > next.back().v) next.push_back(c);
-    states_kept = std::max<int64_t>(states_kept, static_cast<int64_t>(next.size()));
-    if (next.empty()) throw SolverError("exact cluster solver pruned every state (bound below the incumbent)");
-  }
-  return stages;
-}
-
-}  // namespace
-
 ExactClusterResult solve_clusters_exact(const ClusterProblem& p, double target_percent) {
   const auto start = std::chrono::steady_clock::now();
   const TerminationUnits u = termination_units(p, target_percent);
-  const size_t n = p.size();
+  MckpGroups<int64_t> groups(p.size());
+  for (size_t i = 0; i < p.size(); ++i)
+    for (size_t j = 0; j < p.options[i].size(); ++j)
+      groups[i].push_back({u.weight[i][j], p.revenue(i, j), static_cast<int32_t>(j)});
+  const MckpResult knapsack = solve_mckp(std::move(groups), u.capacity);
   ExactClusterResult res;
-  ClusterItems items = undominated_items(p, u);
-  int64_t lightest_total = 0;
-  for (const std::vector<Item>& cluster : items) lightest_total += cluster.front().w;
-  if (lightest_total > u.capacity) {
-    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return res;  // infeasible: even the lowest rates terminate too many
+  res.feasible = knapsack.status == MckpResult::Status::optimal;  // no state limit: integer weights bound it
+  if (res.feasible) {
+    res.choice.assign(knapsack.choice.begin(), knapsack.choice.end());
+    res.lp_bound = knapsack.lp_bound;
+    res.states_kept = knapsack.states_kept;
+    const ClusterAssessment a = assess_choice(p, res.choice, target_percent);
+    res.revenue = a.revenue;
+    res.termination_rate = a.termination_rate;
   }
-  res.feasible = true;
-  Relaxation relaxation = relax(items, u.capacity - lightest_total);
-  const double incumbent = improve_incumbent(items, relaxation);
-  res.lp_bound = relaxation.lp;
-  const std::vector<size_t> order = order_for_dp(items, relaxation.lp, incumbent, relaxation.lambda);
-  const std::vector<std::vector<State>> stages =
-      pareto_stages(items, u.capacity, relaxation.lambda, incumbent, res.states_kept);
-  // The Pareto list ascends in revenue: the last state is the optimum (fewest terminations among ties).
-  int32_t s = static_cast<int32_t>(stages[n].size()) - 1;
-  res.choice.assign(n, -1);
-  for (size_t i = n; i-- > 0;) {
-    const State& st = stages[i + 1][static_cast<size_t>(s)];
-    res.choice[order[i]] = st.option;
-    s = st.parent;
-  }
-  const ClusterAssessment a = assess_choice(p, res.choice, target_percent);
-  res.revenue = a.revenue;
-  res.termination_rate = a.termination_rate;
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;
 }

@@ -121,6 +121,7 @@ std::string grid_result_json(const GridBook& g, const GridOptions& o, const Grid
   doc["converged"] = r.converged;
   doc["message"] = r.message;
   doc["method"] = r.method;
+  doc["exact_method"] = text_or_null(r.exact_method);
   doc["portfolio"] = Json{{"expected_profit", finite_or_null(r.expected_profit)},
                           {"expected_gwp", finite_or_null(r.expected_gwp)},
                           {"expected_claims", finite_or_null(r.expected_claims)},
@@ -188,6 +189,8 @@ std::string grid_result_json(const GridBook& g, const GridOptions& o, const Grid
   audit["timestamp_utc"] = utc_timestamp_now();
   audit["solver"] = Json{{"iterations", r.iterations},
                          {"passes", r.passes},
+                         {"exact_method", text_or_null(r.exact_method)},
+                         {"knapsack_states", r.knapsack_states},
                          {"windowed_passes", r.windowed_passes},
                          {"window_candidates_per_policy", r.window_rows},
                          {"seconds", r.seconds_total},

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <set>
 
+#include "clusters/mckp.hpp"
 #include "rateopt/math/grid_math.hpp"
 
 namespace rateopt {
@@ -13,6 +14,9 @@ namespace {
 namespace term = math::grid_term;
 constexpr double kMipSeconds = 60;
 constexpr double kImproveSeconds = 1;
+// The knapsack's Pareto lists hold 24-byte states: about 0.5 GB at most.  With real weights a binding
+// constraint on a smooth grid (many near-tied candidates) can need more; then CBC takes over.
+constexpr int64_t kKnapsackMaxStates = 20'000'000;
 // CBC's set-up before its time limit applies grows with the programme: at 513 policies × 41 candidates
 // it took 7 s of a 1 s budget and gained nothing, so the polish stays small.
 constexpr size_t kImproveCandidates = 4096;
@@ -41,6 +45,11 @@ bool GridPrimal::run(const CutResult& dual, GridResult& res) {
   const std::vector<double> omega = omega_for_(dual.cuts[dual.best].x);
   be_.argmax(omega, &choice);
   res.split.assign(g_.policies(), 0);
+  if (o_.exact && o_.exact_method != GridExactMethod::cbc && P_.rows.size() <= 1)
+    if (const std::optional<bool> found = exact_by_knapsack(choice, res)) {
+      res.choice = choice;
+      return *found;
+    }
   if (o_.exact && static_cast<int64_t>(g_.candidates()) <= o_.exact_max_candidates) {
     const bool found = exact(choice, res);
     res.choice = choice;
@@ -61,6 +70,50 @@ bool GridPrimal::run(const CutResult& dual, GridResult& res) {
     improve(split, omega, dual.upper * scales_.profit, choice, res);
   res.choice = choice;
   return found;
+}
+
+// With one constraint row Σ a_ij ≤ b (or none), `exact` is a multiple-choice knapsack: each policy's
+// candidates are items of weight a_ij (the row at that candidate) and value its profit; the row's limit
+// loosened by the tolerance, so that the knapsack accepts what the check of the answer accepts.  Its proof
+// needs no size limit, only memory for the Pareto lists: past kKnapsackMaxStates it gives way (nullopt).
+std::optional<bool> GridPrimal::exact_by_knapsack(std::vector<int32_t>& choice, GridResult& res) const {
+  const size_t n = g_.policies();
+  std::vector<double> phi(static_cast<size_t>(P_.terms));
+  const GridRow row = P_.rows.empty() ? GridRow{} : P_.rows[0].loosened(o_.tolerance);
+  MckpGroups<double> groups(n);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t r = g_.offset[i]; r < g_.offset[i + 1]; ++r) {
+      grid_row_terms(g_, i, r, phi.data());
+      const double weight = std::inner_product(row.coef.begin(), row.coef.end(), phi.begin(), 0.0);
+      groups[i].push_back({weight, phi[term::profit], static_cast<int32_t>(r - g_.offset[i])});
+    }
+    keep_undominated(groups[i]);  // as it goes: only the undominated candidates are held
+  }
+  const double capacity = row.rhs;
+  const MckpResult k = solve_mckp(std::move(groups), capacity, kKnapsackMaxStates);
+  res.knapsack_states = k.states_total;
+  if (k.status == MckpResult::Status::state_limit) {
+    res.warnings.push_back("exact: the knapsack's state lists passed " + std::to_string(kKnapsackMaxStates) +
+                           " states; proved by cbc instead where the grid is small enough");
+    return std::nullopt;
+  }
+  res.exact_method = "knapsack";
+  if (k.status == MckpResult::Status::infeasible) {
+    res.status = SolveStatus::infeasible;
+    res.message = "no choice of one candidate per policy meets the constraint (proven by the knapsack)";
+    return false;
+  }
+  std::vector<int32_t> optimum(n);
+  for (size_t i = 0; i < n; ++i) optimum[i] = static_cast<int32_t>(g_.offset[i]) + k.choice[i];
+  const std::vector<double> S = grid_choice_sums(g_, P_.terms, optimum);
+  if (!holds(S)) {  // the knapsack's sum and the check's disagree in the last bits at the limit
+    res.exact_method.clear();
+    res.warnings.push_back("exact: the knapsack's answer sits on the limit within rounding; proved by cbc instead");
+    return std::nullopt;
+  }
+  choice = optimum;
+  res.exact_bound = S[term::profit];
+  return true;
 }
 
 std::vector<size_t> GridPrimal::cheapest_to_move(const std::vector<double>& omega) const {
@@ -279,6 +332,7 @@ bool GridPrimal::exact(std::vector<int32_t>& choice, GridResult& res) const {
   std::vector<size_t> all(g_.policies());
   std::iota(all.begin(), all.end(), size_t{0});
   double bound = 0;
+  res.exact_method = "cbc";
   const ProgramSolution::Status status = choose_by_mip(all, choice, 3600, &bound);
   if (status == ProgramSolution::Status::infeasible) {
     res.status = SolveStatus::infeasible;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "grid/coin.hpp"
@@ -55,6 +56,7 @@ class GridPrimal {
                                     size_t extra) const;
   size_t candidates_of(const std::vector<size_t>& set) const;
   bool exact(std::vector<int32_t>& choice, GridResult& res) const;
+  std::optional<bool> exact_by_knapsack(std::vector<int32_t>& choice, GridResult& res) const;
   bool holds(const std::vector<double>& S) const;
   double row_value(size_t k, const double* phi) const;
 

@@ -109,6 +109,17 @@ bool GridRow::holds(const std::vector<double>& S, double tolerance) const {
   return slack >= -tolerance * std::max(std::fabs(limit), limit == 0 ? scale : 0.0);
 }
 
+GridRow GridRow::loosened(double tolerance) const {
+  GridRow row = *this;
+  const double sign = at_most ? 1.0 : -1.0;
+  row.limit = limit + sign * tolerance * std::max(std::fabs(limit), limit == 0 ? scale : 0.0);
+  if (den_term >= 0)
+    row.coef[static_cast<size_t>(den_term)] -= sign * (row.limit - limit);
+  else
+    row.rhs = sign * row.limit * den_constant;
+  return row;
+}
+
 GridConstraintReport GridRow::report(const std::vector<double>& S, double lambda, double tolerance) const {
   GridConstraintReport r;
   r.kind = kind;
@@ -345,6 +356,9 @@ GridProblem prepare_grid_problem(GridBook& g, const GridOptions& o, GridResult& 
                                 at_most, e.value, 1, "unit of " + e.num + "/" + e.den));
     }
   }
+  if (o.exact && o.exact_method == GridExactMethod::knapsack && P.rows.size() > 1)
+    throw InputError("option exact_method knapsack takes at most one constraint; this solve has " +
+                     std::to_string(P.rows.size()) + " (use cbc or auto)");
   return P;
 }
 

@@ -34,6 +34,9 @@ struct GridRow {
   GridConstraintReport report(const std::vector<double>& S, double lambda, double tolerance) const;
   /// Holds to the relative tolerance of its own limit.
   bool holds(const std::vector<double>& S, double tolerance) const;
+  /// The row with its limit moved out by what holds() allows: a choice meets it as written exactly when
+  /// holds(tolerance) accepts it (ratios: with a positive denominator).
+  GridRow loosened(double tolerance) const;
 };
 
 struct GridProblem {

@@ -186,4 +186,35 @@ void visit_options(ClustersGenerateOptions& o, F&& f) {
   f(OptionRow{"seed", "random seed"}, o.seed);
 }
 
+/// The cluster problem as a price grid (rateopt/grid.hpp): each cluster a policy of weight P_i, one
+/// candidate per option with premium ρ_ij, demand 1 − α_ij/100 and expected_loss_cost C_i.  The grid's
+/// profit w·demand·(premium − loss cost) is then the revenue (1 − α_ij/100)·P_i·(ρ_ij − C_i) and its
+/// volume Σ w·demand the policies retained, so the retention target is a floor on volume.
+struct ClusterGrid {
+  std::string csv;           ///< policy_id,step,premium,demand,expected_loss_cost,weight
+  double volume_target = 0;  ///< (1 − α_t/100)·Σ P_i, the target as written
+  double volume_met = 0;     ///< the least volume a choice meeting the target retains (the lattice point)
+  double volume_step = 0;    ///< retained policies between two neighbouring choices' volumes at most
+  double volume_min = 0;     ///< the limit exported: volume_met − volume_step/2
+  double tolerance = 0;      ///< the grid tolerance exported: below half a step relative to the limit
+  std::string sum_min;       ///< "volume=<volume_min>"
+  std::string config_json;   ///< {"sum_min": [sum_min], "tolerance": tolerance}: `rateopt grid --config`
+};
+/// The choices meeting the target are those with Σ P_i·α_ij ≤ α_t·Σ P_i in exact termination units
+/// (clusters_internal.hpp); their volumes lie on a lattice, so the floor goes halfway between the last
+/// lattice point meeting the target and the first missing it, with a tolerance below that half step:
+/// the grid then accepts exactly the choices the cluster solver accepts, rounding notwithstanding.
+/// InputError when the steps are too fine for double precision against the volume.
+ClusterGrid cluster_grid(const ClusterProblem& p, double target_percent);
+
+/// What `rateopt clusters export-grid` needs besides the instance.
+struct ClustersExportGridOptions {
+  std::optional<double> target_termination;  ///< percent, required
+};
+template <class F>
+void visit_options(ClustersExportGridOptions& o, F&& f) {
+  f(required({"target_termination", "overall termination-rate target, percent", in_range(0, 100)}),
+    o.target_termination);
+}
+
 }  // namespace rateopt

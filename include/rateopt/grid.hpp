@@ -6,7 +6,8 @@
 //   Σ_i w_i·(p_ij − c_ij − e_ij)·x_ij
 // subject to constraints that are sums (or ratios of sums) over the chosen rows.  Solved by the
 // Lagrangian dual over the few constraints (exact cutting planes, a certified bound), a primal answer
-// that meets every constraint, and with `exact` a proven optimum by branch and bound.
+// that meets every constraint, and with `exact` a proven optimum (the multiple-choice knapsack for one
+// constraint, CBC's branch and bound for more).
 #pragma once
 
 #include <array>
@@ -229,6 +230,15 @@ struct EnumNames<GridConstraintKind> {
                                                     "sum_min", "sum_max", "ratio_max", "ratio_min"};
 };
 
+/// How `exact` proves the optimum: the multiple-choice knapsack (at most one constraint, any grid size),
+/// CBC's branch and bound (any constraints, grids up to exact_max_candidates), or auto: the knapsack
+/// where it applies, else CBC.
+enum class GridExactMethod { automatic, knapsack, cbc };
+template <>
+struct EnumNames<GridExactMethod> {
+  static constexpr std::array<const char*, 3> names{"auto", "knapsack", "cbc"};
+};
+
 /// What `rateopt grid` solves with.  sum_min/sum_max entries read "column=value" or "column=value%"
 /// (percent of the sum at the baseline rows); ratio entries "numerator/denominator=value".  A column
 /// is a numeric column of the grid (summed as w·value over the chosen rows: it holds the expected
@@ -239,8 +249,9 @@ struct GridOptions {
   std::vector<std::string> sum_min, sum_max, ratio_max, ratio_min;
   std::optional<double> max_rate_change;  ///< δ: premium within baseline·[1−δ, 1+δ]
   std::optional<double> enbp_buffer;      ///< renewals with an enbp: premium ≤ enbp·(1−buffer) (0 when unset)
-  bool exact = false;                     ///< branch and bound over every candidate (small grids)
-  int64_t exact_max_candidates = 200000;  ///< refuse `exact` above this many candidates
+  bool exact = false;                     ///< prove the optimum over every candidate
+  GridExactMethod exact_method = GridExactMethod::automatic;
+  int64_t exact_max_candidates = 200000;  ///< CBC's `exact` refused above this many candidates
   Device device = Device::automatic;
   double tolerance = 1e-9;      ///< relative tolerance of every constraint at the answer
   int max_iterations = 500;     ///< cutting-plane iterations (passes) at most
@@ -268,8 +279,14 @@ void visit_options(GridOptions& o, F&& f) {
   f(OptionRow{"enbp_buffer", "renewals keep candidates with premium ≤ enbp·(1−buffer)", in_range(0, 1, false, true),
               "0"},
     o.enbp_buffer);
-  f(OptionRow{"exact", "prove the optimum by branch and bound over every candidate (small grids)"}, o.exact);
-  f(OptionRow{"exact_max_candidates", "largest grid `exact` accepts, candidates", at_least(1)}, o.exact_max_candidates);
+  f(OptionRow{"exact", "prove the optimum over every candidate (one constraint: any size; more: small grids)"},
+    o.exact);
+  f(OptionRow{"exact_method",
+              "how exact proves it: knapsack (at most one constraint), cbc (branch and bound), auto: knapsack "
+              "where it applies"},
+    o.exact_method);
+  f(OptionRow{"exact_max_candidates", "largest grid exact hands to cbc, candidates", at_least(1)},
+    o.exact_max_candidates);
   f(option_rows::device, o.device);
   f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)}, o.tolerance);
   f(OptionRow{"max_iterations", "cutting-plane iterations at most", at_least(1)}, o.max_iterations);
@@ -327,12 +344,14 @@ struct GridResult {
   std::vector<double> term_prices;       ///< ω at those multipliers (math::grid_term layout); empty when infeasible
   std::optional<double> dual_bound;      ///< the LP-relaxation value (or branch and bound's bound)
   std::optional<double> optimality_gap;  ///< (bound − profit)/|bound|
-  std::optional<double> exact_bound;     ///< branch and bound's bound over every candidate (exact)
+  std::optional<double> exact_bound;     ///< exact's bound over every candidate (the knapsack: its optimum)
   std::optional<double> lp_value;        ///< the relaxation's value: the dual bound the cuts closed on
   std::optional<GridInfeasibility> infeasibility;
   int n_split = 0;  ///< policies the relaxation split
 
-  std::string method;  ///< "dual" (cutting planes + rounding) or "exact" (branch and bound)
+  std::string method;           ///< "dual" (cutting planes + rounding) or "exact" (proven over every candidate)
+  std::string exact_method;     ///< with method "exact": "knapsack" or "cbc"
+  int64_t knapsack_states = 0;  ///< states the knapsack's Pareto lists held in all
   std::string backend_requested, backend_used, device_name, fallback_reason;
   int iterations = 0;
   int64_t passes = 0;

@@ -100,6 +100,57 @@ TEST(CliClusters, ExplicitCudaWithoutAGpuFailsAndWritesNothing) {
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
+// export-grid: the instance as a grid; `grid` (dual and exact, by the printed flags and by the written
+// config) reaches `clusters`' exact optimum, its bound above it.
+TEST(CliClusters, ExportedGridSolvesToTheClustersOptimum) {
+  const fs::path dir = scratch_dir();
+  const fs::path inst = generate_clusters(dir, 60, 7);
+  const std::vector<std::string> instance = {"--clusters",           (inst / "clusters.csv").string(),
+                                             "--premiums",           (inst / "premiums.csv").string(),
+                                             "--target-termination", "10.5"};
+  const CliRun c = run_rateopt(
+      dir, test::concat({"clusters"}, test::concat(instance, {"--device", "cpu", "--replicas", "4", "--sweeps", "20",
+                                                              "--out-dir", (dir / "c").string(), "--json"})));
+  ASSERT_EQ(c.rc, 0) << describe(c);
+  const double optimum = json::parse(c.out)["exact"]["revenue"].get<double>();
+  const CliRun e = run_rateopt(
+      dir, test::concat({"clusters", "export-grid"}, test::concat(instance, {"--out-dir", (dir / "g").string()})));
+  ASSERT_EQ(e.rc, 0) << describe(e);
+  EXPECT_EQ(listing(dir / "g"), (std::vector<std::string>{"grid.csv", "grid_config.json"}));
+  EXPECT_EQ(read_csv(dir / "g" / "grid.csv").rows.size(), 60u * 9u);
+  // the printed command, run as printed (its --out-dir DIR replaced)
+  const size_t at = e.out.find("solve: rateopt ");
+  ASSERT_NE(at, std::string::npos) << describe(e);
+  std::vector<std::string> printed = split(e.out.substr(at + 15, e.out.find('\n', at) - at - 15), ' ');
+  ASSERT_EQ(printed.back(), "DIR");
+  printed.back() = (dir / "dual").string();
+  const CliRun dual = run_rateopt(dir, test::concat(printed, {"--json"}));
+  ASSERT_EQ(dual.rc, 0) << describe(dual);
+  const json d = json::parse(dual.out);
+  EXPECT_EQ(d["method"], "dual");
+  EXPECT_NEAR(d["portfolio"]["expected_profit"].get<double>(), optimum, 1e-9 * optimum);
+  EXPECT_GE(d["dual_bound"].get<double>(), optimum * (1 - 1e-12));
+  EXPECT_TRUE(d["constraint_evaluation"]["sum_min[volume]"]["binding"].get<bool>());
+  for (const std::string method : {"knapsack", "cbc"}) {
+    const CliRun x = run_rateopt(dir, {"grid", "--grid", (dir / "g" / "grid.csv").string(), "--config",
+                                       (dir / "g" / "grid_config.json").string(), "--exact", "--exact-method", method,
+                                       "--out-dir", (dir / method).string(), "--json"});
+    ASSERT_EQ(x.rc, 0) << describe(x);
+    const json j = json::parse(x.out);
+    EXPECT_EQ(j["method"], "exact");
+    EXPECT_EQ(j["exact_method"], method);
+    EXPECT_EQ(j["audit"]["solver"]["exact_method"], method);
+    EXPECT_NEAR(j["portfolio"]["expected_profit"].get<double>(), optimum, 1e-9 * optimum);
+  }
+  // the target is required; nothing is written without it
+  const CliRun bad =
+      run_rateopt(dir, {"clusters", "export-grid", "--clusters", (inst / "clusters.csv").string(), "--premiums",
+                        (inst / "premiums.csv").string(), "--out-dir", (dir / "bad").string()});
+  EXPECT_EQ(bad.rc, 2) << describe(bad);
+  EXPECT_TRUE(contains(bad.err, "target_termination is required")) << describe(bad);
+  EXPECT_FALSE(fs::exists(dir / "bad"));
+}
+
 // --config: keys as the flags, a flag beside the file overrides it, an unknown key is an error.
 TEST(CliClusters, ConfigSetsOptionsFlagsOverrideAndUnknownKeysFail) {
   const fs::path dir = scratch_dir();
