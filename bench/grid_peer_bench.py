@@ -231,7 +231,7 @@ def run_peer(a, book: dict, csv_path: str, limits: dict, path: str, work: str) -
     spec = dict(csv=csv_path, path=path, limits=limits, n_renewals=book["n_renewals"], max_iter=a.peer_max_iter,
                 tolerance=a.peer_tolerance, steps=steps_path)
     cmd = [sys.executable, os.path.abspath(__file__), "--peer-child", json.dumps(spec)]
-    r = run_child(cmd, a.timeout, os.path.join(work, "peer.json"))
+    r = run_child(cmd, a.general_timeout if path == "general" else a.timeout, os.path.join(work, "peer.json"))
     if r["timeout"] or r["rc"] != 0:
         return r
     with open(os.path.join(work, "peer.json")) as f:
@@ -330,7 +330,8 @@ def write_report(path: str, raw: dict) -> None:
          f"Machine: {raw['machine']}; shared with other builds: load average {raw['load_start']} at the start, "
          f"{raw.get('load_end', '?')} at the end (each run's load is in the JSON).  rateopt revision {raw['revision']}, "
          f"CPU backend, every core.  Peer: {raw['peer']} (Rust core, rayon on every core), general solve with "
-         f"max_iter {raw['peer_max_iter']}, tolerance {raw['peer_tolerance']}.", "",
+         f"max_iter {raw['peer_max_iter']}, tolerance {raw['peer_tolerance']}, run {raw['general_runs']}× per case "
+         f"with a limit of {raw['general_timeout_s']:.0f} s; other runs limited to {raw['timeout_s']:.0f} s.", "",
          "Command:", "", "```", cmd, "```", "",
          "Each run is its own process timed from start to exit (reading the same CSV, solving, and for rateopt "
          "writing result.json and policies.csv); memory is the command's peak resident set (/usr/bin/time %M).  Medians over "
@@ -453,7 +454,8 @@ def run_size(a, n: int, k: int, work: str, raw: dict, turn: list[int]) -> None:
                      reference=limits["_reference"], runs=[])
         tools = ["rateopt"] + peer_paths(lim, a.peer_paths)
         for rep in range(a.repeats):
-            order = tools if turn[0] % 2 == 0 else tools[::-1]
+            order = [t for t in tools if t != "general" or rep < a.general_runs]
+            order = order if turn[0] % 2 == 0 else order[::-1]
             turn[0] += 1
             for tool in order:
                 r = (run_rateopt(a, book, csv_path, lim, work) if tool == "rateopt"
@@ -481,6 +483,10 @@ def main() -> int:
     ap.add_argument("--peer-paths", default="general,bisect", help="price-contour paths: general, bisect")
     ap.add_argument("--repeats", type=int, default=2, help="runs of each tool per case (medians reported)")
     ap.add_argument("--timeout", type=float, default=900.0, help="wall-clock limit of one run, seconds")
+    ap.add_argument("--general-runs", type=int, default=1,
+                    help="runs of price-contour's general solve per case (its slowest path; at most --repeats)")
+    ap.add_argument("--general-timeout", type=float, default=None,
+                    help="wall-clock limit of one general solve, seconds (default: --timeout)")
     ap.add_argument("--peer-max-iter", type=int, default=1000, help="price-contour's max_iter (general solve)")
     ap.add_argument("--peer-tolerance", type=float, default=1e-5, help="price-contour's tolerance (its default)")
     ap.add_argument("--seed", type=int, default=SEED)
@@ -490,6 +496,7 @@ def main() -> int:
     a = ap.parse_args()
     if a.quick:
         a.sizes, a.k, a.repeats, a.pairs = "10000", "11,41", 1, None
+    a.general_timeout = a.general_timeout or a.timeout
     a.cases = [c for c in a.cases.split(",") if c]
     a.peer_paths = [p for p in a.peer_paths.split(",") if p]
     pairs = ([tuple(int(v) for v in p.split("x")) for p in a.pairs.split(",")] if a.pairs else
@@ -503,7 +510,8 @@ def main() -> int:
     git = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     raw = dict(date=today, machine=machine_line(), load_start=load_line(), revision=git.stdout.strip(),
                peer=f"price-contour {price_contour.__version__}", argv=sys.argv[1:], timeout_s=a.timeout,
-               peer_max_iter=a.peer_max_iter, peer_tolerance=a.peer_tolerance, feasible_tolerance=FEASIBLE,
+               peer_max_iter=a.peer_max_iter, general_runs=a.general_runs,
+               general_timeout_s=a.general_timeout, peer_tolerance=a.peer_tolerance, feasible_tolerance=FEASIBLE,
                cases=[], skipped=[])
     print(raw["machine"], "load", raw["load_start"], flush=True)
     turn = [0]
