@@ -31,7 +31,6 @@ import datetime as dt
 import gc
 import json
 import os
-import platform
 import shlex
 import shutil
 import signal
@@ -42,6 +41,8 @@ import tempfile
 import time
 
 import numpy as np
+
+from bench_machine import machine_line  # bench/, next to this file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -403,17 +404,6 @@ def load_line() -> str:
         return " ".join(f.read().split()[:3])
 
 
-def machine_line() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} logical CPUs, {mem:.1f} GiB, Python {platform.python_version()}"
-
-
 def mem_available() -> int:
     with open("/proc/meminfo") as f:
         for line in f:
@@ -508,7 +498,7 @@ def main() -> int:
     out_md = a.out or os.path.join(HERE, "results", f"grid_peer_{today}{'_quick' if a.quick else ''}.md")
     work = tempfile.mkdtemp(prefix="rateopt-grid-bench-", dir=a.workdir)
     git = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    raw = dict(date=today, machine=machine_line(), load_start=load_line(), revision=git.stdout.strip(),
+    raw = dict(date=today, machine=machine_line(with_load=False), load_start=load_line(), revision=git.stdout.strip(),
                peer=f"price-contour {price_contour.__version__}", argv=sys.argv[1:], timeout_s=a.timeout,
                peer_max_iter=a.peer_max_iter, general_runs=a.general_runs,
                general_timeout_s=a.general_timeout, peer_tolerance=a.peer_tolerance, feasible_tolerance=FEASIBLE,
