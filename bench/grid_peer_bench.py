@@ -174,6 +174,9 @@ def run_child(cmd: list[str], timeout: float, stdout_path: str) -> dict:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             return dict(timeout=True, seconds=time.perf_counter() - t0, peak_mib=None)
+        except BaseException:  # interrupted: the child is in its own session and would outlive this process
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
     wall = time.perf_counter() - t0
     with open(stdout_path + ".err", "rb") as f:
         err_text = f.read().decode(errors="replace").strip()
@@ -442,6 +445,7 @@ def run_size(a, n: int, k: int, work: str, raw: dict, turn: list[int]) -> None:
         lim = limits[case]
         entry = dict(n=n, k=k, case=case, limits=lim, csv_gib=os.path.getsize(csv_path) / 2**30,
                      reference=limits["_reference"], runs=[])
+        raw["cases"].append(entry)  # now, so that an interrupted run still reports the runs it finished
         tools = ["rateopt"] + peer_paths(lim, a.peer_paths)
         for rep in range(a.repeats):
             order = [t for t in tools if t != "general" or rep < a.general_runs]
@@ -457,7 +461,6 @@ def run_size(a, n: int, k: int, work: str, raw: dict, turn: list[int]) -> None:
                       f"profit {chk.get('profit', float('nan')):,.2f} viol {chk.get('worst_violation', float('nan')):.1e}"
                       + (" TIMEOUT" if r["timeout"] else "") + (f" rc {r['rc']}" if r.get("rc") not in (0, None) else ""),
                       flush=True)
-        raw["cases"].append(entry)
     os.remove(csv_path)
 
 
