@@ -181,8 +181,9 @@ def run_child(cmd: list[str], timeout: float, stdout_path: str) -> dict:
     with open(stdout_path + ".err", "rb") as f:
         err_text = f.read().decode(errors="replace").strip()
     with open(rss_path) as f:
-        peak_kib = int(f.read().strip().splitlines()[-1])
-    return dict(timeout=False, seconds=wall, peak_mib=peak_kib / 1024, rc=proc.returncode, stderr=err_text[-600:])
+        lines = f.read().strip().splitlines()  # empty when the command was killed
+    peak_mib = int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else None
+    return dict(timeout=False, seconds=wall, peak_mib=peak_mib, rc=proc.returncode, stderr=err_text[-600:])
 
 
 def rateopt_flags(limits: dict) -> list[str]:
