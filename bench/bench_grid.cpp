@@ -55,22 +55,55 @@ void argmax_pass(benchmark::State& state) {
 }
 BENCHMARK(argmax_pass)->Args({100000, 41})->Args({1000000, 41})->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same pass restricted to a window of 8 rows per policy, as the dual's later passes read.
+void argmax_pass_window8(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0)), k = static_cast<size_t>(state.range(1));
+  const GridBook g = make_grid(n, k);
+  auto backend = make_grid_cpu_backend(0);
+  backend->upload(g);
+  std::vector<uint32_t> window(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    window[2 * i] = static_cast<uint32_t>(k / 2 - 4);
+    window[2 * i + 1] = static_cast<uint32_t>(k / 2 + 4);
+  }
+  backend->set_row_window(&window);
+  std::vector<double> omega{1.0, 0.02, -0.3, 50.0, 0.0};
+  for (auto _ : state) benchmark::DoNotOptimize(backend->argmax(omega).value);
+  state.counters["candidates/s"] =
+      benchmark::Counter(static_cast<double>(n * 8), benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(backend->device_name());
+}
+BENCHMARK(argmax_pass_window8)->Args({100000, 41})->Args({1000000, 41})->Unit(benchmark::kMillisecond)->UseRealTime();
+
 void solve_lr_retention(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0)), k = static_cast<size_t>(state.range(1));
   const GridBook base = make_grid(n, k);
   GridOptions o;
   o.lr_max = 0.62;
   o.retention_min = 0.55;
+  o.dual_sample = state.range(2);
   GridResult r;
   for (auto _ : state) {
     GridBook g = base;
     r = solve_grid(g, o);
   }
   state.counters["passes"] = static_cast<double>(r.passes);
+  state.counters["windowed_passes"] = static_cast<double>(r.windowed_passes);
+  state.counters["window_rows"] = r.window_rows;
+  state.counters["dual_s"] = r.seconds_dual;
+  state.counters["primal_s"] = r.seconds_primal;
   state.counters["gap"] = r.optimality_gap.value_or(NAN);
   state.SetLabel(std::string(to_string(r.status)) + ", " + r.device_name);
 }
-BENCHMARK(solve_lr_retention)->Args({100000, 41})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+// Third argument: dual_sample (0: every pass reads every candidate).
+BENCHMARK(solve_lr_retention)
+    ->Args({100000, 41, 0})
+    ->Args({100000, 41, 20000})
+    ->Args({1000000, 41, 0})
+    ->Args({1000000, 41, 20000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace
 

@@ -20,9 +20,12 @@ if(RATEOPT_CUDA)
                                                  PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/host)
       target_compile_options(rateopt_kernels PRIVATE
         $<$<COMPILE_LANGUAGE:CUDA>:--Werror all-warnings -Xcompiler=-Wall,-Wextra,-Werror>)
-      target_link_libraries(rateopt_kernels PUBLIC CUDA::cudart_static)
-      # The annealer runs the same arithmetic as the CPU path (anneal_math.hpp): no fused multiply-adds.
-      set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/kernels/anneal_cuda.cu PROPERTIES COMPILE_OPTIONS
+      # nlohmann_json: the grid kernel's headers reach the options code, which names nlohmann::json
+      target_link_libraries(rateopt_kernels PUBLIC CUDA::cudart_static PRIVATE nlohmann_json::nlohmann_json)
+      # The annealer and the grid's argmax run the same arithmetic as the CPU path (anneal_math.hpp,
+      # grid_math.hpp): no fused multiply-adds.
+      set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/kernels/anneal_cuda.cu
+                                  ${CMAKE_CURRENT_SOURCE_DIR}/kernels/grid_cuda.cu PROPERTIES COMPILE_OPTIONS
                                   "--fmad=false")
       set(RATEOPT_HAVE_CUDA ON)
     endif()

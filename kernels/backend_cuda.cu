@@ -186,13 +186,8 @@ __global__ void __launch_bounds__(kFoldThreads)
   double s = 0.0;
   for (int c = slot_chunk_begin[slot] + threadIdx.x; c < slot_chunk_begin[slot + 1]; c += kFoldThreads)
     s = combine(s, records[static_cast<int64_t>(c) * kRecord + e], is_max);
-  part[threadIdx.x] = s;
-  __syncthreads();
-  for (int width = kFoldThreads / 2; width > 0; width /= 2) {
-    if (threadIdx.x < width) part[threadIdx.x] = combine(part[threadIdx.x], part[threadIdx.x + width], is_max);
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) folded[slot * kRecord + e] = part[0];
+  s = cuda_util::block_tree_fold<kFoldThreads>(s, part, [is_max](double a, double b) { return combine(a, b, is_max); });
+  if (threadIdx.x == 0) folded[slot * kRecord + e] = s;
 }
 
 class CudaBackend final : public Backend {

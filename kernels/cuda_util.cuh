@@ -58,8 +58,10 @@ class DeviceBuffer {
   }
   T* get() const { return ptr_; }
   size_t size() const { return n_; }
-  void upload(const std::vector<T>& host) {
-    RATEOPT_CUDA_CHECK(cudaMemcpy(ptr_, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+  void upload(const std::vector<T>& host) { upload(host.data(), host.size()); }
+  /// Copies count elements (at most size()) from host memory.
+  void upload(const T* host, size_t count) {
+    if (count > 0) RATEOPT_CUDA_CHECK(cudaMemcpy(ptr_, host, count * sizeof(T), cudaMemcpyHostToDevice));
   }
   void download(std::vector<T>& host) const {
     host.resize(n_);
@@ -104,6 +106,26 @@ class PinnedBuffer {
   T* ptr_ = nullptr;
   size_t n_ = 0;
 };
+
+/// The sum of one value per thread of a block of THREADS threads (a power of two) by a fixed tree, so
+/// the order of additions depends only on THREADS; part is THREADS doubles of shared memory.  Every
+/// thread gets the sum.
+template <int THREADS, class Combine>
+__device__ double block_tree_fold(double v, double* part, Combine combine) {
+  static_assert((THREADS & (THREADS - 1)) == 0, "the tree halves the block");
+  part[threadIdx.x] = v;
+  __syncthreads();
+  for (int width = THREADS / 2; width > 0; width /= 2) {
+    if (static_cast<int>(threadIdx.x) < width)
+      part[threadIdx.x] = combine(part[threadIdx.x], part[threadIdx.x + width]);
+    __syncthreads();
+  }
+  return part[0];
+}
+template <int THREADS>
+__device__ double block_tree_sum(double v, double* part) {
+  return block_tree_fold<THREADS>(v, part, [](double a, double b) { return a + b; });
+}
 
 }  // namespace cuda_util
 }  // namespace rateopt

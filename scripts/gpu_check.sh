@@ -2,10 +2,11 @@
 # The one-shot device check, for a lent GPU machine that has nvcc, g++ and OpenMP but none of the
 # project's other libraries.  From the repository root:   bash scripts/gpu_check.sh [out-dir]
 # Builds tools/gpu_check with nvcc (sm_90, the register report kept), runs it (CPU against GPU field by
-# field, pass timings at 1e6 and 1e7 against a device copy, the annealers), compute-sanitizer memcheck
+# field, pass timings at 1e6 and 1e7 against a device copy, the annealers; then the price grid's argmax
+# the same way, timed at 1e6 x 41 and 1e7 x 11), compute-sanitizer memcheck
 # and racecheck on a small case, and Nsight Compute on the passes.  Each step has its own time limit
 # and its log in out-dir ($OUT on the device machine, else /tmp/gpu_check_out); a failing step does not
-# stop the next.  About 6 minutes in all; the exit status is 1 when any step failed.
+# stop the next.  About 7 minutes in all; the exit status is 1 when any step failed.
 set -u
 cd "$(dirname "$0")/.."
 out=${1:-${OUT:-/tmp/gpu_check_out}}
@@ -30,11 +31,15 @@ step() {
 }
 
 build_check() {
-  local nv=(nvcc -std=c++17 -O3 -arch=sm_90 -Iinclude -Ihost -Itools/gpu_check -Xcompiler=-fopenmp -DGPU_CHECK_CUDA)
+  # no_json: a stand-in for nlohmann/json_fwd.hpp, which the grid's headers name and this machine lacks
+  local nv=(nvcc -std=c++17 -O3 -arch=sm_90 -Itools/gpu_check/no_json -Iinclude -Ihost -Itools/gpu_check
+    -Xcompiler=-fopenmp -DGPU_CHECK_CUDA)
   local pids=() pid rc=0
   # -Xptxas -v: registers, stack frame and spills of every kernel (the register report)
   "${nv[@]}" -Xptxas -v -c kernels/backend_cuda.cu -o "$build/backend_cuda.o" & pids+=($!)
   "${nv[@]}" -Xptxas -v --fmad=false -c kernels/anneal_cuda.cu -o "$build/anneal_cuda.o" & pids+=($!)
+  "${nv[@]}" -Xptxas -v --fmad=false -c kernels/grid_cuda.cu -o "$build/grid_cuda.o" & pids+=($!)
+  "${nv[@]}" -c host/grid/grid_cpu.cpp -o "$build/grid_cpu.o" & pids+=($!)
   "${nv[@]}" -c tools/gpu_check/device_timing.cu -o "$build/device_timing.o" & pids+=($!)
   "${nv[@]}" -c tools/gpu_check/gpu_check.cpp -o "$build/gpu_check.o" & pids+=($!)
   "${nv[@]}" -c host/optimise/backend/cpu.cpp -o "$build/cpu.o" & pids+=($!)
@@ -53,6 +58,7 @@ cat "$out/device.txt"
 if step build 240 bash -c build_check; then
   grep -E "Compiling entry function|stack frame|Used [0-9]+ registers" "$out/build.log" | c++filt >"$out/registers.txt"
   step check 240 "$build/gpu_check" gpu
+  step grid 90 "$build/gpu_check" grid
   step memcheck 120 compute-sanitizer --tool memcheck --error-exitcode 1 "$build/gpu_check" small
   step racecheck 150 compute-sanitizer --tool racecheck --error-exitcode 1 "$build/gpu_check" small
   # --clock-control none: the card's clocks are left as found

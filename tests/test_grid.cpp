@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "grid/coin.hpp"
+#include "grid/grid_backend.hpp"
+#include "grid/grid_window.hpp"
 #include "io/format.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/grid.hpp"
@@ -398,7 +400,7 @@ TEST(Grid, GridOfAContinuousBookReachesOptimiseWithinTheDiscretisationAndNeverIt
   for (uint64_t seed : {3u, 4u}) {
     Book book = generate_book(400, seed, BookProfile::benchmark);
     for (double& e : book.elasticity) e = std::min(e, -0.1);  // demand ≤ x0 < 1 on m ≥ 1
-    book.enbp.assign(book.size(), std::nan(""));               // an ENBP cap may lie below m = 1
+    book.enbp.assign(book.size(), std::nan(""));              // an ENBP cap may lie below m = 1
     book.has_enbp = false;
     OptimiseOptions oo = benchmark_constraint_options();
     // Caps below the technical floor price below m = 1, where log-linear demand may pass 1 (the grid's
@@ -429,6 +431,76 @@ TEST(Grid, GridOfAContinuousBookReachesOptimiseWithinTheDiscretisationAndNeverIt
       std::cout << "K " << K << ": grid " << r.expected_profit << " (bound " << *r.dual_bound << ", gap "
                 << *r.optimality_gap << ", " << r.iterations << " iterations, " << r.n_split << " split) continuous "
                 << cont.expected_profit << " (bound " << *cont.dual_bound << ")\n";
+    }
+  }
+}
+
+// Passes over each policy's window pick the same rows, with bitwise the same sums, as full passes
+// anywhere in the box the windows were made for: the corners, the centre and random points.
+TEST(Grid, WindowedPassesPickTheFullPassesRowsInsideTheBox) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    const GridBook g = random_grid(seed, 500, 12);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    GridOmegaMap map;
+    map.base = {1, 0, 0, 0, 0, 0};
+    map.direction = {{0, 0.62, -1, 0, 0, 0}, {0, 0, 0, 40, 0, 0}, {0, 0, 0, 0, 0, 1}};  // LR, retention, score
+    const std::vector<double> lower{0.2, 0.5, 1.0}, upper{0.3, 0.8, 1.5};
+    const std::vector<uint32_t> window = grid_argmax_windows(g, map, lower, upper, 2);
+    size_t read = 0;
+    for (size_t i = 0; i < g.policies(); ++i) read += window[2 * i + 1] - window[2 * i];
+    EXPECT_LT(read, g.candidates() / 2) << "the windows should leave most candidates out";
+    auto full = make_grid_cpu_backend(2), windowed = make_grid_cpu_backend(2);
+    full->upload(g);
+    windowed->upload(g);
+    ASSERT_TRUE(windowed->set_row_window(&window));
+    for (int point = 0; point < 20; ++point) {
+      std::vector<double> omega = map.base;
+      for (size_t k = 0; k < 3; ++k) {
+        const double t = point < 8 ? ((point >> k) & 1) : point == 8 ? 0.5 : u(rng);
+        const double lambda = lower[k] + t * (upper[k] - lower[k]);
+        for (size_t t2 = 0; t2 < omega.size(); ++t2) omega[t2] += lambda * map.direction[k][t2];
+      }
+      std::vector<int32_t> a, b;
+      const GridPass pa = full->argmax(omega, &a), pb = windowed->argmax(omega, &b);
+      ASSERT_EQ(a, b) << "seed " << seed << ", point " << point;
+      EXPECT_EQ(pa.value, pb.value);
+      EXPECT_EQ(pa.sums, pb.sums);
+    }
+  }
+}
+
+// A solve started from a sample of the policies, its later passes over windows, reaches the same bound
+// as the solve over full passes and as the LP relaxation written out, and its answer meets every limit.
+TEST(Grid, SampledStartGivesTheFullDualsBound) {
+  for (uint32_t seed : {4u, 5u}) {
+    const GridBook g = random_grid(seed, 800, 8);
+    GridBook free_grid = g;
+    const GridResult free_answer = solve_grid(free_grid, GridOptions{});
+    const double w_r = renewal_weight(g);
+    for (const std::vector<Limit>& limits :
+         {std::vector<Limit>{{Kind::lr_max, 0.98 * free_answer.expected_loss_ratio}},
+          std::vector<Limit>{{Kind::lr_max, 0.99 * free_answer.expected_loss_ratio},
+                             {Kind::retention_min, free_answer.expected_retention}},
+          std::vector<Limit>{{Kind::lr_max, 0.99 * free_answer.expected_loss_ratio},
+                             {Kind::retention_min, free_answer.expected_retention - 0.01},
+                             {Kind::sum_min_score, 1.01 * free_answer.expected_volume * 5}}}) {
+      GridOptions full_options = options_for(limits, false), sampled_options = full_options;
+      full_options.dual_sample = 0;
+      sampled_options.dual_sample = 100;
+      GridBook a = g, b = g;
+      const GridResult full = solve_grid(a, full_options), sampled = solve_grid(b, sampled_options);
+      SCOPED_TRACE("seed " + std::to_string(seed) + ", " + std::to_string(limits.size()) +
+                   " limits: " + sampled.message);
+      ASSERT_EQ(full.status, SolveStatus::converged) << full.message;
+      ASSERT_EQ(sampled.status, SolveStatus::converged);
+      EXPECT_GT(sampled.windowed_passes, 0);
+      EXPECT_LT(sampled.window_rows, 0.5 * static_cast<double>(g.candidates()) / static_cast<double>(g.policies()));
+      EXPECT_NEAR(*sampled.lp_value, *full.lp_value, 1e-9 * std::fabs(*full.lp_value));
+      EXPECT_NEAR(*sampled.lp_value, lp_relaxation(g, limits), 1e-7 * std::fabs(*full.lp_value));
+      const Sums s = sums_of(g, std::vector<size_t>(sampled.choice.begin(), sampled.choice.end()));
+      for (const Limit& l : limits) EXPECT_TRUE(holds(l, s, w_r, 1e-9)) << "kind " << static_cast<int>(l.kind);
+      EXPECT_LE(s.profit, *sampled.dual_bound * (1 + 1e-12));
     }
   }
 }

@@ -17,11 +17,15 @@ double Cut::value() const {
 namespace {
 
 // min θ s.t. θ − g_t·x ≥ c_t, x in the domain.  Column 0 is θ, columns 1..m are x.
-ProgramSolution solve_master(int m, CutDomain domain, double box, const std::vector<Cut>& cuts) {
+ProgramSolution solve_master(int m, CutDomain domain, const std::vector<double>& lower,
+                             const std::vector<double>& upper, const std::vector<Cut>& cuts) {
   SparseProgram lp;
   lp.maximise = false;
   lp.add_column(-kCoinInfinity, kCoinInfinity, 1.0);
-  for (int k = 0; k < m; ++k) lp.add_column(0.0, domain == CutDomain::box ? box : 1.0, 0.0);
+  for (int k = 0; k < m; ++k) {
+    const auto ku = static_cast<size_t>(k);
+    lp.add_column(domain == CutDomain::box ? lower[ku] : 0.0, domain == CutDomain::box ? upper[ku] : 1.0, 0.0);
+  }
   for (const Cut& cut : cuts) {
     const int row = lp.add_row(cut.intercept, kCoinInfinity);
     lp.add(row, 0, 1.0);
@@ -37,7 +41,8 @@ ProgramSolution solve_master(int m, CutDomain domain, double box, const std::vec
 
 }  // namespace
 
-CutResult minimise_by_cuts(int m, CutDomain domain, double box, const std::vector<double>& start,
+CutResult minimise_by_cuts(int m, CutDomain domain, const std::vector<double>& lower, const std::vector<double>& upper,
+                           const std::vector<double>& start,
                            const std::function<Cut(const std::vector<double>&)>& oracle, int max_iterations, double tol,
                            std::vector<Cut> cuts) {
   CutResult r;
@@ -51,7 +56,7 @@ CutResult minimise_by_cuts(int m, CutDomain domain, double box, const std::vecto
     if (r.cuts[t].value() < r.cuts[r.best].value()) r.best = t;
   for (;;) {
     r.upper = r.cuts[r.best].value();
-    const ProgramSolution master = solve_master(m, domain, box, r.cuts);
+    const ProgramSolution master = solve_master(m, domain, lower, upper, r.cuts);
     if (master.status != ProgramSolution::Status::optimal)
       throw SolverError("the cutting-plane master LP failed (CLP status " +
                         std::to_string(static_cast<int>(master.status)) + ")");

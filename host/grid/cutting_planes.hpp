@@ -1,4 +1,4 @@
-// Kelley's cutting planes for a convex piecewise-linear function h over a box [0, U]^m or the simplex
+// Kelley's cutting planes for a convex piecewise-linear function h over a box lower ≤ x ≤ upper or the simplex
 // {x ≥ 0, Σ x = 1}, with CLP solving the master LP  min θ  s.t.  θ ≥ c_t + g_t·x  for every cut t.
 // For a polyhedral h it ends in finitely many steps with the master's value equal to the best h seen;
 // the master's duals weight the cuts (the primal convex combination behind the bound).
@@ -30,9 +30,11 @@ struct CutResult {
 
 enum class CutDomain { box, simplex };
 
-/// Minimise h.  `cuts` warm-starts (their points must lie in the domain); `start` is evaluated first
-/// when there are none.  Stops when converged or after max_iterations oracle calls.
-CutResult minimise_by_cuts(int m, CutDomain domain, double box, const std::vector<double>& start,
+/// Minimise h over the box [lower, upper] or the simplex (bounds unused).  `cuts` warm-starts (any valid
+/// minorants of h); `start` is evaluated first when there are none.  Stops when converged or after
+/// max_iterations oracle calls.
+CutResult minimise_by_cuts(int m, CutDomain domain, const std::vector<double>& lower, const std::vector<double>& upper,
+                           const std::vector<double>& start,
                            const std::function<Cut(const std::vector<double>&)>& oracle, int max_iterations, double tol,
                            std::vector<Cut> cuts = {});
 

@@ -117,6 +117,8 @@ std::string grid_result_json(const GridBook& g, const GridOptions& o, const Grid
   audit["timestamp_utc"] = utc_timestamp_now();
   audit["solver"] = Json{{"iterations", r.iterations},
                          {"passes", r.passes},
+                         {"windowed_passes", r.windowed_passes},
+                         {"window_candidates_per_policy", r.window_rows},
                          {"seconds", r.seconds_total},
                          {"seconds_by_phase", Json{{"dual", r.seconds_dual}, {"primal", r.seconds_primal}}}};
   audit["warnings"] = r.warnings;

@@ -63,6 +63,7 @@ bool GridPrimal::run(const CutResult& dual, GridResult& res) {
 std::vector<size_t> GridPrimal::cheapest_to_move(const std::vector<double>& omega) const {
   std::vector<double> gap;
   std::vector<int32_t> unused;
+  be_.set_row_window(nullptr);  // the runner-up may lie outside a policy's window
   be_.argmax(omega, &unused, &gap);
   std::vector<size_t> order(g_.policies());
   std::iota(order.begin(), order.end(), size_t{0});

@@ -2,7 +2,9 @@
 // every constraint.  The master's weights mix at most m + 1 of the pass choices; the LP over the
 // policies those choices disagree on gives a vertex with at most m split policies; rounding those
 // (every combination of their candidates) usually meets every constraint, and a small branch and bound
-// over the split policies and the cheapest policies to move repairs it when it does not.
+// over the split policies and the cheapest policies to move repairs it when it does not.  The backend may
+// still hold the dual's row windows (grid_window.hpp), exact at the cuts' points; the pass that needs
+// each policy's runner-up clears them.
 #pragma once
 
 #include <functional>

@@ -96,8 +96,8 @@ double GridRow::quantity(const std::vector<double>& S) const {
   return S[static_cast<size_t>(num)] / den;
 }
 
-double GridRow::excess(const std::vector<double>& S) const {
-  double v = -rhs;
+double GridRow::excess(const std::vector<double>& S, double rhs_share) const {
+  double v = -rhs * rhs_share;
   for (size_t t = 0; t < coef.size(); ++t) v += coef[t] * S[t];
   return v;
 }

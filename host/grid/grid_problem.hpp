@@ -26,8 +26,8 @@ struct GridRow {
   double scale = 1;  ///< magnitude of the row, to normalise it
 
   double quantity(const std::vector<double>& S) const;
-  /// Row value minus rhs (≤ 0 when the constraint holds).
-  double excess(const std::vector<double>& S) const;
+  /// Row value minus rhs·rhs_share (≤ 0 when the constraint holds; rhs_share < 1 for a sample).
+  double excess(const std::vector<double>& S, double rhs_share = 1.0) const;
   /// The constraint at S with multiplier λ (profit per unit of the row).
   GridConstraintReport report(const std::vector<double>& S, double lambda, double tolerance) const;
   /// Holds to the relative tolerance of its own limit.

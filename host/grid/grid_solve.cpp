@@ -10,7 +10,9 @@
 #include "grid/grid_backend.hpp"
 #include "grid/grid_primal.hpp"
 #include "grid/grid_problem.hpp"
+#include "grid/grid_window.hpp"
 #include "io/format.hpp"
+#include "optimise/backend/device_choice.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/math/grid_math.hpp"
 
@@ -20,6 +22,8 @@ namespace {
 
 namespace term = math::grid_term;
 using Clock = std::chrono::steady_clock;
+constexpr double kFirstBox = 1e3;         // on λ̃ (multipliers over the row and profit scales)
+constexpr double kDualTolerance = 1e-11;  // relative, between the bound and the best dual value
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -66,14 +70,16 @@ class GridSolver {
     return omega;
   }
 
-  // The dual function D̃(λ̃) = (Σ_i max_j (profit − λ·a) + λ·b)/F and its cut.
-  Cut dual_cut(const std::vector<double>& lambda) {
+  // The dual function D̃(λ̃) = (Σ_i max_j (profit − λ·a) + λ·b)/F and its cut; rhs_share scales the
+  // limits b for a pass over a sample of the policies.
+  Cut dual_cut(const std::vector<double>& lambda, double rhs_share = 1.0) {
     const GridPass pass = be_.argmax(omega_for(lambda));
     Cut c;
     c.x = lambda;
     c.intercept = pass.sums[term::profit] / scales_.profit;
     for (int k = 0; k < m_; ++k)
-      c.slope.push_back(-P_.rows[static_cast<size_t>(k)].excess(pass.sums) / scales_.row[static_cast<size_t>(k)]);
+      c.slope.push_back(-P_.rows[static_cast<size_t>(k)].excess(pass.sums, rhs_share) /
+                        scales_.row[static_cast<size_t>(k)]);
     return c;
   }
 
@@ -105,13 +111,15 @@ class GridSolver {
       res_.iterations = 1;
       return true;
     }
-    double box = 1e3;
-    const auto oracle = [this](const std::vector<double>& x) { return dual_cut(x); };
     std::vector<Cut> cuts;
+    if (windowed_dual(cuts)) return true;
+    double box = kFirstBox;
+    const auto oracle = [this](const std::vector<double>& x) { return dual_cut(x); };
+    const std::vector<double> zero(static_cast<size_t>(m_), 0.0);
     for (;;) {
       const int left = std::max(1, o_.max_iterations - res_.iterations);
-      dual_ = minimise_by_cuts(m_, CutDomain::box, box, std::vector<double>(static_cast<size_t>(m_), 0.0), oracle, left,
-                               1e-11, std::move(cuts));
+      dual_ = minimise_by_cuts(m_, CutDomain::box, zero, std::vector<double>(static_cast<size_t>(m_), box), zero,
+                               oracle, left, kDualTolerance, std::move(cuts));
       res_.iterations += dual_.iterations;
       const std::vector<double>& x = dual_.cuts[dual_.best].x;
       const bool at_box = *std::max_element(x.begin(), x.end()) >= box * (1 - 1e-9) ||
@@ -125,9 +133,88 @@ class GridSolver {
     return true;
   }
 
+  // Large grids: multipliers from a sample of the policies (every stride-th, its limits scaled to its
+  // share), then cutting planes in a box around them over passes that read only the rows able to win
+  // inside the box (grid_window.hpp), the box widened while the answer sits on its side.  Those passes
+  // give the full passes' values, so the cuts and the bound are the full dual's.  False (cuts kept as
+  // a warm start) when the sample's multipliers reach the first box, a sign of infeasibility, or the
+  // windows do not settle: the full passes decide.
+  bool windowed_dual(std::vector<Cut>& cuts) {
+    const size_t n = g_.policies();
+    if (o_.dual_sample <= 0 || n < 4 * static_cast<size_t>(o_.dual_sample)) return false;
+    const size_t stride = n / static_cast<size_t>(o_.dual_sample);
+    std::vector<uint32_t> window(2 * n, 0);
+    size_t sampled = 0;
+    for (size_t i = 0; i < n; i += stride, ++sampled) window[2 * i + 1] = static_cast<uint32_t>(g_.rows_of(i));
+    if (!be_.set_row_window(&window)) return false;
+    const double share = static_cast<double>(sampled) / static_cast<double>(n);
+    const std::vector<double> zero(static_cast<size_t>(m_), 0.0), first_box(static_cast<size_t>(m_), kFirstBox);
+    const CutResult sample = minimise_by_cuts(
+        m_, CutDomain::box, zero, first_box, zero, [&](const std::vector<double>& x) { return dual_cut(x, share); },
+        o_.max_iterations, 1e-7);
+    res_.iterations += sample.iterations;
+    std::vector<double> centre = sample.cuts[sample.best].x;
+    bool ok = sample.converged && *std::max_element(centre.begin(), centre.end()) < kFirstBox * 0.5;
+    const GridOmegaMap map = omega_map();
+    std::vector<double> half(static_cast<size_t>(m_));
+    const double largest = *std::max_element(centre.begin(), centre.end());
+    for (size_t k = 0; k < half.size(); ++k) half[k] = 0.25 * centre[k] + 1e-3 * largest + 1e-9;
+    const auto oracle = [this](const std::vector<double>& x) { return dual_cut(x); };
+    for (int widen = 0; ok && widen < 8; ++widen) {
+      std::vector<double> lower(half.size()), upper(half.size());
+      for (size_t k = 0; k < half.size(); ++k) {
+        lower[k] = std::max(0.0, centre[k] - half[k]);
+        upper[k] = std::min(kFirstBox, centre[k] + half[k]);
+      }
+      window = grid_argmax_windows(g_, map, lower, upper, o_.threads);
+      res_.window_rows = 0;
+      for (size_t i = 0; i < n; ++i) res_.window_rows += window[2 * i + 1] - window[2 * i];
+      res_.window_rows /= static_cast<double>(n);
+      be_.set_row_window(&window);
+      const int left = o_.max_iterations - res_.iterations;
+      if (left <= 0) break;
+      dual_ = minimise_by_cuts(m_, CutDomain::box, lower, upper, centre, oracle, left, kDualTolerance, std::move(cuts));
+      res_.iterations += dual_.iterations;
+      res_.windowed_passes += dual_.iterations;
+      // A side of the box the answer touches, unless it is λ = 0 or the first box's own side.
+      bool on_side = false;
+      for (size_t k = 0; k < half.size(); ++k) {
+        bool side = false;
+        for (const std::vector<double>* x : {&dual_.cuts[dual_.best].x, &dual_.master_x}) {
+          const double eps = 1e-9 * std::max(1.0, upper[k]);
+          const bool low = lower[k] > 0 && (*x)[k] <= lower[k] + eps, high = (*x)[k] >= upper[k] - eps;
+          if (high && upper[k] >= kFirstBox) ok = false;
+          side = side || low || high;
+        }
+        if (side) half[k] *= 4;
+        on_side = on_side || side;
+      }
+      // Settled: the windows stay for the primal's passes at the cuts' points, all inside the box.
+      if (!on_side && dual_.converged) return true;
+      centre = dual_.cuts[dual_.best].x;
+      cuts = std::move(dual_.cuts);
+    }
+    be_.set_row_window(nullptr);
+    return false;
+  }
+
+  // ω(λ̃) as omega_for computes it, as an affine map for the windows.
+  GridOmegaMap omega_map() const {
+    GridOmegaMap map;
+    map.base = omega_for(std::vector<double>(static_cast<size_t>(m_), 0.0));
+    for (int k = 0; k < m_; ++k) {
+      std::vector<double> unit(static_cast<size_t>(m_), 0.0);
+      unit[static_cast<size_t>(k)] = 1.0;
+      std::vector<double> d = omega_for(unit);
+      for (size_t t = 0; t < d.size(); ++t) d[t] -= map.base[t];
+      map.direction.push_back(std::move(d));
+    }
+    return map;
+  }
+
   bool prove_infeasible() {
     const auto oracle = [this](const std::vector<double>& d) { return feasibility_cut(d); };
-    const CutResult f = minimise_by_cuts(m_, CutDomain::simplex, 1.0,
+    const CutResult f = minimise_by_cuts(m_, CutDomain::simplex, {}, {},
                                          std::vector<double>(static_cast<size_t>(m_), 1.0 / m_), oracle, 200, 1e-12);
     res_.iterations += f.iterations;
     const Cut& best = f.cuts[f.best];
@@ -249,13 +336,20 @@ class GridSolver {
 GridResult solve_grid(GridBook& grid, const GridOptions& options) {
   const auto start = Clock::now();
   options.validate();
-  if (options.device == Device::cuda)
-    throw InputError("option --device cuda: the grid mode runs on the CPU in this version");
+  check_device_compiled_in(options.device);  // before any work
   GridResult res;
   res.backend_requested = to_string(options.device);
   const GridProblem problem = prepare_grid_problem(grid, options, res);
-  std::unique_ptr<GridBackend> backend = make_grid_cpu_backend(options.threads);
-  backend->upload(grid);
+  std::unique_ptr<GridBackend> backend;
+  const auto upload_to_gpu = [&] {
+    auto cuda = make_grid_cuda_backend();
+    cuda->upload(grid);
+    backend = std::move(cuda);
+  };
+  if (!run_on_chosen_device(options.device, upload_to_gpu, res.fallback_reason)) {
+    backend = make_grid_cpu_backend(options.threads);
+    backend->upload(grid);
+  }
   res.backend_used = backend->name();
   res.device_name = backend->device_name();
   res.bytes_per_candidate = grid.bytes_per_candidate();

@@ -118,8 +118,9 @@ struct GridOptions {
   bool exact = false;                     ///< branch and bound over every candidate (small grids)
   int64_t exact_max_candidates = 200000;  ///< refuse `exact` above this many candidates
   Device device = Device::automatic;
-  double tolerance = 1e-9;   ///< relative tolerance of every constraint at the answer
-  int max_iterations = 500;  ///< cutting-plane iterations (passes) at most
+  double tolerance = 1e-9;      ///< relative tolerance of every constraint at the answer
+  int max_iterations = 500;     ///< cutting-plane iterations (passes) at most
+  int64_t dual_sample = 20000;  ///< policies sampled to start the dual on grids of ≥ 4× as many (0: off)
   int threads = 0;
 
   /// The table's bounds and the rules between options (lr_min < lr_max, entries well formed, …).
@@ -148,6 +149,11 @@ void visit_options(GridOptions& o, F&& f) {
   f(option_rows::device, o.device);
   f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)}, o.tolerance);
   f(OptionRow{"max_iterations", "cutting-plane iterations at most", at_least(1)}, o.max_iterations);
+  f(OptionRow{"dual_sample",
+              "policies sampled to find the multipliers first on grids of at least 4× as many; later passes then "
+              "read only the candidates able to win near them (0: every pass reads every candidate)",
+              at_least(0)},
+    o.dual_sample);
   f(option_rows::threads(), o.threads);
 }
 
@@ -200,7 +206,9 @@ struct GridResult {
   std::string backend_requested, backend_used, device_name, fallback_reason;
   int iterations = 0;
   int64_t passes = 0;
-  int repair_policies = 0;  ///< policies the integer repair re-chose (0: rounding sufficed)
+  int64_t windowed_passes = 0;  ///< passes reading only the candidates able to win near the multipliers
+  double window_rows = 0;       ///< candidates per policy those passes read, on average
+  int repair_policies = 0;      ///< policies the integer repair re-chose (0: rounding sufficed)
   double seconds_total = 0, seconds_read = 0, seconds_dual = 0, seconds_primal = 0;
   size_t bytes_per_candidate = 0;
   std::vector<std::string> warnings;

@@ -129,5 +129,27 @@ TEST(CliGrid, BadOptionsExitTwo) {
   EXPECT_FALSE(fs::exists(dir / "out" / "result.json"));
 }
 
+TEST(CliGrid, ExplicitCudaWithoutAGpuFailsAndWritesNothing) {
+  if (gpu_usable()) GTEST_SKIP() << "a GPU is usable here";
+  const fs::path dir = scratch_dir();
+  const CliRun r = run_grid(dir, kExample, {"--device", "cuda"});
+  EXPECT_EQ(r.rc, RATEOPT_HAVE_CUDA ? 4 : 2) << describe(r);
+  // a GPU-less CUDA build names the device; a build without CUDA says it has none
+  EXPECT_TRUE(contains(r.err, RATEOPT_HAVE_CUDA ? "device cuda" : "this build has no CUDA")) << describe(r);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+TEST(CliGrid, AutoDeviceFallsBackToCpuSayingSo) {
+  if (gpu_usable()) GTEST_SKIP() << "a GPU is usable here";
+  const fs::path dir = scratch_dir();
+  const CliRun r = run_grid(dir, kExample, {"--device", "auto", "--json"});
+  ASSERT_EQ(r.rc, 0) << describe(r);
+  const json backend = json::parse(r.out)["backend"];
+  EXPECT_EQ(backend.value("requested", ""), "auto");
+  EXPECT_EQ(backend.value("used", ""), "cpu");
+  ASSERT_TRUE(backend["fallback_reason"].is_string()) << describe(r);
+  EXPECT_TRUE(contains(backend["fallback_reason"].get<std::string>(), "using the CPU")) << describe(r);
+}
+
 }  // namespace cli_test
 }  // namespace rateopt

@@ -4,7 +4,9 @@
 //
 //   gpu_check self [--quick]  CPU on one thread against CPU on every core (no GPU; a ctest test)
 //   gpu_check gpu             CPU against GPU, field by field, then pass and annealer timings
-//   gpu_check small           a small case of every pass and annealer (for compute-sanitizer)
+//   gpu_check grid            the price grid's argmax: CPU against GPU field by field (every lane
+//                             grouping), then pass timings at 1e6 × 41 and 1e7 × 11
+//   gpu_check small           a small case of every pass, annealer and grid shape (for compute-sanitizer)
 //   gpu_check pass N          evaluate, argmax and newton_system at N policies after a warm-up (for Nsight Compute)
 //
 // Exit status 0 when every comparison passed, 1 when one failed, 2 for bad arguments, 4 when the
@@ -23,6 +25,8 @@
 #include <vector>
 
 #include "clusters/anneal_storage.hpp"
+#include "grid/grid_backend.hpp"
+#include "grid_cases.hpp"
 #include "optimise/backend/backend.hpp"
 #include "rateopt/errors.hpp"
 
@@ -43,6 +47,20 @@ void check(bool ok, const std::string& what) {
   ++g_failures;
   if (g_failures <= 40) std::printf("  MISMATCH %s\n", what.c_str());
 }
+
+std::vector<std::unique_ptr<GridBackend>> one_backend(std::unique_ptr<GridBackend> b) {
+  std::vector<std::unique_ptr<GridBackend>> out;
+  out.push_back(std::move(b));
+  return out;
+}
+
+#ifdef GPU_CHECK_CUDA
+std::vector<std::unique_ptr<GridBackend>> grid_cuda_backends(const std::vector<int>& lanes) {
+  std::vector<std::unique_ptr<GridBackend>> out;
+  for (int l : lanes) out.push_back(make_grid_cuda_backend(l));
+  return out;
+}
+#endif
 
 /// Synthetic policies of the shape the solver prepares: coefficients in money, demand that falls with
 /// the multiplier, boxes around 1; groups assigned in turn with the middle one left empty (n_groups > 2).
@@ -266,8 +284,60 @@ void time_passes(size_t n) {
 }
 #endif
 
+/// The grid backends `make_test` gives against the CPU on one thread, on every shape of grid_cases.
+void check_grid(const std::function<std::vector<std::unique_ptr<GridBackend>>()>& make_tests, bool small) {
+  const int before = g_failures;
+  int cases = 0;
+  grid_cases::for_each_shape(small, [&](const std::string& label, const grid_cases::GridShape& shape) {
+    const GridBook g = grid_cases::make_grid(shape, 17 + static_cast<uint64_t>(cases));
+    for (auto& test : make_tests()) {
+      auto ref = make_grid_cpu_backend(1);
+      for (const std::string& bad : grid_cases::compare_grid_backends(*test, *ref, g)) check(false, label + ": " + bad);
+      ++cases;
+    }
+  });
+  std::printf("grid: %d cases (K 1..101, cost columns absent/per policy/per row, 0-3 extras, ties), %s\n", cases,
+              g_failures == before ? "every field equal" : "MISMATCHES");
+}
+
+#ifdef GPU_CHECK_CUDA
+// One argmax reads premium and demand per candidate and offset, weight, renewal flag, loss cost and
+// expense per policy (the timed grid keeps its costs per policy); choices and gaps add 12 bytes a policy.
+void time_grid(size_t n, int K) {
+  grid_cases::GridShape shape;
+  shape.policies = n;
+  shape.k_min = shape.k_max = K;
+  shape.loss_cost = shape.expense = grid_cases::GridShape::Column::per_policy;
+  const GridBook g = grid_cases::make_grid(shape, 7);
+  const double bytes = 16.0 * static_cast<double>(g.candidates()) + 33.0 * static_cast<double>(n);
+  const double copy_s = device_copy_seconds(static_cast<size_t>(bytes), 20);
+  const double copy_bw = 2.0 * bytes / copy_s;  // read + write
+  std::printf("grid timing at %zu policies x %d candidates (%.0f MB a pass): device copy %.1f GB/s\n", n, K,
+              bytes / 1e6, copy_bw / 1e9);
+  std::vector<int32_t> choice;
+  std::vector<double> gap;
+  for (int lanes : {0, 8, 16, 32}) {
+    auto be = make_grid_cuda_backend(lanes);
+    be->upload(g);
+    const std::vector<double> omega = grid_cases::term_prices(be->terms(), 1)[1];
+    be->argmax(omega);  // warm-up
+    const double t = median_seconds(20, [&] { be->argmax(omega); });
+    const double tc = median_seconds(10, [&] { be->argmax(omega, &choice, &gap); });
+    const double bw = bytes / t;
+    std::printf(
+        "  lanes %-4s argmax %9.1f us  %7.1f GB/s  %5.1f%% of copy;  with choices and gaps copied back %9.1f us\n",
+        lanes == 0 ? "auto" : std::to_string(lanes).c_str(), 1e6 * t, bw / 1e9, 100 * bw / copy_bw, 1e6 * tc);
+  }
+  auto cpu = make_grid_cpu_backend(0);
+  cpu->upload(g);
+  const std::vector<double> omega = grid_cases::term_prices(cpu->terms(), 1)[1];
+  std::printf("  CPU, %d threads: argmax %9.1f us\n", omp_get_max_threads(),
+              1e6 * median_seconds(3, [&] { cpu->argmax(omega); }));
+}
+#endif
+
 int usage() {
-  std::fprintf(stderr, "usage: gpu_check self [--quick] | gpu | small | pass N\n");
+  std::fprintf(stderr, "usage: gpu_check self [--quick] | gpu | grid | small | pass N\n");
   return 2;
 }
 
@@ -287,6 +357,7 @@ int run(int argc, char** argv) {
     std::printf("self check: CPU on %d threads against CPU on one\n", omp_get_max_threads());
     check_passes(cpu_all, quick, false);
     check_annealers(qubo_cpu, cluster_cpu, 50, 32, 32);
+    check_grid([] { return one_backend(make_grid_cpu_backend(0)); }, quick);
   } else {
 #ifdef GPU_CHECK_CUDA
     const CudaDeviceProbe probe = probe_cuda_device();
@@ -308,9 +379,14 @@ int run(int argc, char** argv) {
       check_annealers(qubo_gpu, cluster_gpu, 100, 256, 256);  // warm-up and a full comparison
       check_annealers(qubo_gpu, cluster_gpu, 1000, 1000, 64);
       for (size_t n : {size_t{1000000}, size_t{10000000}}) time_passes(n);
+    } else if (mode == "grid") {
+      check_grid([] { return grid_cuda_backends({0, 8, 16, 32}); }, false);
+      time_grid(1000000, 41);
+      time_grid(10000000, 11);
     } else if (mode == "small") {
       check_passes(make_cuda_backend, false, true);
       check_annealers(qubo_gpu, cluster_gpu, 20, 64, 64);
+      check_grid([] { return grid_cuda_backends({8, 32}); }, true);  // the narrowest and widest groups
     } else if (mode == "pass" && argc > 2) {
       const size_t n = std::strtoull(argv[2], nullptr, 10);
       const PolicyArrays pa = make_policies(n, 2, false, 5);

@@ -4,6 +4,7 @@
 
 #if !RATEOPT_HAVE_CUDA
 #include "clusters/anneal_backend.hpp"
+#include "grid/grid_backend.hpp"
 #include "optimise/backend/backend.hpp"
 #include "rateopt/errors.hpp"
 #include "reinsure/reinsure_risk.hpp"
@@ -25,6 +26,7 @@ void anneal_replicas_cuda(const QuboRowStorage&, double, double, int64_t, uint64
   no_cuda();
 }
 std::unique_ptr<RetainedRiskEvaluator> make_cuda_risk_evaluator(RiskMeasure, double) { no_cuda(); }
+std::unique_ptr<GridBackend> make_grid_cuda_backend(int) { no_cuda(); }
 void anneal_clusters_cuda(const ClusterMoveStorage&, double, double, int64_t, uint64_t, int, std::vector<int32_t>&,
                           std::string&) {
   no_cuda();

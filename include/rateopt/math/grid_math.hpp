@@ -25,12 +25,29 @@ struct GridCandidate {
   bool renewal;
 };
 
+/// The part of ω·φ that one policy's candidates share when its costs are the same on each row:
+/// ω·φ = w·(x·(p·slope + intercept) + extra_price), so a pass costs two loads and a few flops per
+/// candidate.
+struct GridPriceLine {
+  double slope, intercept;
+};
+
+RATEOPT_HD GridPriceLine grid_price_line(const double* omega, double loss_cost, double expense, bool renewal) {
+  using namespace grid_term;
+  return {omega[profit] + omega[gwp], loss_cost * (omega[claims] - omega[profit]) - expense * omega[profit] +
+                                          (renewal ? omega[retained] : 0.0) + omega[volume]};
+}
+
+/// ω·φ of a candidate on its policy's line; extra_price = Σ_q ω_{first_extra+q}·col_q of its row.
+RATEOPT_HD double grid_price_on_line(const GridPriceLine& line, double weight, double premium, double demand,
+                                     double extra_price) {
+  return weight * (demand * (premium * line.slope + line.intercept) + extra_price);
+}
+
 /// ω·φ of a candidate; extra_price = Σ_q ω_{first_extra+q}·col_q of its row (the caller's storage).
 RATEOPT_HD double grid_price(const double* omega, const GridCandidate& c, double extra_price) {
-  using namespace grid_term;
-  const double per_demand = c.premium * (omega[profit] + omega[gwp]) + c.loss_cost * (omega[claims] - omega[profit]) -
-                            c.expense * omega[profit] + (c.renewal ? omega[retained] : 0.0) + omega[volume];
-  return c.weight * (c.demand * per_demand + extra_price);
+  return grid_price_on_line(grid_price_line(omega, c.loss_cost, c.expense, c.renewal), c.weight, c.premium, c.demand,
+                            extra_price);
 }
 
 /// The fixed terms φ_0..φ_4 of a candidate into out[0..4].
