@@ -29,7 +29,6 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
-import platform
 import shlex
 import shutil
 import statistics
@@ -45,6 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools", "peer"))
 import make_peer_fixtures as peer_fx  # noqa: E402  (the peer's generator and the independent SPEC model)
+from bench_machine import machine_line  # noqa: E402  (bench/, next to this file)
 
 CONSTRAINTS = {"lr_max": 0.68, "retention_min": 0.78, "max_rate_change": 0.25, "enbp_buffer": 0.01}
 BOOK_SEED = 42
@@ -138,19 +138,6 @@ def read_multipliers(path: str, ids: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------ report
-def machine_line() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    load = os.getloadavg()[0]
-    return (f"{cpu}, {os.cpu_count()} logical CPUs, {mem:.1f} GiB, Python {platform.python_version()}, "
-            f"load average {load:.1f} at the start")
-
-
 def shown_arguments() -> str:
     """This run's arguments as the wrapper script takes them (it supplies --rateopt itself)."""
     args, skip = [], False

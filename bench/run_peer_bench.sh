@@ -8,11 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${RATEOPT_PEER_VENV:-$HOME/.cache/rateopt/peer-venv}"
-if [ ! -x "$venv/bin/python" ]; then
-  command -v python3 >/dev/null || apt-get install -y python3 python3-venv
-  python3 -m venv "$venv" || { apt-get install -y python3-venv && python3 -m venv "$venv"; }
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r tools/peer/requirements.txt
-[ -x build/rateopt ] || bash scripts/setup.sh
-cmake --build build --target rateopt -j"$(nproc)" >/dev/null
+source bench/peer_venv.sh
+peer_venv_ready "$venv" tools/peer/requirements.txt
 exec "$venv/bin/python" bench/peer_bench.py --rateopt build/rateopt "$@"
