@@ -52,10 +52,20 @@ inline math::GridCandidate grid_candidate(const GridBook& g, size_t i, size_t r)
   return {g.weight[i], g.premium[r], g.demand[r], g.loss_cost.at(i, r), g.expense.at(i, r), g.renewal[i] != 0};
 }
 
-/// One policy's Lagrangian choice: the row with the largest ω·φ (ties: the earlier row) and the runner-up's value.
+/// One policy's Lagrangian choice, offered its rows in order: the row with the largest ω·φ (ties: the
+/// earlier row) and the runner-up's value.
 struct GridBest {
-  size_t row = 0;  ///< npos when no row was kept
+  size_t row = static_cast<size_t>(-1);  ///< npos while no row was offered
   double best = -std::numeric_limits<double>::infinity(), second = -std::numeric_limits<double>::infinity();
+  void offer(size_t r, double v) {
+    if (v > best || row == static_cast<size_t>(-1)) {
+      second = best;
+      best = v;
+      row = r;
+    } else if (v > second) {
+      second = v;
+    }
+  }
 };
 
 /// The rows of policy i that keep(r) admits, priced by math::grid_price at term prices omega (the per-candidate
@@ -64,20 +74,12 @@ struct GridBest {
 template <class Keep>
 GridBest grid_policy_best(const GridBook& g, size_t i, const double* omega, Keep&& keep) {
   GridBest out;
-  out.row = static_cast<size_t>(-1);
   const size_t q = g.extra.size();
   for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r) {
     if (!keep(r)) continue;
     double extra_price = 0;
     for (size_t k = 0; k < q; ++k) extra_price += omega[math::grid_term::first_extra + k] * g.extra[k].at(i, r);
-    const double v = math::grid_price(omega, grid_candidate(g, i, r), extra_price);
-    if (v > out.best || out.row == static_cast<size_t>(-1)) {
-      out.second = out.best;
-      out.best = v;
-      out.row = r;
-    } else if (v > out.second) {
-      out.second = v;
-    }
+    out.offer(r, math::grid_price(omega, grid_candidate(g, i, r), extra_price));
   }
   return out;
 }

@@ -89,8 +89,7 @@ class GridCpuBackend final : public GridBackend {
           if (runner_up_gap) (*runner_up_gap)[i] = std::numeric_limits<double>::infinity();
           continue;
         }
-        double best = -std::numeric_limits<double>::infinity(), second = best;
-        size_t best_row = row_begin;
+        GridBest best;
         const double w = g.weight[i];
         const bool renewal = g.renewal[i] != 0;
         // Costs given once per policy (the usual case) put every candidate on one line.
@@ -104,21 +103,15 @@ class GridCpuBackend final : public GridBackend {
           for (size_t k = 0; k < q; ++k)
             extra_price +=
                 om[math::grid_term::first_extra + k] * (rows.extra[k] ? rows.extra[k][r] : g.extra[k].at(i, 0));
-          const double v = math::grid_price_on_line(line, w, rows.premium[r], rows.demand[r], extra_price);
-          if (v > best) {
-            second = best;
-            best = v;
-            best_row = r;
-          } else if (v > second) {
-            second = v;
-          }
+          best.offer(r, math::grid_price_on_line(line, w, rows.premium[r], rows.demand[r], extra_price));
         }
-        part[T] += best;
+        size_t best_row = best.row;
+        part[T] += best.best;
         pass_row_terms(g, rows, i, best_row, phi.data());  // from the rows just read
         if (rows.shift) best_row = g.offset[i] + rows.shift[i] + (best_row - row_begin);
         for (size_t t = 0; t < T; ++t) part[t] += phi[t];
         if (choice) (*choice)[i] = static_cast<int32_t>(best_row);
-        if (runner_up_gap) (*runner_up_gap)[i] = best - second;
+        if (runner_up_gap) (*runner_up_gap)[i] = best.best - best.second;
       }
     }
     ++passes_;
@@ -202,8 +195,7 @@ class GridCpuBackend final : public GridBackend {
 }  // namespace
 
 void grid_row_terms(const GridBook& g, size_t i, size_t r, double* out) {
-  math::grid_fixed_terms(
-      {g.weight[i], g.premium[r], g.demand[r], g.loss_cost.at(i, r), g.expense.at(i, r), g.renewal[i] != 0}, out);
+  math::grid_fixed_terms(grid_candidate(g, i, r), out);
   for (size_t k = 0; k < g.extra.size(); ++k) out[math::grid_term::first_extra + k] = g.weight[i] * g.extra[k].at(i, r);
 }
 
