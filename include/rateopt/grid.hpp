@@ -306,8 +306,9 @@ void visit_options(GridOptions& o, F&& f) {
   f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)}, o.tolerance);
   f(OptionRow{"max_iterations", "cutting-plane iterations at most", at_least(1)}, o.max_iterations);
   f(OptionRow{"dual_sample",
-              "policies sampled to find the multipliers first on grids of at least 4× as many; later passes then "
-              "read only the candidates able to win near them (0: every pass reads every candidate)",
+              "policies sampled to find the multipliers first on grids of at least 4× as many; the solve then holds "
+              "(reading a CSV) or reads (later passes) only the candidates able to win near them (0: every "
+              "candidate, every pass)",
               at_least(0)},
     o.dual_sample);
   f(option_rows::threads(), o.threads);
