@@ -186,6 +186,12 @@ class CsvCursor {
       p_ = field_end(p_);
       return {start, static_cast<size_t>(p_ - start)};
     }
+    return quoted_field(column);
+  }
+
+ protected:
+  // The rare case out of line, so that field() inlines into a reader's row loop.
+  std::string_view quoted_field(const std::string& column) {
     const uint64_t open_line = line_;
     ++p_;
     scratch_.clear();
@@ -210,7 +216,6 @@ class CsvCursor {
     return scratch_;
   }
 
- protected:
   // The first ',', '\n' or '\r' from p on, or end_: eight bytes at a time (a byte equal to c is a zero
   // byte of word ^ c, found by the borrow of subtracting one from each byte; the lowest flag is exact).
   const char* field_end(const char* p) const {
