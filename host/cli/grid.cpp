@@ -20,8 +20,8 @@ int run_grid(const GridCommand& c) {
   c.flags->fill(options);
   options.validate();
   check_output_dir(c.out.dir, grid_output_files(), c.out.force);
-  GridBook grid = read_grid_csv(c.grid, grid_constraint_columns(options));
-  const GridResult result = solve_grid(grid, options);
+  GridBook grid;
+  const GridResult result = read_and_solve_grid(c.grid, options, grid);
   for (const std::string& w : result.warnings) std::cerr << "warning: " << w << "\n";
   const std::string json = write_grid_outputs(c.out.dir, grid, options, result, c.out.force);
   const bool has_rule = !result.term_prices.empty();

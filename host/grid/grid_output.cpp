@@ -47,7 +47,7 @@ GridPolicyColumns grid_policy_columns(const GridBook& g, const GridResult& r) {
   out.candidates.resize(n);
   out.split.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
-    out.candidates[i] = static_cast<int64_t>(g.rows_of(i));
+    out.candidates[i] = static_cast<int64_t>(g.capped_rows_of(i));
     out.split[i] = r.split.empty() ? 0 : r.split[i];
     const int32_t row = r.choice.empty() ? -1 : r.choice[i];
     if (row < 0) continue;
@@ -87,7 +87,7 @@ std::string grid_policies_csv(const GridBook& g, const GridResult& r) {
   std::string out = std::string(kGridChoiceHeader) + ",split\n";
   for (size_t i = 0; i < g.policies(); ++i) {
     const int32_t row = r.choice.empty() ? -1 : r.choice[i];
-    append_grid_choice(out, g, i, row < 0 ? static_cast<size_t>(-1) : static_cast<size_t>(row), g.rows_of(i));
+    append_grid_choice(out, g, i, row < 0 ? static_cast<size_t>(-1) : static_cast<size_t>(row), g.capped_rows_of(i));
     out += row >= 0 && !r.split.empty() && r.split[i] ? ",1\n" : ",0\n";
   }
   return out;
@@ -193,6 +193,8 @@ std::string grid_result_json(const GridBook& g, const GridOptions& o, const Grid
                          {"knapsack_states", r.knapsack_states},
                          {"windowed_passes", r.windowed_passes},
                          {"window_candidates_per_policy", r.window_rows},
+                         {"pruned_reads", r.pruned_reads},
+                         {"seconds_read", r.seconds_read},
                          {"seconds", r.seconds_total},
                          {"seconds_by_phase", Json{{"dual", r.seconds_dual}, {"primal", r.seconds_primal}}}};
   audit["warnings"] = r.warnings;

@@ -308,8 +308,14 @@ GridRow make_row(GridConstraintKind kind, std::string name, int terms, int num, 
 
 GridProblem prepare_grid_problem(GridBook& g, const GridOptions& o, GridResult& res) {
   using K = GridConstraintKind;
-  res.n_candidates = static_cast<int64_t>(g.candidates());
-  apply_caps(g, o, res);
+  if (g.pruning) {  // the read applied the caps
+    res.n_candidates = g.pruning->rows_read;
+    res.candidates_removed = g.pruning->removed_by_caps;
+    res.n_bound_conflicts = g.pruning->bound_conflicts;
+  } else {
+    res.n_candidates = static_cast<int64_t>(g.candidates());
+    apply_caps(g, o, res);
+  }
   GridProblem P;
   P.terms = term::first_extra + static_cast<int>(g.extra.size());
   for (size_t i = 0; i < g.policies(); ++i)

@@ -67,6 +67,20 @@ CandidateBand candidate_band(const GridBook& grid, size_t i, const std::optional
 /// "file:line: policy "P" has no baseline row …" for a band with a problem.
 std::string band_problem_text(const GridBook& grid, size_t i, const CandidateBand& band);
 
+/// solve_grid's dual alone: the multipliers (with their units, term prices and status, or the proof of
+/// infeasibility), no choice.
+GridResult solve_grid_multipliers(GridBook& grid, const GridOptions& options);
+
+/// Multipliers λ (profit per unit of each constraint row) and what one of the solver's normalised units is
+/// worth in each (GridResult::multiplier_units).
+struct GridMultipliers {
+  std::vector<double> lambda, units;
+};
+/// read_and_solve_grid's reads and solves from a box around `start` instead of the sample's (nullopt: the
+/// whole grid).
+GridResult read_and_solve_grid_from(const std::string& path, const GridOptions& options,
+                                    const std::optional<GridMultipliers>& start, GridBook& grid);
+
 /// The term sums of a choice (per policy, a row).
 std::vector<double> grid_choice_sums(const GridBook& grid, int terms, const std::vector<int32_t>& choice);
 

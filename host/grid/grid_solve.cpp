@@ -29,14 +29,16 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 class GridSolver {
  public:
-  GridSolver(const GridBook& g, const GridOptions& o, const GridProblem& P, GridBackend& be, GridResult& res)
-      : g_(g), o_(o), P_(P), be_(be), res_(res), m_(static_cast<int>(P.rows.size())) {}
+  GridSolver(const GridBook& g, const GridOptions& o, const GridProblem& P, GridBackend& be, GridResult& res,
+             bool dual_only)
+      : g_(g), o_(o), P_(P), be_(be), res_(res), m_(static_cast<int>(P.rows.size())), dual_only_(dual_only) {}
 
   void run() {
     set_scales();
     const auto dual_start = Clock::now();
     const bool feasible = solve_dual();
     res_.seconds_dual = seconds_since(dual_start);
+    if (dual_only_) return multipliers_only(feasible);
     const auto primal_start = Clock::now();
     bool found = false;
     if (feasible) {
@@ -111,6 +113,7 @@ class GridSolver {
       res_.iterations = 1;
       return true;
     }
+    if (g_.pruning) return boxed_dual();
     std::vector<Cut> cuts;
     if (windowed_dual(cuts)) return true;
     double box = kFirstBox;
@@ -198,6 +201,36 @@ class GridSolver {
     return false;
   }
 
+  // A pruned book gives the whole grid's passes only inside its box (GridBook::Pruning): cutting planes
+  // there, any point of which gives a valid bound.  Where a side of the box (other than λ = 0) holds the
+  // answer back it may not be the optimum: flagged, for the read to widen the box.
+  bool boxed_dual() {
+    const auto mu = static_cast<size_t>(m_);
+    std::vector<double> lower(mu), upper(mu), centre(mu);
+    for (size_t k = 0; k < mu; ++k) {
+      const double unit = scales_.profit / scales_.row[k];
+      lower[k] = g_.pruning->lower[k] / unit;
+      upper[k] = g_.pruning->upper[k] / unit;
+      centre[k] = 0.5 * (lower[k] + upper[k]);
+    }
+    dual_ = minimise_by_cuts(
+        m_, CutDomain::box, lower, upper, centre, [this](const std::vector<double>& x) { return dual_cut(x); },
+        o_.max_iterations, kDualTolerance);
+    res_.iterations += dual_.iterations;
+    // The master's duals weight the cuts; Σ_t w_t·g_t is what the box's own bounds hold back: < 0 at the
+    // upper side (the dual would go on falling past it), > 0 at a lower side above 0.
+    for (size_t k = 0; k < mu; ++k) {
+      double pull = 0, size = 0;
+      for (size_t t = 0; t < dual_.cuts.size(); ++t) {
+        pull += dual_.weights[t] * dual_.cuts[t].slope[k];
+        size += dual_.weights[t] * std::fabs(dual_.cuts[t].slope[k]);
+      }
+      const double held = 1e-9 * size + 1e-300;
+      if (pull < -held || (lower[k] > 0 && pull > held)) res_.reached_box = true;
+    }
+    return true;
+  }
+
   // ω(λ̃) as omega_for computes it, as an affine map for the windows.
   GridOmegaMap omega_map() const {
     GridOmegaMap map;
@@ -281,6 +314,27 @@ class GridSolver {
     return ratio;
   }
 
+  // λ in profit per unit of each row (0 where infeasible) and what one normalised unit is worth.
+  void set_multipliers(bool feasible) {
+    res_.multipliers.assign(static_cast<size_t>(m_), 0.0);
+    res_.multiplier_units.clear();
+    for (int k = 0; k < m_; ++k) {
+      const auto ku = static_cast<size_t>(k);
+      res_.multiplier_units.push_back(scales_.profit / scales_.row[ku]);
+      if (feasible) res_.multipliers[ku] = lambda_[ku] * res_.multiplier_units[ku];
+    }
+  }
+
+  void multipliers_only(bool feasible) {
+    if (feasible) {
+      lambda_ = dual_.cuts[dual_.best].x;
+      res_.term_prices = omega_for(lambda_);
+      res_.status = dual_.converged ? SolveStatus::converged : SolveStatus::max_iterations;
+    }
+    set_multipliers(feasible);
+    res_.passes = be_.passes();
+  }
+
   // Portfolio figures, constraint reports, multipliers in business units, the bound and the status.
   void finish(bool feasible, bool found) {
     const std::vector<double> S = grid_choice_sums(g_, P_.terms, res_.choice);
@@ -292,11 +346,10 @@ class GridSolver {
     if (P_.renewal_weight > 0) res_.expected_retention = S[term::retained] / P_.renewal_weight;
     res_.n_policies = static_cast<int64_t>(g_.policies());
     res_.n_renewals = P_.renewals;
-    res_.multipliers.assign(static_cast<size_t>(m_), 0.0);
+    set_multipliers(feasible);
     bool all_hold = true;
     for (int k = 0; k < m_; ++k) {
       const auto ku = static_cast<size_t>(k);
-      if (feasible) res_.multipliers[ku] = lambda_[ku] * scales_.profit / scales_.row[ku];
       res_.constraints.push_back(P_.rows[ku].report(S, res_.multipliers[ku], o_.tolerance));
       all_hold = all_hold && P_.rows[ku].holds(S, o_.tolerance);
     }
@@ -327,6 +380,7 @@ class GridSolver {
   GridBackend& be_;
   GridResult& res_;
   const int m_;
+  const bool dual_only_;  // the multipliers alone (a sample's), no primal choice
   GridScales scales_;
   CutResult dual_;
   std::vector<double> lambda_;
@@ -334,7 +388,8 @@ class GridSolver {
 
 }  // namespace
 
-GridResult solve_grid(GridBook& grid, const GridOptions& options) {
+namespace {
+GridResult solve_on_chosen_device(GridBook& grid, const GridOptions& options, bool dual_only) {
   const auto start = Clock::now();
   options.validate();
   check_device_compiled_in(options.device);  // before any work
@@ -354,10 +409,19 @@ GridResult solve_grid(GridBook& grid, const GridOptions& options) {
   res.backend_used = backend->name();
   res.device_name = backend->device_name();
   res.bytes_per_candidate = grid.bytes_per_candidate();
-  GridSolver(grid, options, problem, *backend, res).run();
+  GridSolver(grid, options, problem, *backend, res, dual_only).run();
   res.warnings.insert(res.warnings.begin(), grid.warnings.begin(), grid.warnings.end());
   res.seconds_total = seconds_since(start);
   return res;
+}
+}  // namespace
+
+GridResult solve_grid(GridBook& grid, const GridOptions& options) {
+  return solve_on_chosen_device(grid, options, false);
+}
+
+GridResult solve_grid_multipliers(GridBook& grid, const GridOptions& options) {
+  return solve_on_chosen_device(grid, options, true);
 }
 
 }  // namespace rateopt

@@ -141,9 +141,21 @@ struct GridBook {
 
   std::vector<std::string> warnings;  ///< e.g. ignored columns
 
+  /// Set on a book read pruned (read_and_solve_grid): the caps are applied, and each policy holds only its
+  /// candidates able to win while the multipliers λ (profit per unit of each constraint row, as
+  /// GridResult::multipliers) stay in [lower, upper], plus its baseline row.  The solve keeps λ there.
+  struct Pruning {
+    std::vector<double> lower, upper;
+    int64_t rows_read = 0, removed_by_caps = 0, bound_conflicts = 0;
+    std::vector<uint32_t> capped_rows;  ///< per policy: candidates the caps kept
+  };
+  std::optional<Pruning> pruning;
+
   size_t policies() const { return policy_id.size(); }
   size_t candidates() const { return premium.size(); }
   size_t rows_of(size_t i) const { return static_cast<size_t>(offset[i + 1] - offset[i]); }
+  /// Candidates of policy i the caps kept (a pruned book holds fewer rows).
+  size_t capped_rows_of(size_t i) const { return pruning ? pruning->capped_rows[i] : rows_of(i); }
   int32_t step_of(size_t i, size_t row) const {
     return step.empty() ? static_cast<int32_t>(row - offset[i]) : step[row];
   }
@@ -358,10 +370,14 @@ struct GridResult {
   std::string backend_requested, backend_used, device_name, fallback_reason;
   int iterations = 0;
   int64_t passes = 0;
-  int64_t windowed_passes = 0;  ///< passes reading only the candidates able to win near the multipliers
-  double window_rows = 0;       ///< candidates per policy those passes read, on average
-  int repair_policies = 0;      ///< policies the integer repair re-chose (0: rounding sufficed)
-  double seconds_total = 0, seconds_read = 0, seconds_dual = 0, seconds_primal = 0;
+  int64_t windowed_passes = 0;           ///< passes reading only the candidates able to win near the multipliers
+  double window_rows = 0;                ///< candidates per policy those passes read, on average
+  int repair_policies = 0;               ///< policies the integer repair re-chose (0: rounding sufficed)
+  std::vector<double> multiplier_units;  ///< per constraint: λ per unit of the solver's normalised multiplier
+  bool reached_box = false;              ///< a pruned book's solve ended on a side of its box
+  int pruned_reads = 0;                  ///< read_and_solve_grid: pruned reads of the file (0: read whole)
+  double seconds_total = 0, seconds_dual = 0, seconds_primal = 0;
+  double seconds_read = 0;  ///< read_and_solve_grid: the time before the final solve (reading, the sample)
   size_t bytes_per_candidate = 0;
   std::vector<std::string> warnings;
 };
@@ -370,6 +386,13 @@ struct GridResult {
 /// InputError for options the grid cannot support (a baseline missing where a cap or a percent limit
 /// needs it, an enbp missing where the buffer needs it, a renewal left without a candidate).
 GridResult solve_grid(GridBook& grid, const GridOptions& options);
+
+/// read_grid_csv then solve_grid, holding only the candidates that can matter.  On grids of at least
+/// 4 × dual_sample policies (without exact) policies sampled at evenly spaced places in the file give the
+/// multipliers a box first; the read then keeps per policy only the candidates able to win inside the box
+/// (and its baseline row), and the solve stays in the box.  The file is read again with a wider box when
+/// the answer reaches a side, and whole when the sample cannot decide.  `grid` receives the book solved.
+GridResult read_and_solve_grid(const std::string& path, const GridOptions& options, GridBook& grid);
 
 /// The columns the options' sum and ratio constraints name (to read with read_grid_csv).
 std::vector<std::string> grid_constraint_columns(const GridOptions& options);

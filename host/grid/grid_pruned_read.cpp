@@ -1,0 +1,358 @@
+// read_and_solve_grid (rateopt/grid.hpp): a large grid read keeping per policy only the candidates able to
+// win near the multipliers.  Near the dual's optimum a policy's argmax moves among a few of its K rows, so
+// a box on the multipliers from a sample decides, policy by policy as the file streams past, which rows
+// can matter; inside the box passes over those rows equal passes over every row (grid_window.hpp), so the
+// bound stays the whole grid's.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "grid/grid_problem.hpp"
+#include "grid/grid_rules.hpp"
+#include "grid/grid_window.hpp"
+#include "rateopt/errors.hpp"
+#include "rateopt/grid.hpp"
+#include "rateopt/math/grid_math.hpp"
+
+namespace rateopt {
+
+namespace {
+
+constexpr size_t kChunkPolicies = 65536;  // policies parsed before their rows are pruned
+constexpr int kWidenings = 3;             // wider boxes tried before the whole grid is read
+
+// A file read by offset: the sample jumps to evenly spaced places.
+class FileAt {
+ public:
+  explicit FileAt(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY)) {
+    struct stat st {};
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) size_ = static_cast<size_t>(st.st_size);
+  }
+  ~FileAt() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileAt(const FileAt&) = delete;
+  FileAt& operator=(const FileAt&) = delete;
+  size_t size() const { return size_; }  // 0: not a regular file
+  // Up to `bytes` from `at` (fewer at the end of the file).
+  std::string read(size_t at, size_t bytes) const {
+    std::string out(std::min(bytes, size_ > at ? size_ - at : 0), '\0');
+    size_t got = 0;
+    while (got < out.size()) {
+      const ssize_t n = ::pread(fd_, &out[got], out.size() - got, static_cast<off_t>(at + got));
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    out.resize(got);
+    return out;
+  }
+
+ private:
+  int fd_;
+  size_t size_ = 0;
+};
+
+// Policies sampled at evenly spaced byte offsets, as CSV text behind the file's header, each with the
+// inverse of its chance to be hit (a policy of more bytes is hit more often), so that weighted sums over
+// the sample estimate the whole grid's.
+struct GridSample {
+  std::string text;
+  std::vector<double> inverse_chance;
+  double policies_estimate = 0;
+};
+
+// The policy_id of the line at `p` (unquoted), or nullopt for a line this scan does not handle
+// (blank, quoted) — the sample then gives way to the plain read.
+std::optional<std::string_view> line_id(std::string_view block, size_t p) {
+  const size_t end = block.find_first_of(",\r\n\"", p);
+  if (end == std::string_view::npos || block[end] != ',' || end == p) return std::nullopt;
+  return block.substr(p, end - p);
+}
+
+// The bytes [begin, end) of the policy whose rows hold byte `at` (data: where the rows start), or nullopt
+// for lines the scan leaves to the plain read.  Reads a wider block while the policy runs past it.
+std::optional<std::pair<size_t, size_t>> policy_at(const FileAt& file, size_t data, size_t at) {
+  for (size_t reach = 1 << 15; reach <= (1u << 24); reach *= 4) {
+    const size_t base = std::max(data, at > reach ? at - reach : 0);
+    const std::string block = file.read(base, at - base + reach);
+    const bool from_data = base == data, to_end = base + block.size() >= file.size();
+    const auto line_start = [&](size_t p) -> std::optional<size_t> {  // of the line holding block[p]
+      const size_t nl = p == 0 ? std::string::npos : block.rfind('\n', p - 1);
+      if (nl != std::string::npos) return nl + 1;
+      return from_data ? std::make_optional<size_t>(0) : std::nullopt;
+    };
+    std::optional<size_t> begin = line_start(at - base);
+    if (!begin) continue;
+    const std::optional<std::string_view> id = line_id(block, *begin);
+    if (!id) return std::nullopt;
+    bool wider = false;
+    while (*begin > 0) {  // back over the policy's earlier rows
+      const std::optional<size_t> previous = line_start(*begin - 1);
+      if (!previous) {
+        wider = true;
+        break;
+      }
+      const std::optional<std::string_view> previous_id = line_id(block, *previous);
+      if (!previous_id) return std::nullopt;
+      if (*previous_id != *id) break;
+      begin = previous;
+    }
+    size_t end = *begin;
+    while (!wider) {  // on over its rows
+      if (end >= block.size()) {
+        if (to_end) break;
+        wider = true;
+        break;
+      }
+      const std::optional<std::string_view> here = line_id(block, end);
+      if (!here) return std::nullopt;
+      if (*here != *id) break;
+      const size_t nl = block.find('\n', end);
+      if (nl == std::string::npos && !to_end) {
+        wider = true;
+        break;
+      }
+      end = nl == std::string::npos ? block.size() : nl + 1;
+    }
+    if (!wider) return std::make_pair(base + *begin, base + end);
+  }
+  return std::nullopt;
+}
+
+// The policies holding `samples` evenly spaced byte offsets (a policy hit twice taken once); nullopt when
+// the file is not a regular file or holds lines the scan leaves to the plain read.
+std::optional<GridSample> sample_grid(const std::string& path, size_t samples) {
+  const FileAt file(path);
+  if (file.size() == 0) return std::nullopt;
+  // The header: the first line with anything on it (after a BOM).
+  const std::string head = file.read(0, 1 << 20);
+  size_t h = head.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  while (h < head.size() && (head[h] == '\n' || head[h] == '\r')) ++h;
+  const size_t header_end = head.find('\n', h);
+  if (header_end == std::string::npos || head.find('"', h) < header_end) return std::nullopt;
+  const size_t data = header_end + 1;
+  if (file.size() <= data) return std::nullopt;
+  GridSample s;
+  s.text = head.substr(0, data);
+  const double span = static_cast<double>(file.size() - data);
+  size_t last_begin = static_cast<size_t>(-1);
+  for (size_t k = 0; k < samples; ++k) {
+    const auto at = data + static_cast<size_t>((static_cast<double>(k) + 0.5) * span / static_cast<double>(samples));
+    const std::optional<std::pair<size_t, size_t>> policy = policy_at(file, data, at);
+    if (!policy) return std::nullopt;
+    if (policy->first == last_begin) continue;
+    last_begin = policy->first;
+    const size_t bytes = policy->second - policy->first;
+    s.text += file.read(policy->first, bytes);
+    if (s.text.back() != '\n') s.text += '\n';
+    const double chance = std::min(1.0, static_cast<double>(samples) * static_cast<double>(bytes) / span);
+    s.inverse_chance.push_back(1.0 / chance);
+    s.policies_estimate += 1.0 / chance;
+  }
+  if (s.inverse_chance.empty()) return std::nullopt;
+  return s;
+}
+
+// The multipliers' box from the sample's solve: its multipliers ± a quarter, plus a little of the largest
+// (in the solver's normalised units, where the constraints compare), in profit per unit of each row.
+struct LambdaBox {
+  std::vector<double> centre, half, unit;
+  std::vector<double> lower() const {
+    std::vector<double> out(centre.size());
+    for (size_t k = 0; k < out.size(); ++k) out[k] = std::max(0.0, centre[k] - half[k]);
+    return out;
+  }
+  std::vector<double> upper() const {
+    std::vector<double> out(centre.size());
+    for (size_t k = 0; k < out.size(); ++k) out[k] = centre[k] + half[k];
+    return out;
+  }
+};
+
+LambdaBox box_around(const std::vector<double>& lambda, const std::vector<double>& unit) {
+  LambdaBox box{lambda, std::vector<double>(lambda.size()), unit};
+  double largest = 0;
+  for (size_t k = 0; k < lambda.size(); ++k) largest = std::max(largest, lambda[k] / unit[k]);
+  for (size_t k = 0; k < lambda.size(); ++k)
+    box.half[k] = (0.25 * lambda[k] / unit[k] + 1e-3 * largest + 1e-9) * unit[k];
+  return box;
+}
+
+// The multipliers of policies sampled across the file, or nullopt where the plain read decides: a small grid,
+// exact asked for, a sample the scan cannot take, or one whose solve is not a clean answer (infeasible,
+// or an input problem the plain read will report at its line).
+std::optional<GridMultipliers> sample_multipliers(const std::string& path, const GridOptions& options) {
+  if (options.exact || options.dual_sample <= 0) return std::nullopt;
+  const std::optional<GridSample> sample = sample_grid(path, static_cast<size_t>(options.dual_sample));
+  if (!sample || sample->policies_estimate < 4.0 * static_cast<double>(options.dual_sample)) return std::nullopt;
+  try {
+    GridBook book = read_grid_csv_text(path, sample->text, grid_constraint_columns(options));
+    if (book.policies() != sample->inverse_chance.size()) return std::nullopt;
+    std::vector<double>& weight = book.weight.own();
+    for (size_t i = 0; i < weight.size(); ++i) weight[i] *= sample->inverse_chance[i];
+    GridOptions small = options;
+    small.dual_sample = 0;
+    small.device = Device::cpu;
+    const GridResult res = solve_grid_multipliers(book, small);
+    if (res.term_prices.empty() || res.status == SolveStatus::infeasible) return std::nullopt;
+    return GridMultipliers{res.multipliers, res.multiplier_units};
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
+
+// Appends the grid's columns of chosen rows, policy by policy, into one book; per-row columns are kept per
+// row here and stored once per policy at the end where they allow it.
+class PrunedBook {
+ public:
+  PrunedBook() { book_.offset.push_back(0); }
+
+  void add_policy(const GridBook& c, size_t i, const std::vector<size_t>& rows) {
+    GridBook& b = book_;
+    b.policy_id.push_back(c.policy_id[i]);
+    b.first_line.push_back(c.first_line[i]);
+    for (size_t r : rows) {
+      b.premium.push_back(c.premium[r]);
+      b.demand.push_back(c.demand[r]);
+      b.step.push_back(c.step_of(i, r));
+    }
+    b.offset.push_back(b.premium.size());
+    if (!have_columns_) take_column_layout(c);
+    add_column(b.loss_cost, c.loss_cost, i, rows);
+    add_column(b.expense, c.expense, i, rows);
+    for (size_t k = 0; k < c.extra.size(); ++k) add_column(b.extra[k], c.extra[k], i, rows);
+    b.weight.push_back(c.weight[i]);
+    b.renewal.push_back(c.renewal[i]);
+    b.group.push_back(group_index(c.group_names[static_cast<size_t>(c.group[i])]));
+    if (!c.baseline.empty()) b.baseline.push_back(c.baseline[i]);
+    if (!c.enbp.empty()) b.enbp.push_back(c.enbp[i]);
+  }
+
+  GridBook finish(const GridBook& last_chunk) {
+    for (GridColumn* column : {&book_.loss_cost, &book_.expense})
+      if (column->present()) grid_rules::store_once_per_policy_when_constant(*column, book_.offset);
+    for (GridColumn& column : book_.extra) grid_rules::store_once_per_policy_when_constant(column, book_.offset);
+    if (book_.group_names.empty()) book_.group_names.push_back("all");
+    book_.source = last_chunk.source;
+    book_.sha256 = last_chunk.sha256;
+    return std::move(book_);
+  }
+
+  void take_warnings(const GridBook& first_chunk) { book_.warnings = first_chunk.warnings; }
+
+ private:
+  void take_column_layout(const GridBook& c) {
+    have_columns_ = true;
+    book_.extra_names = c.extra_names;
+    book_.extra.resize(c.extra.size());
+  }
+
+  static void add_column(GridColumn& out, const GridColumn& in, size_t i, const std::vector<size_t>& rows) {
+    if (!in.present()) return;
+    out.per_row = true;
+    for (size_t r : rows) out.values.push_back(in.at(i, r));
+  }
+
+  int32_t group_index(const std::string& name) {
+    const auto found = group_of_.find(name);
+    if (found != group_of_.end()) return found->second;
+    const auto index = static_cast<int32_t>(book_.group_names.size());
+    book_.group_names.push_back(name);
+    group_of_.emplace(name, index);
+    return index;
+  }
+
+  GridBook book_;
+  bool have_columns_ = false;
+  std::unordered_map<std::string, int32_t> group_of_;
+};
+
+// The grid read with its caps applied and, per policy, only the rows able to win inside the box (and the
+// baseline row, which percent limits, rate changes and the outputs refer to).
+GridBook read_pruned(const std::string& path, const GridOptions& options, const LambdaBox& box) {
+  GridChunkReader reader(path, grid_constraint_columns(options), kChunkPolicies);
+  GridBook::Pruning pruning;
+  pruning.lower = box.lower();
+  pruning.upper = box.upper();
+  PrunedBook out;
+  GridBook chunk, last;
+  bool first = true;
+  std::vector<size_t> rows;
+  while (reader.next(chunk)) {
+    if (first) out.take_warnings(chunk);
+    first = false;
+    GridResult counts;
+    const GridProblem problem = prepare_grid_problem(chunk, options, counts);
+    pruning.rows_read += counts.n_candidates;
+    pruning.removed_by_caps += counts.candidates_removed;
+    pruning.bound_conflicts += counts.n_bound_conflicts;
+    // ω(λ) = e_profit − Σ_k λ_k·coef_k, with λ in profit per unit of each row as the box holds it.
+    GridOmegaMap map;
+    map.base.assign(static_cast<size_t>(problem.terms), 0.0);
+    map.base[math::grid_term::profit] = 1.0;
+    for (const GridRow& row : problem.rows) {
+      std::vector<double> d(row.coef.size());
+      for (size_t t = 0; t < d.size(); ++t) d[t] = -row.coef[t];
+      map.direction.push_back(std::move(d));
+    }
+    const std::vector<uint32_t> window = grid_argmax_windows(chunk, map, pruning.lower, pruning.upper, options.threads);
+    for (size_t i = 0; i < chunk.policies(); ++i) {
+      rows.clear();
+      const size_t first_row = chunk.offset[i], b = chunk.baseline_row(i);
+      const size_t lo = first_row + window[2 * i], hi = first_row + window[2 * i + 1];
+      if (b != static_cast<size_t>(-1) && b < lo) rows.push_back(b);
+      for (size_t r = lo; r < hi; ++r) rows.push_back(r);
+      if (b != static_cast<size_t>(-1) && b >= hi) rows.push_back(b);
+      out.add_policy(chunk, i, rows);
+      pruning.capped_rows.push_back(static_cast<uint32_t>(chunk.rows_of(i)));
+    }
+    last = std::move(chunk);
+  }
+  GridBook book = out.finish(last);
+  book.pruning = std::move(pruning);
+  return book;
+}
+
+}  // namespace
+
+
+GridResult read_and_solve_grid_from(const std::string& path, const GridOptions& options,
+                                    const std::optional<GridMultipliers>& start, GridBook& grid) {
+  std::optional<LambdaBox> box;
+  if (start) box = box_around(start->lambda, start->units);
+  for (int read = 1; box && read <= kWidenings + 1; ++read) {
+    grid = GridBook();
+    grid = read_pruned(path, options, *box);
+    GridResult res = solve_grid(grid, options);
+    res.pruned_reads = read;
+    if (!res.reached_box && res.status != SolveStatus::numerical_failure) return res;
+    if (res.multipliers.size() != box->centre.size()) break;
+    // Around the answer, at least four times as wide.
+    LambdaBox wider = box_around(res.multipliers, res.multiplier_units);
+    for (size_t k = 0; k < wider.half.size(); ++k) wider.half[k] = std::max(wider.half[k], 4 * box->half[k]);
+    box = wider;
+  }
+  grid = GridBook();
+  grid = read_grid_csv(path, grid_constraint_columns(options));
+  return solve_grid(grid, options);
+}
+
+GridResult read_and_solve_grid(const std::string& path, const GridOptions& options, GridBook& grid) {
+  options.validate();
+  const auto start = std::chrono::steady_clock::now();
+  GridResult res = read_and_solve_grid_from(path, options, sample_multipliers(path, options), grid);
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  res.seconds_read = elapsed - res.seconds_total;
+  return res;
+}
+
+}  // namespace rateopt
