@@ -118,7 +118,7 @@ struct GridColumn {
 /// step index only once caps removed candidates (bytes_per_candidate()).
 struct GridBook {
   std::string source;  ///< file path
-  std::string sha256;  ///< of the bytes read
+  std::string sha256;  ///< of the bytes read (of a GridChunkReader's chunks, only the last has it)
 
   std::vector<std::string> policy_id;
   std::vector<uint64_t> offset;  ///< size N + 1
@@ -179,7 +179,7 @@ struct GridBook {
 /// order (a missing step 0 is K = 0; a repeated step is a duplicate (policy, step)); premium > 0;
 /// demand in [0,1]; costs ≥ 0; weight > 0; every number finite; per-policy columns that agree.
 GridBook read_grid_csv(const std::string& path, const std::vector<std::string>& extra_columns = {});
-/// The same rules over CSV text held in memory; messages name `name`.
+/// The same over CSV text in memory; `name` stands for the file in messages ("name:line") and in source.
 GridBook read_grid_csv_text(const std::string& name, std::string text,
                             const std::vector<std::string>& extra_columns = {});
 
