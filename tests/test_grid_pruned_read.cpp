@@ -49,6 +49,7 @@ void expect_same_problem_solved(const Whole& whole, const GridBook& pruned_grid,
   for (size_t i = 0; i < g.policies(); ++i) {
     ASSERT_EQ(pruned_grid.policy_id[i], g.policy_id[i]);
     EXPECT_EQ(pruned_grid.capped_rows_of(i), g.rows_of(i));
+    EXPECT_EQ(pruned_grid.first_line[i], g.first_line[i]);
     const int32_t step = pruned_grid.step_of(i, static_cast<size_t>(pruned.choice[i]));
     rows[i] = -1;
     for (size_t r = g.offset[i]; r < g.offset[i + 1]; ++r)

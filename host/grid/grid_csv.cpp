@@ -127,6 +127,8 @@ class GridReader {
     init(extra_columns);
   }
 
+  uint64_t cursor_line() const { return r_.cursor_line(); }
+
   /// The next chunk of at most `policies` whole policies (read_grid_csv: every policy); false at the end.
   bool next(GridBook& out, size_t policies) {
     if (done_) return false;
@@ -452,5 +454,7 @@ GridChunkReader::GridChunkReader(const std::string& path, const std::vector<std:
 GridChunkReader::~GridChunkReader() = default;
 
 bool GridChunkReader::next(GridBook& chunk) { return impl_->reader.next(chunk, policies_); }
+
+uint64_t GridChunkReader::end_line() const { return impl_->reader.cursor_line(); }
 
 }  // namespace rateopt

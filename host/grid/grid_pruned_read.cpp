@@ -271,6 +271,11 @@ class PrunedBook {
     for (size_t k = 0; k < c.extra.size(); ++k) b.extra[k].values.reserve(rows);
   }
 
+  /// A range read from line 1 placed where it lies in the file.
+  void shift_lines(uint64_t by) {
+    for (uint64_t& line : book_.first_line) line += by;
+  }
+
   /// Another part's policies after these.
   void append(PrunedBook&& o) {
     GridBook &b = book_, &c = o.book_;
@@ -346,9 +351,10 @@ class PrunedBook {
   std::unordered_map<std::string, int32_t> group_of_;
 };
 
-// Byte ranges of the rows, each starting at a policy's first row, with the line it starts on: `parts` of
-// them for readers in parallel.  nullopt where the scan cannot be sure of its lines (quotes, which may
-// hold line ends, or a carriage return not before a line feed): one reader then takes the file.
+// Byte ranges of the rows, each starting at a policy's first row: `parts` of them for readers in
+// parallel, or nullopt where the scan cannot split the file.  The first range's first line is known; the
+// others' come from the lines their readers passed.  (A range boundary the scan misplaced, inside a
+// quoted field that holds line ends, fails its readers: the file is then read again by one.)
 struct RowRange {
   uint64_t begin = 0, end = 0, first_line = 1;
 };
@@ -357,7 +363,11 @@ std::optional<std::vector<RowRange>> row_ranges(const std::string& path, size_t 
   if (file.size() == 0) return std::nullopt;
   const std::optional<size_t> data = rows_start(file);
   if (!data) return std::nullopt;
-  std::vector<RowRange> ranges{{*data, file.size(), 1}};
+  uint64_t first_line = 1;  // line ends before the rows, as the reader counts them (CR LF, LF, CR)
+  const std::string head = file.read(0, *data);
+  for (size_t k = 0; k < head.size(); ++k)
+    first_line += head[k] == '\n' || (head[k] == '\r' && (k + 1 == head.size() || head[k + 1] != '\n'));
+  std::vector<RowRange> ranges{{*data, file.size(), first_line}};
   const double span = static_cast<double>(file.size() - *data);
   for (size_t t = 1; t < parts; ++t) {
     const auto at = *data + static_cast<size_t>(static_cast<double>(t) * span / static_cast<double>(parts));
@@ -365,41 +375,7 @@ std::optional<std::vector<RowRange>> row_ranges(const std::string& path, size_t 
     if (!policy) return std::nullopt;
     if (policy->first <= ranges.back().begin) continue;
     ranges.back().end = policy->first;
-    ranges.push_back({policy->first, file.size(), 0});
-  }
-  // Line feeds before each range, counted in parallel, and the check that lines are what the scan took.
-  std::vector<uint64_t> line_feeds(ranges.size() + 1, 0);
-  std::vector<uint8_t> unsure(ranges.size() + 1, 0);
-  const auto count = [&](size_t t, uint64_t from, uint64_t to) {
-    constexpr size_t kBlock = size_t{4} << 20;
-    for (uint64_t at = from; at < to; at += kBlock) {
-      const auto n = static_cast<size_t>(std::min<uint64_t>(kBlock, to - at));
-      const std::string block = file.read(at, n + 1);  // one byte more: what follows a carriage return
-      line_feeds[t] += static_cast<uint64_t>(std::count(block.data(), block.data() + n, '\n'));
-      if (std::memchr(block.data(), '"', n) != nullptr) unsure[t] = 1;
-      for (size_t k = 0; k < n; ++k) {
-        const void* cr = std::memchr(block.data() + k, '\r', n - k);
-        if (cr == nullptr) break;
-        k = static_cast<size_t>(static_cast<const char*>(cr) - block.data());
-        if (k + 1 >= block.size() || block[k + 1] != '\n') unsure[t] = 1;
-      }
-    }
-  };
-  const auto tasks = static_cast<int64_t>(ranges.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast <int>(parts))
-  for (int64_t t = 0; t <= tasks; ++t) {
-    const auto u = static_cast<size_t>(t);
-    if (u == 0) {
-      count(0, 0, *data);  // the header and what comes before it
-    } else {
-      count(u, ranges[u - 1].begin, ranges[u - 1].end);
-    }
-  }
-  if (std::any_of(unsure.begin() + 1, unsure.end(), [](uint8_t v) { return v != 0; })) return std::nullopt;
-  uint64_t line = 1;
-  for (size_t t = 0; t < ranges.size(); ++t) {
-    line += line_feeds[t];
-    ranges[t].first_line = line;
+    ranges.push_back({policy->first, file.size(), 1});
   }
   return ranges;
 }
@@ -408,6 +384,7 @@ std::optional<std::vector<RowRange>> row_ranges(const std::string& path, size_t 
 // box (and the baseline row, which percent limits, rate changes and the outputs refer to).
 struct PrunedPart {
   PrunedBook book;
+  uint64_t lines = 0;  // lines the range spans
   GridBook::Pruning counts;
   std::vector<std::string> warnings;
   std::string source, sha256;
@@ -484,6 +461,7 @@ GridBook read_pruned(const std::string& path, const GridOptions& options, const 
         const RowRange& r = (*ranges)[u];
         GridChunkReader reader(path, columns, kChunkPolicies, r.begin, r.end, r.first_line);
         read_part(reader, options, lower, upper, 1, part[u]);
+        part[u].lines = reader.end_line() - r.first_line;
       } else {
         GridChunkReader reader(path, columns, kChunkPolicies);
         read_part(reader, options, lower, upper, threads, part[u]);
@@ -508,7 +486,11 @@ GridBook read_pruned(const std::string& path, const GridOptions& options, const 
     rows += p.book.rows();
   }
   all.reserve(policies, rows, part[0].book);
-  for (PrunedPart& p : part) {
+  uint64_t line = ranges ? (*ranges)[0].first_line : 1;
+  for (size_t u = 0; u < parts; ++u) {
+    PrunedPart& p = part[u];
+    if (ranges) p.book.shift_lines(line - (*ranges)[u].first_line);
+    line += p.lines;
     all.append(std::move(p.book));
     pruning.rows_read += p.counts.rows_read;
     pruning.removed_by_caps += p.counts.removed_by_caps;

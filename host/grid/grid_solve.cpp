@@ -52,7 +52,8 @@ class GridSolver {
 
  private:
   void set_scales() {
-    const std::vector<double> M = be_.term_magnitudes();
+    M_ = be_.term_magnitudes();
+    const std::vector<double>& M = M_;
     scales_.profit = M[term::profit] > 0 ? M[term::profit] : 1.0;
     for (const GridRow& row : P_.rows) {
       double s = std::fabs(row.rhs);
@@ -335,6 +336,20 @@ class GridSolver {
     res_.passes = be_.passes();
   }
 
+  // An answer is accepted when each limit holds to the tolerance, so it may earn more than the relaxation
+  // at the exact limits.  Moving limit k out by Δ_k (GridRow::loosened) raises the dual at λ by at most
+  // λ_k·Δ_k·(the largest denominator sum a choice reaches, or the denominator constant): added to the bound.
+  double tolerance_allowance() const {
+    double allowance = 0;
+    for (size_t k = 0; k < P_.rows.size(); ++k) {
+      const GridRow& row = P_.rows[k];
+      const double moved = std::fabs(row.loosened(o_.tolerance).limit - row.limit);
+      const double lambda = lambda_[k] * scales_.profit / scales_.row[k];
+      allowance += lambda * moved * (row.den_term >= 0 ? M_[static_cast<size_t>(row.den_term)] : row.den_constant);
+    }
+    return allowance;
+  }
+
   // Portfolio figures, constraint reports, multipliers in business units, the bound and the status.
   void finish(bool feasible, bool found) {
     const std::vector<double> S = grid_choice_sums(g_, P_.terms, res_.choice);
@@ -357,7 +372,7 @@ class GridSolver {
     if (!feasible) return;                  // status, message and proof set by prove_infeasible
     res_.term_prices = omega_for(lambda_);  // what the pricing rule applies
     res_.lp_value = dual_.upper * scales_.profit;
-    double bound = *res_.lp_value;
+    double bound = *res_.lp_value + tolerance_allowance();
     if (res_.exact_bound) bound = std::min(bound, *res_.exact_bound);
     res_.dual_bound = bound;
     if (found && all_hold) {
@@ -382,6 +397,7 @@ class GridSolver {
   const int m_;
   const bool dual_only_;  // the multipliers alone (a sample's), no primal choice
   GridScales scales_;
+  std::vector<double> M_;  // per term: Σ_i max_j |φ_ijt|, the most any choice's sum can reach
   CutResult dual_;
   std::vector<double> lambda_;
 };

@@ -65,6 +65,8 @@ class CsvReader {
   bool next();
   /// Line where the current row starts, and how many rows were read so far.
   uint64_t line() const { return row_line_; }
+  /// The line the cursor is on: once next() returned false, one past the last line read.
+  uint64_t cursor_line() const { return cursor_.line(); }
   size_t rows() const { return rows_; }
 
   /// The current row's field as written (quotes removed), and the same trimmed of blanks.  Both fail

@@ -224,6 +224,8 @@ class GridChunkReader {
   GridChunkReader& operator=(const GridChunkReader&) = delete;
   /// The next chunk; false at the end.  InputError as read_grid_csv.
   bool next(GridBook& chunk);
+  /// Once next() returned false: the line after the last one read.
+  uint64_t end_line() const;
 
  private:
   struct Impl;
