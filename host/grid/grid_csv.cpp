@@ -16,13 +16,19 @@ namespace {
 
 constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
 
+bool same_ignoring_case(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (size_t k = 0; k < text.size(); ++k) {
+    const char ch = text[k] >= 'A' && text[k] <= 'Z' ? static_cast<char>(text[k] - 'A' + 'a') : text[k];
+    if (ch != lower[k]) return false;
+  }
+  return true;
+}
+
 // "0", "1", "true", "false" (any case); -1 for anything else.
 int flag_value(std::string_view text) {
-  std::string lower(text);
-  for (char& ch : lower)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  if (lower == "1" || lower == "true") return 1;
-  if (lower == "0" || lower == "false") return 0;
+  if (text == "1" || same_ignoring_case(text, "true")) return 1;
+  if (text == "0" || same_ignoring_case(text, "false")) return 0;
   return -1;
 }
 
@@ -41,15 +47,17 @@ struct PolicyValue {
     text.clear();
     line = 0;
   }
-  void take(const CsvReader& r, const std::string& policy) {
+  void take(const CsvReader& r, std::string_view policy) {
     if (field == CsvReader::npos) return;
-    const std::string_view given = r.text(field);
-    if (given.empty()) return;
+    const std::string_view given = r.unchecked_text(field);
+    if (given.empty() || given == text) return;  // the same bytes as a value already checked
+    r.text(field);                               // fails on text that is not UTF-8
     if (text.empty()) {
-      text = std::string(given);
+      text.assign(given.data(), given.size());
       line = r.line();
-    } else if (given != text && !same_number(given, text)) {
-      r.fail_field(field, grid_rules::disagree_problem(quoted_text(text), policy, "line " + std::to_string(line)));
+    } else if (!same_number(given, text)) {
+      r.fail_field(
+          field, grid_rules::disagree_problem(quoted_text(text), std::string(policy), "line " + std::to_string(line)));
     }
   }
 };
@@ -63,26 +71,56 @@ struct RowColumn {
   std::vector<double> values;
 };
 
+// Where each policy read so far began, without keeping its id: the id's hash → its first line in a flat
+// open-addressing table (16 bytes a slot, at most 3/4 full); ids are compared only on a hash match.
+class FirstLineTable {
+ public:
+  /// The first line of an earlier policy whose id has this hash and `same_id_at(line)`, or 0.
+  template <class SameIdAt>
+  uint64_t find(uint64_t hash, const SameIdAt& same_id_at) const {
+    if (slots_.empty()) return 0;
+    for (size_t s = hash & mask_;; s = (s + 1) & mask_) {
+      if (slots_[s].line == 0) return 0;
+      if (slots_[s].hash == hash && same_id_at(slots_[s].line)) return slots_[s].line;
+    }
+  }
+  void add(uint64_t hash, uint64_t line) {
+    if (4 * (count_ + 1) > 3 * slots_.size()) grow();
+    place(hash, line);
+    ++count_;
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash, line;  // line 0: empty
+  };
+  void place(uint64_t hash, uint64_t line) {
+    size_t s = hash & mask_;
+    while (slots_[s].line != 0) s = (s + 1) & mask_;
+    slots_[s] = Slot{hash, line};
+  }
+  void grow() {
+    std::vector<Slot> old(std::max<size_t>(16, 2 * slots_.size()), Slot{0, 0});
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const Slot& slot : old)
+      if (slot.line != 0) place(slot.hash, slot.line);
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0, count_ = 0;
+};
+
+const std::vector<std::string> kGridRequired = {"policy_id", "step", "premium", "demand"};
+
 class GridReader {
  public:
   GridReader(const std::string& path, const std::vector<std::string>& extra_columns)
-      : r_(path, "grid file", {"policy_id", "step", "premium", "demand"}) {
-    id_ = r_.column("policy_id");
-    step_ = r_.column("step");
-    premium_ = r_.column("premium");
-    demand_ = r_.column("demand");
-    weight_.field = r_.column("weight");
-    renewal_.field = r_.column("renewal_flag");
-    group_.field = r_.column("group");
-    enbp_.field = r_.column("enbp");
-    baseline_ = r_.column("baseline");
-    columns_.push_back({"expected_loss_cost", r_.column("expected_loss_cost"), grid_rules::money, false, {}});
-    columns_.push_back({"expense", r_.column("expense"), grid_rules::money, false, {}});
-    for (const std::string& name : extra_columns)
-      if (r_.column(name) != CsvReader::npos &&
-          std::none_of(columns_.begin(), columns_.end(), [&](const RowColumn& c) { return c.name == name; }))
-        columns_.push_back({name, r_.column(name), any_value, true, {}});
-    warn_unused_columns();
+      : r_(path, "grid file", kGridRequired), path_(path) {
+    init(extra_columns);
+  }
+  GridReader(CsvText text, const std::vector<std::string>& extra_columns)
+      : r_(std::move(text), "grid file", kGridRequired) {
+    init(extra_columns);
   }
 
   /// The next chunk of at most `policies` whole policies (read_grid_csv: every policy); false at the end.
@@ -106,10 +144,30 @@ class GridReader {
     }
     end_policy();
     out = finish_chunk();
+    out.sha256 = r_.sha256();  // known once the whole file is read
     return true;
   }
 
  private:
+  void init(const std::vector<std::string>& extra_columns) {
+    id_ = r_.column("policy_id");
+    step_ = r_.column("step");
+    premium_ = r_.column("premium");
+    demand_ = r_.column("demand");
+    weight_.field = r_.column("weight");
+    renewal_.field = r_.column("renewal_flag");
+    group_.field = r_.column("group");
+    enbp_.field = r_.column("enbp");
+    baseline_ = r_.column("baseline");
+    columns_.push_back({"expected_loss_cost", r_.column("expected_loss_cost"), grid_rules::money, false, {}});
+    columns_.push_back({"expense", r_.column("expense"), grid_rules::money, false, {}});
+    for (const std::string& name : extra_columns)
+      if (r_.column(name) != CsvReader::npos &&
+          std::none_of(columns_.begin(), columns_.end(), [&](const RowColumn& c) { return c.name == name; }))
+        columns_.push_back({name, r_.column(name), any_value, true, {}});
+    warn_unused_columns();
+  }
+
   void warn_unused_columns() {
     std::string unused;
     size_t count = 0;
@@ -126,27 +184,32 @@ class GridReader {
   }
 
   void read_row() {
-    const std::string_view id = r_.text(id_);
+    std::string_view id = r_.unchecked_text(id_);
+    const bool same_policy = !g_.policy_id.empty() && id == g_.policy_id.back();
+    if (!same_policy) id = r_.text(id_);  // a new id: checked as UTF-8 once
     if (id.empty()) r_.fail("policy_id is empty");
     const long long step = r_.integer(step_, 0, std::numeric_limits<int32_t>::max());
-    if (g_.policy_id.empty() || id != g_.policy_id.back()) start_policy(id, step);
+    if (!same_policy) start_policy(id, step);
     const size_t expected = lines_.size();
-    const std::string earlier =
-        step < static_cast<long long>(expected) ? "line " + std::to_string(lines_[static_cast<size_t>(step)]) : "";
-    const std::string problem = grid_rules::step_problem(std::string(id), step, expected, earlier);
-    if (!problem.empty()) r_.fail(problem);
+    if (step != static_cast<long long>(expected)) {
+      const std::string earlier =
+          step < static_cast<long long>(expected) ? "line " + std::to_string(lines_[static_cast<size_t>(step)]) : "";
+      r_.fail(grid_rules::step_problem(std::string(id), step, expected, earlier));
+    }
     lines_.push_back(r_.line());
     premium_values_.push_back(r_.number(premium_, grid_rules::premium));
     demand_values_.push_back(r_.number(demand_, grid_rules::demand));
     for (RowColumn& c : columns_) {
       if (c.field == CsvReader::npos) continue;
-      c.values.push_back(r_.text(c.field).empty() ? kUnset : r_.number(c.field, c.rule));
+      c.values.push_back(r_.unchecked_text(c.field).empty() ? kUnset : cell(c));
     }
-    const std::string policy(id);
-    for (PolicyValue* v : {&weight_, &renewal_, &group_, &enbp_}) v->take(r_, policy);
-    if (baseline_ != CsvReader::npos && !r_.text(baseline_).empty()) {
-      const int flag = flag_value(r_.text(baseline_));
-      if (flag < 0) r_.fail_field(baseline_, "is not 0, 1, true or false");
+    for (PolicyValue* v : {&weight_, &renewal_, &group_, &enbp_}) v->take(r_, id);
+    if (baseline_ != CsvReader::npos && !r_.unchecked_text(baseline_).empty()) {
+      const int flag = flag_value(r_.unchecked_text(baseline_));
+      if (flag < 0) {
+        r_.text(baseline_);  // text that is not UTF-8 fails as such
+        r_.fail_field(baseline_, "is not 0, 1, true or false");
+      }
       if (flag == 1) {
         if (baseline_line_ != 0)
           r_.fail(grid_rules::second_baseline_problem(std::string(id), "line " + std::to_string(baseline_line_)));
@@ -156,21 +219,47 @@ class GridReader {
     }
   }
 
+  double cell(const RowColumn& c) {
+    try {
+      return r_.number(c.field, c.rule);
+    } catch (const InputError&) {
+      r_.text(c.field);  // text that is not UTF-8 fails as such
+      throw;
+    }
+  }
+
   void start_policy(std::string_view id, long long step) {
     if (!g_.policy_id.empty()) end_policy();
     if (g_.policies() >= chunk_policies_) ready_ = finish_chunk();
-    const auto seen = first_line_of_.find(std::string(id));
-    if (seen != first_line_of_.end())
-      r_.fail(grid_rules::apart_problem(std::string(id), "line " + std::to_string(seen->second)));
-    const std::string problem = grid_rules::step_problem(std::string(id), step, 0, "");
-    if (!problem.empty()) r_.fail(problem);
-    first_line_of_.emplace(std::string(id), r_.line());
+    const uint64_t hash = text_hash(id);
+    const uint64_t seen = first_line_of_.find(hash, [&](uint64_t line) { return id_at(line) == id; });
+    if (seen != 0) r_.fail(grid_rules::apart_problem(std::string(id), "line " + std::to_string(seen)));
+    if (step != 0) r_.fail(grid_rules::step_problem(std::string(id), step, 0, ""));
+    first_line_of_.add(hash, r_.line());
     g_.policy_id.emplace_back(id);
     g_.first_line.push_back(r_.line());
     lines_.clear();
     for (PolicyValue* v : {&weight_, &renewal_, &group_, &enbp_}) v->reset();
     baseline_line_ = 0;
     baseline_step_ = -1;
+  }
+
+  // The id of the policy whose rows began at `line`: from the books in memory, else from the file again
+  // (a chunk handed out; only on a hash match).  A pipe cannot be read again: its 64-bit hash decides.
+  std::string id_at(uint64_t line) const {
+    for (const GridBook* book : {&g_, ready_ ? &*ready_ : nullptr}) {
+      if (book == nullptr || book->first_line.empty() || line < book->first_line.front()) continue;
+      const auto at = std::lower_bound(book->first_line.begin(), book->first_line.end(), line);
+      if (at != book->first_line.end() && *at == line)
+        return book->policy_id[static_cast<size_t>(at - book->first_line.begin())];
+    }
+    if (!path_.empty() && r_.bytes() > 0) {
+      CsvReader again(path_, "grid file");
+      const size_t id = again.column("policy_id");
+      while (again.next() && again.line() <= line)
+        if (again.line() == line) return std::string(again.text(id));
+    }
+    return std::string(r_.unchecked_text(id_));
   }
 
   // The policy's per-policy values, and its per-row columns' empty cells resolved.
@@ -239,7 +328,6 @@ class GridReader {
   void reset_book() {
     g_ = GridBook();
     g_.source = r_.path();
-    g_.sha256 = r_.sha256();
     g_.offset.push_back(0);
     group_of_.clear();
   }
@@ -289,7 +377,8 @@ class GridReader {
   std::vector<uint64_t> lines_;  // line of each row of the current policy
   uint64_t baseline_line_ = 0;
   int32_t baseline_step_ = -1;
-  std::unordered_map<std::string, uint64_t> first_line_of_;
+  const std::string path_;  // the file, to read again (empty: text in memory)
+  FirstLineTable first_line_of_;
   std::unordered_map<std::string, int32_t> group_of_;
   std::vector<std::string> warnings_;  // the header's, given with the first chunk
   size_t chunk_policies_ = std::numeric_limits<size_t>::max();
@@ -335,6 +424,12 @@ std::string GridBook::where(size_t i) const {
 GridBook read_grid_csv(const std::string& path, const std::vector<std::string>& extra_columns) {
   GridBook grid;
   GridReader(path, extra_columns).next(grid, std::numeric_limits<size_t>::max());
+  return grid;
+}
+
+GridBook read_grid_csv_text(const std::string& name, std::string text, const std::vector<std::string>& extra_columns) {
+  GridBook grid;
+  GridReader(CsvText{name, std::move(text)}, extra_columns).next(grid, std::numeric_limits<size_t>::max());
   return grid;
 }
 

@@ -324,24 +324,6 @@ GridBook read_pruned(const std::string& path, const GridOptions& options, const 
 
 }  // namespace
 
-// TEMPORARY until the streaming reader lands: the text through a file.
-GridBook read_grid_csv_text(const std::string& name, std::string text, const std::vector<std::string>& extra_columns) {
-  char tmp[] = "/tmp/rateopt_sample_XXXXXX";
-  const int fd = ::mkstemp(tmp);
-  if (fd < 0) throw InputError(name + ": cannot write a sample");
-  const ssize_t wrote = ::write(fd, text.data(), text.size());
-  ::close(fd);
-  GridBook book;
-  try {
-    if (wrote != static_cast<ssize_t>(text.size())) throw InputError(name + ": cannot write a sample");
-    book = read_grid_csv(tmp, extra_columns);
-  } catch (...) {
-    ::unlink(tmp);
-    throw;
-  }
-  ::unlink(tmp);
-  return book;
-}
 
 GridResult read_and_solve_grid_from(const std::string& path, const GridOptions& options,
                                     const std::optional<GridMultipliers>& start, GridBook& grid) {

@@ -135,21 +135,25 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
 
 // ------------------------------------------------------------------------------------ reading
 
+size_t read_some(int fd, char* into, size_t size, const std::string& path) {
+  for (;;) {
+    const ssize_t got = ::read(fd, into, size);
+    if (got >= 0) return static_cast<size_t>(got);
+    if (errno != EINTR) read_failed(path, "cannot read", errno);
+  }
+}
+
+size_t file_size(int fd) {
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) return static_cast<size_t>(info.st_size);
+  return 0;
+}
+
 std::string read_whole_descriptor(int fd, const std::string& path) {
   std::string data;
-  struct stat info {};
-  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0)
-    data.reserve(static_cast<size_t>(info.st_size));
+  data.reserve(file_size(fd));
   std::unique_ptr<char[]> chunk(new char[kIoChunkBytes]);
-  for (;;) {
-    const ssize_t got = ::read(fd, chunk.get(), kIoChunkBytes);
-    if (got == 0) break;
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      read_failed(path, "cannot read", errno);
-    }
-    data.append(chunk.get(), static_cast<size_t>(got));
-  }
+  while (const size_t got = read_some(fd, chunk.get(), kIoChunkBytes, path)) data.append(chunk.get(), got);
   return data;
 }
 
@@ -158,38 +162,29 @@ std::string read_whole_file(const std::string& path) {
   return read_whole_descriptor(file.fd, path);
 }
 
-namespace {
+Sha256::Sha256() : context_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+  if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1)
+    throw DeviceError("OpenSSL could not start a SHA-256 digest");
+}
 
-/// An incremental SHA-256 (OpenSSL EVP).
-class Sha256 {
- public:
-  Sha256() : context_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1)
-      throw DeviceError("OpenSSL could not start a SHA-256 digest");
-  }
-  void add(const void* data, size_t size) {
-    if (EVP_DigestUpdate(context_.get(), data, size) != 1) throw DeviceError("OpenSSL SHA-256 digest failed");
-  }
-  std::string hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digest_length = 0;
-    if (EVP_DigestFinal_ex(context_.get(), digest, &digest_length) != 1)
-      throw DeviceError("OpenSSL SHA-256 digest failed");
-    static const char kHex[] = "0123456789abcdef";
-    std::string text;
-    text.reserve(2 * digest_length);
-    for (unsigned int i = 0; i < digest_length; ++i) {
-      text += kHex[digest[i] >> 4];
-      text += kHex[digest[i] & 0xf];
-    }
-    return text;
-  }
+void Sha256::add(const void* data, size_t size) {
+  if (EVP_DigestUpdate(context_.get(), data, size) != 1) throw DeviceError("OpenSSL SHA-256 digest failed");
+}
 
- private:
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context_;
-};
-
-}  // namespace
+std::string Sha256::hex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  if (EVP_DigestFinal_ex(context_.get(), digest, &digest_length) != 1)
+    throw DeviceError("OpenSSL SHA-256 digest failed");
+  static const char kHex[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(2 * digest_length);
+  for (unsigned int i = 0; i < digest_length; ++i) {
+    text += kHex[digest[i] >> 4];
+    text += kHex[digest[i] & 0xf];
+  }
+  return text;
+}
 
 std::string sha256_hex(std::string_view bytes) {
   Sha256 digest;
@@ -200,16 +195,8 @@ std::string sha256_hex(std::string_view bytes) {
 std::string sha256_file(const std::string& path) {
   const FileDescriptor file(open_for_reading(path));
   Sha256 digest;
-  std::vector<unsigned char> chunk(kIoChunkBytes);
-  for (;;) {
-    const ssize_t got = ::read(file.fd, chunk.data(), chunk.size());
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      read_failed(path, "cannot read", errno);
-    }
-    if (got == 0) break;
-    digest.add(chunk.data(), static_cast<size_t>(got));
-  }
+  std::vector<char> chunk(kIoChunkBytes);
+  while (const size_t got = read_some(file.fd, chunk.data(), chunk.size(), path)) digest.add(chunk.data(), got);
   return digest.hex();
 }
 

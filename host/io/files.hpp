@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace rateopt {
 
 /// A file written beside its target (PATH.tmp.<pid>) and renamed over it on commit(), after an fsync;
@@ -105,6 +107,23 @@ void check_output_dir(const std::string& out_dir, const std::vector<std::string>
 
 /// Create out_dir and its parents when missing (DeviceError "DIR: cannot create the output directory: why").
 void create_output_dir(const std::string& out_dir);
+
+/// Up to `size` bytes more of an open descriptor into `into`; 0 at its end (InputError "path: cannot read: why").
+size_t read_some(int fd, char* into, size_t size, const std::string& path);
+/// The size of an open regular file, 0 for a pipe or a terminal.
+size_t file_size(int fd);
+
+/// An incremental SHA-256 (OpenSSL): add() the bytes as they are read, hex() once at the end.
+class Sha256 {
+ public:
+  Sha256();
+  void add(const void* data, size_t size);
+  /// The digest, lowercase hex.
+  std::string hex();
+
+ private:
+  std::unique_ptr<evp_md_ctx_st, void (*)(evp_md_ctx_st*)> context_;
+};
 
 /// SHA-256 of bytes in memory, lowercase hex.
 std::string sha256_hex(std::string_view bytes);

@@ -38,6 +38,17 @@ size_t utf8_sequence_length(std::string_view text, size_t i) {
 
 }  // namespace
 
+uint64_t text_hash(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (const char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
 size_t invalid_utf8_at(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {

@@ -3,10 +3,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace rateopt {
+
+/// A 64-bit hash of the bytes (FNV-1a, then a murmur finaliser so both halves are well mixed).
+uint64_t text_hash(std::string_view text);
 
 /// Position of the first byte of `text` that does not start or continue a valid UTF-8 sequence
 /// (overlong forms, surrogates and code points past U+10FFFF included), or npos when it is all valid.

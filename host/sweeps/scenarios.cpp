@@ -52,7 +52,7 @@ class PolicyIndex {
     slots_.assign(capacity, Slot{0, 0});
     for (size_t i = 0; i < n; ++i) {
       const std::string_view id = id_of(i);
-      const uint64_t h = hash(id);
+      const uint64_t h = text_hash(id);
       const auto tag = static_cast<uint32_t>(h >> 32);
       for (size_t s = h & mask_;; s = (s + 1) & mask_) {
         Slot& slot = slots_[s];
@@ -82,7 +82,7 @@ class PolicyIndex {
       return static_cast<size_t>(row - 1);
     }
     if (hint < book_.size() && id_of(hint) == id) return hint;
-    const uint64_t h = hash(id);
+    const uint64_t h = text_hash(id);
     const auto tag = static_cast<uint32_t>(h >> 32);
     for (size_t s = h & mask_;; s = (s + 1) & mask_) {
       const Slot& slot = slots_[s];
@@ -96,18 +96,6 @@ class PolicyIndex {
     uint32_t tag;           ///< high half of the id's hash
     uint32_t row_plus_one;  ///< 0 = empty
   };
-
-  // FNV-1a over the bytes, then a murmur finaliser so both halves of the result are well mixed.
-  static uint64_t hash(std::string_view text) {
-    uint64_t h = 1469598103934665603ull;
-    for (const char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-  }
 
   std::string_view id_of(size_t i) const {
     return {book_.id_chars.data() + book_.id_offset[i], book_.id_offset[i + 1] - book_.id_offset[i]};

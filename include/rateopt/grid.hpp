@@ -118,7 +118,7 @@ struct GridColumn {
 /// step index only once caps removed candidates (bytes_per_candidate()).
 struct GridBook {
   std::string source;  ///< file path
-  std::string sha256;  ///< of the bytes read
+  std::string sha256;  ///< of the bytes read (of a GridChunkReader's chunks, only the last has it)
 
   std::vector<std::string> policy_id;
   std::vector<uint64_t> offset;  ///< size N + 1
@@ -179,7 +179,7 @@ struct GridBook {
 /// order (a missing step 0 is K = 0; a repeated step is a duplicate (policy, step)); premium > 0;
 /// demand in [0,1]; costs ≥ 0; weight > 0; every number finite; per-policy columns that agree.
 GridBook read_grid_csv(const std::string& path, const std::vector<std::string>& extra_columns = {});
-/// The same rules over CSV text held in memory; messages name `name`.
+/// The same over CSV text in memory; `name` stands for the file in messages ("name:line") and in source.
 GridBook read_grid_csv_text(const std::string& name, std::string text,
                             const std::vector<std::string>& extra_columns = {});
 
@@ -306,8 +306,9 @@ void visit_options(GridOptions& o, F&& f) {
   f(OptionRow{"tolerance", "relative constraint tolerance at the answer", in_range(0, 1e-3, true, false)}, o.tolerance);
   f(OptionRow{"max_iterations", "cutting-plane iterations at most", at_least(1)}, o.max_iterations);
   f(OptionRow{"dual_sample",
-              "policies sampled to find the multipliers first on grids of at least 4× as many; later passes then "
-              "read only the candidates able to win near them (0: every pass reads every candidate)",
+              "policies sampled to find the multipliers first on grids of at least 4× as many; the solve then holds "
+              "(reading a CSV) or reads (later passes) only the candidates able to win near them (0: every "
+              "candidate, every pass)",
               at_least(0)},
     o.dual_sample);
   f(option_rows::threads(), o.threads);
