@@ -1,6 +1,7 @@
 // rateopt: the command-line program.  Each subcommand lives in host/cli/<command>.cpp; this file adds
 // them and maps errors to exit codes: 0 success (a proven-infeasible problem included), 2 bad input or
 // options, 3 solver failure, 4 device or resource failure.
+#include <malloc.h>
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
   // Idle OpenMP threads sleep rather than spin: on a shared machine spinning threads steal the cores
   // the next pass needs (measured: a 1e6 solve 1.24 s → 0.73 s under load).  A user's setting wins.
   setenv("OMP_WAIT_POLICY", "passive", 0);
+  // Buffers of a megabyte and more go back to the system when freed.  glibc's threshold otherwise rises
+  // to the largest block freed, and chunked reads then keep their freed chunks: `rateopt grid` on 1e6 × 41
+  // candidates peaked at 580 MB, 380 MB with this.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   CLI::App app{"rateopt: portfolio price optimisation for insurance books, solved policy by policy"};
   app.require_subcommand(0, 1);
   // Command-line errors in the one-line form of every other error.

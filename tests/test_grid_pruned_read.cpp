@@ -172,5 +172,45 @@ TEST(GridPrunedRead, InfeasibleLimitsAndBadInputGoToTheWholeRead) {
   }
 }
 
+// Readers in parallel each see a range of the file: a policy whose rows are split between two ranges is
+// still an error at the later row, as the whole read reports it; a file with quotes (which may hold line
+// ends) is read by one reader and solves as the whole grid.
+TEST(GridPrunedRead, RangesReadInParallelReportAPolicySplitAcrossThemAndQuotesReadWhole) {
+  const fs::path dir = test::scratch_dir();
+  const fs::path path = dir / "grid.csv";
+  const std::string text = test::random_grid_csv(44, 2000, 8);
+  test::write_text_file(path, text);
+  const GridOptions options = option_sets(path)[1];
+  // Policy P3's rows after its first moved to the end of the file.
+  const size_t p3 = text.find("\nP3,1,") + 1, p3_end = text.find("\nP4,") + 1;
+  std::string split = text.substr(0, p3) + text.substr(p3_end) + text.substr(p3, p3_end - p3);
+  test::write_text_file(path, split);
+  std::string expected;
+  try {
+    read_grid_csv(path.string(), grid_constraint_columns(options));
+  } catch (const InputError& e) {
+    expected = e.what();
+  }
+  ASSERT_NE(expected.find("P3"), std::string::npos) << expected;
+  GridBook grid;
+  try {
+    read_and_solve_grid(path.string(), options, grid);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), expected);
+  }
+
+  std::string quoted = text;
+  const size_t p7 = quoted.find("\nP7,") + 1;
+  quoted.replace(p7, 2, "\"P7\"");
+  for (size_t at = quoted.find("\nP7,"); at != std::string::npos; at = quoted.find("\nP7,", at))
+    quoted.replace(at + 1, 2, "\"P7\"");
+  test::write_text_file(path, quoted);
+  const Whole whole = whole_solve(path, options);
+  const GridResult pruned = read_and_solve_grid(path.string(), options, grid);
+  EXPECT_GE(pruned.pruned_reads, 1);
+  expect_same_problem_solved(whole, grid, pruned, options);
+}
+
 }  // namespace
 }  // namespace rateopt

@@ -118,6 +118,10 @@ class GridReader {
       : r_(path, "grid file", kGridRequired), path_(path) {
     init(extra_columns);
   }
+  GridReader(const std::string& path, const std::vector<std::string>& extra_columns, CsvRange range)
+      : r_(path, "grid file", kGridRequired, range), path_(path) {
+    init(extra_columns);
+  }
   GridReader(CsvText text, const std::vector<std::string>& extra_columns)
       : r_(std::move(text), "grid file", kGridRequired) {
     init(extra_columns);
@@ -440,6 +444,10 @@ struct GridChunkReader::Impl {
 GridChunkReader::GridChunkReader(const std::string& path, const std::vector<std::string>& extra_columns,
                                  size_t policies)
     : impl_(new Impl{GridReader(path, extra_columns)}), policies_(policies) {}
+
+GridChunkReader::GridChunkReader(const std::string& path, const std::vector<std::string>& extra_columns,
+                                 size_t policies, uint64_t begin, uint64_t end, uint64_t first_line)
+    : impl_(new Impl{GridReader(path, extra_columns, CsvRange{begin, end, first_line})}), policies_(policies) {}
 
 GridChunkReader::~GridChunkReader() = default;
 

@@ -4,6 +4,7 @@
 // can matter; inside the box passes over those rows equal passes over every row (grid_window.hpp), so the
 // bound stays the whole grid's.
 #include <fcntl.h>
+#include <omp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -19,6 +21,8 @@
 #include "grid/grid_problem.hpp"
 #include "grid/grid_rules.hpp"
 #include "grid/grid_window.hpp"
+#include "io/files.hpp"
+#include "io/text.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/grid.hpp"
 #include "rateopt/math/grid_math.hpp"
@@ -27,7 +31,7 @@ namespace rateopt {
 
 namespace {
 
-constexpr size_t kChunkPolicies = 65536;  // policies parsed before their rows are pruned
+constexpr size_t kChunkPolicies = 16384;  // policies parsed before their rows are pruned
 constexpr int kWidenings = 3;             // wider boxes tried before the whole grid is read
 
 // A file read by offset: the sample jumps to evenly spaced places.
@@ -128,21 +132,28 @@ std::optional<std::pair<size_t, size_t>> policy_at(const FileAt& file, size_t da
   return std::nullopt;
 }
 
-// The policies holding `samples` evenly spaced byte offsets (a policy hit twice taken once); nullopt when
-// the file is not a regular file or holds lines the scan leaves to the plain read.
-std::optional<GridSample> sample_grid(const std::string& path, size_t samples) {
-  const FileAt file(path);
-  if (file.size() == 0) return std::nullopt;
-  // The header: the first line with anything on it (after a BOM).
+// Where the rows start: after the header, the first line with anything on it (after a BOM); nullopt for a
+// header the scan leaves to the plain read (quoted) or a file with no rows.
+std::optional<size_t> rows_start(const FileAt& file) {
   const std::string head = file.read(0, 1 << 20);
   size_t h = head.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
   while (h < head.size() && (head[h] == '\n' || head[h] == '\r')) ++h;
   const size_t header_end = head.find('\n', h);
   if (header_end == std::string::npos || head.find('"', h) < header_end) return std::nullopt;
-  const size_t data = header_end + 1;
-  if (file.size() <= data) return std::nullopt;
+  if (file.size() <= header_end + 1) return std::nullopt;
+  return header_end + 1;
+}
+
+// The policies holding `samples` evenly spaced byte offsets (a policy hit twice taken once); nullopt when
+// the file is not a regular file or holds lines the scan leaves to the plain read.
+std::optional<GridSample> sample_grid(const std::string& path, size_t samples) {
+  const FileAt file(path);
+  if (file.size() == 0) return std::nullopt;
+  const std::optional<size_t> rows = rows_start(file);
+  if (!rows) return std::nullopt;
+  const size_t data = *rows;
   GridSample s;
-  s.text = head.substr(0, data);
+  s.text = file.read(0, data);
   const double span = static_cast<double>(file.size() - data);
   size_t last_begin = static_cast<size_t>(-1);
   for (size_t k = 0; k < samples; ++k) {
@@ -237,23 +248,82 @@ class PrunedBook {
     if (!c.enbp.empty()) b.enbp.push_back(c.enbp[i]);
   }
 
-  GridBook finish(const GridBook& last_chunk) {
+  size_t policies() const { return book_.policies(); }
+  size_t rows() const { return book_.candidates(); }
+  /// Room for `policies` and `rows` in all, so that appending parts copies each value once.
+  void reserve(size_t policies, size_t rows, const PrunedBook& like) {
+    GridBook& b = book_;
+    const GridBook& c = like.book_;
+    b.policy_id.reserve(policies);
+    b.first_line.reserve(policies);
+    b.offset.reserve(policies + 1);
+    b.group.reserve(policies);
+    b.renewal.reserve(policies);
+    b.weight.reserve(policies);
+    if (!c.baseline.empty()) b.baseline.reserve(policies);
+    if (!c.enbp.empty()) b.enbp.reserve(policies);
+    b.step.reserve(rows);
+    b.premium.reserve(rows);
+    b.demand.reserve(rows);
+    for (auto [to, from] : {std::pair{&b.loss_cost, &c.loss_cost}, std::pair{&b.expense, &c.expense}})
+      if (from->present()) to->values.reserve(rows);
+    b.extra.resize(c.extra.size());
+    for (size_t k = 0; k < c.extra.size(); ++k) b.extra[k].values.reserve(rows);
+  }
+
+  /// Another part's policies after these.
+  void append(PrunedBook&& o) {
+    GridBook &b = book_, &c = o.book_;
+    if (!have_columns_) {
+      have_columns_ = o.have_columns_;
+      b.extra_names = c.extra_names;
+      b.extra.resize(c.extra.size());
+    }
+    const uint64_t shift = b.premium.size();
+    for (size_t i = 0; i < c.policies(); ++i) {
+      b.policy_id.push_back(std::move(c.policy_id[i]));
+      b.offset.push_back(shift + c.offset[i + 1]);
+      b.group.push_back(group_index(c.group_names[static_cast<size_t>(c.group[i])]));
+    }
+    const auto add = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    add(b.first_line, c.first_line);
+    add(b.step, c.step);
+    add(b.renewal, c.renewal);
+    add(b.baseline, c.baseline);
+    for (auto [to, from] : {std::pair{&b.premium, &c.premium}, std::pair{&b.demand, &c.demand},
+                            std::pair{&b.weight, &c.weight}, std::pair{&b.enbp, &c.enbp}})
+      append_values(*to, *from);
+    for (auto [to, from] : {std::pair{&b.loss_cost, &c.loss_cost}, std::pair{&b.expense, &c.expense}})
+      add_values(*to, *from);
+    for (size_t k = 0; k < c.extra.size(); ++k) add_values(b.extra[k], c.extra[k]);
+    o = PrunedBook();
+  }
+
+  GridBook finish() {
     for (GridColumn* column : {&book_.loss_cost, &book_.expense})
       if (column->present()) grid_rules::store_once_per_policy_when_constant(*column, book_.offset);
     for (GridColumn& column : book_.extra) grid_rules::store_once_per_policy_when_constant(column, book_.offset);
     if (book_.group_names.empty()) book_.group_names.push_back("all");
-    book_.source = last_chunk.source;
-    book_.sha256 = last_chunk.sha256;
     return std::move(book_);
   }
-
-  void take_warnings(const GridBook& first_chunk) { book_.warnings = first_chunk.warnings; }
 
  private:
   void take_column_layout(const GridBook& c) {
     have_columns_ = true;
     book_.extra_names = c.extra_names;
     book_.extra.resize(c.extra.size());
+  }
+
+  // (own() then a new GridArray: growing the owned vector in place would leave the array's view behind)
+  static void append_values(GridArray<double>& out, const GridArray<double>& in) {
+    std::vector<double> values = std::move(out.own());
+    values.insert(values.end(), in.begin(), in.end());
+    out = std::move(values);  // keeps the vector's buffer and capacity
+  }
+  static void add_values(GridColumn& out, const GridColumn& in) {
+    if (!in.present()) return;
+    out.per_row = true;
+    append_values(out.values, in.values);
   }
 
   static void add_column(GridColumn& out, const GridColumn& in, size_t i, const std::vector<size_t>& rows) {
@@ -276,25 +346,85 @@ class PrunedBook {
   std::unordered_map<std::string, int32_t> group_of_;
 };
 
-// The grid read with its caps applied and, per policy, only the rows able to win inside the box (and the
-// baseline row, which percent limits, rate changes and the outputs refer to).
-GridBook read_pruned(const std::string& path, const GridOptions& options, const LambdaBox& box) {
-  GridChunkReader reader(path, grid_constraint_columns(options), kChunkPolicies);
-  GridBook::Pruning pruning;
-  pruning.lower = box.lower();
-  pruning.upper = box.upper();
-  PrunedBook out;
-  GridBook chunk, last;
+// Byte ranges of the rows, each starting at a policy's first row, with the line it starts on: `parts` of
+// them for readers in parallel.  nullopt where the scan cannot be sure of its lines (quotes, which may
+// hold line ends, or a carriage return not before a line feed): one reader then takes the file.
+struct RowRange {
+  uint64_t begin = 0, end = 0, first_line = 1;
+};
+std::optional<std::vector<RowRange>> row_ranges(const std::string& path, size_t parts) {
+  const FileAt file(path);
+  if (file.size() == 0) return std::nullopt;
+  const std::optional<size_t> data = rows_start(file);
+  if (!data) return std::nullopt;
+  std::vector<RowRange> ranges{{*data, file.size(), 1}};
+  const double span = static_cast<double>(file.size() - *data);
+  for (size_t t = 1; t < parts; ++t) {
+    const auto at = *data + static_cast<size_t>(static_cast<double>(t) * span / static_cast<double>(parts));
+    const std::optional<std::pair<size_t, size_t>> policy = policy_at(file, *data, at);
+    if (!policy) return std::nullopt;
+    if (policy->first <= ranges.back().begin) continue;
+    ranges.back().end = policy->first;
+    ranges.push_back({policy->first, file.size(), 0});
+  }
+  // Line feeds before each range, counted in parallel, and the check that lines are what the scan took.
+  std::vector<uint64_t> line_feeds(ranges.size() + 1, 0);
+  std::vector<uint8_t> unsure(ranges.size() + 1, 0);
+  const auto count = [&](size_t t, uint64_t from, uint64_t to) {
+    constexpr size_t kBlock = size_t{4} << 20;
+    for (uint64_t at = from; at < to; at += kBlock) {
+      const auto n = static_cast<size_t>(std::min<uint64_t>(kBlock, to - at));
+      const std::string block = file.read(at, n + 1);  // one byte more: what follows a carriage return
+      line_feeds[t] += static_cast<uint64_t>(std::count(block.data(), block.data() + n, '\n'));
+      if (std::memchr(block.data(), '"', n) != nullptr) unsure[t] = 1;
+      for (size_t k = 0; k < n; ++k) {
+        const void* cr = std::memchr(block.data() + k, '\r', n - k);
+        if (cr == nullptr) break;
+        k = static_cast<size_t>(static_cast<const char*>(cr) - block.data());
+        if (k + 1 >= block.size() || block[k + 1] != '\n') unsure[t] = 1;
+      }
+    }
+  };
+  const auto tasks = static_cast<int64_t>(ranges.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast <int>(parts))
+  for (int64_t t = 0; t <= tasks; ++t) {
+    const auto u = static_cast<size_t>(t);
+    if (u == 0) {
+      count(0, 0, *data);  // the header and what comes before it
+    } else {
+      count(u, ranges[u - 1].begin, ranges[u - 1].end);
+    }
+  }
+  if (std::any_of(unsure.begin() + 1, unsure.end(), [](uint8_t v) { return v != 0; })) return std::nullopt;
+  uint64_t line = 1;
+  for (size_t t = 0; t < ranges.size(); ++t) {
+    line += line_feeds[t];
+    ranges[t].first_line = line;
+  }
+  return ranges;
+}
+
+// One range of the grid read with its caps applied and, per policy, only the rows able to win inside the
+// box (and the baseline row, which percent limits, rate changes and the outputs refer to).
+struct PrunedPart {
+  PrunedBook book;
+  GridBook::Pruning counts;
+  std::vector<std::string> warnings;
+  std::string source, sha256;
+};
+void read_part(GridChunkReader& reader, const GridOptions& options, const std::vector<double>& lower,
+               const std::vector<double>& upper, int threads, PrunedPart& part) {
+  GridBook chunk;
   bool first = true;
   std::vector<size_t> rows;
   while (reader.next(chunk)) {
-    if (first) out.take_warnings(chunk);
+    if (first) part.warnings = chunk.warnings;
     first = false;
     GridResult counts;
     const GridProblem problem = prepare_grid_problem(chunk, options, counts);
-    pruning.rows_read += counts.n_candidates;
-    pruning.removed_by_caps += counts.candidates_removed;
-    pruning.bound_conflicts += counts.n_bound_conflicts;
+    part.counts.rows_read += counts.n_candidates;
+    part.counts.removed_by_caps += counts.candidates_removed;
+    part.counts.bound_conflicts += counts.n_bound_conflicts;
     // ω(λ) = e_profit − Σ_k λ_k·coef_k, with λ in profit per unit of each row as the box holds it.
     GridOmegaMap map;
     map.base.assign(static_cast<size_t>(problem.terms), 0.0);
@@ -304,7 +434,7 @@ GridBook read_pruned(const std::string& path, const GridOptions& options, const 
       for (size_t t = 0; t < d.size(); ++t) d[t] = -row.coef[t];
       map.direction.push_back(std::move(d));
     }
-    const std::vector<uint32_t> window = grid_argmax_windows(chunk, map, pruning.lower, pruning.upper, options.threads);
+    const std::vector<uint32_t> window = grid_argmax_windows(chunk, map, lower, upper, threads);
     for (size_t i = 0; i < chunk.policies(); ++i) {
       rows.clear();
       const size_t first_row = chunk.offset[i], b = chunk.baseline_row(i);
@@ -312,18 +442,89 @@ GridBook read_pruned(const std::string& path, const GridOptions& options, const 
       if (b != static_cast<size_t>(-1) && b < lo) rows.push_back(b);
       for (size_t r = lo; r < hi; ++r) rows.push_back(r);
       if (b != static_cast<size_t>(-1) && b >= hi) rows.push_back(b);
-      out.add_policy(chunk, i, rows);
-      pruning.capped_rows.push_back(static_cast<uint32_t>(chunk.rows_of(i)));
+      part.book.add_policy(chunk, i, rows);
+      part.counts.capped_rows.push_back(static_cast<uint32_t>(chunk.rows_of(i)));
     }
-    last = std::move(chunk);
+    part.source = chunk.source;
+    part.sha256 = chunk.sha256;
   }
-  GridBook book = out.finish(last);
+}
+
+// Whether a policy's rows were seen by two readers (each checks only its own range).
+bool policy_split_across_ranges(const GridBook& g) {
+  std::vector<std::pair<uint64_t, size_t>> hashed(g.policies());
+  for (size_t i = 0; i < g.policies(); ++i) hashed[i] = {text_hash(g.policy_id[i]), i};
+  std::sort(hashed.begin(), hashed.end());
+  for (size_t k = 1; k < hashed.size(); ++k)
+    for (size_t j = k; j-- > 0 && hashed[j].first == hashed[k].first;)
+      if (g.policy_id[hashed[j].second] == g.policy_id[hashed[k].second]) return true;
+  return false;
+}
+
+// The grid read pruned to the box: ranges of the file read in parallel (one reader where row_ranges cannot
+// split it, or `whole`) with the SHA-256 of the whole file alongside.  Bad input found by readers in
+// parallel is read again by one, which reports the first problem as a read from the start does.
+GridBook read_pruned(const std::string& path, const GridOptions& options, const LambdaBox& box, bool whole = false) {
+  const std::vector<double> lower = box.lower(), upper = box.upper();
+  const std::vector<std::string> columns = grid_constraint_columns(options);
+  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const std::optional<std::vector<RowRange>> ranges =
+      threads > 1 && !whole ? row_ranges(path, static_cast<size_t>(threads)) : std::nullopt;
+  const size_t parts = ranges ? ranges->size() : 1, tasks = parts + (ranges ? 1 : 0);
+  std::vector<PrunedPart> part(parts);
+  std::vector<std::exception_ptr> error(tasks);
+  std::string sha256;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast <int>(tasks))
+  for (int64_t t = 0; t < static_cast<int64_t>(tasks); ++t) {
+    const auto u = static_cast<size_t>(t);
+    try {
+      if (u == parts) {
+        sha256 = sha256_file(path);
+      } else if (ranges) {
+        const RowRange& r = (*ranges)[u];
+        GridChunkReader reader(path, columns, kChunkPolicies, r.begin, r.end, r.first_line);
+        read_part(reader, options, lower, upper, 1, part[u]);
+      } else {
+        GridChunkReader reader(path, columns, kChunkPolicies);
+        read_part(reader, options, lower, upper, threads, part[u]);
+        sha256 = part[u].sha256;
+      }
+    } catch (...) {
+      error[u] = std::current_exception();
+    }
+  }
+  for (const std::exception_ptr& e : error) {
+    if (!e) continue;
+    if (ranges) return read_pruned(path, options, box, true);
+    std::rethrow_exception(e);
+  }
+  GridBook::Pruning pruning;
+  pruning.lower = lower;
+  pruning.upper = upper;
+  PrunedBook all;
+  size_t policies = 0, rows = 0;
+  for (const PrunedPart& p : part) {
+    policies += p.book.policies();
+    rows += p.book.rows();
+  }
+  all.reserve(policies, rows, part[0].book);
+  for (PrunedPart& p : part) {
+    all.append(std::move(p.book));
+    pruning.rows_read += p.counts.rows_read;
+    pruning.removed_by_caps += p.counts.removed_by_caps;
+    pruning.bound_conflicts += p.counts.bound_conflicts;
+    pruning.capped_rows.insert(pruning.capped_rows.end(), p.counts.capped_rows.begin(), p.counts.capped_rows.end());
+  }
+  GridBook book = all.finish();
+  book.source = part[0].source;
+  book.sha256 = sha256;
+  book.warnings = part[0].warnings;
   book.pruning = std::move(pruning);
+  if (parts > 1 && policy_split_across_ranges(book)) return read_pruned(path, options, box, true);
   return book;
 }
 
 }  // namespace
-
 
 GridResult read_and_solve_grid_from(const std::string& path, const GridOptions& options,
                                     const std::optional<GridMultipliers>& start, GridBook& grid) {

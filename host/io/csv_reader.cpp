@@ -1,7 +1,10 @@
 #include "io/csv_reader.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -17,7 +20,9 @@ struct CsvReader::Source {
   size_t block_bytes = 0;
   std::string buffer;
   size_t parsed = 0, filled = 0;
-  bool at_end = false;  // the file has no more bytes
+  bool at_end = false;         // the file has no more bytes
+  uint64_t left = UINT64_MAX;  // bytes the reader may still read (a range's rest)
+  bool hashing = true;         // false for a range
   Sha256 digest;
   std::string sha256;  // known at the end
 };
@@ -30,6 +35,21 @@ CsvReader::CsvReader(std::string path, const std::string& what, const std::vecto
   bytes_ = file_size(source_->file->fd);
   read_more(nullptr);
   start(what, required);
+}
+
+CsvReader::CsvReader(std::string path, const std::string& what, const std::vector<std::string>& required,
+                     CsvRange range)
+    : CsvReader(std::move(path), what, required) {
+  Source& s = *source_;
+  if (::lseek(s.file->fd, static_cast<off_t>(range.begin), SEEK_SET) < 0)
+    throw InputError(path_ + ": cannot seek to byte " + std::to_string(range.begin));
+  s.filled = s.parsed = 0;
+  s.at_end = false;
+  s.left = range.end - range.begin;
+  s.hashing = false;
+  s.sha256.clear();
+  read_more(nullptr);
+  cursor_.rewind(s.buffer.data(), range.first_line);
 }
 
 CsvReader::CsvReader(CsvText text, const std::string& what, const std::vector<std::string>& required)
@@ -76,14 +96,16 @@ bool CsvReader::read_more(const char* keep) {
   const size_t parsable = s.parsed - dropped;
   for (;;) {
     if (s.buffer.size() < s.filled + s.block_bytes) s.buffer.resize(s.filled + s.block_bytes);
-    const size_t got = read_some(s.file->fd, &s.buffer[s.filled], s.block_bytes, path_);
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(s.block_bytes, s.left));
+    const size_t got = want == 0 ? 0 : read_some(s.file->fd, &s.buffer[s.filled], want, path_);
     if (got == 0) {
       s.at_end = true;
       s.parsed = s.filled;
-      s.sha256 = s.digest.hex();
+      if (s.hashing) s.sha256 = s.digest.hex();
       break;
     }
-    s.digest.add(s.buffer.data() + s.filled, got);
+    s.left -= got;
+    if (s.hashing) s.digest.add(s.buffer.data() + s.filled, got);
     const void* line_end = memrchr(s.buffer.data() + s.filled, '\n', got);
     s.filled += got;
     if (line_end != nullptr) {
@@ -150,6 +172,7 @@ std::string_view CsvReader::raw(size_t field) const {
 }
 
 std::string CsvReader::sha256() const {
+  if (!source_->hashing) return "";
   if (source_->sha256.empty()) throw std::logic_error("CsvReader::sha256 asked before the end of " + path_);
   return source_->sha256;
 }

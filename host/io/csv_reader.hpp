@@ -22,6 +22,12 @@ struct CsvText {
   std::string text;
 };
 
+/// A part of a file read after its header: bytes [begin, end), starting at line `first_line` of the
+/// file (whole lines; the parallel grid read).  Such a reader has no SHA-256: sha256() gives "".
+struct CsvRange {
+  uint64_t begin = 0, end = 0, first_line = 1;
+};
+
 class CsvReader {
  public:
   static constexpr size_t npos = static_cast<size_t>(-1);
@@ -33,6 +39,8 @@ class CsvReader {
   /// The file is read `block_bytes` at a time (the buffer grows for a longer record).
   CsvReader(std::string path, const std::string& what, const std::vector<std::string>& required = {},
             size_t block_bytes = kBlockBytes);
+  /// The header as above, then only the rows of `range`.
+  CsvReader(std::string path, const std::string& what, const std::vector<std::string>& required, CsvRange range);
   /// The same over text in memory.
   CsvReader(CsvText text, const std::string& what, const std::vector<std::string>& required = {});
   CsvReader(const CsvReader&) = delete;

@@ -215,6 +215,10 @@ GridBook grid_from_arrays(const GridArrays& arrays);
 class GridChunkReader {
  public:
   GridChunkReader(const std::string& path, const std::vector<std::string>& extra_columns, size_t policies);
+  /// Only the rows in bytes [begin, end) of the file (whole policies), the first on line `first_line`;
+  /// the chunks then carry no SHA-256.
+  GridChunkReader(const std::string& path, const std::vector<std::string>& extra_columns, size_t policies,
+                  uint64_t begin, uint64_t end, uint64_t first_line);
   ~GridChunkReader();
   GridChunkReader(const GridChunkReader&) = delete;
   GridChunkReader& operator=(const GridChunkReader&) = delete;
