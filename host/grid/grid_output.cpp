@@ -157,6 +157,8 @@ std::string grid_result_json(const GridBook& g, const GridOptions& o, const Grid
   doc["optimality_gap"] = optional_json(r.optimality_gap);
   doc["n_split"] = r.n_split;
   doc["repair_policies"] = r.repair_policies;
+  doc["tightenings"] = r.tightenings;
+  doc["exchange_moves"] = r.exchange_moves;
   if (r.infeasibility) {
     Json weights = Json::object();
     for (size_t k = 0; k < r.infeasibility->constraints.size(); ++k)

@@ -20,6 +20,19 @@ constexpr int64_t kKnapsackMaxStates = 20'000'000;
 // CBC's set-up before its time limit applies grows with the programme: at 513 policies × 41 candidates
 // it took 7 s of a 1 s budget and gained nothing, so the polish stays small.
 constexpr size_t kImproveCandidates = 4096;
+// Each re-solve of the tightened relaxation is one LP over the disputed policies; the tightening reaches
+// what the split policies swing within a few.
+constexpr int kTightenRounds = 8;
+// When the few policies the basic cuts dispute cannot absorb the tightening, the LP takes in the policies
+// cheapest to move too, every candidate of each, this many candidates in all (CLP solves it in well under
+// a second).
+constexpr size_t kTightenCandidates = 16384;
+// The exchange's moves are among the candidates of the policies cheapest to move, this many in all.
+constexpr size_t kExchangeCandidates = 65536;
+constexpr int kExchangeMoves = 4096;
+// CBC's repair, the last resort, over neighbourhoods of this many candidates: past ~16k columns its
+// set-up alone takes minutes (1,024 policies × 41 candidates took 120 s and failed).
+constexpr size_t kRepairCandidates[] = {1024, 4096, 16384};
 }  // namespace
 
 GridPrimal::GridPrimal(const GridBook& grid, const GridProblem& problem, GridBackend& backend, const GridScales& scales,
@@ -42,8 +55,8 @@ double GridPrimal::row_value(size_t k, const double* phi) const {
 bool GridPrimal::run(const CutResult& dual, GridResult& res) {
   res.method = o_.exact ? "exact" : "dual";
   std::vector<int32_t> choice;
-  const std::vector<double> omega = omega_for_(dual.cuts[dual.best].x);
-  be_.argmax(omega, &choice);
+  omega_ = omega_for_(dual.cuts[dual.best].x);
+  be_.argmax(omega_, &choice);
   res.split.assign(g_.policies(), 0);
   if (o_.exact && o_.exact_method != GridExactMethod::cbc && P_.rows.size() <= 1)
     if (const std::optional<bool> found = exact_by_knapsack(choice, res)) {
@@ -60,14 +73,34 @@ bool GridPrimal::run(const CutResult& dual, GridResult& res) {
     res.warnings.push_back("exact: the grid has " + std::to_string(g_.candidates()) +
                            " candidates, above exact_max_candidates; solved by the dual and rounding instead");
   }
-  bool found = relaxation_and_rounding(dual, choice, res);
-  std::vector<size_t> split;
-  for (size_t i = 0; i < g_.policies(); ++i)
-    if (res.split[i]) split.push_back(i);
-  if (!found)
-    found = repair(split, omega, choice, res);
-  else
-    improve(split, omega, dual.upper * scales_.profit, choice, res);
+  Disputed disputed;
+  Vertex vertex;
+  bool found = relaxation_and_rounding(dual, disputed, vertex, choice, res);
+  if (!found) {
+    // Both repairs are cheap next to the dual; the more profitable answer is kept.
+    const std::vector<int32_t> rounded = choice;
+    std::vector<int32_t> exchanged = rounded;
+    int moves = 0;
+    const bool by_tightening = tighten_and_round(disputed, vertex, choice, res);
+    const bool by_exchange = exchange(exchanged, moves);
+    const auto profit = [&](const std::vector<int32_t>& c) { return grid_choice_sums(g_, P_.terms, c)[term::profit]; };
+    if (by_exchange && (!by_tightening || profit(exchanged) > profit(choice))) {
+      choice = exchanged;
+      res.exchange_moves = moves;
+    }
+    found = by_tightening || by_exchange;
+    if (found) {
+      std::set<size_t> moved(vertex.split.begin(), vertex.split.end());  // the polish may re-choose them all
+      for (size_t i = 0; i < choice.size(); ++i)
+        if (choice[i] != rounded[i]) moved.insert(i);
+      res.repair_policies = static_cast<int>(moved.size());
+      vertex.split.assign(moved.begin(), moved.end());
+    } else if (repair(vertex.split, choice, res)) {
+      res.choice = choice;
+      return true;
+    }
+  }
+  if (found) improve(vertex.split, dual.upper * scales_.profit, choice, res);
   res.choice = choice;
   return found;
 }
@@ -116,15 +149,16 @@ std::optional<bool> GridPrimal::exact_by_knapsack(std::vector<int32_t>& choice, 
   return true;
 }
 
-std::vector<size_t> GridPrimal::cheapest_to_move(const std::vector<double>& omega) const {
+const std::vector<size_t>& GridPrimal::cheapest_to_move() const {
+  if (!cheapest_order_.empty() || g_.policies() == 0) return cheapest_order_;
   std::vector<double> gap;
   std::vector<int32_t> unused;
   be_.set_row_window(nullptr);  // the runner-up may lie outside a policy's window
-  be_.argmax(omega, &unused, &gap);
-  std::vector<size_t> order(g_.policies());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return gap[a] < gap[b]; });
-  return order;
+  be_.argmax(omega_, &unused, &gap);
+  cheapest_order_.resize(g_.policies());
+  std::iota(cheapest_order_.begin(), cheapest_order_.end(), size_t{0});
+  std::stable_sort(cheapest_order_.begin(), cheapest_order_.end(), [&](size_t a, size_t b) { return gap[a] < gap[b]; });
+  return cheapest_order_;
 }
 
 std::vector<size_t> GridPrimal::neighbourhood(const std::vector<size_t>& start, const std::vector<size_t>& order,
@@ -136,6 +170,19 @@ std::vector<size_t> GridPrimal::neighbourhood(const std::vector<size_t>& start, 
   return set;
 }
 
+std::vector<size_t> GridPrimal::neighbourhood_of_candidates(const std::vector<size_t>& start,
+                                                            const std::vector<size_t>& order, size_t candidates) const {
+  std::set<size_t> chosen(start.begin(), start.end());
+  size_t held = candidates_of(start);
+  for (size_t i : order) {
+    if (chosen.count(i)) continue;
+    if (held + g_.rows_of(i) > candidates) break;
+    held += g_.rows_of(i);
+    chosen.insert(i);
+  }
+  return {chosen.begin(), chosen.end()};
+}
+
 size_t GridPrimal::candidates_of(const std::vector<size_t>& set) const {
   size_t candidates = 0;
   for (size_t i : set) candidates += g_.rows_of(i);
@@ -144,13 +191,13 @@ size_t GridPrimal::candidates_of(const std::vector<size_t>& set) const {
 
 // Rounding the split policies can give up more than it needs to: the same branch and bound over them and
 // the policies cheapest to move closes the gap further, kept only where it earns more.
-void GridPrimal::improve(const std::vector<size_t>& split, const std::vector<double>& omega, double bound,
-                         std::vector<int32_t>& choice, GridResult& res) const {
+void GridPrimal::improve(const std::vector<size_t>& split, double bound, std::vector<int32_t>& choice,
+                         GridResult& res) const {
   const auto gap = [&](const std::vector<int32_t>& c) {
     return (bound - grid_choice_sums(g_, P_.terms, c)[term::profit]) / std::max(std::fabs(bound), 1e-300);
   };
   if (P_.rows.empty() || gap(choice) <= 1e-9) return;
-  const std::vector<size_t> order = cheapest_to_move(omega);
+  const std::vector<size_t>& order = cheapest_to_move();
   for (size_t extra : {size_t{64}, size_t{512}}) {
     const std::vector<size_t> set = neighbourhood(split, order, extra);
     if (set.empty() || candidates_of(set) > kImproveCandidates) return;
@@ -167,7 +214,8 @@ void GridPrimal::improve(const std::vector<size_t>& split, const std::vector<dou
 // The master's weights mix the choices of the basic cuts.  The LP over the policies they disagree
 // on (every other policy as all basic cuts choose it) holds that mix, so it is feasible and reaches
 // the relaxation's value; its vertex splits at most m policies, which rounding then settles.
-bool GridPrimal::relaxation_and_rounding(const CutResult& dual, std::vector<int32_t>& choice, GridResult& res) {
+bool GridPrimal::relaxation_and_rounding(const CutResult& dual, Disputed& disputed, Vertex& vertex,
+                                         std::vector<int32_t>& choice, GridResult& res) {
   std::vector<std::vector<int32_t>> basic;
   for (size_t t = 0; t < dual.cuts.size(); ++t) {
     if (dual.weights.size() <= t || dual.weights[t] <= 1e-12) continue;
@@ -176,39 +224,154 @@ bool GridPrimal::relaxation_and_rounding(const CutResult& dual, std::vector<int3
   }
   if (basic.empty()) return holds(grid_choice_sums(g_, P_.terms, choice));
   choice = basic[0];
-  std::vector<size_t> disputed;
-  std::vector<std::vector<size_t>> rows;
   for (size_t i = 0; i < g_.policies(); ++i) {
     std::set<size_t> options;
     for (const auto& b : basic) options.insert(static_cast<size_t>(b[i]));
     if (options.size() < 2) continue;
-    disputed.push_back(i);
-    rows.emplace_back(options.begin(), options.end());
+    disputed.policies.push_back(i);
+    disputed.rows.emplace_back(options.begin(), options.end());
   }
-  if (disputed.empty()) return holds(grid_choice_sums(g_, P_.terms, choice));
-  const ProgramSolution vertex = solve_lp(restricted_program(disputed, rows, choice, false));
-  if (vertex.status != ProgramSolution::Status::optimal) return false;
-  std::vector<size_t> split;
-  std::vector<std::vector<size_t>> support;
+  if (disputed.policies.empty()) return holds(grid_choice_sums(g_, P_.terms, choice));
+  if (!solve_vertex(disputed, nullptr, choice, vertex)) return false;
+  for (size_t i : vertex.split) res.split[i] = 1;
+  res.n_split = static_cast<int>(vertex.split.size());
+  return round_split(vertex.split, vertex.support, choice);
+}
+
+bool GridPrimal::solve_vertex(const Disputed& disputed, const std::vector<double>* tighten,
+                              std::vector<int32_t>& choice, Vertex& vertex) const {
+  const ProgramSolution lp =
+      solve_lp(restricted_program(disputed.policies, disputed.rows, choice, false, nullptr, tighten));
+  if (lp.status != ProgramSolution::Status::optimal) return false;
+  vertex = Vertex{};
   size_t column = 0;
-  for (size_t d = 0; d < disputed.size(); ++d) {
+  for (size_t d = 0; d < disputed.policies.size(); ++d) {
+    const std::vector<size_t>& rows = disputed.rows[d];
     std::vector<size_t> used;
     size_t heaviest = 0;
-    const double* y = &vertex.x[column];
-    for (size_t j = 0; j < rows[d].size(); ++j) {
-      if (y[j] > 1e-9) used.push_back(rows[d][j]);
+    const double* y = &lp.x[column];
+    for (size_t j = 0; j < rows.size(); ++j) {
+      if (y[j] > 1e-9) used.push_back(rows[j]);
       if (y[j] > y[heaviest]) heaviest = j;
     }
-    column += rows[d].size();
-    choice[disputed[d]] = static_cast<int32_t>(rows[d][heaviest]);
+    column += rows.size();
+    choice[disputed.policies[d]] = static_cast<int32_t>(rows[heaviest]);
     if (used.size() > 1) {
-      split.push_back(disputed[d]);
-      support.push_back(used);
-      res.split[disputed[d]] = 1;
+      vertex.split.push_back(disputed.policies[d]);
+      vertex.support.push_back(std::move(used));
     }
   }
-  res.n_split = static_cast<int>(split.size());
-  return round_split(split, support, choice);
+  return true;
+}
+
+std::vector<double> GridPrimal::swing(const Vertex& vertex) const {
+  const size_t m = P_.rows.size();
+  std::vector<double> total(m, 0.0), phi(static_cast<size_t>(P_.terms));
+  for (size_t s = 0; s < vertex.split.size(); ++s) {
+    std::vector<double> low(m, INFINITY), high(m, -INFINITY);
+    for (size_t r : vertex.support[s]) {
+      grid_row_terms(g_, vertex.split[s], r, phi.data());
+      for (size_t k = 0; k < m; ++k) {
+        const double a = row_value(k, phi.data());
+        low[k] = std::min(low[k], a);
+        high[k] = std::max(high[k], a);
+      }
+    }
+    for (size_t k = 0; k < m; ++k) total[k] += high[k] - low[k];
+  }
+  return total;
+}
+
+// Rounding a vertex moves each row by at most what its split policies swing.  With every limit lowered by
+// that much, any rounding of the new vertex meets the limits as written, provided its own split policies
+// swing no more; the tightening grows to what they swing until a rounding holds.  The profit given up is
+// about λ·tightening, a policy's worth.  Where the candidates the basic cuts chose cannot absorb the
+// tightening, the LP takes in the policies cheapest to move with every candidate of each.
+bool GridPrimal::tighten_and_round(Disputed& disputed, Vertex& vertex, std::vector<int32_t>& choice,
+                                   GridResult& res) const {
+  if (disputed.policies.empty() || P_.rows.empty()) return false;
+  std::vector<double> tighten = swing(vertex);
+  bool widened = false;
+  for (int round = 0; round < kTightenRounds; ++round) {
+    std::vector<int32_t> trial = choice;
+    Vertex next;
+    if (!solve_vertex(disputed, &tighten, trial, next)) {
+      if (widened) return false;
+      widened = true;
+      Disputed wide;
+      wide.policies = neighbourhood_of_candidates(disputed.policies, cheapest_to_move(), kTightenCandidates);
+      for (size_t i : wide.policies) {
+        wide.rows.emplace_back(g_.rows_of(i));
+        std::iota(wide.rows.back().begin(), wide.rows.back().end(), g_.offset[i]);
+      }
+      disputed = std::move(wide);
+      continue;
+    }
+    ++res.tightenings;
+    choice = std::move(trial);
+    vertex = std::move(next);
+    if (round_split(vertex.split, vertex.support, choice) || holds(grid_choice_sums(g_, P_.terms, choice))) return true;
+    const std::vector<double> more = swing(vertex);
+    for (size_t k = 0; k < tighten.size(); ++k) tighten[k] = std::max(tighten[k], more[k]);
+  }
+  return false;
+}
+
+// From a choice breaking a limit by a little: one policy at a time moves to another of its candidates, the
+// move giving up the least profit per unit of violation removed (violation: Σ_k of each row's excess over
+// its scale) among those breaking no row that holds, or where none does, among those that lower the
+// violation in all.  Only the policies cheapest to move at the multipliers take part: their moves cost
+// about λ per unit of the row.
+bool GridPrimal::exchange(std::vector<int32_t>& choice, int& moves) const {
+  if (P_.rows.empty()) return false;
+  const size_t m = P_.rows.size(), T = static_cast<size_t>(P_.terms);
+  const std::vector<size_t> pool = neighbourhood_of_candidates({}, cheapest_to_move(), kExchangeCandidates);
+  std::vector<size_t> first{0};  // pool[p]'s candidates at first[p] .. first[p + 1] of profit and a
+  std::vector<double> profit, a, phi(T);
+  for (size_t i : pool) {
+    for (size_t r = g_.offset[i]; r < g_.offset[i + 1]; ++r) {
+      grid_row_terms(g_, i, r, phi.data());
+      profit.push_back(phi[term::profit] / scales_.profit);
+      for (size_t k = 0; k < m; ++k) a.push_back(row_value(k, phi.data()));
+    }
+    first.push_back(profit.size());
+  }
+  std::vector<double> S = grid_choice_sums(g_, P_.terms, choice), e(m), next(m);
+  for (int move = 0; move < kExchangeMoves; ++move) {
+    double violation = 0;
+    for (size_t k = 0; k < m; ++k) violation += std::max(0.0, e[k] = P_.rows[k].excess(S) / scales_.row[k]);
+    if (violation <= 0 || holds(S)) return holds(S);
+    // [0]: the best move breaking no row that holds; [1]: the best of all, taken only when there is no [0]
+    double best_score[2] = {INFINITY, INFINITY};
+    size_t best_p[2] = {0, 0}, best_r[2] = {0, 0};
+    for (size_t p = 0; p < pool.size(); ++p) {
+      const size_t now = first[p] + static_cast<size_t>(choice[pool[p]]) - g_.offset[pool[p]];
+      for (size_t c = first[p]; c < first[p + 1]; ++c) {
+        if (c == now) continue;
+        double after = 0;
+        bool breaks = false;
+        for (size_t k = 0; k < m; ++k) {
+          next[k] = e[k] + a[c * m + k] - a[now * m + k];
+          after += std::max(0.0, next[k]);
+          breaks = breaks || (e[k] <= 0 && next[k] > 0);
+        }
+        if (after >= violation) continue;
+        const double score = (profit[now] - profit[c]) / (violation - after);
+        for (size_t kind = breaks ? 1 : 0; kind < 2; ++kind)
+          if (score < best_score[kind]) best_score[kind] = score, best_p[kind] = p, best_r[kind] = c - first[p];
+      }
+    }
+    const size_t pick = best_score[0] < INFINITY ? 0 : 1;
+    if (best_score[pick] == INFINITY) return false;
+    const size_t i = pool[best_p[pick]];
+    grid_row_terms(g_, i, static_cast<size_t>(choice[i]), phi.data());
+    for (size_t t = 0; t < T; ++t) S[t] -= phi[t];
+    choice[i] = static_cast<int32_t>(g_.offset[i] + best_r[pick]);
+    grid_row_terms(g_, i, static_cast<size_t>(choice[i]), phi.data());
+    for (size_t t = 0; t < T; ++t) S[t] += phi[t];
+    ++moves;
+  }
+  return holds(S);
 }
 
 // Every combination of the split policies' candidates (when there are at most 4,096); the most
@@ -220,7 +383,7 @@ bool GridPrimal::round_split(const std::vector<size_t>& split, const std::vector
   if (split.empty()) return holds(base);
   double combinations = 1;
   for (const auto& s : support) combinations *= static_cast<double>(s.size());
-  if (combinations > 4096) return false;
+  if (combinations > 4096) return holds(base);
   for (size_t i : split) {
     grid_row_terms(g_, i, static_cast<size_t>(choice[i]), phi.data());
     for (size_t t = 0; t < T; ++t) base[t] -= phi[t];
@@ -248,8 +411,8 @@ bool GridPrimal::round_split(const std::vector<size_t>& split, const std::vector
 
 SparseProgram GridPrimal::restricted_program(const std::vector<size_t>& set,
                                              const std::vector<std::vector<size_t>>& rows,
-                                             const std::vector<int32_t>& choice, bool integer,
-                                             double* others_profit) const {
+                                             const std::vector<int32_t>& choice, bool integer, double* others_profit,
+                                             const std::vector<double>* tighten) const {
   const size_t T = static_cast<size_t>(P_.terms), m = P_.rows.size();
   std::vector<double> S = grid_choice_sums(g_, P_.terms, choice), phi(T);
   for (size_t i : set) {  // what the other policies leave
@@ -259,7 +422,8 @@ SparseProgram GridPrimal::restricted_program(const std::vector<size_t>& set,
   if (others_profit) *others_profit = S[term::profit];
   SparseProgram program;
   std::vector<int> row_of(m);
-  for (size_t k = 0; k < m; ++k) row_of[k] = program.add_row(-kCoinInfinity, -P_.rows[k].excess(S) / scales_.row[k]);
+  for (size_t k = 0; k < m; ++k)
+    row_of[k] = program.add_row(-kCoinInfinity, -P_.rows[k].excess(S) / scales_.row[k] - (tighten ? (*tighten)[k] : 0));
   for (size_t s = 0; s < set.size(); ++s) {
     const int one_hot = program.add_row(1.0, 1.0);
     for (size_t r : rows[s]) {
@@ -299,13 +463,13 @@ ProgramSolution::Status GridPrimal::choose_by_mip(const std::vector<size_t>& set
   return sol.status;
 }
 
-// Branch and bound over the split policies plus the policies cheapest to move at the dual's prices,
-// more of them each time, up to the whole grid when it is small enough.
-bool GridPrimal::repair(const std::vector<size_t>& start, const std::vector<double>& omega,
-                        std::vector<int32_t>& choice, GridResult& res) const {
-  const std::vector<size_t> order = cheapest_to_move(omega);
-  for (size_t extra : {size_t{64}, size_t{1024}, size_t{8192}, g_.policies()}) {
-    const std::vector<size_t> set = neighbourhood(start, order, extra);
+// Branch and bound over the split policies plus the policies cheapest to move at the dual's prices, more
+// candidates each time, up to the whole grid when it is that small (then infeasibility is proven).
+bool GridPrimal::repair(const std::vector<size_t>& start, std::vector<int32_t>& choice, GridResult& res) const {
+  const std::vector<size_t>& order = cheapest_to_move();
+  for (size_t candidates : kRepairCandidates) {
+    const size_t budget = std::min(candidates, static_cast<size_t>(std::max<int64_t>(o_.exact_max_candidates, 0)));
+    const std::vector<size_t> set = neighbourhood_of_candidates(start, order, budget);
     if (set.empty()) break;
     const ProgramSolution::Status status = choose_by_mip(set, choice, kMipSeconds);
     if (status == ProgramSolution::Status::optimal || status == ProgramSolution::Status::stopped) {
@@ -323,8 +487,8 @@ bool GridPrimal::repair(const std::vector<size_t>& start, const std::vector<doub
   }
   res.status = SolveStatus::max_iterations;
   res.message =
-      "no choice meeting every constraint was found by rounding or by branch and bound over the policies "
-      "nearest a change; the relaxation's bound stands";
+      "no choice meeting every constraint was found by rounding, by tightening the relaxation, by single-policy "
+      "exchanges or by branch and bound over the policies nearest a change; the relaxation's bound stands";
   return false;
 }
 

@@ -377,9 +377,11 @@ struct GridResult {
   std::string backend_requested, backend_used, device_name, fallback_reason;
   int iterations = 0;
   int64_t passes = 0;
-  int64_t windowed_passes = 0;           ///< passes reading only the candidates able to win near the multipliers
-  double window_rows = 0;                ///< candidates per policy those passes read, on average
-  int repair_policies = 0;               ///< policies the integer repair re-chose (0: rounding sufficed)
+  int64_t windowed_passes = 0;  ///< passes reading only the candidates able to win near the multipliers
+  double window_rows = 0;       ///< candidates per policy those passes read, on average
+  int repair_policies = 0;      ///< policies the integer repair re-chose (0: rounding sufficed)
+  int tightenings = 0;          ///< re-solves of the relaxation with its limits lowered by what rounding can swing
+  int exchange_moves = 0;       ///< single-policy moves that repaired the rounding
   std::vector<double> multiplier_units;  ///< per constraint: λ per unit of the solver's normalised multiplier
   bool reached_box = false;              ///< a pruned book's solve ended on a side of its box
   int pruned_reads = 0;                  ///< read_and_solve_grid: pruned reads of the file (0: read whole)
