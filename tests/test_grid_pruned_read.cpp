@@ -71,6 +71,24 @@ void expect_same_problem_solved(const Whole& whole, const GridBook& pruned_grid,
   EXPECT_EQ(grid_policy_columns(pruned_grid, pruned).candidates, grid_policy_columns(g, whole.result).candidates);
 }
 
+// read_and_solve_grid fails with read_grid_csv's message, which holds `says`.
+void expect_the_whole_reads_error(const fs::path& path, const GridOptions& options, const std::string& says) {
+  std::string expected;
+  try {
+    read_grid_csv(path.string(), grid_constraint_columns(options));
+  } catch (const InputError& e) {
+    expected = e.what();
+  }
+  ASSERT_NE(expected.find(says), std::string::npos) << expected;
+  GridBook grid;
+  try {
+    read_and_solve_grid(path.string(), options, grid);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), expected);
+  }
+}
+
 // Limits a little tighter than the unconstrained answer, so that they bind.
 std::vector<GridOptions> option_sets(const fs::path& path) {
   GridOptions free_options;
@@ -158,19 +176,7 @@ TEST(GridPrunedRead, InfeasibleLimitsAndBadInputGoToTheWholeRead) {
   const size_t demand_start = text.find(',', text.find(',', text.find(',', at) + 1) + 1) + 1;
   text.replace(demand_start, text.find(',', demand_start) - demand_start, "1.5");
   test::write_text_file(path, text);
-  std::string expected;
-  try {
-    read_grid_csv(path.string(), grid_constraint_columns(options));
-  } catch (const InputError& e) {
-    expected = e.what();
-  }
-  ASSERT_NE(expected.find(":" + std::to_string(line) + ":"), std::string::npos) << expected;
-  try {
-    read_and_solve_grid(path.string(), options, grid);
-    ADD_FAILURE() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
-  }
+  expect_the_whole_reads_error(path, options, ":" + std::to_string(line) + ":");
 }
 
 // Readers in parallel each see a range of the file: a policy whose rows are split between two ranges is
@@ -186,20 +192,8 @@ TEST(GridPrunedRead, RangesReadInParallelReportAPolicySplitAcrossThemAndQuotesRe
   const size_t p3 = text.find("\nP3,1,") + 1, p3_end = text.find("\nP4,") + 1;
   std::string split = text.substr(0, p3) + text.substr(p3_end) + text.substr(p3, p3_end - p3);
   test::write_text_file(path, split);
-  std::string expected;
-  try {
-    read_grid_csv(path.string(), grid_constraint_columns(options));
-  } catch (const InputError& e) {
-    expected = e.what();
-  }
-  ASSERT_NE(expected.find("P3"), std::string::npos) << expected;
+  expect_the_whole_reads_error(path, options, "P3");
   GridBook grid;
-  try {
-    read_and_solve_grid(path.string(), options, grid);
-    ADD_FAILURE() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
-  }
 
   std::string quoted = text;
   const size_t p7 = quoted.find("\nP7,") + 1;
