@@ -5,7 +5,6 @@
 // bound stays the whole grid's.
 #include <fcntl.h>
 #include <omp.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,8 +37,7 @@ constexpr int kWidenings = 3;             // wider boxes tried before the whole 
 class FileAt {
  public:
   explicit FileAt(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY)) {
-    struct stat st {};
-    if (fd_ >= 0 && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) size_ = static_cast<size_t>(st.st_size);
+    if (fd_ >= 0) size_ = file_size(fd_);
   }
   ~FileAt() {
     if (fd_ >= 0) ::close(fd_);
@@ -176,7 +174,7 @@ std::optional<GridSample> sample_grid(const std::string& path, size_t samples) {
 // The multipliers' box from the sample's solve: its multipliers ± a quarter, plus a little of the largest
 // (in the solver's normalised units, where the constraints compare), in profit per unit of each row.
 struct LambdaBox {
-  std::vector<double> centre, half, unit;
+  std::vector<double> centre, half;
   std::vector<double> lower() const {
     std::vector<double> out(centre.size());
     for (size_t k = 0; k < out.size(); ++k) out[k] = std::max(0.0, centre[k] - half[k]);
@@ -190,7 +188,7 @@ struct LambdaBox {
 };
 
 LambdaBox box_around(const std::vector<double>& lambda, const std::vector<double>& unit) {
-  LambdaBox box{lambda, std::vector<double>(lambda.size()), unit};
+  LambdaBox box{lambda, std::vector<double>(lambda.size())};
   double largest = 0;
   for (size_t k = 0; k < lambda.size(); ++k) largest = std::max(largest, lambda[k] / unit[k]);
   for (size_t k = 0; k < lambda.size(); ++k)
@@ -279,11 +277,7 @@ class PrunedBook {
   /// Another part's policies after these.
   void append(PrunedBook&& o) {
     GridBook &b = book_, &c = o.book_;
-    if (!have_columns_) {
-      have_columns_ = o.have_columns_;
-      b.extra_names = c.extra_names;
-      b.extra.resize(c.extra.size());
-    }
+    if (!have_columns_) take_column_layout(c);
     const uint64_t shift = b.premium.size();
     for (size_t i = 0; i < c.policies(); ++i) {
       b.policy_id.push_back(std::move(c.policy_id[i]));
@@ -387,7 +381,7 @@ struct PrunedPart {
   uint64_t lines = 0;  // lines the range spans
   GridBook::Pruning counts;
   std::vector<std::string> warnings;
-  std::string source, sha256;
+  std::string sha256;  // a reader of the whole file's
 };
 void read_part(GridChunkReader& reader, const GridOptions& options, const std::vector<double>& lower,
                const std::vector<double>& upper, int threads, PrunedPart& part) {
@@ -422,7 +416,6 @@ void read_part(GridChunkReader& reader, const GridOptions& options, const std::v
       part.book.add_policy(chunk, i, rows);
       part.counts.capped_rows.push_back(static_cast<uint32_t>(chunk.rows_of(i)));
     }
-    part.source = chunk.source;
     part.sha256 = chunk.sha256;
   }
 }
@@ -451,7 +444,8 @@ GridBook read_pruned(const std::string& path, const GridOptions& options, const 
   std::vector<PrunedPart> part(parts);
   std::vector<std::exception_ptr> error(tasks);
   std::string sha256;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast <int>(tasks))
+  const int team = static_cast<int>(tasks);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team)
   for (int64_t t = 0; t < static_cast<int64_t>(tasks); ++t) {
     const auto u = static_cast<size_t>(t);
     try {
@@ -498,7 +492,7 @@ GridBook read_pruned(const std::string& path, const GridOptions& options, const 
     pruning.capped_rows.insert(pruning.capped_rows.end(), p.counts.capped_rows.begin(), p.counts.capped_rows.end());
   }
   GridBook book = all.finish();
-  book.source = part[0].source;
+  book.source = path;
   book.sha256 = sha256;
   book.warnings = part[0].warnings;
   book.pruning = std::move(pruning);
