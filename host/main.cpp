@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("rateopt ") + RATEOPT_VERSION + " (git " + git_revision() + "), CUDA " +
                                         (RATEOPT_HAVE_CUDA ? "compiled in" : "not compiled in"));
   for (const auto add : {add_optimise, add_generate, add_frontier, add_pareto, add_scenarios, add_batch, add_cover,
-                         add_reinsure, add_model_quality, add_clusters, add_qubo, add_price, add_grid})
+                         add_reinsure, add_model_quality, add_clusters, add_qubo, add_price, add_grid,
+                         add_ratebook})
     add(app);
 
   // Paths and values given end up in JSON outputs, which must be UTF-8: refuse anything else now,

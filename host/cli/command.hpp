@@ -29,6 +29,7 @@ void add_reinsure(CLI::App& app);
 void add_model_quality(CLI::App& app);
 void add_price(CLI::App& app);
 void add_grid(CLI::App& app);
+void add_ratebook(CLI::App& app);
 
 /// Runs `run` when `command` was given (and none of its own subcommands was); its return value is
 /// the program's exit code (command_exit_code()).  Errors are thrown as rateopt::Error.

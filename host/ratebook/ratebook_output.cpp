@@ -1,0 +1,133 @@
+// Ratebook mode's outputs: ratebook.csv, policies.csv and result.json (a solve's keys plus the ratebook's),
+// written all or nothing, and the human report.
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "io/files.hpp"
+#include "io/format.hpp"
+#include "rateopt/ratebook.hpp"
+#include "rateopt/report.hpp"
+#include "rateopt/solve.hpp"
+
+namespace rateopt {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json optional_json(const std::optional<double>& x) { return x ? finite_or_null(*x) : Json(nullptr); }
+
+std::string ratebook_csv(const RatebookResult& r) {
+  std::string out = "factor,level,old_relativity,new_relativity,change_pct,binding,policies\n";
+  for (const RatebookLevel& l : r.levels) {
+    append_csv_text(out, l.factor);
+    out += ',';
+    append_csv_text(out, l.level);
+    out += ',';
+    append_exact(out, l.old_relativity);
+    out += ',';
+    append_exact(out, l.new_relativity);
+    out += ',';
+    append_significant(out, l.change_pct, 10);
+    out += ',';
+    append_csv_text(out, l.binding);
+    out += ',' + std::to_string(l.policies) + '\n';
+  }
+  return out;
+}
+
+std::string policies_csv(const BookView& book, const FactorColumns& factors, const OptimiseOptions& options,
+                         const RatebookResult& r) {
+  const PolicyOutputs p = policy_outputs(book, options, r.solve);
+  std::string out =
+      "policy_id,multiplier,new_premium,expected_demand,contribution,rate_change_pct,enbp_binding,"
+      "lower_bound,upper_bound";
+  for (const std::string& name : factors.names) out += ",factor." + name;
+  out += '\n';
+  for (size_t i = 0; i < book.size(); ++i) {
+    append_csv_text(out, book.policy_id(i));
+    for (double x :
+         {r.solve.multiplier[i], p.new_premium[i], p.expected_demand[i], p.contribution[i], p.rate_change_pct[i]}) {
+      out += ',';
+      append_significant(out, x, 12);
+    }
+    out += p.enbp_binding[i] ? ",1," : ",0,";
+    append_exact(out, r.solve.lower_bound[i]);
+    out += ',';
+    append_exact(out, r.solve.upper_bound[i]);
+    for (const std::vector<std::string>& labels : factors.labels) {
+      out += ',';
+      append_csv_text(out, labels[i]);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+Json ratebook_json(const RatebookResult& r) {
+  Json levels = Json::array();
+  for (const RatebookLevel& l : r.levels)
+    levels.push_back(Json{{"factor", l.factor},
+                          {"level", l.level},
+                          {"old_relativity", l.old_relativity},
+                          {"new_relativity", l.new_relativity},
+                          {"change_pct", l.change_pct},
+                          {"binding", l.binding},
+                          {"policies", l.policies},
+                          {"bound_multiplier", l.bound_multiplier}});
+  return levels;
+}
+
+}  // namespace
+
+std::string ratebook_result_json(const BookView& book, const OptimiseOptions& options,
+                                 const RatebookOptions& ratebook_options, const RatebookResult& r) {
+  Json doc = Json::parse(result_json(book, options, r.solve));
+  Json audit = doc["audit"];
+  doc.erase("audit");
+  doc["structure_cost"] = optional_json(r.structure_cost);
+  doc["per_policy_bound"] = optional_json(r.per_policy_bound);
+  doc["per_policy_profit"] = optional_json(r.per_policy_profit);
+  doc["per_policy_status"] = r.per_policy_status.empty() ? Json(nullptr) : Json(r.per_policy_status);
+  doc["kkt"] = Json{{"stationarity", r.kkt_stationarity},
+                    {"primal_violation", r.kkt_primal},
+                    {"complementarity", r.kkt_complementarity},
+                    {"most_negative_multiplier", r.kkt_dual}};
+  doc["n_cells"] = r.n_cells;
+  doc["newton_iterations"] = r.newton_iterations;
+  doc["ratebook"] = ratebook_json(r);
+  audit["ratebook_configuration"] = Json::parse(options_to_json(ratebook_options));
+  doc["audit"] = audit;
+  return doc.dump(2) + '\n';
+}
+
+void write_ratebook_outputs(const std::string& out_dir, const BookView& book, const FactorColumns& factors,
+                            const OptimiseOptions& options, const RatebookOptions& ratebook_options,
+                            const RatebookResult& result, bool force) {
+  OutputSet outputs(out_dir, {"ratebook.csv", "policies.csv", "result.json"}, force);
+  const std::string result_text = ratebook_result_json(book, options, ratebook_options, result);
+  const std::string policies_text = policies_csv(book, factors, options, result);
+  outputs.write("ratebook.csv", ratebook_csv(result));
+  outputs.write("policies.csv", policies_text);
+  outputs.write("result.json", result_text);
+  outputs.commit();
+}
+
+std::string ratebook_report(const RatebookResult& r) {
+  std::ostringstream out;
+  out << r.solve.full_report() << "\n\nratebook (" << r.levels.size() << " relativities, " << r.n_cells << " cells, "
+      << r.newton_iterations << " Newton steps)\n";
+  for (const RatebookLevel& l : r.levels)
+    out << "  " << l.factor << (l.level.empty() ? "" : " " + l.level) << ": " << l.old_relativity << " -> "
+        << l.new_relativity << (l.binding.empty() ? "" : " [" + l.binding + "]") << "\n";
+  out << "KKT: stationarity " << r.kkt_stationarity << ", primal " << r.kkt_primal << ", complementarity "
+      << r.kkt_complementarity << "\n";
+  if (r.structure_cost)
+    out << "cost of the structure: " << *r.structure_cost << " (one multiplier per policy could reach at most "
+        << *r.per_policy_bound << ")";
+  else
+    out << "cost of the structure: not measured";
+  return out.str();
+}
+
+}  // namespace rateopt
