@@ -106,6 +106,7 @@ void fill_solve_result(const Problem& P, const RatebookCells& cells, const BookV
   s.backend_used = "cpu";
   const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
   s.device_name = std::to_string(threads) + " CPU threads";
+  if (o.device != Device::cpu) s.fallback_reason = "ratebook mode runs its passes on the CPU";
   s.dual_bound_note = "a ratebook answer: the per-policy solve's bound on every ratebook is in structure_cost";
 }
 
@@ -121,6 +122,8 @@ void set_status(const RatebookSolver& solver, const KktReport& kkt, const Optimi
   std::ostringstream msg;
   s.status = solver.stopped_status();
   if (s.status == SolveStatus::infeasible) {
+    msg << solver.stop_message();
+  } else if (s.status == SolveStatus::max_iterations) {
     msg << solver.stop_message();
   } else if (s.status == SolveStatus::time_limit) {
     msg << "time limit of " << *o.time_limit << " s reached";

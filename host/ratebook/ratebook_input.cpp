@@ -141,6 +141,32 @@ void RatebookOptions::validate() const {
   for (const std::string& entry : monotone) parse_monotone(entry);
 }
 
+namespace {
+
+// Adds one (factor, level, relativity) row; the rule it breaks, or "".
+std::string add_ratebook_row(Ratebook& book, std::map<std::pair<std::string, std::string>, uint64_t>& seen,
+                             const std::string& factor, const std::string& level, double relativity, uint64_t line) {
+  if (factor.empty()) return "factor is empty";
+  if (level.empty()) return "level is empty";
+  if (!(std::isfinite(relativity) && relativity > 0))
+    return "relativity = " + std::to_string(relativity) + " must be a number > 0";
+  const auto [it, fresh] = seen.emplace(std::make_pair(factor, level), line);
+  if (!fresh)
+    return "factor " + quoted_text(factor) + " level " + quoted_text(level) + " is given twice (first on line " +
+           std::to_string(it->second) + ")";
+  int f = book.find(factor);
+  if (f < 0) {
+    book.factors.push_back({factor, {}, {}, {}});
+    f = static_cast<int>(book.factors.size()) - 1;
+  }
+  book.factors[f].levels.push_back(level);
+  book.factors[f].relativity.push_back(relativity);
+  book.factors[f].line.push_back(line);
+  return "";
+}
+
+}  // namespace
+
 Ratebook read_ratebook_csv(const std::string& path) {
   CsvReader reader(path, "ratebook", {"factor", "level", "relativity"});
   const size_t factor_col = reader.column("factor"), level_col = reader.column("level");
@@ -149,24 +175,29 @@ Ratebook read_ratebook_csv(const std::string& path) {
   book.source = path;
   std::map<std::pair<std::string, std::string>, uint64_t> seen;
   while (reader.next()) {
-    const std::string factor(reader.text(factor_col)), level(reader.text(level_col));
-    if (factor.empty()) reader.fail("factor is empty");
-    if (level.empty()) reader.fail("level is empty");
     const double relativity = reader.number(rel_col, above(0));
-    const auto [it, fresh] = seen.emplace(std::make_pair(factor, level), reader.line());
-    if (!fresh)
-      reader.fail("factor " + quoted_text(factor) + " level " + quoted_text(level) + " is given twice (first on line " +
-                  std::to_string(it->second) + ")");
-    int f = book.find(factor);
-    if (f < 0) {
-      book.factors.push_back({factor, {}, {}, {}});
-      f = static_cast<int>(book.factors.size()) - 1;
-    }
-    book.factors[f].levels.push_back(level);
-    book.factors[f].relativity.push_back(relativity);
-    book.factors[f].line.push_back(reader.line());
+    const std::string rule = add_ratebook_row(book, seen, std::string(reader.text(factor_col)),
+                                              std::string(reader.text(level_col)), relativity, reader.line());
+    if (!rule.empty()) reader.fail(rule);
   }
   if (book.factors.empty()) reader.fail_at(0, "the ratebook has no rows");
+  return book;
+}
+
+Ratebook ratebook_from_rows(const std::vector<std::string>& factor, const std::vector<std::string>& level,
+                            const std::vector<double>& relativity, const std::string& name) {
+  if (factor.size() != level.size() || factor.size() != relativity.size())
+    throw InputError(name + ": factor, level and relativity have " + std::to_string(factor.size()) + ", " +
+                     std::to_string(level.size()) + " and " + std::to_string(relativity.size()) + " rows");
+  if (factor.empty()) throw InputError(name + ": the ratebook has no rows");
+  Ratebook book;
+  book.source = name;
+  std::map<std::pair<std::string, std::string>, uint64_t> seen;
+  for (size_t i = 0; i < factor.size(); ++i) {
+    // rows count from line 2, as in a file with a header
+    const std::string rule = add_ratebook_row(book, seen, factor[i], level[i], relativity[i], i + 2);
+    if (!rule.empty()) throw InputError(name + "[" + std::to_string(i) + "]: " + rule);
+  }
   return book;
 }
 

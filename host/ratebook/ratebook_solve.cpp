@@ -148,7 +148,7 @@ BoxQp RatebookSolver::step_problem(const Mat& metric, const Vec& ascent) const {
 bool RatebookSolver::newton_solve() {
   RatebookPass at = pass(theta_, nullptr);
   double value = merit_.value(at.T);
-  for (int it = 0; it < rb_.max_newton_iterations; ++it) {
+  for (int it = 0; it < rb_.max_newton_iterations && passes_ < o_.max_passes; ++it) {
     ++newton_iterations_;
     const Vec omega = merit_.gradient(at.T);
     const RatebookPass full = pass(theta_, &omega);
@@ -200,6 +200,11 @@ void RatebookSolver::run() {
     if (P_.constraints.empty() || (violation <= 0.5 * o_.tolerance && inner_converged_)) break;
     if (violation > 0.25 * previous_violation) merit_.mu = std::min(merit_.mu * 10.0, 1e12);
     previous_violation = violation;
+    if (passes_ >= o_.max_passes) {
+      status_ = SolveStatus::max_iterations;
+      message_ = "max_passes " + std::to_string(o_.max_passes) + " reached";
+      break;
+    }
     if (o_.time_limit &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > *o_.time_limit) {
       status_ = SolveStatus::time_limit;

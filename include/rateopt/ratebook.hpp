@@ -71,6 +71,9 @@ struct Ratebook {
 /// Read `factor,level,relativity` rows.  InputError "file:line: rule" for a relativity that is not a
 /// number or ≤ 0, a (factor, level) given twice, an empty factor or level name, an empty file.
 Ratebook read_ratebook_csv(const std::string& path);
+/// The same from columns in memory; messages name `name` and the row index (`ratebook[3]: …`).
+Ratebook ratebook_from_rows(const std::vector<std::string>& factor, const std::vector<std::string>& level,
+                            const std::vector<double>& relativity, const std::string& name = "ratebook");
 
 /// The rating-factor columns of a book: one level label per policy and factor.
 struct FactorColumns {

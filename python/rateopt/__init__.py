@@ -41,6 +41,7 @@ from .compat import (
 from .errors import DeviceError, Error, InputError, SolverError
 from .grid import GridResult, optimise_grid
 from .pricing import PricedBatch, PricingRule
+from .ratebook import RatebookResult, optimise_ratebook
 from .result import Result
 
 __version__: str = _core.__version__
@@ -49,6 +50,8 @@ cuda_compiled: bool = _core.cuda_compiled
 
 __all__ = [
     "optimise",
+    "optimise_ratebook",
+    "RatebookResult",
     "optimise_grid",
     "GridResult",
     "efficient_frontier",

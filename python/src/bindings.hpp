@@ -119,5 +119,6 @@ void bind_solve(nb::module_& m);
 void bind_sweeps(nb::module_& m);
 void bind_pricing(nb::module_& m);
 void bind_grid(nb::module_& m);
+void bind_ratebook(nb::module_& m);
 
 }  // namespace rateopt::python

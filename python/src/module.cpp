@@ -9,6 +9,7 @@
 #include "rateopt/grid.hpp"
 #include "rateopt/option_table.hpp"
 #include "rateopt/pareto.hpp"
+#include "rateopt/ratebook.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/scenarios.hpp"
 #include "rateopt/sweep.hpp"
@@ -78,6 +79,7 @@ void bind_options(nb::module_& m) {
         if (tool == "scenarios") return keys_of<ScenarioOptions>();
         if (tool == "generate") return keys_of<GenerateOptions>();
         if (tool == "grid") return keys_of<GridOptions>();
+        if (tool == "ratebook") return keys_of<RatebookOptions>();
         throw InputError("unknown tool \"" + tool + "\"");
       },
       nb::arg("tool"), "The keys of a tool's options table (optimise, frontier, pareto, scenarios, generate, grid).");
@@ -110,4 +112,5 @@ NB_MODULE(_core, m) {
   bind_solve(m);
   bind_sweeps(m);
   bind_grid(m);
+  bind_ratebook(m);
 }
