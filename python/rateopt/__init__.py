@@ -39,7 +39,7 @@ from .compat import (
     premium_disparity_ratio,
 )
 from .errors import DeviceError, Error, InputError, SolverError
-from .grid import GridResult, optimise_grid
+from .grid import GridPriced, GridPricingRule, GridResult, optimise_grid
 from .pricing import PricedBatch, PricingRule
 from .ratebook import RatebookResult, optimise_ratebook
 from .result import Result
@@ -53,6 +53,8 @@ __all__ = [
     "optimise_ratebook",
     "RatebookResult",
     "optimise_grid",
+    "GridPricingRule",
+    "GridPriced",
     "GridResult",
     "efficient_frontier",
     "pareto_surface",
