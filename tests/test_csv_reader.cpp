@@ -3,7 +3,9 @@
 // number parser's accepted spellings.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -102,6 +104,72 @@ TEST(CsvReader, ShaIsKnownOnlyOnceTheFileIsRead) {
   while (csv.next()) {
   }
   EXPECT_EQ(csv.sha256(), sha256_file(path));
+}
+
+// Rows are split a block of 64 bytes at a time when they hold no quote; every other row (quotes, a bare
+// CR, a wrong count of fields, the last bytes of a buffer) field by field.  Both must give the same rows.
+TEST(CsvReader, RowsSplitByBlocksGiveTheFieldsAndMessagesOfTheFieldByFieldPath) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> plain = {
+      "", "1", "359.960000", "P00000042", std::string(70, 'x'), "caf\xC3\xA9", std::string(130, '7')};
+  std::string text = "a,b,c\n", expected = "header@1|a|b|c";
+  uint64_t line = 2;
+  for (int row = 0; row < 400; ++row) {
+    std::string fields[3], written[3];
+    for (int j = 0; j < 3; ++j) {
+      const unsigned pick = rng() % 9;
+      fields[j] = pick < 7 ? plain[pick] : pick == 7 ? "a,\"b\"" : "two\nlines";
+      written[j] = pick < 7 ? fields[j] : pick == 7 ? "\"a,\"\"b\"\"\"" : "\"two\nlines\"";
+    }
+    const std::string end = rng() % 4 == 0 ? "\r\n" : "\n";
+    text += written[0] + "," + written[1] + "," + written[2] + end;
+    expected += "\n" + std::to_string(line) + ":[" + fields[0] + "][" + fields[1] + "][" + fields[2] + "]";
+    line += 1 + static_cast<uint64_t>(std::count(fields, fields + 3, "two\nlines"));
+  }
+  const std::string whole = read_text("rows.csv", text);
+  EXPECT_EQ(whole.substr(0, whole.find("\nrows ")), expected);
+  const std::string path = (test::scratch_dir() / "rows.csv").string();
+  test::write_text_file(path, text);
+  EXPECT_EQ(read_file(path, 100), read_file(path, CsvReader::kBlockBytes));
+  // A short or long row, and a bare CR, far from the end of the text: the field-by-field messages.
+  std::string many = "a,b,c\n";
+  for (int row = 0; row < 50; ++row) many += "1,2,3\n";
+  EXPECT_EQ(read_text("short.csv", many + "1,2\n" + many.substr(6)).rfind("error: short.csv:52: row has 2 fields", 0),
+            0u);
+  EXPECT_EQ(
+      read_text("long.csv", many + "1,2,3,4\n" + many.substr(6)).rfind("error: long.csv:52: row has more than 3", 0),
+      0u);
+  EXPECT_NE(read_text("cr.csv", many + "1,2,3\r" + many.substr(6)).find("\n52:[1][2][3]\n53:[1][2][3]"),
+            std::string::npos);
+}
+
+// Plain decimals take a short path (8 to 16 bytes, a word each side of the point, or digit by digit): its
+// values are the correctly rounded ones, and every spelling it refuses goes on to the general parser.
+TEST(CsvReader, PlainDecimalsGiveTheCorrectlyRoundedValue) {
+  std::mt19937_64 rng(11);
+  const char alphabet[] = "0123456789.-+e";
+  char formatted[48];
+  for (int k = 0; k < 200000; ++k) {
+    std::string text;
+    if (k % 2 == 0) {
+      const double value =
+          std::uniform_real_distribution<double>(-1e5, 1e5)(rng) / static_cast<double>(1 + rng() % 1000);
+      std::snprintf(formatted, sizeof formatted, "%.*f", static_cast<int>(rng() % 13), value);
+      text = formatted;
+    } else {
+      for (size_t n = 1 + rng() % 18; n-- > 0;) text += alphabet[rng() % (k % 4 == 1 ? 11 : 14)];
+    }
+    double value = -7;
+    const std::string error = parse_number(text, value);
+    char* end = nullptr;
+    const double strtod_value = std::strtod(text.c_str(), &end);
+    const bool whole = !text.empty() && end == text.c_str() + text.size();
+    if (error.empty()) {
+      EXPECT_EQ(value, strtod_value) << '"' << text << '"';
+    } else if (whole && text.find('e') == std::string::npos) {
+      ADD_FAILURE() << '"' << text << "\" refused: " << error;
+    }
+  }
 }
 
 // parse_number: the one number parser of every reader; its spellings and messages are part of the inputs.

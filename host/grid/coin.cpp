@@ -86,7 +86,7 @@ ProgramSolution solve_lp(const SparseProgram& p) {
   return s;
 }
 
-ProgramSolution solve_mip(const SparseProgram& p, double max_seconds) {
+ProgramSolution solve_mip(const SparseProgram& p, double max_seconds, int max_nodes) {
   const ColumnMajor a(p);
   std::unique_ptr<Cbc_Model, CbcDeleter> model(Cbc_newModel());
   Cbc_Model* m = model.get();
@@ -108,6 +108,7 @@ ProgramSolution solve_mip(const SparseProgram& p, double max_seconds) {
     if (p.integer[static_cast<size_t>(j)]) Cbc_setInteger(m, j);
   Cbc_setObjSense(m, p.maximise ? -1.0 : 1.0);
   Cbc_setMaximumSeconds(m, max_seconds);
+  if (max_nodes > 0) Cbc_setMaximumNodes(m, max_nodes);
   Cbc_solve(m);
   ProgramSolution s;
   if (Cbc_isProvenInfeasible(m)) {

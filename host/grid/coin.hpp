@@ -36,7 +36,8 @@ struct ProgramSolution {
 
 /// Solve as an LP (integrality ignored) with CLP's dual simplex; the solution is basic.
 ProgramSolution solve_lp(const SparseProgram& program);
-/// Solve as a MIP with CBC, stopping after max_seconds (status stopped, x the best found or empty).
-ProgramSolution solve_mip(const SparseProgram& program, double max_seconds);
+/// Solve as a MIP with CBC, stopping after max_seconds or max_nodes branch-and-bound nodes (status stopped,
+/// x the best found or empty).  A node limit stops at the same answer however busy the machine is.
+ProgramSolution solve_mip(const SparseProgram& program, double max_seconds, int max_nodes = 0);
 
 }  // namespace rateopt

@@ -336,6 +336,9 @@ class GridReader {
     g_.source = r_.path();
     g_.offset.push_back(0);
     group_of_.clear();
+    // The next chunk is about as long as the last: its columns are sized once, not grown row by row.
+    for (std::vector<double>* values : {&premium_values_, &demand_values_}) values->reserve(chunk_rows_);
+    for (RowColumn& c : columns_) c.values.reserve(chunk_rows_);
   }
 
   // The policies read so far as one book; the reader starts the next (the header's warnings go with the first).
@@ -345,6 +348,7 @@ class GridReader {
     if (baseline_ == CsvReader::npos) g_.baseline.clear();
     if (enbp_.field == CsvReader::npos) g_.enbp.clear();
     if (g_.group_names.empty()) g_.group_names.push_back("all");
+    chunk_rows_ = g_.premium.size();
     GridBook out = std::move(g_);
     if (!any_chunk_) out.warnings.insert(out.warnings.begin(), warnings_.begin(), warnings_.end());
     any_chunk_ = true;
@@ -388,6 +392,7 @@ class GridReader {
   std::unordered_map<std::string, int32_t> group_of_;
   std::vector<std::string> warnings_;  // the header's, given with the first chunk
   size_t chunk_policies_ = std::numeric_limits<size_t>::max();
+  size_t chunk_rows_ = 0;          // rows of the last chunk handed out
   std::optional<GridBook> ready_;  // a full chunk, handed out before the policy that follows it
   bool started_ = false, done_ = false, any_chunk_ = false;
 };

@@ -13,7 +13,8 @@ namespace rateopt {
 namespace {
 namespace term = math::grid_term;
 constexpr double kMipSeconds = 60;
-constexpr double kImproveSeconds = 1;
+constexpr int kImproveNodes = 2000;     // branch-and-bound nodes of each improvement (about a second)
+constexpr double kImproveSeconds = 30;  // and a backstop
 // The knapsack's Pareto lists hold 24-byte states: about 0.5 GB at most.  With real weights a binding
 // constraint on a smooth grid (many near-tied candidates) can need more; then CBC takes over.
 constexpr int64_t kKnapsackMaxStates = 20'000'000;
@@ -202,7 +203,7 @@ void GridPrimal::improve(const std::vector<size_t>& split, double bound, std::ve
     const std::vector<size_t> set = neighbourhood(split, order, extra);
     if (set.empty() || candidates_of(set) > kImproveCandidates) return;
     std::vector<int32_t> trial = choice;
-    choose_by_mip(set, trial, kImproveSeconds);
+    choose_by_mip(set, trial, kImproveSeconds, kImproveNodes);
     if (gap(trial) < gap(choice)) {
       choice = trial;
       res.repair_policies = static_cast<int>(set.size());
@@ -438,7 +439,7 @@ SparseProgram GridPrimal::restricted_program(const std::vector<size_t>& set,
 }
 
 ProgramSolution::Status GridPrimal::choose_by_mip(const std::vector<size_t>& set, std::vector<int32_t>& choice,
-                                                  double seconds, double* bound) const {
+                                                  double seconds, int nodes, double* bound) const {
   std::vector<std::vector<size_t>> rows(set.size());
   std::vector<size_t> first_column(set.size());
   for (size_t s = 0, column = 0; s < set.size(); column += rows[s].size(), ++s) {
@@ -446,7 +447,7 @@ ProgramSolution::Status GridPrimal::choose_by_mip(const std::vector<size_t>& set
     for (size_t r = g_.offset[set[s]]; r < g_.offset[set[s] + 1]; ++r) rows[s].push_back(r);
   }
   double others_profit = 0;
-  const ProgramSolution sol = solve_mip(restricted_program(set, rows, choice, true, &others_profit), seconds);
+  const ProgramSolution sol = solve_mip(restricted_program(set, rows, choice, true, &others_profit), seconds, nodes);
   if (bound) *bound = sol.bound * scales_.profit + others_profit;
   if (sol.x.empty()) return sol.status;
   std::vector<int32_t> trial = choice;
@@ -471,7 +472,7 @@ bool GridPrimal::repair(const std::vector<size_t>& start, std::vector<int32_t>& 
     const size_t budget = std::min(candidates, static_cast<size_t>(std::max<int64_t>(o_.exact_max_candidates, 0)));
     const std::vector<size_t> set = neighbourhood_of_candidates(start, order, budget);
     if (set.empty()) break;
-    const ProgramSolution::Status status = choose_by_mip(set, choice, kMipSeconds);
+    const ProgramSolution::Status status = choose_by_mip(set, choice, kMipSeconds, 0);
     if (status == ProgramSolution::Status::optimal || status == ProgramSolution::Status::stopped) {
       res.repair_policies = static_cast<int>(set.size());
       return true;
@@ -497,7 +498,7 @@ bool GridPrimal::exact(std::vector<int32_t>& choice, GridResult& res) const {
   std::iota(all.begin(), all.end(), size_t{0});
   double bound = 0;
   res.exact_method = "cbc";
-  const ProgramSolution::Status status = choose_by_mip(all, choice, 3600, &bound);
+  const ProgramSolution::Status status = choose_by_mip(all, choice, 3600, 0, &bound);
   if (status == ProgramSolution::Status::infeasible) {
     res.status = SolveStatus::infeasible;
     res.message =

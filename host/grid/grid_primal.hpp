@@ -68,9 +68,10 @@ class GridPrimal {
   SparseProgram restricted_program(const std::vector<size_t>& set, const std::vector<std::vector<size_t>>& rows,
                                    const std::vector<int32_t>& choice, bool integer, double* others_profit = nullptr,
                                    const std::vector<double>* tighten = nullptr) const;
-  /// Branch and bound over `set` (every candidate of those policies), the others as in choice.
+  /// Branch and bound over `set` (every candidate of those policies), the others as in choice; stopped
+  /// after `seconds` or `nodes` nodes (0: no node limit).
   ProgramSolution::Status choose_by_mip(const std::vector<size_t>& set, std::vector<int32_t>& choice, double seconds,
-                                        double* bound = nullptr) const;
+                                        int nodes, double* bound = nullptr) const;
   bool repair(const std::vector<size_t>& start, std::vector<int32_t>& choice, GridResult& res) const;
   void improve(const std::vector<size_t>& split, double bound, std::vector<int32_t>& choice, GridResult& res) const;
   /// Policies by their Lagrangian cost of moving off their choice at the dual's multipliers, cheapest

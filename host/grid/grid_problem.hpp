@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,9 +78,10 @@ struct GridMultipliers {
   std::vector<double> lambda, units;
 };
 /// read_and_solve_grid's reads and solves from a box around `start` instead of the sample's (nullopt: the
-/// whole grid).
+/// whole grid).  `sha256`: the file's digest, computed already or under way (invalid: computed here).
 GridResult read_and_solve_grid_from(const std::string& path, const GridOptions& options,
-                                    const std::optional<GridMultipliers>& start, GridBook& grid);
+                                    const std::optional<GridMultipliers>& start, GridBook& grid,
+                                    std::shared_future<std::string> sha256 = {});
 
 /// The term sums of a choice (per policy, a row).
 std::vector<double> grid_choice_sums(const GridBook& grid, int terms, const std::vector<int32_t>& choice);

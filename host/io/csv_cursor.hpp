@@ -13,6 +13,9 @@
 #include <vector>
 
 #include <fast_float/fast_float.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "io/text.hpp"
 #include "rateopt/errors.hpp"
@@ -25,28 +28,75 @@ inline std::string_view trim(std::string_view text) {
   return text;
 }
 
+// When the 8 bytes of `word` (as loaded from memory, little-endian) are all ASCII digits: mantissa becomes
+// mantissa·10^8 + their value (fast_float's test and sum: a byte is a digit when neither it + 0x46 nor it
+// less '0' reaches 0x80; the digits are then summed in pairs, fours and eights by multiplications).
+inline bool eight_digits(uint64_t word, uint64_t& mantissa) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "eight_digits reads little-endian words");
+  const uint64_t v = word - 0x3030303030303030ull;
+  if (((word + 0x4646464646464646ull) | v) & 0x8080808080808080ull) return false;
+  uint64_t pairs = v * 10 + (v >> 8);
+  pairs = (((pairs & 0x000000FF000000FFull) * 0x000F424000000064ull) +
+           (((pairs >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >>
+          32;
+  mantissa = mantissa * 100000000 + (pairs & 0xFFFFFFFFull);
+  return true;
+}
+
+// Digits [first, end) of 8 to 16 bytes with a point among the first 8 ("359.960000", "0.354344") as
+// mantissa and decimals, a word for each side of the point; false for any other text.
+inline bool short_decimal(const char* first, const char* end, uint64_t& mantissa, size_t& decimals) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull, kZeros = 0x3030303030303030ull;
+  static constexpr uint64_t kPowerOfTen[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+  const auto size = static_cast<size_t>(end - first);
+  if (size < 8 || size > 16) return false;
+  uint64_t head, tail;
+  std::memcpy(&head, first, 8);
+  std::memcpy(&tail, end - 8, 8);
+  const uint64_t points = head ^ (kOnes * '.');
+  const uint64_t zero_bytes = (points - kOnes) & ~points & kHighs;  // the lowest flag is exact
+  if (zero_bytes == 0) return false;
+  const size_t integer_digits = static_cast<size_t>(__builtin_ctzll(zero_bytes)) / 8;  // 0 to 7
+  const size_t fraction_digits = size - integer_digits - 1;
+  if (fraction_digits > 8) return false;
+  // Each side right-aligned in a word of eight digits, '0' before it (the lowest byte is the first digit).
+  const uint64_t integer =
+      integer_digits == 0 ? kZeros : (head << (64 - 8 * integer_digits)) | (kZeros >> (8 * integer_digits));
+  const uint64_t before = fraction_digits == 8 ? 0 : ~uint64_t{0} >> (8 * fraction_digits);
+  const uint64_t fraction = (tail & ~before) | (kZeros & before);
+  uint64_t integer_value = 0, fraction_value = 0;
+  if (!eight_digits(integer, integer_value) || !eight_digits(fraction, fraction_value)) return false;
+  mantissa = integer_value * kPowerOfTen[fraction_digits] + fraction_value;
+  decimals = fraction_digits;
+  return true;
+}
+
 // A plain decimal ("-12.345", "7", at most 15 digits) as its digits over a power of ten: both exact in a
 // double, one correctly rounded division (the fast path fast_float takes, without its general parse).
 inline bool plain_decimal(std::string_view text, double& value) {
   static constexpr double kPowerOfTen[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                            1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  const bool negative = !text.empty() && text[0] == '-';
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const bool negative = p != end && *p == '-';
+  p += negative ? 1 : 0;
   uint64_t mantissa = 0;
-  size_t digits = 0, point = std::string_view::npos;
-  for (size_t k = negative ? 1 : 0; k < text.size(); ++k) {
-    const char c = text[k];
-    if (c >= '0' && c <= '9') {
-      mantissa = 10 * mantissa + static_cast<uint64_t>(c - '0');
-      if (++digits > 15) return false;
-    } else if (c == '.' && point == std::string_view::npos) {
-      point = digits;
-    } else {
-      return false;
+  size_t decimals = 0;
+  if (!short_decimal(p, end, mantissa, decimals)) {  // digit by digit
+    const auto digit = [](char c) { return static_cast<unsigned char>(c - '0') < 10; };
+    const char* const first = p;
+    for (; p != end && digit(*p) && p - first < 16; ++p) mantissa = 10 * mantissa + static_cast<uint64_t>(*p - '0');
+    size_t digits = static_cast<size_t>(p - first);
+    if (p != end && *p == '.') {
+      const char* const fraction = ++p;
+      for (; p != end && digit(*p) && p - fraction < 16; ++p)
+        mantissa = 10 * mantissa + static_cast<uint64_t>(*p - '0');
+      decimals = static_cast<size_t>(p - fraction);
+      digits += decimals;
     }
+    if (p != end || digits == 0 || digits > 15) return false;
   }
-  if (digits == 0) return false;
-  const double magnitude =
-      static_cast<double>(mantissa) / kPowerOfTen[point == std::string_view::npos ? 0 : digits - point];
+  const double magnitude = static_cast<double>(mantissa) / kPowerOfTen[decimals];
   value = negative ? -magnitude : magnitude;
   return true;
 }
@@ -178,6 +228,40 @@ class CsvCursor {
     fail(line, what + " " + quoted_text(text) + " is not valid UTF-8 text (byte " + byte + "): save the file as UTF-8");
   }
 
+  /// A row with no quotes, ending in "\n" or "\r\n", split at once into its `count` fields; the cursor moves
+  /// to the next line.  False (the cursor unmoved) for any other row, which field() then reads one field at
+  /// a time with its checks and messages: a quote, a bare "\r", another number of fields, or fewer than
+  /// 64 bytes left in the buffer.
+  bool simple_row(std::string_view* fields, size_t count) {
+    const char* start = p_;
+    size_t j = 0;
+    for (const char* block = p_; end_ - block >= 64; block += 64) {
+      uint64_t commas = 0, stops = 0;
+      stop_masks(block, commas, stops);
+      const unsigned stop = stops == 0 ? 64 : static_cast<unsigned>(__builtin_ctzll(stops));
+      if (stop < 64) commas &= (uint64_t{1} << stop) - 1;
+      for (; commas != 0; commas &= commas - 1) {
+        if (j + 1 >= count) return false;
+        const char* comma = block + __builtin_ctzll(commas);
+        fields[j++] = {start, static_cast<size_t>(comma - start)};
+        start = comma + 1;
+      }
+      if (stop == 64) continue;
+      const char* line_end = block + stop;
+      if (j + 1 != count || *line_end == '"') return false;
+      const char* next = line_end + 1;
+      if (*line_end == '\r') {
+        if (next == end_ || *next != '\n') return false;
+        ++next;
+      }
+      fields[j] = {start, static_cast<size_t>(line_end - start)};
+      p_ = next;
+      ++line_;
+      return true;
+    }
+    return false;
+  }
+
   // One field, quoted or not; leaves the cursor on the delimiter.  The view points into the buffer
   // or, for a quoted field, into scratch_ (valid until the next quoted field).
   std::string_view field(const std::string& column) {
@@ -214,6 +298,27 @@ class CsvCursor {
     }
     if (!at_line_end() && !at_comma()) fail(line_, column + ": text after the closing quote");
     return scratch_;
+  }
+
+  // Bit k of `commas` is set when block[k] is ',', of `stops` when it is '\n', '\r' or '"' (k < 64).
+  static void stop_masks(const char* block, uint64_t& commas, uint64_t& stops) {
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                  quote = _mm_set1_epi8('"');
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * k));
+      const __m128i stop =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, newline), _mm_cmpeq_epi8(v, cr)), _mm_cmpeq_epi8(v, quote));
+      commas |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)))} << (16 * k);
+      stops |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(stop))} << (16 * k);
+    }
+#else
+    for (unsigned k = 0; k < 64; ++k) {
+      const char c = block[k];
+      commas |= uint64_t{c == ','} << k;
+      stops |= uint64_t{c == '\n' || c == '\r' || c == '"'} << k;
+    }
+#endif
   }
 
   // The first ',', '\n' or '\r' from p on, or end_: eight bytes at a time (a byte equal to c is a zero

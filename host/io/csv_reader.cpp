@@ -145,6 +145,10 @@ bool CsvReader::next() {
 
 bool CsvReader::read_fields() {
   const size_t count = header_.size();
+  if (cursor_.simple_row(fields_.data(), count)) {
+    ++rows_;
+    return true;
+  }
   for (size_t j = 0; j < count; ++j) {
     if (cursor_.at_quote()) {  // the cursor's view of a quoted field lasts until the next one
       quoted_[j] = cursor_.field(header_[j]);
@@ -185,11 +189,9 @@ double CsvReader::number(size_t field) const {
   return value;
 }
 
-double CsvReader::number(size_t field, const Bounds& rule) const {
+double CsvReader::checked_number(size_t field, const Bounds& rule) const {
   const double value = number(field);
-  const bool low = rule.min_open ? value <= rule.min : value < rule.min;
-  const bool high = rule.max_open ? value >= rule.max : value > rule.max;
-  if (low || high) fail_field(field, "must be " + describe(rule));
+  if (!within(value, rule)) fail_field(field, "must be " + describe(rule));
   return value;
 }
 

@@ -78,7 +78,11 @@ class CsvReader {
   /// The field as a finite double: "name is empty", `name = "x" is not a number`, ...
   double number(size_t field) const;
   /// The same, within `rule`: `name = "x" must be in (0,1e+12]`.
-  double number(size_t field, const Bounds& rule) const;
+  double number(size_t field, const Bounds& rule) const {
+    double value;  // a plain decimal within the rule, the common case, inline
+    if (plain_decimal(fields_[field], value) && within(value, rule)) return value;
+    return checked_number(field, rule);
+  }
   /// The field as a whole number in [lo, hi].
   long long integer(size_t field, long long lo, long long hi) const;
 
@@ -92,6 +96,11 @@ class CsvReader {
  private:
   struct Source;
   void start(const std::string& what, const std::vector<std::string>& required);
+  static bool within(double value, const Bounds& rule) {
+    return (rule.min_open ? value > rule.min : value >= rule.min) &&
+           (rule.max_open ? value < rule.max : value <= rule.max);
+  }
+  double checked_number(size_t field, const Bounds& rule) const;
   // Reads more of the file after the bytes from `keep` on; false when the file has no more.
   bool read_more(const char* keep);
   // The current row's fields; false when a quoted field runs past the bytes read so far.
