@@ -162,6 +162,8 @@ std::string GridPricingRule::to_json() const {
 
 GridPricingRule GridPricingRule::load(const std::string& path) { return parse(read_whole_file(path), path); }
 
+void GridPricingRule::save(const std::string& path) const { write_file_atomically(path, to_json()); }
+
 GridPricingRule GridPricingRule::parse(const std::string& json_text, const std::string& source) {
   if (pricing_rule_kind(json_text, source) != "grid")
     throw InputError(source +

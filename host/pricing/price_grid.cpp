@@ -1,5 +1,7 @@
 // `rateopt price --grid`'s work: a grid streamed through the rule a chunk of policies at a time, priced.csv
 // written as it goes, and the batch's sums evaluated against the limits the rule was solved for.
+#include <omp.h>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -56,18 +58,23 @@ void evaluate_constraints(const GridPricingRule& rule, const GridBatchSums& s, d
   }
 }
 
-// One chunk: every policy priced (a cap that cannot apply is an InputError naming its line), its row of
-// priced.csv written, its chosen terms added.
-void price_chunk(const GridPricingRule& rule, const GridBook& chunk, std::string& text, GridBatchSums& sums,
-                 GridBatchReport& report) {
+// A chunk's policies priced by the rule, each on its own (in parallel: price_policy neither allocates nor
+// writes anything shared).
+void price_policies(const GridPricingRule& rule, const GridBook& chunk, int threads, GridPricedPolicy* priced) {
+  const auto n = static_cast<ptrdiff_t>(chunk.policies());
+#pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
+  for (ptrdiff_t i = 0; i < n; ++i) priced[i] = rule.price_policy(chunk, static_cast<size_t>(i));
+}
+
+// The chunk's answers added in policy order (a cap that cannot apply is an InputError naming its line).
+void add_priced(const GridPricingRule& rule, const GridBook& chunk, const GridPricedPolicy* priced, GridBatchSums& sums,
+                GridBatchReport& report) {
   std::vector<double> phi(sums.terms.size());
   for (size_t i = 0; i < chunk.policies(); ++i) {
-    const GridPricedPolicy p = rule.price_policy(chunk, i);
+    const GridPricedPolicy& p = priced[i];
     if (p.caps_failed)
       throw InputError(
           band_problem_text(chunk, i, candidate_band(chunk, i, rule.max_rate_change(), rule.enbp_buffer())));
-    append_grid_choice(text, chunk, i, p.row, static_cast<size_t>(p.candidates));
-    text += '\n';
     grid_row_terms(chunk, i, p.row, phi.data());
     for (size_t t = 0; t < phi.size(); ++t) sums.terms[t] += phi[t];
     sums.total_weight += chunk.weight[i];
@@ -83,6 +90,21 @@ void price_chunk(const GridPricingRule& rule, const GridBook& chunk, std::string
   report.n_policies += static_cast<int64_t>(chunk.policies());
 }
 
+// The portfolio of the batch and its constraints against the solved limits.
+void finish_report(const GridPricingRule& rule, const GridBatchSums& sums, const PriceOptions& options,
+                   GridBatchReport& report) {
+  const std::vector<double>& S = sums.terms;
+  report.profit = S[term::profit];
+  report.gwp = S[term::gwp];
+  report.claims = S[term::claims];
+  report.loss_ratio = S[term::claims] / S[term::gwp];
+  report.volume = S[term::volume];
+  report.retention = sums.renewal_weight > 0 ? S[term::retained] / sums.renewal_weight : NAN;
+  evaluate_constraints(rule, sums, options.drift_tolerance, report);
+}
+
+int price_threads(const PriceOptions& options) { return options.threads > 0 ? options.threads : omp_get_max_threads(); }
+
 }  // namespace
 
 GridBatchReport price_grid_file(const GridPricingRule& rule, const std::string& grid_path,
@@ -95,21 +117,35 @@ GridBatchReport price_grid_file(const GridPricingRule& rule, const std::string& 
   sums.terms.assign(rule.term_prices().size(), 0.0);
   GridBook chunk;
   std::string text;
+  std::vector<GridPricedPolicy> priced;
   for (bool first = true; reader.next(chunk); first = false) {
     if (first) report.warnings = chunk.warnings;
     rule.check_columns(chunk);
+    priced.resize(chunk.policies());
+    price_policies(rule, chunk, price_threads(options), priced.data());
+    add_priced(rule, chunk, priced.data(), sums, report);
     text.clear();
-    price_chunk(rule, chunk, text, sums, report);
+    for (size_t i = 0; i < chunk.policies(); ++i) {
+      append_grid_choice(text, chunk, i, priced[i].row, static_cast<size_t>(priced[i].candidates));
+      text += '\n';
+    }
     write_priced(text);
   }
-  const std::vector<double>& S = sums.terms;
-  report.profit = S[term::profit];
-  report.gwp = S[term::gwp];
-  report.claims = S[term::claims];
-  report.loss_ratio = S[term::claims] / S[term::gwp];
-  report.volume = S[term::volume];
-  report.retention = sums.renewal_weight > 0 ? S[term::retained] / sums.renewal_weight : NAN;
-  evaluate_constraints(rule, sums, options.drift_tolerance, report);
+  finish_report(rule, sums, options, report);
+  return report;
+}
+
+GridBatchReport price_grid_book(const GridPricingRule& rule, const GridBook& grid,
+                                std::vector<GridPricedPolicy>& priced, const PriceOptions& options) {
+  rule.check_columns(grid);
+  GridBatchReport report;
+  report.warnings = grid.warnings;
+  GridBatchSums sums;
+  sums.terms.assign(rule.term_prices().size(), 0.0);
+  priced.assign(grid.policies(), GridPricedPolicy{});
+  price_policies(rule, grid, price_threads(options), priced.data());
+  add_priced(rule, grid, priced.data(), sums, report);
+  finish_report(rule, sums, options, report);
   return report;
 }
 

@@ -65,6 +65,8 @@ class GridPricingRule {
   static GridPricingRule load(const std::string& path);
   static GridPricingRule parse(const std::string& json_text, const std::string& source);
   std::string to_json() const;
+  /// Write to_json() to path atomically (temporary file, then rename).
+  void save(const std::string& path) const;
 
   /// Policy i of `grid` (raw, caps not applied): its candidates within the caps, as the solve caps them, and
   /// the one maximising ω·φ by the solve's own argmax.  No allocation, no I/O.
@@ -112,6 +114,11 @@ struct GridBatchReport {
 /// rule needs and the grid lacks, or a bad row, is an InputError naming it (the caller discards the output).
 GridBatchReport price_grid_file(const GridPricingRule& rule, const std::string& grid_path,
                                 const std::function<void(std::string_view)>& write_priced, const PriceOptions& options);
+
+/// The same for a grid in memory (grid_from_arrays, read_grid_csv): `priced[i]` is policy i's answer (its row
+/// an index into the grid's rows).  The same InputErrors.
+GridBatchReport price_grid_book(const GridPricingRule& rule, const GridBook& grid,
+                                std::vector<GridPricedPolicy>& priced, const PriceOptions& options);
 
 /// The report as one JSON object (price_summary.json) and as a few lines for the terminal.
 std::string grid_batch_report_json(const GridPricingRule& rule, const GridBatchReport& report);

@@ -39,7 +39,7 @@ from .compat import (
     premium_disparity_ratio,
 )
 from .errors import DeviceError, Error, InputError, SolverError
-from .grid import GridResult, optimise_grid
+from .grid import GridPriced, GridPricingRule, GridResult, optimise_grid
 from .pricing import PricedBatch, PricingRule
 from .result import Result
 
@@ -50,6 +50,8 @@ cuda_compiled: bool = _core.cuda_compiled
 __all__ = [
     "optimise",
     "optimise_grid",
+    "GridPricingRule",
+    "GridPriced",
     "GridResult",
     "efficient_frontier",
     "pareto_surface",

@@ -77,3 +77,27 @@ class SummaryFields:
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._summary))
+
+
+class BatchSummary(SummaryFields):
+    """A priced batch's summary (price_summary.json) from self._native's summary_json() and report()."""
+
+    _native: Any
+
+    @property
+    def expected_retention(self) -> float | None:
+        """Volume retention of the batch's renewals; None when it has none."""
+        return none_if_nan(self._summary["expected_retention"])
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The batch summary, as price_summary.json holds it."""
+        return self._summary
+
+    def to_json(self) -> str:
+        """The text of price_summary.json."""
+        return self._native.summary_json()
+
+    def report(self) -> str:
+        """The batch summary for humans, as `rateopt price` prints it."""
+        return self._native.report()

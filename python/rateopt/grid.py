@@ -18,10 +18,10 @@ import numpy as np
 
 from . import _core, _frames, _options
 from ._columns import as_flags, as_float64, as_group_codes, column_reader
-from ._fields import none_if_nan
+from ._fields import BatchSummary, none_if_nan
 from .errors import InputError
 
-__all__ = ["optimise_grid", "GridResult"]
+__all__ = ["optimise_grid", "GridResult", "GridPricingRule", "GridPriced"]
 
 _SOURCE = "rateopt.optimise_grid()"
 #: float64 columns the grid reads besides the constrained ones (premium and demand are required)
@@ -343,6 +343,12 @@ class GridResult:
         """The text of result.json."""
         return self._solution.result_json()
 
+    def pricing_rule(self) -> "GridPricingRule":
+        """The solve deployed as its term prices: ``rule.price(new_quotes)`` chooses each new quote's
+        candidate without a re-solve; ``rule.save(path)`` writes the pricing_rule.json `rateopt grid`
+        writes.  InputError for an infeasible solve (it fixes no prices)."""
+        return GridPricingRule(self._solution.pricing_rule())
+
     def write_outputs(self, out_dir: str | os.PathLike, force: bool = False) -> None:
         """result.json and policies.csv, written atomically as ``rateopt grid --out-dir`` does (refusing
         to replace existing files without force)."""
@@ -357,3 +363,142 @@ class GridResult:
     def __repr__(self) -> str:
         return (f"rateopt.GridResult(status={self.status!r}, profit={self.profit!r}, "
                 f"optimality_gap={self.optimality_gap!r}, policies={self.n_policies})")
+
+
+class GridPricingRule:
+    """A grid solve's term prices, caps and constraints.  Each new quote's candidate is the one maximising
+    its own term of the solve's Lagrangian among the candidates within the caps, as the solve chose.
+
+    Make one with ``result.pricing_rule()`` or ``GridPricingRule.load(path)`` (the pricing_rule.json of
+    ``rateopt grid``); ``price(grid)`` prices new quotes; ``save(path)`` writes the rule file.
+    """
+
+    def __init__(self, native: "_core.GridPricingRule") -> None:
+        self._native = native
+        self._document: dict[str, Any] = json.loads(native.to_json())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "GridPricingRule":
+        """Read a grid rule file; an optimise rule, another schema version, or a field missing or of the
+        wrong type raises InputError naming the file and the field."""
+        return cls(_core.GridPricingRule.load(os.fspath(path)))
+
+    @classmethod
+    def from_json(cls, text: str) -> "GridPricingRule":
+        """A rule from the text of a rule file (as to_json() gives it)."""
+        return cls(_core.GridPricingRule.parse(text, "rateopt.GridPricingRule.from_json()"))
+
+    def to_json(self) -> str:
+        """The rule file's text: the same bytes `rateopt grid` writes for the same solve."""
+        return self._native.to_json()
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the rule to path atomically (temporary file, then rename), replacing it."""
+        self._native.save(os.fspath(path))
+
+    @property
+    def constrained_columns(self) -> list[str]:
+        """Numeric columns the quotes must carry besides the grid's own (the constraints sum them)."""
+        return list(self._native.constrained_columns)
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The rule file as a dict: constraints with their multipliers and shadow prices, caps, term prices,
+        the solved grid's SHA-256 and how many of its policies the rule gives back as solved."""
+        return self._document
+
+    def price(
+        self,
+        data: Any,
+        *,
+        offsets: Any = None,
+        policy_id: Sequence[Any] | None = None,
+        drift_tolerance: float | None = None,
+        threads: int | None = None,
+        verbose: bool = False,
+    ) -> "GridPriced":
+        """Choose each new quote's candidate and sum the batch (profit, GWP, LR, retention, each solved
+        constraint on the batch against its limit, with a warning where the batch breaks one by more than
+        drift_tolerance, relative).
+
+        data, offsets, policy_id: the quotes' grid, as ``optimise_grid`` takes it, with the columns the
+            rule needs (``constrained_columns``; baseline under a rate-change cap, enbp under an ENBP cap).
+        drift_tolerance, threads: as ``rateopt price`` (defaults 0.01, every core).
+        verbose: print the batch's warnings on stderr.
+
+        The GIL is released while pricing.  Bad input raises InputError naming the column and row index.
+        """
+        given = {"drift_tolerance": drift_tolerance, "threads": threads}
+        options = {key: value for key, value in given.items() if value is not None}
+        grid = _grid(data, offsets, policy_id, self.constrained_columns)
+        priced = GridPriced(self._native.price(grid, _options.to_json(options)))
+        if verbose:
+            for line in priced.warnings:
+                print(f"rateopt: {line}", file=sys.stderr)
+        return priced
+
+    def __repr__(self) -> str:
+        names = [c["name"] for c in self._document["constraints"]]
+        return f"rateopt.GridPricingRule(constraints={names!r})"
+
+
+class GridPriced(BatchSummary):
+    """New quotes' grid priced by a GridPricingRule.
+
+    Per policy (numpy arrays, grid order): ``choice`` (the chosen row of the data), ``step``, ``premium``,
+    ``demand``, ``contribution``, ``rate_change_pct``, ``candidates`` (kept by the caps), ``ties``,
+    ``bound_conflicts``; ``policy_ids``.  Batch (as `rateopt price --grid` writes price_summary.json):
+    ``n_policies``, ``n_renewals``, ``n_candidates``, ``n_candidates_kept``, ``expected_profit``,
+    ``expected_gwp``, ``expected_claims``, ``expected_loss_ratio``, ``expected_retention``, ``expected_volume``,
+    ``constraints`` (name, value, limit, relative_violation, broken), ``n_ties``, ``n_bound_conflicts``,
+    ``warnings``, ``rule``; ``to_json()``, ``report()``, ``policy_table()``, ``to_pandas()``, ``to_polars()``.
+    """
+
+    def __init__(self, native: "_core.GridPriced") -> None:
+        self._native = native
+        self._summary: dict[str, Any] = json.loads(native.summary_json())
+        self._columns: dict[str, np.ndarray] = dict(native.policy_outputs())
+
+    @property
+    def choice(self) -> np.ndarray:
+        """The chosen row of each policy, as a row index of the data given."""
+        return self._native.row
+
+    def __getattr__(self, name: str) -> Any:
+        columns = self.__dict__.get("_columns")
+        if columns is not None and name in columns:
+            return columns[name]
+        return super().__getattr__(name)
+
+    @property
+    def ties(self) -> np.ndarray:
+        """Policies whose best candidate ties with the runner-up to round-off (the choice is not unique)."""
+        return self._native.tie.view(np.bool_)
+
+    @property
+    def bound_conflicts(self) -> np.ndarray:
+        """Policies whose ENBP cap left nothing within the rate-change cap (the ENBP won)."""
+        return self._native.bound_conflict.view(np.bool_)
+
+    @property
+    def policy_ids(self) -> list[str]:
+        return self._native.policy_id
+
+    def policy_table(self) -> dict[str, Any]:
+        """priced.csv's columns (as `rateopt price --grid` writes them), as a dict of arrays."""
+        table: dict[str, Any] = {"policy_id": np.array(self.policy_ids, dtype=object)}
+        for name in ("step", "premium", "demand", "expected_loss_cost", "contribution", "rate_change_pct",
+                     "candidates"):
+            table[name] = self._columns[name]
+        return table
+
+    def to_polars(self) -> Any:
+        """priced.csv as a polars DataFrame (ImportError without polars)."""
+        return _frames.to_polars(self.policy_table())
+
+    def to_pandas(self) -> Any:
+        """priced.csv as a pandas DataFrame (ImportError without pandas)."""
+        return _frames.to_pandas(self.policy_table())
+
+    def __repr__(self) -> str:
+        return f"rateopt.GridPriced(policies={self._summary['n_policies']}, profit={self._summary['expected_profit']!r})"

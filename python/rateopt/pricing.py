@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _core, _frames, _options
 from ._columns import native_book
-from ._fields import PolicyColumns, SummaryFields, none_if_nan
+from ._fields import BatchSummary, PolicyColumns
 
 __all__ = ["PricingRule", "PricedBatch"]
 
@@ -178,7 +178,7 @@ class PricingRule:
         return f"rateopt.PricingRule({self.demand_model}, {self.objective}, {prices or 'no constraints'})"
 
 
-class PricedBatch(PolicyColumns, SummaryFields):
+class PricedBatch(PolicyColumns, BatchSummary):
     """A book priced by a PricingRule.
 
     Per quote (numpy arrays, book order): ``multipliers``, ``new_premiums``, ``expected_demand``,
@@ -226,24 +226,6 @@ class PricedBatch(PolicyColumns, SummaryFields):
     @property
     def policy_ids(self) -> list[str]:
         return self._native.book.policy_ids()
-
-    @property
-    def expected_retention(self) -> float | None:
-        """Volume retention of the batch's renewals; None when it has none."""
-        return none_if_nan(self._summary["expected_retention"])
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        """The batch summary, as price_summary.json holds it."""
-        return self._summary
-
-    def to_json(self) -> str:
-        """The text of price_summary.json."""
-        return self._native.summary_json()
-
-    def report(self) -> str:
-        """The batch summary for humans, as `rateopt price` prints it."""
-        return self._native.report()
 
     def policy_table(self) -> dict[str, Any]:
         """priced.csv's columns, then the bounds, as a dict of arrays."""

@@ -6,6 +6,7 @@
 
 #include "bindings.hpp"
 #include "rateopt/grid.hpp"
+#include "rateopt/grid_rule.hpp"
 
 namespace rateopt::python {
 
@@ -113,6 +114,45 @@ nb::dict policy_columns(const PyGridSolution& s) {
   return d;
 }
 
+/// New quotes' grid priced by a grid rule: the grid priced (kept alive for its policy ids), per policy the
+/// chosen row and policies.csv's figures, and the batch report as price_summary.json gives it.
+struct PyGridPriced {
+  nb::object grid_object;
+  std::vector<int64_t> row;
+  std::vector<uint8_t> tie, bound_conflict;
+  GridPolicyColumns columns;
+  std::string summary_json, summary_text;
+};
+
+PyGridPriced price_grid(const GridPricingRule& rule, nb::handle grid_object, const std::string& options_json) {
+  auto options = options_from_json<PriceOptions>(options_json, "rateopt.GridPricingRule.price()");
+  check_option_bounds(options);
+  const GridBook& grid = nb::cast<PyGrid&>(grid_object).grid;
+  PyGridPriced out;
+  out.grid_object = nb::borrow(grid_object);
+  {
+    nb::gil_scoped_release release;
+    std::vector<GridPricedPolicy> priced;
+    const GridBatchReport report = price_grid_book(rule, grid, priced, options);
+    GridResult chosen;  // the rule's choice, in the form policies.csv's columns are made from
+    chosen.choice.resize(priced.size());
+    out.row.resize(priced.size());
+    out.tie.resize(priced.size());
+    out.bound_conflict.resize(priced.size());
+    for (size_t i = 0; i < priced.size(); ++i) {
+      chosen.choice[i] = static_cast<int32_t>(priced[i].row);
+      out.row[i] = static_cast<int64_t>(priced[i].row);
+      out.tie[i] = priced[i].tie ? 1 : 0;
+      out.bound_conflict[i] = priced[i].bound_conflict ? 1 : 0;
+    }
+    out.columns = grid_policy_columns(grid, chosen);
+    for (size_t i = 0; i < priced.size(); ++i) out.columns.candidates[i] = priced[i].candidates;
+    out.summary_json = grid_batch_report_json(rule, report);
+    out.summary_text = grid_batch_report_text(report);
+  }
+  return out;
+}
+
 }  // namespace
 
 void bind_grid(nb::module_& m) {
@@ -168,7 +208,54 @@ void bind_grid(nb::module_& m) {
             write_grid_outputs(out_dir, s.grid, s.options, s.result, force);
           },
           nb::arg("out_dir"), nb::arg("force") = false,
-          "Write result.json and policies.csv as `rateopt grid --out-dir` does (atomically).");
+          "Write result.json, policies.csv and pricing_rule.json as `rateopt grid --out-dir` does (atomically).")
+      .def(
+          "pricing_rule", [](const PyGridSolution& s) { return GridPricingRule::from_solve(s.grid, s.options, s.result); },
+          "The solve's pricing rule, as `rateopt grid` writes it to pricing_rule.json; InputError for an infeasible "
+          "solve (it has no multipliers).");
+
+  nb::class_<GridPricingRule>(m, "GridPricingRule",
+                              "A grid solve's term prices, caps and constraints: prices new quotes' scored candidates "
+                              "without a re-solve (the file `rateopt grid` writes as pricing_rule.json).")
+      .def_static("load", &GridPricingRule::load, nb::arg("path"), nb::call_guard<nb::gil_scoped_release>(),
+                  "Read a grid rule file; InputError naming the file and the field (an optimise rule, another "
+                  "schema version, a missing field or a wrong type).")
+      .def_static("parse", &GridPricingRule::parse, nb::arg("json_text"), nb::arg("source"),
+                  "A grid rule from its JSON text; messages name `source`.")
+      .def("to_json", &GridPricingRule::to_json, "The rule as JSON text (numbers round-trip exactly).")
+      .def("save", &GridPricingRule::save, nb::arg("path"), nb::call_guard<nb::gil_scoped_release>(),
+           "Write to_json() to path atomically (temporary file, then rename).")
+      .def_prop_ro("constrained_columns", &GridPricingRule::constrained_columns,
+                   "The numeric columns the quotes must carry besides the grid's own.")
+      .def("price", &price_grid, nb::arg("grid"), nb::arg("options_json"),
+           "Price every policy of the grid (options: the price options table, e.g. drift_tolerance, threads); "
+           "InputError naming the column, or the policy whose caps cannot apply.");
+
+  nb::class_<PyGridPriced>(m, "GridPriced", "A grid priced by a rule: per-policy columns and the batch summary.")
+      .def_prop_ro("row", [](nb::handle s) { return view(nb::cast<PyGridPriced&>(s).row, s); })
+      .def_prop_ro("tie", [](nb::handle s) { return view(nb::cast<PyGridPriced&>(s).tie, s); })
+      .def_prop_ro("bound_conflict", [](nb::handle s) { return view(nb::cast<PyGridPriced&>(s).bound_conflict, s); })
+      .def_prop_ro("policy_id", [](const PyGridPriced& p) { return nb::cast<PyGrid&>(p.grid_object).grid.policy_id; })
+      .def(
+          "policy_outputs",
+          [](nb::handle self) {
+            const GridPolicyColumns& c = nb::cast<PyGridPriced&>(self).columns;
+            nb::dict d;
+            d["step"] = view(c.step, self);
+            d["premium"] = view(c.premium, self);
+            d["demand"] = view(c.demand, self);
+            d["expected_loss_cost"] = view(c.expected_loss_cost, self);
+            d["contribution"] = view(c.contribution, self);
+            d["rate_change_pct"] = view(c.rate_change_pct, self);
+            d["candidates"] = view(c.candidates, self);
+            return d;
+          },
+          "step, premium, demand, expected_loss_cost, contribution, rate_change_pct, candidates per policy.")
+      .def(
+          "summary_json", [](const PyGridPriced& p) { return p.summary_json; },
+          "The batch summary `rateopt price --grid` writes as price_summary.json.")
+      .def(
+          "report", [](const PyGridPriced& p) { return p.summary_text; }, "The batch summary for humans.");
   m.def("solve_grid", &solve, nb::arg("grid"), nb::arg("options_json"), nb::arg("source"),
         "Solve the grid under the options (a JSON object of the grid options table) with the GIL released.");
   m.def("grid_constraint_columns", &constraint_columns, nb::arg("options_json"), nb::arg("source"),
