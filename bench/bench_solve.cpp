@@ -7,6 +7,11 @@
 //   BM_EvaluationPass/N  one CpuBackend::evaluate pass (reads wtc wc we wr wv d0 d1 m: 8 doubles/policy).
 //   BM_ArgmaxPass/N      one CpuBackend::lagrangian_argmax pass with curvature, as the dual phase runs it
 //                        (reads the 8 arrays plus lb ub: 10 doubles/policy; writes the trial point: 1).
+//   BM_Pass_<kind>_<path>/N  every pass kind (evaluate, argmax, newton_system, newton_trial) on the CPU
+//                        backend's vector passes (the machine's instruction set, run-time dispatch) and on its
+//                        scalar passes (one policy at a time, as before the vector passes), in the same run.
+//                        newton_system reads the 8 arrays of evaluate plus lb ub (10 doubles); newton_trial
+//                        reads those 10 and writes the trial point (11).
 //   BM_MemoryCopy/N      std::memcpy of the bytes an evaluation pass reads (8 doubles/policy), split over
 //                        the same number of threads as the backend: the copy-bandwidth baseline, measured
 //                        in the same run.
@@ -80,7 +85,7 @@ const rateopt::Book& solve_book(size_t n) {
 /// Prepared problem, uploaded CPU backend and a representative price vector for one N.
 struct PassFixture {
   rateopt::Problem problem;
-  std::unique_ptr<rateopt::Backend> backend;
+  std::unique_ptr<rateopt::Backend> backend, scalar_backend;
   std::vector<double> omega;
 };
 
@@ -96,6 +101,8 @@ PassFixture& pass_fixture(size_t n) {
     }  // the book is dropped here: the passes only need the prepared arrays
     fx->backend = rateopt::make_cpu_backend(0);
     fx->backend->upload(fx->problem.policies);
+    fx->scalar_backend = rateopt::make_cpu_backend(0, rateopt::CpuPasses::scalar);
+    fx->scalar_backend->upload(fx->problem.policies);
     // Lagrangian prices as the dual phase forms them, ω = ∇f − Σ λ_k ∇g_k, at T of the start point
     // with every multiplier 0.3 (scaled units): a price vector of the right shape and size.
     rateopt::PassSums s;
@@ -188,6 +195,47 @@ void BM_ArgmaxPass(benchmark::State& state) {
   state.SetLabel(fx.backend->device_name() + ", with curvature");
 }
 
+enum class PassKind { evaluate, argmax, newton_system, newton_trial };
+
+/// One pass of a kind on the vector or the scalar passes, from the argmax point of the fixture's
+/// prices (the Newton passes' usual starting point), timed per pass.
+void BM_Pass(benchmark::State& state, PassKind kind, bool vector) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  PassFixture& fx = pass_fixture(n);
+  rateopt::Backend& be = vector ? *fx.backend : *fx.scalar_backend;
+  rateopt::PassSums s;
+  be.lagrangian_argmax(fx.omega, false, s);
+  be.accept_trial();
+  const std::vector<double> z(fx.omega.size(), 0.0);
+  std::vector<double> seconds;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    switch (kind) {
+      case PassKind::evaluate:
+        be.evaluate(s);
+        break;
+      case PassKind::argmax:
+        be.lagrangian_argmax(fx.omega, true, s);
+        break;
+      case PassKind::newton_system:
+        be.newton_system(fx.omega, s);
+        break;
+      case PassKind::newton_trial:
+        be.newton_trial(fx.omega, z, 0.5, s);
+        break;
+    }
+    benchmark::DoNotOptimize(s.T.data());
+    benchmark::ClobberMemory();
+    seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  const int doubles = kind == PassKind::evaluate        ? kEvaluateDoubles
+                      : kind == PassKind::newton_system ? kArgmaxReadDoubles
+                                                        : kArgmaxReadDoubles + kArgmaxWriteDoubles;
+  pass_counters(state, n, doubles);
+  time_stats(state, seconds, "pass_seconds");
+  state.SetLabel(be.device_name());
+}
+
 void BM_MemoryCopy(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   const size_t bytes = n * kEvaluateDoubles * sizeof(double);
@@ -245,6 +293,18 @@ void register_benchmarks() {
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime()
         ->MinTime(0.3);
+    const std::pair<const char*, PassKind> kinds[] = {{"evaluate", PassKind::evaluate},
+                                                      {"argmax", PassKind::argmax},
+                                                      {"newton_system", PassKind::newton_system},
+                                                      {"newton_trial", PassKind::newton_trial}};
+    for (const auto& [kind_name, kind] : kinds)
+      for (bool vector : {true, false})
+        benchmark::RegisterBenchmark((std::string("BM_Pass_") + kind_name + (vector ? "_vector" : "_scalar")).c_str(),
+                                     BM_Pass, kind, vector)
+            ->Arg(n)
+            ->Unit(benchmark::kMicrosecond)
+            ->UseRealTime()
+            ->MinTime(0.3);
     benchmark::RegisterBenchmark("BM_MemoryCopy", BM_MemoryCopy)
         ->Arg(n)
         ->Unit(benchmark::kMicrosecond)

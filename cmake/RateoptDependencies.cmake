@@ -5,6 +5,8 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(CLI11 2.1 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# Google Highway (libhwy-dev): the CPU backend's vector passes, instruction set chosen at run time.
+find_package(hwy 1.0 REQUIRED)
 if(RATEOPT_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -91,7 +91,7 @@ struct StagedPolicy {
     row[kStGdg] = g2_over_delta;
     row[kStScaled] = scaled_gradient;
   }
-  __device__ void count_free() { row[kStFree] = 1.0; }
+  __device__ void count_free(bool counted) { row[kStFree] = counted ? 1.0 : 0.0; }
 };
 
 /// A record entry as the product (row[a] · row[b]) · row[c] of staged values, in the CPU backend's order

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make git libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libeigen3-dev
-          libcli11-dev libssl-dev libfast-float-dev librsvg2-bin coinor-libcbc-dev python3-venv libopenmpi-dev openmpi-bin)
+          libcli11-dev libssl-dev libfast-float-dev libhwy-dev librsvg2-bin coinor-libcbc-dev python3-venv libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

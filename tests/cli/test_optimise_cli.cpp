@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli_common.hpp"
+#include "optimise/backend/cpu_simd.hpp"
 
 namespace rateopt {
 namespace cli_test {
@@ -403,6 +404,19 @@ TEST(CliOptimise, UnreachableRetentionIsReportedInfeasibleWithExit0) {
   const json res = json::parse(read_text_file(out / "result.json"));
   EXPECT_EQ(res.value("status", ""), "infeasible");
   EXPECT_TRUE(res.contains("audit"));
+}
+
+// result.json names the instruction set the CPU passes used and the threads (backend facts, SPEC §1.6).
+TEST(CliOptimise, ResultNamesTheCpuInstructionSet) {
+  const fs::path dir = scratch_dir();
+  const fs::path book_path = generate(dir, 300);
+  const fs::path out = dir / "out";
+  const CliRun r = run_rateopt(dir, optimise_args(book_path, out, {"--device", "cpu", "--threads", "2"}));
+  ASSERT_EQ(r.rc, 0) << describe(r);
+  const json res = json::parse(read_text_file(out / "result.json"));
+  EXPECT_EQ(res.at("backend_used"), "cpu");
+  EXPECT_EQ(res.at("device_name"), simd::target_name() + ", 2 threads");
+  EXPECT_EQ(res.at("audit").at("solver").at("device_name"), simd::target_name() + ", 2 threads");
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;         ///< "cpu" or "cuda"
-  virtual std::string device_name() const = 0;  ///< e.g. "2 CPU threads"
+  virtual std::string device_name() const = 0;  ///< e.g. "AVX2, 2 threads" or a GPU's name
 
   /// Copy the prepared book to where the backend computes.  Multipliers start at lb.
   virtual void upload(const PolicyArrays& policies) = 0;
@@ -86,9 +86,15 @@ class Backend {
   virtual int64_t passes() const = 0;
 };
 
+/// How the CPU backend runs the per-policy passes: several policies at once with the best vector
+/// instruction set of the machine (chosen at run time), or one at a time (the reference the vector
+/// passes are tested against).
+enum class CpuPasses { vector, scalar };
+
 /// The CPU backend: OpenMP threads over fixed chunks, partial sums reduced in chunk order so the
-/// answer does not depend on the number of threads.  threads = 0 uses every core.
-std::unique_ptr<Backend> make_cpu_backend(int threads);
+/// answer does not depend on the number of threads.  threads = 0 uses every core.  device_name()
+/// names the instruction set and the threads, e.g. "AVX2, 2 threads".
+std::unique_ptr<Backend> make_cpu_backend(int threads, CpuPasses passes = CpuPasses::vector);
 
 /// Whether a CUDA device can run the kernels, and why not.  Any failure to initialise (no driver,
 /// "driver version is insufficient", no device, wrong architecture, device busy) is "not usable".

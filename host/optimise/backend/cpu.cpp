@@ -1,11 +1,14 @@
 // CPU backend: OpenMP over fixed chunks of policies.  Each chunk writes its own partial sums and the
-// partials are added in chunk order, so results are identical for any thread count.
+// partials are added in chunk order, so results are identical for any thread count.  Within a chunk
+// the vector passes (cpu_simd.hpp) take whole vectors of policies and the scalar passes the last few
+// (only the book's last chunk has any: kChunk is a multiple of every vector width).
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 
 #include "optimise/backend/backend.hpp"
+#include "optimise/backend/cpu_simd.hpp"
 #include "rateopt/math/policy_passes.hpp"
 
 namespace rateopt {
@@ -15,10 +18,21 @@ constexpr size_t kChunk = 8192;
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_max_threads()) {}
+  CpuBackend(int threads, CpuPasses passes) : threads_(threads > 0 ? threads : omp_get_max_threads()) {
+#if RATEOPT_CPU_SIMD
+    if (passes == CpuPasses::vector) {
+      lanes_ = simd::lanes();
+      instruction_set_ = simd::target_name();
+    }
+#else
+    (void)passes;  // built without the vector passes (tools/gpu_check): the scalar passes only
+#endif
+  }
 
   std::string name() const override { return "cpu"; }
-  std::string device_name() const override { return std::to_string(threads_) + " CPU threads"; }
+  std::string device_name() const override {
+    return instruction_set_ + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s");
+  }
 
   void upload(const PolicyArrays& policies) override {
     p_ = &policies;
@@ -38,23 +52,33 @@ class CpuBackend final : public Backend {
   void accept_trial() override { std::swap(m_, trial_); }
 
   void evaluate(PassSums& out) override {
-    run(out, [&](size_t i, Accumulator& acc) { math::pass_evaluate(p_->demand, policy(i), m_[i], acc); });
+    simd::PassArgs args = vector_args(simd::PassKind::evaluate);
+    run(out, args, [&](size_t i, Accumulator& acc) { math::pass_evaluate(p_->demand, policy(i), m_[i], acc); });
   }
 
   void lagrangian_argmax(const std::vector<double>& omega, bool want_curvature, PassSums& out) override {
-    run(out, [&](size_t i, Accumulator& acc) {
+    simd::PassArgs args = vector_args(simd::PassKind::argmax);
+    args.omega = omega.data();
+    args.want_curvature = want_curvature;
+    run(out, args, [&](size_t i, Accumulator& acc) {
       trial_[i] = math::pass_argmax(p_->demand, policy(i), omega.data(), want_curvature, acc);
     });
   }
 
   void newton_system(const std::vector<double>& omega, PassSums& out) override {
-    run(out,
+    simd::PassArgs args = vector_args(simd::PassKind::newton_system);
+    args.omega = omega.data();
+    run(out, args,
         [&](size_t i, Accumulator& acc) { math::pass_newton_system(p_->demand, policy(i), omega.data(), m_[i], acc); });
   }
 
   void newton_trial(const std::vector<double>& omega, const std::vector<double>& z, double alpha,
                     PassSums& out) override {
-    run(out, [&](size_t i, Accumulator& acc) {
+    simd::PassArgs args = vector_args(simd::PassKind::newton_trial);
+    args.omega = omega.data();
+    args.z = z.data();
+    args.alpha = alpha;
+    run(out, args, [&](size_t i, Accumulator& acc) {
       trial_[i] = math::pass_newton_trial(p_->demand, policy(i), omega.data(), z.data(), alpha, m_[i], acc);
     });
   }
@@ -93,7 +117,7 @@ class CpuBackend final : public Backend {
       sums.g_dinv_g += g2_over_delta;
       sums.max_projected_gradient = std::max(sums.max_projected_gradient, scaled_gradient);
     }
-    void count_free() { ++sums.n_free; }
+    void count_free(bool counted) { sums.n_free += counted ? 1 : 0; }
   };
 
   math::PolicyData policy(size_t i) const {
@@ -105,8 +129,18 @@ class CpuBackend final : public Backend {
                             p_->n_groups > 0 ? p_->group[i] : -1};
   }
 
+  simd::PassArgs vector_args(simd::PassKind kind) {
+    simd::PassArgs a;
+    a.kind = kind;
+    a.policies = p_;
+    a.m = m_.data();
+    a.trial = trial_.data();
+    return a;
+  }
+
+  // Each chunk: whole vectors through the vector pass (lanes_ > 1), the rest through the scalar pass.
   template <class Body>
-  void run(PassSums& out, const Body& body) {
+  void run(PassSums& out, const simd::PassArgs& vector_pass, const Body& body) {
     ++passes_;
     const int64_t chunks = static_cast<int64_t>(n_chunks_);
     // small books run on one thread: waking a team costs more than the pass
@@ -116,7 +150,17 @@ class CpuBackend final : public Backend {
       PassSums& part = partials_[c];
       part.resize(K_);
       Accumulator acc(part, K_);
-      const size_t begin = static_cast<size_t>(c) * kChunk, end = std::min(n_, begin + kChunk);
+      size_t begin = static_cast<size_t>(c) * kChunk;
+      const size_t end = std::min(n_, begin + kChunk);
+      if (lanes_ > 1 && end - begin >= lanes_) {
+        simd::PassArgs a = vector_pass;
+        a.begin = begin;
+        a.end = begin + (end - begin) / lanes_ * lanes_;
+#if RATEOPT_CPU_SIMD
+        simd::run_pass(a, part);
+#endif
+        begin = a.end;
+      }
       for (size_t i = begin; i < end; ++i) {
         acc.set_group(p_->n_groups > 0 ? p_->group[i] : -1);
         body(i, acc);
@@ -135,6 +179,8 @@ class CpuBackend final : public Backend {
   }
 
   int threads_;
+  size_t lanes_ = 1;
+  std::string instruction_set_ = "scalar";
   const PolicyArrays* p_ = nullptr;
   size_t n_ = 0;
   int K_ = 0;
@@ -146,6 +192,8 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
+std::unique_ptr<Backend> make_cpu_backend(int threads, CpuPasses passes) {
+  return std::make_unique<CpuBackend>(threads, passes);
+}
 
 }  // namespace rateopt

@@ -9,6 +9,10 @@
 // with three scalars A, B, D.  The Lagrangian of a separable problem and the gradient of the
 // augmented-Lagrangian merit both have that form, so this header only needs demand, h and its
 // derivatives, and the global maximiser of h on a box.
+//
+// The formulas themselves are in policy_formulas-inl.hpp, as templates over the value type (one
+// policy, or a vector of policies on the CPU); this header instantiates them for one policy (double)
+// and adds what only one policy needs (the certified root search of the general argmax).
 #pragma once
 
 #include <cmath>
@@ -18,81 +22,34 @@
 namespace rateopt {
 namespace math {
 
+/// The lane operations of the formulas, for one policy.
+RATEOPT_HD double vexp(double x) { return std::exp(x); }
+RATEOPT_HD double vlog(double x) { return std::log(x); }
+RATEOPT_HD double vselect(bool c, double a, double b) { return c ? a : b; }
+RATEOPT_HD bool vany(bool c) { return c; }
+RATEOPT_HD bool vall(bool c) { return c; }
+
+/// The comparison result of V: bool for one policy, V::Mask for a vector.
+template <class V>
+struct LaneMask {
+  using type = typename V::Mask;
+};
+template <>
+struct LaneMask<double> {
+  using type = bool;
+};
+template <class V>
+using MaskOf = typename LaneMask<V>::type;
+
 /// Demand model.  Stored per policy as two prepared parameters (d0, d1):
 ///   log_linear: d0 = x0, d1 = ε,              x(m) = x0·m^ε
 ///   logistic:   d0 = α,  d1 = β (per unit m), x(m) = 1/(1+exp(α+β·m))
+/// (In a namespace of its own so that argument-dependent lookup on a DemandKind finds no formulas:
+/// the vector path's instantiation of the formulas, in its own namespace, would be ambiguous with these.)
+namespace demand_models {
 enum class DemandKind : int { log_linear = 0, logistic = 1 };
-
-/// x, dx/dm and d²x/dm² at one multiplier.
-struct Demand {
-  double x;
-  double dx;
-  double d2x;
-};
-
-/// Logistic parameters from the book's (x0, ε): β = b·tc = −ε/(1−x0), α = ln(1/x0 − 1) − β,
-/// so that x(1) = x0 and d ln x / d ln m = ε at m = 1.
-RATEOPT_HD void logistic_parameters(double x0, double elasticity, double& alpha, double& beta) {
-  beta = -elasticity / (1.0 - x0);
-  alpha = std::log(1.0 / x0 - 1.0) - beta;
-}
-
-RATEOPT_HD double demand_value(DemandKind kind, double d0, double d1, double m) {
-  if (kind == DemandKind::log_linear) return d0 * std::exp(d1 * std::log(m));
-  return 1.0 / (1.0 + std::exp(d0 + d1 * m));
-}
-
-RATEOPT_HD Demand demand(DemandKind kind, double d0, double d1, double m) {
-  Demand r;
-  if (kind == DemandKind::log_linear) {
-    // x = x0·m^ε, x' = ε·x/m, x'' = ε(ε−1)·x/m²
-    r.x = d0 * std::exp(d1 * std::log(m));
-    r.dx = d1 * r.x / m;
-    r.d2x = d1 * (d1 - 1.0) * r.x / (m * m);
-  } else {
-    // x = σ(−u), u = α+βm: x' = −β·x(1−x), x'' = β²·x(1−x)(1−2x)
-    const double u = d0 + d1 * m;
-    // 1/(1+e^u) written to stay finite for large |u|
-    const double x = u > 0 ? std::exp(-u) / (1.0 + std::exp(-u)) : 1.0 / (1.0 + std::exp(u));
-    const double xq = x * (1.0 - x);
-    r.x = x;
-    r.dx = -d1 * xq;
-    r.d2x = d1 * d1 * xq * (1.0 - 2.0 * x);
-  }
-  return r;
-}
-
-/// Coefficients of h(m) = x(m)·(A·m + B) + D·m for one policy.
-struct Separable {
-  double A;
-  double B;
-  double D;
-};
-
-/// h, h' and h'' at m.
-struct SeparableValue {
-  double h;
-  double dh;
-  double d2h;
-};
-
-RATEOPT_HD SeparableValue separable_value(const Demand& dm, const Separable& s, double m) {
-  const double lin = s.A * m + s.B;
-  SeparableValue v;
-  v.h = dm.x * lin + s.D * m;
-  v.dh = dm.dx * lin + s.A * dm.x + s.D;
-  v.d2h = dm.d2x * lin + 2.0 * s.A * dm.dx;
-  return v;
-}
-
-RATEOPT_HD double separable_h(DemandKind kind, double d0, double d1, const Separable& s, double m) {
-  return demand_value(kind, d0, d1, m) * (s.A * m + s.B) + s.D * m;
-}
-
-RATEOPT_HD double separable_dh(DemandKind kind, double d0, double d1, const Separable& s, double m) {
-  const Demand dm = demand(kind, d0, d1, m);
-  return dm.dx * (s.A * m + s.B) + s.A * dm.x + s.D;
-}
+}  // namespace demand_models
+using demand_models::DemandKind;
 
 /// Layout of the basis sums T:
 ///   0 gwp Σw·tc·m·x   1 claims Σw·c·x   2 expense Σw·e·x   3 renewal Σ_R w·x   4 variance Σw·var·x
@@ -111,14 +68,27 @@ RATEOPT_HD constexpr int group_claims(int g) { return global_count + per_group *
 RATEOPT_HD constexpr int size(int n_groups) { return global_count + per_group * n_groups; }
 }  // namespace basis
 
-/// One policy's weighted data as the basis terms use it (w = weight).
-struct PolicyCoefficients {
-  double wtc;  ///< w·tc
-  double wc;   ///< w·c
-  double we;   ///< w·e
-  double wr;   ///< w·[renewal]
-  double wv;   ///< w·claims_variance
-};
+/// Entry k (0 premium, 1 gwp, 2 claims) of a policy's group in a vector laid out as the basis
+/// (prices ω, or a step z); group < 0 when the basis carries no groups.  The vector path defines the
+/// same for its lanes of groups.
+RATEOPT_HD bool has_group(int group) { return group >= 0; }
+RATEOPT_HD double group_entry(const double* full, int group, int k) { return full[basis::group_premium(group) + k]; }
+
+#include "rateopt/math/policy_formulas-inl.hpp"  // IWYU pragma: export
+
+using Demand = DemandOf<double>;
+using Separable = SeparableOf<double>;
+using SeparableValue = SeparableValueOf<double>;
+using PolicyCoefficients = PolicyCoefficientsOf<double>;
+using NewtonLocal = NewtonLocalOf<double>;
+using Argmax = ArgmaxOf<double>;
+
+/// Logistic parameters from the book's (x0, ε): β = b·tc = −ε/(1−x0), α = ln(1/x0 − 1) − β,
+/// so that x(1) = x0 and d ln x / d ln m = ε at m = 1.
+RATEOPT_HD void logistic_parameters(double x0, double elasticity, double& alpha, double& beta) {
+  beta = -elasticity / (1.0 - x0);
+  alpha = std::log(1.0 / x0 - 1.0) - beta;
+}
 
 /// A policy's weighted coefficients from its book row (weight w, technical price, loss cost, expense,
 /// renewal flag, claims variance): the one place the solve and the pricing rule build them.
@@ -141,72 +111,6 @@ RATEOPT_HD void demand_parameters(DemandKind kind, double x0, double elasticity,
   } else {
     logistic_parameters(x0, elasticity, d0, d1);
   }
-}
-
-/// Coefficients (A, B, D) of h(m) = ω·φ(m) for prices ω on the basis sums; group < 0 when the
-/// basis carries no groups.
-RATEOPT_HD Separable separable_from_prices(const PolicyCoefficients& p, const double* omega, int group) {
-  double wg = omega[basis::gwp], wc = omega[basis::claims], wp = 0.0;
-  if (group >= 0) {
-    wg += omega[basis::group_gwp(group)];
-    wc += omega[basis::group_claims(group)];
-    wp = omega[basis::group_premium(group)];
-  }
-  Separable s;
-  s.A = p.wtc * wg;
-  s.B = p.wc * wc + p.we * omega[basis::expense] + p.wr * omega[basis::renewal] + p.wv * omega[basis::variance];
-  s.D = p.wtc * wp;
-  return s;
-}
-
-/// Basis terms φ(m) of one policy: global[0..5) and its group's three terms group3[0..3).
-RATEOPT_HD void basis_terms(const PolicyCoefficients& p, double x, double m, double* global, double* group3) {
-  global[basis::gwp] = p.wtc * m * x;
-  global[basis::claims] = p.wc * x;
-  global[basis::expense] = p.we * x;
-  global[basis::renewal] = p.wr * x;
-  global[basis::variance] = p.wv * x;
-  group3[0] = p.wtc * m;
-  group3[1] = global[basis::gwp];
-  group3[2] = global[basis::claims];
-}
-
-/// dφ/dm of one policy, laid out as basis_terms.
-RATEOPT_HD void basis_derivatives(const PolicyCoefficients& p, const Demand& dm, double m, double* global,
-                                  double* group3) {
-  global[basis::gwp] = p.wtc * (dm.x + m * dm.dx);
-  global[basis::claims] = p.wc * dm.dx;
-  global[basis::expense] = p.we * dm.dx;
-  global[basis::renewal] = p.wr * dm.dx;
-  global[basis::variance] = p.wv * dm.dx;
-  group3[0] = p.wtc;
-  group3[1] = global[basis::gwp];
-  group3[2] = global[basis::claims];
-}
-
-/// One policy's part of a projected-Newton step: gradient g = h'(m), curvature δ and whether the
-/// policy is free (not held on a bound by a gradient pointing outwards).  δ = max(|h''|, floor):
-/// where h is locally convex or its curvature cancels, the floor (1% of the size of the terms that
-/// make up h'') keeps the step from exploding while still going uphill.
-struct NewtonLocal {
-  double g;
-  double delta;
-  bool free;
-};
-
-RATEOPT_HD NewtonLocal newton_local(const Demand& dm, const SeparableValue& v, const Separable& s, double m, double lb,
-                                    double ub) {
-  NewtonLocal n;
-  n.g = v.dh;
-  const double lin = s.A * m + s.B;
-  const double terms =
-      (dm.d2x * lin < 0 ? -dm.d2x * lin : dm.d2x * lin) + 2.0 * (s.A * dm.dx < 0 ? -s.A * dm.dx : s.A * dm.dx);
-  const double floor = 1e-2 * terms;
-  const double curvature = v.d2h < 0 ? -v.d2h : v.d2h;
-  n.delta = curvature > floor ? curvature : floor;
-  const bool held = (m <= lb && n.g <= 0.0) || (m >= ub && n.g >= 0.0);
-  n.free = !held && n.delta > 0.0;
-  return n;
 }
 
 namespace detail {
@@ -284,10 +188,7 @@ RATEOPT_HD int refine_at_roots(const F& f, double* pts, int n, int cap) {
 struct BestPoint {
   double m, h;
   bool tie;
-  RATEOPT_HD static bool near(double a, double b) {
-    const double d = a - b, scale = (a < 0 ? -a : a) > (b < 0 ? -b : b) ? (a < 0 ? -a : a) : (b < 0 ? -b : b);
-    return (d < 0 ? -d : d) <= 1e-12 * scale;
-  }
+  RATEOPT_HD static bool near(double a, double b) { return values_near(a, b); }
   RATEOPT_HD static bool distinct(double a, double b) {
     const double d = a - b;
     return (d < 0 ? -d : d) > 1e-9 * (a > 1.0 ? a : 1.0);
@@ -303,12 +204,6 @@ struct BestPoint {
   }
 };
 
-/// The maximiser and whether it is a tie (see BestPoint).
-struct Argmax {
-  double m;
-  bool tie;
-};
-
 /// Global maximiser of h(m) = x(m)(A·m + B) + D·m on [lb, ub] (lb ≤ ub, lb > 0), with tie detection.
 ///
 /// Certified, not heuristic: h' has at most two roots (log-linear) or three (logistic) on the box,
@@ -320,18 +215,7 @@ RATEOPT_HD Argmax separable_argmax_checked(DemandKind kind, double d0, double d1
                                            double ub) {
   if (!(ub > lb)) return Argmax{ub, false};
   detail::RootTarget dh{kind, d0, d1, s, 0};
-  if (kind == DemandKind::log_linear && s.D == 0.0) {
-    // h' = x0·m^(ε−1)·(A(ε+1)m + Bε): one sign change at most, at m* = −Bε/(A(ε+1)).
-    const double slope = s.A * (d1 + 1.0);
-    if (slope < 0.0) {
-      const double mstar = -s.B * d1 / slope;
-      return Argmax{mstar <= lb ? lb : (mstar >= ub ? ub : mstar), false};
-    }
-    if (slope == 0.0) return Argmax{(s.B * d1 > 0.0) ? ub : lb, s.B * d1 == 0.0};  // h constant: every m ties
-    // m* is a minimum (or outside): the best point is a bound.
-    const double h_lb = separable_h(kind, d0, d1, s, lb), h_ub = separable_h(kind, d0, d1, s, ub);
-    return Argmax{h_ub >= h_lb ? ub : lb, BestPoint::near(h_ub, h_lb)};
-  }
+  if (kind == DemandKind::log_linear && s.D == 0.0) return log_linear_argmax_closed_form(d0, d1, s, lb, ub);
   BestPoint best{lb, separable_h(kind, d0, d1, s, lb), false};
   double pts[8];
   int n = 0;
