@@ -96,6 +96,14 @@ struct PortfolioMetrics {
   double profit, gwp, claims, loss_ratio, retention;
 };
 PortfolioMetrics portfolio_metrics(const Problem& problem, const Vec& T);
+/// The same into a solve's result: expected profit, GWP, claims, loss ratio and retention.
+inline void store_portfolio_metrics(const PortfolioMetrics& m, SolveResult& result) {
+  result.expected_profit = m.profit;
+  result.expected_gwp = m.gwp;
+  result.expected_claims = m.claims;
+  result.expected_loss_ratio = m.loss_ratio;
+  result.expected_retention = m.retention;
+}
 
 /// One ConstraintReport per option in use (pairs folded into one), from T and the multipliers.
 std::vector<ConstraintReport> report_constraints(const Problem& problem, const OptimiseOptions& options, const Vec& T,

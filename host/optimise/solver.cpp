@@ -412,11 +412,7 @@ class Solver {
     }
 
     const PortfolioMetrics pm = portfolio_metrics(P_, T_);
-    res_.expected_profit = pm.profit;
-    res_.expected_gwp = pm.gwp;
-    res_.expected_claims = pm.claims;
-    res_.expected_loss_ratio = pm.loss_ratio;
-    res_.expected_retention = pm.retention;
+    store_portfolio_metrics(pm, res_);
     res_.constraints = report_constraints(P_, o_, T_, lam_kkt, o_.tolerance);
     double worst = 0;
     std::string worst_name;

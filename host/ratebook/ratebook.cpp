@@ -94,12 +94,7 @@ void fill_solve_result(const Problem& P, const RatebookCells& cells, const BookV
   // a ratebook meets every policy's box; this only removes round-off
   for (size_t i = 0; i < book.size(); ++i)
     s.multiplier[i] = std::clamp(s.multiplier[i], s.lower_bound[i], s.upper_bound[i]);
-  const PortfolioMetrics pm = portfolio_metrics(P, T);
-  s.expected_profit = pm.profit;
-  s.expected_gwp = pm.gwp;
-  s.expected_claims = pm.claims;
-  s.expected_loss_ratio = pm.loss_ratio;
-  s.expected_retention = pm.retention;
+  store_portfolio_metrics(portfolio_metrics(P, T), s);
   s.n_policies = static_cast<int64_t>(book.size());
   enbp_evidence(book, o, s);
   s.backend_requested = to_string(o.device);
