@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "book_test_util.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"
 #include "test_util.hpp"

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "book/book_csv_internal.hpp"
+#include "book_test_util.hpp"
 #include "io/csv_cursor.hpp"
 #include "rateopt/book.hpp"
 #include "rateopt/errors.hpp"

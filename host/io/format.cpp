@@ -42,9 +42,10 @@ bool fixed_significant(double x, int digits, char* text, char*& end) {
   for (int attempt = 0;; ++attempt) {
     const int scale = digits - 1 - exponent;
     if (attempt == 3 || scale < 0 || scale > 22 || exponent < -4 || exponent >= digits) return false;
-    const double product = magnitude * kPowerOfTen[scale];
-    rounded = std::nearbyint(product);
-    if (std::fabs(std::fabs(product - std::floor(product)) - 0.5) <= product * 0x1p-52) return false;  // near a tie
+    const double product = magnitude * kPowerOfTen[scale];  // below 1e15 < 2^52: adding 2^52 rounds it
+    rounded = (product + 0x1p52) - 0x1p52;                  // to an integer, nearest (no libm call)
+    const double fraction = product - static_cast<double>(static_cast<uint64_t>(product));
+    if (std::fabs(fraction - 0.5) <= product * 0x1p-52) return false;  // near a tie
     if (rounded >= kPowerOfTen[digits]) {
       ++exponent;
     } else if (rounded < kPowerOfTen[digits - 1]) {
