@@ -3,6 +3,7 @@
 // serial reader's: the same columns, warnings and first error (a share that fails is parsed again in file order
 // with its true line numbers, so the error names the file's first bad line).
 #include <fcntl.h>
+#include <malloc.h>
 #include <omp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -95,12 +96,17 @@ void run_jobs(const std::vector<std::function<void()>>& jobs) {
   if (failure) std::rethrow_exception(failure);
 }
 
+// Each share's column is handed back once copied (trimmed: a share's column is too small for a mapping of
+// its own, so a plain free would keep its pages), so that the join holds about one column twice, not the
+// whole book twice.
 template <typename T>
-void append_column(std::vector<T>& out, const std::vector<Share>& shares, std::vector<T> Book::*column, size_t rows) {
+void append_column(std::vector<T>& out, std::vector<Share>& shares, std::vector<T> Book::*column, size_t rows) {
   out.reserve(rows);
-  for (const Share& share : shares) {
-    const std::vector<T>& in = share.book.*column;
+  for (Share& share : shares) {
+    std::vector<T>& in = share.book.*column;
     out.insert(out.end(), in.begin(), in.end());
+    std::vector<T>().swap(in);
+    ::malloc_trim(0);
   }
 }
 
