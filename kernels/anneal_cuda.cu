@@ -261,10 +261,11 @@ void anneal_replicas_cuda(const QuboRowStorage& rows, double beta_hot, double be
   const size_t cells = static_cast<size_t>(rows.n) * static_cast<size_t>(std::max(replicas, 0));
   states.assign(cells, 0);
   if (cells == 0) return;  // nothing to anneal: no empty grid launched
+  // two lanes must never update one field, nor a lane the field its step is reading
   for (int32_t k = 0; k < rows.n; ++k)
-    for (int64_t e = rows.row_begin[k] + 1; e < rows.row_begin[k + 1]; ++e)
-      if (rows.neighbour[e] <= rows.neighbour[e - 1])
-        throw DeviceError("the GPU annealer needs each QUBO row's neighbours distinct and sorted");
+    for (int64_t e = rows.row_begin[k]; e < rows.row_begin[k + 1]; ++e)
+      if (rows.neighbour[e] == k || (e > rows.row_begin[k] && rows.neighbour[e] <= rows.neighbour[e - 1]))
+        throw DeviceError("the GPU annealer needs each QUBO row's neighbours distinct, sorted and off the diagonal");
   const DeviceBuffer<int64_t> row_begin = upload(rows.row_begin, "QUBO rows");
   const DeviceBuffer<int32_t> neighbour = upload(rows.neighbour, "QUBO neighbours");
   const DeviceBuffer<double> weight = upload(rows.weight, "QUBO weights");
