@@ -430,7 +430,9 @@ TEST_P(ReinsureDevice, EvaluatorMatchesTheCpuEvaluator) {
             double var_test = 0, var_ref = 0;
             const double r_test = test->risk(retention, &var_test), r_ref = ref->risk(retention, &var_ref);
             EXPECT_NEAR(r_test, r_ref, 1e-12 * std::fabs(r_ref)) << n << " " << alpha << " " << retention;
-            if (measure == RiskMeasure::cvar) EXPECT_EQ(var_test, var_ref) << n << " " << alpha << " " << retention;
+            if (measure == RiskMeasure::cvar) {
+              EXPECT_EQ(var_test, var_ref) << n << " " << alpha << " " << retention;
+            }
           }
         }
       }
