@@ -44,7 +44,7 @@ import time
 import numpy as np
 
 from bench_machine import machine_line  # bench/, next to this file
-from grid_peer_bench import load_line, mem_available, run_child
+from grid_peer_bench import fmt_s, load_line, mem_available, run_child
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -265,10 +265,6 @@ def peer_child(spec: dict) -> int:
 
 
 # ------------------------------------------------------------------------------------------ report
-def fmt_s(x) -> str:
-    return "—" if x is None else (f"{x:.3g}" if x < 100 else f"{x:.0f}")
-
-
 def summarise(entry: dict) -> dict:
     runs: dict[str, list] = {}
     for r in entry["runs"]:
