@@ -4,7 +4,9 @@
 // the readers' bad-input rules.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <map>
 #include <random>
 
 #include "ratebook/active_set_qp.hpp"
@@ -232,6 +234,196 @@ TEST(Ratebook, LevelBoundsOrdersAndPolicyBoxesHoldExactly) {
   for (const ConstraintReport& k : r.solve.constraints) EXPECT_LE(k.relative_violation, o.tolerance);
 }
 
+// log(new/old) of each level, by factor, in ratebook order.
+std::map<std::string, std::vector<double>> level_changes(const RatebookResult& r) {
+  std::map<std::string, std::vector<double>> out;
+  for (const RatebookLevel& l : r.levels)
+    if (l.factor != "base") out[l.factor].push_back(std::log(l.new_relativity / l.old_relativity));
+  return out;
+}
+
+double widest_neighbour_gap(const std::vector<double>& change) {
+  double widest = 0;
+  for (size_t j = 0; j + 1 < change.size(); ++j) widest = std::max(widest, std::fabs(change[j + 1] - change[j]));
+  return widest;
+}
+
+TEST(Ratebook, SmoothnessHoldsExactlyAlongsideOrdersAndAConstraint) {
+  RatebookCase c = random_case(3000, {8, 6, 4}, 41);
+  // levels of f0 and f1 with their own price sensitivity, so that the free answer moves neighbours apart
+  for (size_t i = 0; i < c.book.size(); ++i) {
+    const int l0 = c.factors.labels[0][i][1] - '0', l1 = c.factors.labels[1][i][1] - '0';
+    c.book.elasticity[i] = -0.6 - 0.45 * ((l0 * 5) % 8) - 0.3 * (l1 % 3);
+  }
+  OptimiseOptions o;
+  o.lr_max = binding_limits(c.book).lr_max;
+  RatebookOptions rb;
+  rb.structure_cost = false;
+  const RatebookResult free = solve(c, o, rb);
+  ASSERT_EQ(free.solve.status, SolveStatus::converged) << free.solve.message;
+  const double delta0 = 0.02, delta1 = 0.002;
+  ASSERT_GT(widest_neighbour_gap(level_changes(free)["f0"]), 2 * delta0);  // the limits will bind
+  ASSERT_GT(widest_neighbour_gap(level_changes(free)["f1"]), 2 * delta1);
+  rb.smooth = {"f0=0.02", "f1=0.002"};
+  rb.monotone = {"f1"};
+  const RatebookResult r = solve(c, o, rb);
+  ASSERT_EQ(r.solve.status, SolveStatus::converged) << r.solve.message;
+  const auto changes = level_changes(r);
+  // to the round-off of log(new/old) on the relativities as written
+  EXPECT_LE(widest_neighbour_gap(changes.at("f0")), delta0 + 1e-13);
+  EXPECT_LE(widest_neighbour_gap(changes.at("f1")), delta1 + 1e-13);
+  int smooth_binding = 0;
+  for (const RatebookLevel& l : r.levels) smooth_binding += l.binding == "smooth";
+  EXPECT_GE(smooth_binding, 2);
+  for (size_t j = 1; j + 1 < r.levels.size(); ++j) {
+    if (r.levels[j].factor == "f1" && r.levels[j + 1].factor == "f1") {
+      EXPECT_LE(r.levels[j].new_relativity, r.levels[j + 1].new_relativity);
+    }
+  }
+  for (const ConstraintReport& k : r.solve.constraints) EXPECT_LE(k.relative_violation, o.tolerance);
+  EXPECT_LE(r.kkt_stationarity, 1e-8);
+  EXPECT_LT(r.solve.expected_profit, free.solve.expected_profit);
+}
+
+// One factor of three levels, base held: the best smooth ratebook by enumeration over a grid of the three
+// log changes (every policy's box enforced, profit summed from the per-policy output columns), then a
+// finer grid around the best point.
+TEST(Ratebook, SmoothOptimumMatchesAGridSearchOnATinyBook) {
+  RatebookCase c = random_case(90, {3}, 5, false);
+  for (size_t i = 0; i < c.book.size(); ++i) {
+    c.factors.labels[0][i] = "L" + std::to_string(i % 3);
+    c.book.elasticity[i] = -1.5 - 1.5 * static_cast<double>(i % 3);  // L0 wants a rise, L2 a cut
+  }
+  OptimiseOptions o;
+  RatebookOptions rb;
+  rb.fix = {"base"};
+  rb.structure_cost = false;
+  rb.smooth = {"f0=0.05"};
+  const RatebookResult r = solve(c, o, rb);
+  ASSERT_EQ(r.solve.status, SolveStatus::converged) << r.solve.message;
+
+  SolveResult probe = r.solve;
+  // profit of the policies of level l with every one of them at log change t; −inf outside a box
+  auto level_profit = [&](int l, double t) {
+    for (size_t i = 0; i < c.book.size(); ++i) probe.multiplier[i] = c.book.prior_multiplier[i] * std::exp(t);
+    const PolicyOutputs p = policy_outputs(c.book, o, probe);
+    double sum = 0;
+    for (size_t i = l; i < c.book.size(); i += 3) {
+      if (probe.multiplier[i] < r.solve.lower_bound[i] || probe.multiplier[i] > r.solve.upper_bound[i])
+        return -HUGE_VAL;
+      sum += p.contribution[i];
+    }
+    return sum;
+  };
+  // grid points t_l = origin + (centre_l + k)·step, |k| ≤ half_width; the limit |t_{l+1} − t_l| ≤ δ is
+  // |(centre_{l+1} + k_{l+1}) − (centre_l + k_l)| ≤ reach, in integers
+  struct Best {
+    double profit = -HUGE_VAL;
+    std::array<long, 3> index{};  ///< centre_l + k_l of the best point
+  };
+  const double origin = 0.1;
+  auto search = [&](const std::array<long, 3>& centre, double step, long half_width, long reach) {
+    std::vector<std::vector<double>> table(3);
+    for (int l = 0; l < 3; ++l)
+      for (long k = -half_width; k <= half_width; ++k)
+        table[l].push_back(level_profit(l, origin + static_cast<double>(centre[l] + k) * step));
+    Best best;
+    const long width = 2 * half_width + 1;
+    for (long a = 0; a < width; ++a)
+      for (long b = 0; b < width; ++b) {
+        if (std::labs((centre[1] + b) - (centre[0] + a)) > reach) continue;
+        for (long d = 0; d < width; ++d) {
+          if (std::labs((centre[2] + d) - (centre[1] + b)) > reach) continue;
+          const double v = table[0][a] + table[1][b] + table[2][d];
+          if (v > best.profit)
+            best = {v, {centre[0] + a - half_width, centre[1] + b - half_width, centre[2] + d - half_width}};
+        }
+      }
+    return best;
+  };
+  const double coarse = 0.0025, delta = 0.05;
+  const long refine = 40;
+  const double fine = coarse / refine;
+  const Best b1 = search({0, 0, 0}, coarse, 360, std::lround(delta / coarse));  // t in [−0.8, 1.0]
+  // around the coarse best, in fine steps (the coarse points are fine points too)
+  const Best b2 =
+      search({b1.index[0] * refine, b1.index[1] * refine, b1.index[2] * refine}, fine, 120, std::lround(delta / fine));
+  const auto changes = level_changes(r).at("f0");
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_GE(widest_neighbour_gap(changes), delta - 1e-9) << "the limit binds";
+  double mine = 0;
+  for (int l = 0; l < 3; ++l) mine += level_profit(l, changes[l]);
+  EXPECT_NEAR(mine, r.solve.expected_profit, 1e-9 * std::fabs(mine));
+  EXPECT_GE(mine, b2.profit - 1e-9 * std::fabs(mine));  // no grid point beats the answer
+  // the limit binds, so a grid point off the answer loses to first order: about the limit's price × a fine step
+  EXPECT_NEAR(mine, b2.profit, 1e-5 * std::fabs(mine));
+  for (int l = 0; l < 3; ++l)
+    EXPECT_NEAR(changes[l], origin + static_cast<double>(b2.index[l]) * fine, 3 * fine) << "level " << l;
+}
+
+// Caps applied after the ratebook, against the same clamp and sums done by hand: each policy's multiplier
+// into prior·[1 − δ, 1 + δ], at most its ENBP / technical price (renewals), never below the technical price;
+// profit Σ (m·tc − c)·x0·m^ε, retention Σ_R x / renewals.
+TEST(Ratebook, CapsAfterTheRatebookMatchAHandComputation) {
+  RatebookCase c = random_case(40, {2}, 12);
+  for (size_t i = 0; i < c.book.size(); ++i) {
+    c.factors.labels[0][i] = i % 2 ? "L1" : "L0";
+    c.book.elasticity[i] = i % 2 ? -6.0 : -1.3;  // L0 wants a large rise, L1 a cut
+    c.book.prior_multiplier[i] = 1.15 + 0.01 * static_cast<double>(i % 7);
+    c.book.renewal_flag[i] = i % 3 != 0;
+    // L0 renewals with an ENBP below their rate-change cap, so that it binds
+    c.book.enbp[i] = c.book.renewal_flag[i] && i % 4 == 2 ? 1.2 * c.book.technical_price[i] : NAN;
+  }
+  c.book.has_enbp = true;
+  OptimiseOptions o;
+  o.max_rate_change = 0.05;
+  RatebookOptions rb;
+  rb.structure_cost = false;
+  rb.caps = CapsMode::after;
+  const RatebookResult r = solve(c, o, rb);
+  ASSERT_EQ(r.solve.status, SolveStatus::converged) << r.solve.message;
+  ASSERT_TRUE(r.capped.has_value());
+  int64_t lowered = 0, raised = 0;
+  double profit = 0, kept = 0, renewals = 0, premium = 0, claims = 0;
+  for (size_t i = 0; i < c.book.size(); ++i) {
+    const double prior = c.book.prior_multiplier[i], tc = c.book.technical_price[i];
+    const double m = r.solve.multiplier[i];
+    double hi = std::min(3.0, prior * 1.05);
+    if (!std::isnan(c.book.enbp[i])) hi = std::min(hi, c.book.enbp[i] / tc);
+    const double lo = std::max(1.0, prior * 0.95);
+    ASSERT_LE(lo, hi);
+    const double capped = std::min(std::max(m, lo), hi);
+    lowered += capped < m;
+    raised += capped > m;
+    EXPECT_DOUBLE_EQ(r.capped->multiplier[i], capped) << i;
+    const double x = c.book.p_demand[i] * std::pow(capped, c.book.elasticity[i]);
+    profit += (capped * tc - c.book.expected_loss_cost[i]) * x;
+    premium += capped * tc * x;
+    claims += c.book.expected_loss_cost[i] * x;
+    if (c.book.renewal_flag[i]) {
+      kept += x;
+      renewals += 1;
+    }
+  }
+  EXPECT_GT(lowered, 0);  // both caps and floors act
+  EXPECT_GT(raised, 0);
+  EXPECT_EQ(r.n_capped_down, lowered);
+  EXPECT_EQ(r.n_capped_up, raised);
+  EXPECT_NEAR(r.capped->expected_profit, profit, 1e-9 * std::fabs(profit));
+  EXPECT_NEAR(r.capped->expected_retention, kept / renewals, 1e-12);
+  EXPECT_NEAR(r.capped->expected_loss_ratio, claims / premium, 1e-12);
+  EXPECT_GT(*r.capped->max_enbp_excess, -1e-9);  // capped at the ENBP, not above
+  EXPECT_LE(*r.capped->max_enbp_excess, 1e-9);
+  EXPECT_GT(*r.solve.max_enbp_excess, 0.0);  // the ratebook before capping was above some ENBP
+  // the ratebook itself was solved without the caps: better than any ratebook that meets them
+  RatebookOptions as_constraints = rb;
+  as_constraints.caps = CapsMode::constraints;
+  const RatebookResult bound = solve(c, o, as_constraints);
+  ASSERT_EQ(bound.solve.status, SolveStatus::converged) << bound.solve.message;
+  EXPECT_GT(r.solve.expected_profit, bound.solve.expected_profit);
+  EXPECT_FALSE(bound.capped.has_value());
+}
+
 TEST(Ratebook, KktHoldsAndShadowPriceMatchesARelaxedSolve) {
   const RatebookCase c = random_case(2000, {5, 4}, 33);
   OptimiseOptions o;
@@ -353,6 +545,13 @@ TEST(RatebookInput, BookLevelsAreCheckedAgainstTheRatebook) {
   rb.monotone.clear();
   rb.level_bounds = {"f0=1.2:1.1"};
   expect_input_error([&] { solve(c, OptimiseOptions{}, rb); }, "option level_bounds", "0 < lo ≤ hi");
+  rb.level_bounds.clear();
+  rb.smooth = {"f0=-0.1"};
+  expect_input_error([&] { solve(c, OptimiseOptions{}, rb); }, "option smooth = \"f0=-0.1\"", "δ must be a number ≥ 0");
+  rb.smooth = {"nofactor=0.1"};
+  expect_input_error([&] { solve(c, OptimiseOptions{}, rb); }, "option smooth = \"nofactor=0.1\"", "no factor");
+  rb.smooth = {"base=0.1"};
+  expect_input_error([&] { solve(c, OptimiseOptions{}, rb); }, "option smooth", "no levels");
 }
 
 }  // namespace

@@ -131,6 +131,8 @@ OptionFlags::OptionFlags(CLI::App& command, const std::vector<OptionField>& defa
       g.option = command.add_flag(flag + ",!--no-" + flag.substr(2), g.flag, help_text(f));
     } else {
       g.option = command.add_option(flag, g.text, help_text(f))->type_name(type_name(f.type));
+      // a list flag may be given again for more entries: joined with ',' as one list
+      if (f.type == OptionType::text_list) g.option->multi_option_policy(CLI::MultiOptionPolicy::Join)->delimiter(',');
     }
   }
   // Read when the command runs, as every input file is: a missing or unreadable file is

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <memory>
 #include <sstream>
 
+#include "optimise/backend/backend.hpp"
+#include "optimise/solve_internal.hpp"
 #include "ratebook/ratebook_solver.hpp"
 #include "rateopt/errors.hpp"
 #include "rateopt/solve.hpp"
@@ -15,18 +19,35 @@ namespace rateopt {
 
 namespace {
 
-// New relativities from θ: the bounds as given (factors on the current relativity) and the orders hold
-// exactly in the numbers written, not only in their logarithms.
+// Pulls the pair of neighbours back within δ of each other where round-off has them further apart,
+// moving a level that is not held fixed; true if it moved one.
+bool settle_smooth(const RatebookVariables& v, const RatebookVariables::Smooth& s, std::vector<double>& rel) {
+  const double change_first = std::log(rel[s.first] / v.current[s.first]);
+  const double change_second = std::log(rel[s.second] / v.current[s.second]);
+  const double apart = change_second - change_first;
+  // the tolerance absorbs the last bit of exp and log, so that a settled pair stays settled
+  if (std::fabs(apart) <= s.delta + 1e-15) return false;
+  const double limit = apart > 0 ? s.delta : -s.delta;
+  if (!v.fixed[s.second])
+    rel[s.second] = v.current[s.second] * std::exp(change_first + limit);
+  else
+    rel[s.first] = v.current[s.first] * std::exp(change_second - limit);
+  return true;
+}
+
+// New relativities from θ: the bounds as given (factors on the current relativity), the orders and the
+// smoothness limits hold exactly in the numbers written, not only in their logarithms.
 std::vector<double> new_relativities(const RatebookVariables& v, const Vec& theta) {
   std::vector<double> rel(v.size());
   for (int j = 0; j < v.size(); ++j) {
     rel[j] = v.fixed[j] ? v.current[j] : v.current[j] * std::exp(theta[j]);
     if (!v.fixed[j]) rel[j] = std::clamp(rel[j], v.current[j] * v.lo_factor[j], v.current[j] * v.hi_factor[j]);
   }
-  // θ meets the orders and bounds to round-off; settle the last bits so that the relativities do too,
-  // moving whichever side of an order its bound leaves room for
+  // θ meets the orders, smoothness limits and bounds to round-off; settle the last bits so that the
+  // relativities do too, moving whichever side of an order its bound leaves room for
   for (int pass = 0; pass < 8; ++pass) {
     bool changed = false;
+    for (const RatebookVariables::Smooth& s : v.smooth) changed |= settle_smooth(v, s, rel);
     for (const RatebookVariables::Order& o : v.orders) {
       if (rel[o.lower] <= rel[o.upper]) continue;
       const bool lower_can_fall = v.fixed[o.lower] == 0 && rel[o.upper] >= v.current[o.lower] * v.lo_factor[o.lower];
@@ -50,6 +71,11 @@ std::string binding_of(const RatebookVariables& v, const SparseRows& rows, const
     const RatebookVariables::Order& o = v.orders[r];
     if ((o.lower == j || o.upper == j) && rows.rhs[r] - rows.dot(static_cast<int>(r), theta) <= tight)
       return "monotone";
+  }
+  for (size_t k = 0; k < 2 * v.smooth.size(); ++k) {
+    const RatebookVariables::Smooth& s = v.smooth[k / 2];
+    const int r = static_cast<int>(v.orders.size() + k);
+    if ((s.first == j || s.second == j) && rows.rhs[r] - rows.dot(r, theta) <= tight) return "smooth";
   }
   return "";
 }
@@ -152,14 +178,45 @@ void structure_cost(const BookView& book, const OptimiseOptions& o, const Ratebo
     r.solve.optimality_gap = (*per_policy.dual_bound - r.solve.expected_profit) / std::fabs(*per_policy.dual_bound);
 }
 
-}  // namespace
+// caps = after: every policy's multiplier put inside its box with the caps, and the book measured again
+// (no shadow prices: capping is not an optimum of anything).
+void cap_after(const BookView& book, const OptimiseOptions& options, RatebookResult& r) {
+  OptimiseOptions on_cpu = options;
+  on_cpu.device = Device::cpu;
+  SolveResult setup;
+  const Problem problem = prepare_problem(book, on_cpu, setup);
+  SolveResult capped = r.solve;
+  capped.lower_bound = problem.policies.lb;
+  capped.upper_bound = problem.policies.ub;
+  for (size_t i = 0; i < book.size(); ++i) {
+    const double m = r.solve.multiplier[i];
+    capped.multiplier[i] = std::clamp(m, capped.lower_bound[i], capped.upper_bound[i]);
+    r.n_capped_down += capped.multiplier[i] < m;
+    r.n_capped_up += capped.multiplier[i] > m;
+  }
+  const std::unique_ptr<Backend> backend = choose_backend(on_cpu, problem.policies, setup);
+  backend->set_multipliers(capped.multiplier);
+  PassSums sums;
+  backend->evaluate(sums);
+  const Vec T = Eigen::Map<const Vec>(sums.T.data(), static_cast<Eigen::Index>(sums.T.size()));
+  store_portfolio_metrics(portfolio_metrics(problem, T), capped);
+  capped.constraints =
+      report_constraints(problem, options, T, std::vector<double>(problem.constraints.size(), 0.0), options.tolerance);
+  capped.n_bound_conflicts = setup.n_bound_conflicts;
+  capped.n_renewals_with_enbp = setup.n_renewals_with_enbp;
+  capped.n_enbp_binding = 0;
+  capped.max_enbp_excess.reset();
+  enbp_evidence(book, options, capped);
+  r.capped = std::move(capped);
+  // the ratebook was solved on a book without ENBPs: measure it against them too, before capping
+  r.solve.n_renewals_with_enbp = setup.n_renewals_with_enbp;
+  r.solve.n_enbp_binding = 0;
+  r.solve.max_enbp_excess.reset();
+  enbp_evidence(book, options, r.solve);
+}
 
-RatebookResult optimise_ratebook(const BookView& book, const FactorColumns& factors, const Ratebook& ratebook,
-                                 const OptimiseOptions& options, const RatebookOptions& ratebook_options) {
-  const auto t0 = std::chrono::steady_clock::now();
-  options.validate();
-  ratebook_options.validate();
-  book.validate();
+RatebookResult solve_ratebook(const BookView& book, const FactorColumns& factors, const Ratebook& ratebook,
+                              const OptimiseOptions& options, const RatebookOptions& ratebook_options) {
   RatebookResult r;
   const std::vector<std::vector<int32_t>> levels = assign_levels(book, factors, ratebook);
   const RatebookVariables variables = ratebook_variables(ratebook, levels, ratebook_options);
@@ -189,6 +246,32 @@ RatebookResult optimise_ratebook(const BookView& book, const FactorColumns& fact
   r.solve.passes = solver.passes();
   set_status(solver, kkt, options, r);
   structure_cost(book, options, ratebook_options, r);
+  return r;
+}
+
+}  // namespace
+
+RatebookResult optimise_ratebook(const BookView& book, const FactorColumns& factors, const Ratebook& ratebook,
+                                 const OptimiseOptions& options, const RatebookOptions& ratebook_options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  options.validate();
+  ratebook_options.validate();
+  book.validate();
+  RatebookResult r;
+  if (ratebook_options.caps == CapsMode::constraints) {
+    r = solve_ratebook(book, factors, ratebook, options, ratebook_options);
+  } else {
+    // the ratebook, and the per-policy bound on it, without the caps: no rate-change limit and no ENBP
+    OptimiseOptions uncapped = options;
+    uncapped.max_rate_change.reset();
+    uncapped.enbp_buffer.reset();
+    const std::vector<double> no_enbp(book.size(), std::numeric_limits<double>::quiet_NaN());
+    BookView without_enbp = book;
+    without_enbp.enbp = no_enbp;
+    without_enbp.has_enbp = false;
+    r = solve_ratebook(without_enbp, factors, ratebook, uncapped, ratebook_options);
+    if (r.solve.status != SolveStatus::infeasible) cap_after(book, options, r);
+  }
   r.solve.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -69,6 +69,18 @@ std::pair<std::string, bool> parse_monotone(const std::string& entry) {
   return {entry.substr(0, colon), direction == "decreasing"};
 }
 
+// "factor=δ" → (factor, δ), δ a number ≥ 0.
+std::pair<std::string, double> parse_smooth(const std::string& entry) {
+  const size_t eq = entry.rfind('=');
+  if (eq == std::string::npos || eq == 0) throw InputError(option_error("smooth", entry, "expected factor=δ"));
+  const std::string text = entry.substr(eq + 1);
+  char* end = nullptr;
+  const double delta = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(delta) || delta < 0)
+    throw InputError(option_error("smooth", entry, "δ must be a number ≥ 0"));
+  return {entry.substr(0, eq), delta};
+}
+
 // The ratebook's variables of a factor named by an option ("base": the base rate), or fails.
 std::pair<int, int> factor_variables(const Ratebook& ratebook, const RatebookVariables& v, const char* key,
                                      const std::string& entry, const std::string& factor) {
@@ -125,6 +137,12 @@ void apply_fixes_and_orders(const Ratebook& ratebook, const RatebookOptions& opt
       v.orders.push_back({lower, upper, std::log(v.current[upper]) - std::log(v.current[lower])});
     }
   }
+  for (const std::string& entry : options.smooth) {
+    const auto [factor, delta] = parse_smooth(entry);
+    if (factor == "base") throw InputError(option_error("smooth", entry, "the base rate has no levels to smooth"));
+    const auto [first, last] = factor_variables(ratebook, v, "smooth", entry, factor);
+    for (int j = first; j + 1 < last; ++j) v.smooth.push_back({j, j + 1, delta});
+  }
 }
 
 }  // namespace
@@ -139,6 +157,7 @@ void RatebookOptions::validate() const {
   check_option_bounds(*this);
   for (const std::string& entry : level_bounds) parse_bound_spec(entry);
   for (const std::string& entry : monotone) parse_monotone(entry);
+  for (const std::string& entry : smooth) parse_smooth(entry);
 }
 
 namespace {

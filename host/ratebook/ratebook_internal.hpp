@@ -27,6 +27,11 @@ struct RatebookVariables {
     double gap;        ///< log current(upper) − log current(lower)
   };
   std::vector<Order> orders;
+  struct Smooth {
+    int first, second;  ///< neighbouring levels: |θ_second − θ_first| ≤ delta
+    double delta;
+  };
+  std::vector<Smooth> smooth;
   int size() const { return static_cast<int>(current.size()); }
 };
 
@@ -64,7 +69,8 @@ void ratebook_pass(const Problem& problem, const RatebookCells& cells, const Boo
 /// Every policy's multiplier at θ.
 std::vector<double> ratebook_multipliers(const RatebookCells& cells, const BookView& book, const Vec& theta);
 
-/// The linear constraints of θ other than its bounds: the monotone orders and each cell's box.
+/// The linear constraints of θ other than its bounds: the monotone orders, the smoothness limits (two rows
+/// each: θ_second − θ_first ≤ δ, then θ_first − θ_second ≤ δ) and each cell's box, in that order.
 SparseRows ratebook_rows(const RatebookVariables& variables, const RatebookCells& cells);
 
 }  // namespace rateopt

@@ -36,25 +36,33 @@ std::string ratebook_csv(const RatebookResult& r) {
   return out;
 }
 
+// The prices charged: the ratebook's, or with caps = after the capped ones (and the ratebook's multiplier
+// before capping in a column of its own).
 std::string policies_csv(const BookView& book, const FactorColumns& factors, const OptimiseOptions& options,
                          const RatebookResult& r) {
-  const PolicyOutputs p = policy_outputs(book, options, r.solve);
+  const SolveResult& charged = r.capped ? *r.capped : r.solve;
+  const PolicyOutputs p = policy_outputs(book, options, charged);
   std::string out =
       "policy_id,multiplier,new_premium,expected_demand,contribution,rate_change_pct,enbp_binding,"
       "lower_bound,upper_bound";
+  if (r.capped) out += ",ratebook_multiplier";
   for (const std::string& name : factors.names) out += ",factor." + name;
   out += '\n';
   for (size_t i = 0; i < book.size(); ++i) {
     append_csv_text(out, book.policy_id(i));
     for (double x :
-         {r.solve.multiplier[i], p.new_premium[i], p.expected_demand[i], p.contribution[i], p.rate_change_pct[i]}) {
+         {charged.multiplier[i], p.new_premium[i], p.expected_demand[i], p.contribution[i], p.rate_change_pct[i]}) {
       out += ',';
       append_significant(out, x, 12);
     }
     out += p.enbp_binding[i] ? ",1," : ",0,";
-    append_exact(out, r.solve.lower_bound[i]);
+    append_exact(out, charged.lower_bound[i]);
     out += ',';
-    append_exact(out, r.solve.upper_bound[i]);
+    append_exact(out, charged.upper_bound[i]);
+    if (r.capped) {
+      out += ',';
+      append_significant(out, r.solve.multiplier[i], 12);
+    }
     for (const std::vector<std::string>& labels : factors.labels) {
       out += ',';
       append_csv_text(out, labels[i]);
@@ -78,6 +86,30 @@ Json ratebook_json(const RatebookResult& r) {
   return levels;
 }
 
+// The book under one set of multipliers: its portfolio keys, constraint evaluation and ENBP evidence.
+Json book_figures(const Json& solve_doc, double tolerance) {
+  Json out = Json::object();
+  for (const char* key : {"expected_profit", "expected_gwp", "expected_claims", "expected_loss_ratio",
+                          "expected_retention", "constraint_evaluation", "enbp_evidence"})
+    out[key] = solve_doc[key];
+  bool hold = true;
+  for (const auto& c : solve_doc["constraint_evaluation"].items()) {
+    const Json& violation = c.value()["relative_violation"];
+    hold = hold && violation.is_number() && violation.get<double>() <= tolerance;
+  }
+  out["constraints_hold"] = hold;
+  return out;
+}
+
+Json capping_json(const BookView& book, const OptimiseOptions& options, const Json& doc, const RatebookResult& r) {
+  if (!r.capped) return Json(nullptr);
+  return Json{{"policies_capped", r.n_capped_down + r.n_capped_up},
+              {"policies_lowered", r.n_capped_down},
+              {"policies_raised", r.n_capped_up},
+              {"before", book_figures(doc, options.tolerance)},
+              {"after", book_figures(Json::parse(result_json(book, options, *r.capped)), options.tolerance)}};
+}
+
 }  // namespace
 
 std::string ratebook_result_json(const BookView& book, const OptimiseOptions& options,
@@ -96,6 +128,8 @@ std::string ratebook_result_json(const BookView& book, const OptimiseOptions& op
   doc["n_cells"] = r.n_cells;
   doc["newton_iterations"] = r.newton_iterations;
   doc["ratebook"] = ratebook_json(r);
+  doc["caps"] = to_string(ratebook_options.caps);
+  doc["capping"] = capping_json(book, options, doc, r);
   audit["ratebook_configuration"] = Json::parse(options_to_json(ratebook_options));
   doc["audit"] = audit;
   return doc.dump(2) + '\n';
@@ -127,6 +161,10 @@ std::string ratebook_report(const RatebookResult& r) {
         << *r.per_policy_bound << ")";
   else
     out << "cost of the structure: not measured";
+  if (r.capped)
+    out << "\ncaps applied after the ratebook: " << r.n_capped_down << " policies lowered, " << r.n_capped_up
+        << " raised; expected profit " << r.solve.expected_profit << " before capping, " << r.capped->expected_profit
+        << " after";
   return out.str();
 }
 

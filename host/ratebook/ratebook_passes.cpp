@@ -136,13 +136,25 @@ std::vector<double> ratebook_multipliers(const RatebookCells& cells, const BookV
 SparseRows ratebook_rows(const RatebookVariables& variables, const RatebookCells& cells) {
   SparseRows rows;
   for (const RatebookVariables::Order& o : variables.orders) rows.add_row({o.lower, o.upper}, {1.0, -1.0}, o.gap);
+  for (const RatebookVariables::Smooth& s : variables.smooth) {
+    rows.add_row({s.second, s.first}, {1.0, -1.0}, s.delta);
+    rows.add_row({s.first, s.second}, {1.0, -1.0}, s.delta);
+  }
   std::vector<int> vars(cells.n_factors + 1);
   const std::vector<double> plus(vars.size(), 1.0), minus(vars.size(), -1.0);
   for (int64_t c = 0; c < cells.size(); ++c) {
     const int32_t* cv = cells.cell_variables(c);
     vars.assign(cv, cv + cells.n_factors + 1);
-    if (std::isfinite(cells.log_hi[c])) rows.add_row(vars, plus, cells.log_hi[c]);
-    if (std::isfinite(cells.log_lo[c])) rows.add_row(vars, minus, -cells.log_lo[c]);
+    // the cell's change reaches [lowest, highest] within the variables' bounds: a box side outside that
+    // range never binds, and leaving it out keeps the step's QP small (cells can be as many as policies)
+    double lowest = 0, highest = 0;
+    for (int v : vars)
+      if (!variables.fixed[v]) {
+        lowest += variables.lo[v];
+        highest += variables.hi[v];
+      }
+    if (std::isfinite(cells.log_hi[c]) && highest > cells.log_hi[c]) rows.add_row(vars, plus, cells.log_hi[c]);
+    if (std::isfinite(cells.log_lo[c]) && lowest < cells.log_lo[c]) rows.add_row(vars, minus, -cells.log_lo[c]);
   }
   return rows;
 }

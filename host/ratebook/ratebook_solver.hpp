@@ -23,7 +23,7 @@ struct RatebookMerit {
 /// First-order optimality at the answer.
 struct KktReport {
   Vec T, lambda;                         ///< basis sums and portfolio multipliers (scaled units)
-  Vec bound_multiplier, row_multiplier;  ///< of θ's bounds and of the linear rows (orders first, then cells)
+  Vec bound_multiplier, row_multiplier;  ///< of θ's bounds and of the linear rows (orders, smoothness, cells)
   double stationarity = 0, primal = 0, complementarity = 0, dual = 0;
 };
 

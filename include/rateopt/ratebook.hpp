@@ -22,6 +22,15 @@
 
 namespace rateopt {
 
+/// Where the per-policy caps of a solve (max_rate_change, the ENBP) act in ratebook mode: as constraints
+/// every policy's multiplier meets through the factors, or applied to each policy after the ratebook is
+/// solved without them.
+enum class CapsMode { constraints, after };
+template <>
+struct EnumNames<CapsMode> {
+  static constexpr std::array<const char*, 2> names{"constraints", "after"};
+};
+
 /// The options of ratebook mode beyond those of a solve (OptimiseOptions).
 struct RatebookOptions {
   /// "factor=lo:hi" or "factor[level]=lo:hi": new relativity within [lo, hi] × the current one; "base"
@@ -29,9 +38,15 @@ struct RatebookOptions {
   std::vector<std::string> level_bounds;
   /// "factor" (new relativities non-decreasing in the ratebook file's level order) or "factor:decreasing".
   std::vector<std::string> monotone;
+  /// "factor=δ" (δ ≥ 0): neighbouring levels of the factor (in ratebook file order) change by at most δ apart,
+  /// |log(new/current) of level i+1 − log(new/current) of level i| ≤ δ; equally, the step between their new
+  /// relativities (in log) stays within δ of the current step.  δ = 0.05 keeps neighbours' rate changes
+  /// within about 5% of each other.
+  std::vector<std::string> smooth;
   /// "factor=level" holds that level at its current relativity; "factor" holds every level; "base"
   /// holds the base rate.
   std::vector<std::string> fix;
+  CapsMode caps = CapsMode::constraints;
   int max_newton_iterations = 60;  ///< Newton steps per augmented-Lagrangian iteration at most
   bool structure_cost = true;      ///< also solve one multiplier per policy, for the cost of the structure
 
@@ -47,7 +62,16 @@ void visit_options(RatebookOptions& o, F&& f) {
               "keep a factor's new relativities ordered as its levels in the ratebook: factor or "
               "factor:decreasing"},
     o.monotone);
+  f(OptionRow{"smooth",
+              "limit on how far apart neighbouring levels' changes may be: factor=δ, |log(new/current) of a "
+              "level − that of the next level| ≤ δ (0.05: neighbours' rate changes within about 5% of each other)"},
+    o.smooth);
   f(OptionRow{"fix", "hold relativities at their current value: factor=level, factor (all levels) or base"}, o.fix);
+  f(OptionRow{"caps",
+              "per-policy caps (max_rate_change, ENBP): constraints = every policy meets them through the factors; "
+              "after = the ratebook is solved without them, then each policy's multiplier is capped (result.json's "
+              "capping has the book before and after, policies.csv the capped prices)"},
+    o.caps);
   f(OptionRow{"max_newton_iterations", "Newton steps per outer iteration at most", at_least(1)},
     o.max_newton_iterations);
   f(OptionRow{"structure_cost", "also solve one multiplier per policy to measure what the ratebook costs"},
@@ -90,7 +114,7 @@ struct RatebookLevel {
   std::string factor, level;  ///< factor "base" is the base rate (level "")
   double old_relativity = 1, new_relativity = 1;
   double change_pct = 0;        ///< (new/old − 1)·100
-  std::string binding;          ///< "", "lower", "upper", "fixed" or "monotone"
+  std::string binding;          ///< "", "lower", "upper", "fixed", "monotone" or "smooth"
   int64_t policies = 0;         ///< policies at this level
   double bound_multiplier = 0;  ///< KKT multiplier of its binding bound or order, profit per unit of log relativity
 };
@@ -109,6 +133,11 @@ struct RatebookResult {
   // and bound − ratebook profit.  Null when that solve gives no bound (or was not run).
   std::optional<double> per_policy_profit, per_policy_bound, structure_cost;
   std::string per_policy_status;
+  // caps = after: the ratebook's multipliers (in `solve`, solved without the caps) with every policy's caps
+  // applied, in a solve's terms (multipliers, boxes with the caps, portfolio, constraints without shadow
+  // prices), and how many policies the caps lowered and raised.
+  std::optional<SolveResult> capped;
+  int64_t n_capped_down = 0, n_capped_up = 0;
 };
 
 /// Optimise the ratebook for the book.  Validates the book, the options and the factor columns against the
@@ -120,7 +149,7 @@ RatebookResult optimise_ratebook(const BookView& book, const FactorColumns& fact
 /// result.json text: optimise's summary keys plus ratebook, kkt and structure-cost keys, and the audit.
 std::string ratebook_result_json(const BookView& book, const OptimiseOptions& options,
                                  const RatebookOptions& ratebook_options, const RatebookResult& result);
-/// ratebook.csv, policies.csv and result.json, all or nothing.
+/// ratebook.csv, policies.csv (the capped prices with caps = after) and result.json, all or nothing.
 void write_ratebook_outputs(const std::string& out_dir, const BookView& book, const FactorColumns& factors,
                             const OptimiseOptions& options, const RatebookOptions& ratebook_options,
                             const RatebookResult& result, bool force);

@@ -80,6 +80,12 @@ class RatebookResult:
         return self._native.multiplier
 
     @property
+    def capped_multipliers(self) -> np.ndarray | None:
+        """With ``caps="after"``: every policy's multiplier after its caps (``multipliers`` is the ratebook's
+        before capping); None otherwise."""
+        return self._native.capped_multiplier
+
+    @property
     def ratebook_df(self) -> Any:
         return _frames.rows_frame(self._json["ratebook"])
 
@@ -102,7 +108,9 @@ def optimise_ratebook(book: Any, ratebook: Any, *, verbose: bool = False, **opti
     ratebook: the current ratebook, a table or CSV path with columns factor, level, relativity.
     options: ``rateopt.optimise``'s (lr_max, retention_min, max_rate_change, …) and ratebook mode's own:
         ``level_bounds=["age=0.9:1.1", "region[north]=1:1.05"]``, ``monotone=["age"]``,
-        ``fix=["cover=basic"]``, ``structure_cost=True``.
+        ``fix=["cover=basic"]``, ``smooth=["age=0.05"]`` (neighbouring levels' log changes at most 0.05 apart),
+        ``caps="after"`` (rate-change and ENBP caps applied to each policy after the ratebook, see
+        ``capping`` and ``capped_multipliers``), ``structure_cost=True``.
     A policy's multiplier is its prior multiplier × Π (new relativity / current) × the base-rate change.
     Bad input raises InputError naming the column and index (or file and line).
     """

@@ -1,4 +1,5 @@
 // rateopt._core.optimise_ratebook: ratebook mode (rateopt::optimise_ratebook) and what it returns.
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -42,6 +43,12 @@ void bind_ratebook(nb::module_& m) {
   nb::class_<PyRatebook>(m, "RatebookSolution", "One ratebook solve: its result with its book and options.")
       .def_prop_ro("multiplier",
                    [](nb::handle self) { return view(nb::cast<PyRatebook&>(self).result.solve.multiplier, self); })
+      .def_prop_ro("capped_multiplier",
+                   [](nb::handle self) -> std::optional<Array<const double>> {
+                     const RatebookResult& r = nb::cast<PyRatebook&>(self).result;
+                     if (!r.capped) return std::nullopt;
+                     return view(r.capped->multiplier, self);
+                   })
       .def(
           "result_json",
           [](const PyRatebook& s) { return ratebook_result_json(s.book(), s.options, s.ratebook_options, s.result); },

@@ -71,6 +71,24 @@ def test_constrained_solve_holds_bounds_orders_and_the_per_policy_bound(tmp_path
     assert (tmp_path / "out" / "ratebook.csv").read_text().startswith("factor,level,old_relativity")
 
 
+def test_smoothness_and_caps_after_the_ratebook():
+    book = _book(600)
+    smooth = rateopt.optimise_ratebook(book, RATEBOOK, smooth=["age=0.01"], structure_cost=False)
+    assert smooth.status == "converged", smooth.message
+    change = [np.log(r["new_relativity"] / r["old_relativity"]) for r in smooth.ratebook if r["factor"] == "age"]
+    assert max(abs(b - a) for a, b in zip(change, change[1:])) <= 0.01 + 1e-12
+    assert any(r["binding"] == "smooth" for r in smooth.ratebook)
+
+    book["prior_multiplier"] = np.full(600, 1.2)
+    capped = rateopt.optimise_ratebook(book, RATEBOOK, max_rate_change=0.03, caps="after", structure_cost=False)
+    assert capped.status == "converged", capped.message
+    m, after = capped.multipliers, capped.capped_multipliers
+    np.testing.assert_allclose(after, np.clip(m, 1.2 * (1 - 0.03), 1.2 * (1 + 0.03)), rtol=1e-15)
+    assert capped.capping["policies_capped"] == int(np.sum(after != m)) > 0
+    assert capped.capping["before"]["expected_profit"] == capped.expected_profit
+    assert rateopt.optimise_ratebook(book, RATEBOOK, structure_cost=False).capped_multipliers is None
+
+
 def test_bad_input_names_the_column_and_index():
     book = _book(20)
     book["factor.age"][3] = "ancient"
@@ -80,3 +98,5 @@ def test_bad_input_names_the_column_and_index():
         rateopt.optimise_ratebook(_book(20), dict(RATEBOOK, relativity=[1.2, 0.0, 1.1, 1.0, 0.9]))
     with pytest.raises(rateopt.InputError, match="monotone"):
         rateopt.optimise_ratebook(_book(20), RATEBOOK, monotone=["nofactor"])
+    with pytest.raises(rateopt.InputError, match=r"smooth.*≥ 0"):
+        rateopt.optimise_ratebook(_book(20), RATEBOOK, smooth=["age=-1"])

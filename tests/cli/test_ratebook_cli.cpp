@@ -2,6 +2,8 @@
 // file:line and the rule, writing nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
@@ -85,6 +87,38 @@ TEST(CliRatebook, SolvesASmallBookAndWritesItsOutputs) {
   EXPECT_EQ(policies.header.back(), "factor.region");
 }
 
+TEST(CliRatebook, CapsAfterTheRatebookReportBothAndWriteTheCappedPrices) {
+  const fs::path dir = scratch_dir();
+  const CliRun r = run_ratebook(dir, book_text(), kRatebook,
+                                {"--caps", "after", "--max-rate-change", "0.05", "--smooth", "age=0.02", "--smooth",
+                                 "region=0.03", "--no-structure-cost"});
+  ASSERT_EQ(r.rc, 0) << describe(r);
+  const json result = json::parse(read_text_file(dir / "out" / "result.json"));
+  EXPECT_EQ(result["status"], "converged") << result["message"];
+  EXPECT_EQ(result["caps"], "after");
+  EXPECT_EQ(result["audit"]["ratebook_configuration"]["smooth"].size(), 2u);  // both flags kept
+  const json& capping = result["capping"];
+  EXPECT_EQ(capping["before"]["expected_profit"], result["expected_profit"]);
+  const Csv policies = read_csv(dir / "out" / "policies.csv");
+  ASSERT_EQ(policies.rows.size(), 60u);
+  double profit = 0;
+  int capped = 0;
+  for (size_t row = 0; row < policies.rows.size(); ++row) {
+    const double m = policies.number(row, "multiplier"), uncapped = policies.number(row, "ratebook_multiplier");
+    EXPECT_LE(m, 1.05 + 1e-12);  // prior multiplier 1: the rate change is the multiplier's
+    EXPECT_GE(m, 1.0);
+    EXPECT_NEAR(m, std::clamp(uncapped, 1.0, 1.05), 1e-11);
+    capped += m != uncapped;
+    profit += policies.number(row, "contribution");
+  }
+  EXPECT_GT(capped, 0);
+  EXPECT_EQ(capping["policies_capped"].get<int>(), capped);
+  const double after = capping["after"]["expected_profit"].get<double>();
+  EXPECT_NEAR(after, profit, 1e-8 * std::fabs(after));
+  EXPECT_LT(after, capping["before"]["expected_profit"].get<double>());
+  EXPECT_TRUE(capping["after"].contains("constraint_evaluation"));
+}
+
 TEST(CliRatebook, BadInputsExitTwoNamingFileAndLine) {
   expect_bad_input(book_text(1, "p1,107,60,0.41,-1.25,1,ancient,north"), kRatebook, "book.csv:3: factor.age",
                    "not a level");
@@ -101,6 +135,9 @@ TEST(CliRatebook, BadInputsExitTwoNamingFileAndLine) {
   expect_bad_input(one_region, kRatebook, "book.csv:1: column factor.region", "one level");
   expect_bad_input(book_text(), kRatebook + "cover,basic,1\n", "ratebook.csv:7", "no column factor.cover");
   expect_bad_input(book_text(), kRatebook, "level_bounds", "lo:hi", {"--level-bounds", "age=1.1"});
+  expect_bad_input(book_text(), kRatebook, "smooth = \"age=-0.1\"", "≥ 0", {"--smooth", "age=-0.1"});
+  expect_bad_input(book_text(), kRatebook, "smooth = \"colour=0.1\"", "no factor \"colour\"",
+                   {"--smooth", "colour=0.1"});
 }
 
 }  // namespace cli_test
