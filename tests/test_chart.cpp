@@ -633,7 +633,9 @@ TEST(Chart, BarPanelsDrawEveryBarAndRangeAndRender) {
   EXPECT_NE(svg.find("change &lt;by&gt; level"), std::string::npos);
   EXPECT_NE(svg.find("a rather long level lab\xE2\x80\xA6"), std::string::npos);  // cut to 24 characters
   const std::filesystem::path file = write_checked(svg, "bar_panels");
-  if (test::have_tool("rsvg-convert")) EXPECT_EQ(render_png(file).width, 900u);
+  if (test::have_tool("rsvg-convert")) {
+    EXPECT_EQ(render_png(file).width, 900u);
+  }
   EXPECT_THROW(render_bar_svg("x", {{"p", "", {"a", "b"}, {BarSeries{"s", {1.0}, {}, {}, {}, {}, ""}}}}),
                std::invalid_argument);
 }

@@ -34,8 +34,8 @@ struct ImpactOptions {
 template <class F>
 void visit_options(ImpactOptions& o, F&& f) {
   f(OptionRow{"segment_by",
-              "impact report (impact.csv, impact.svg) by this column: column (each label a level) or column:N (N bands "
-              "of equal policy count of a numeric column); repeatable"},
+              "impact report (impact.csv, impact.svg) by these columns, comma-separated: column (each label a level) "
+              "or column:N (N bands of equal policy count of a numeric column)"},
     o.segment_by);
 }
 

@@ -166,7 +166,7 @@ std::vector<Policy> solved_policies(const Csv& book, const Csv& out, const std::
 
 std::vector<std::string> optimise_args(const fs::path& dir, const std::vector<std::string>& extra) {
   return test::concat({"optimise", "--book", (dir / "book.csv").string(), "--out-dir", (dir / "out").string(),
-                       "--lr-max", "0.62", "--max-rate-change", "0.2"},
+                       "--retention-min", "0.5", "--max-rate-change", "0.3"},
                       extra);
 }
 
@@ -211,7 +211,9 @@ TEST(CliImpact, NumericColumnInBandsMatchesBruteForce) {
     const size_t dots = label.find("..");
     ASSERT_NE(dots, std::string::npos) << label;
     bands.emplace_back(std::stod(label.substr(0, dots)), std::stod(label.substr(dots + 2)));
-    if (bands.size() > 1) EXPECT_LT(bands[bands.size() - 2].second, bands.back().first);
+    if (bands.size() > 1) {
+      EXPECT_LT(bands[bands.size() - 2].second, bands.back().first);
+    }
     levels.push_back(label);
   }
   std::vector<Policy> policies = solved_policies(book, read_csv(dir / "out" / "policies.csv"), "driver_age");
@@ -276,7 +278,7 @@ TEST(CliImpact, GridBySegmentMatchesBruteForce) {
   const fs::path dir = scratch_dir();
   write_text_file(dir / "grid.csv", grid_text());
   const CliRun r = run_rateopt(dir, {"grid", "--grid", (dir / "grid.csv").string(), "--out-dir", (dir / "out").string(),
-                                     "--lr-max", "0.66", "--segment-by", "channel"});
+                                     "--retention-min", "0.6", "--segment-by", "channel"});
   ASSERT_EQ(r.rc, 0) << describe(r);
   const Csv grid = read_csv(dir / "grid.csv");
   const Csv out = read_csv(dir / "out" / "policies.csv");
@@ -316,7 +318,7 @@ TEST(CliImpact, BadSegmentByExitsTwoAndWritesNothing) {
   write_text_file(dir / "book.csv", book_text());
   write_text_file(dir / "grid.csv", grid_text());
   write_text_file(dir / "ratebook.csv", "factor,level,relativity\nage,young,1.2\nage,mid,1\nage,old,1.1\n");
-  expect_refused(run_rateopt(dir, optimise_args(dir, {"--segment-by", "region", "--segment-by", "regoin"})), dir,
+  expect_refused(run_rateopt(dir, optimise_args(dir, {"--segment-by", "region,regoin"})), dir,
                  {"segment_by[1]", "regoin", "no column"});
   expect_refused(run_rateopt(dir, optimise_args(dir, {"--segment-by", "region:x"})), dir,
                  {"segment_by[0]", "column:N"});
