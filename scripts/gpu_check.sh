@@ -2,7 +2,8 @@
 # The one-shot device check, for a lent GPU machine that has nvcc, g++ and OpenMP but none of the
 # project's other libraries.  From the repository root:   bash scripts/gpu_check.sh [out-dir]
 # Builds tools/gpu_check with nvcc (sm_90, the register report kept), runs it (CPU against GPU field by
-# field, pass timings at 1e6 and 1e7 against a device copy, the annealers; then the price grid's argmax
+# field, pass timings at 1e6 and 1e7 against a device copy, the annealers, the reinsurance risk evaluator;
+# then the price grid's argmax
 # the same way, timed at 1e6 x 41 and 1e7 x 11), compute-sanitizer memcheck
 # and racecheck on a small case, and Nsight Compute on the passes.  Each step has its own time limit
 # and its log in out-dir ($OUT on the device machine, else /tmp/gpu_check_out); a failing step does not
@@ -39,6 +40,8 @@ build_check() {
   "${nv[@]}" -Xptxas -v -c kernels/backend_cuda.cu -o "$build/backend_cuda.o" & pids+=($!)
   "${nv[@]}" -Xptxas -v --fmad=false -c kernels/anneal_cuda.cu -o "$build/anneal_cuda.o" & pids+=($!)
   "${nv[@]}" -Xptxas -v --fmad=false -c kernels/grid_cuda.cu -o "$build/grid_cuda.o" & pids+=($!)
+  "${nv[@]}" -Xptxas -v -c kernels/reinsure_cuda.cu -o "$build/reinsure_cuda.o" & pids+=($!)
+  "${nv[@]}" -c host/reinsure/risk_cpu.cpp -o "$build/risk_cpu.o" & pids+=($!)
   "${nv[@]}" -c host/grid/grid_cpu.cpp -o "$build/grid_cpu.o" & pids+=($!)
   "${nv[@]}" -c tools/gpu_check/device_timing.cu -o "$build/device_timing.o" & pids+=($!)
   "${nv[@]}" -c tools/gpu_check/gpu_check.cpp -o "$build/gpu_check.o" & pids+=($!)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 
+#include "clusters/anneal_storage.hpp"
 #include "clusters/clusters_internal.hpp"
 #include "optimise/backend/backend.hpp"
 #include "rateopt/build_config.hpp"
@@ -219,6 +220,35 @@ TEST_P(ClusterAnneal, ChoicesMatchTheCpuPath) {
   EXPECT_EQ(a.anneal.states, b.anneal.states);
   EXPECT_EQ(a.anneal.energies, b.anneal.energies);
   EXPECT_EQ(a.choice, b.choice);
+}
+
+// The cluster moves with the moves and choices in shared memory and with everything in global memory
+// (shared memory capped), against the CPU on one thread, bit for bit (the CPU instance: every core).
+TEST_P(ClusterAnneal, ChoicesMatchTheCpuPathInEveryMemoryLayout) {
+  if (GetParam() == "cuda") RATEOPT_SKIP_WITHOUT_GPU();
+  ClusterMoveStorage m;  // 40 clusters of nine options, ties between clusters
+  m.option_begin.push_back(0);
+  for (size_t i = 0; i < 40; ++i) {
+    for (size_t j = 0; j < kNineRates.size(); ++j) {
+      m.revenue.push_back(1000.0 * (1 + 0.05 * static_cast<double>(j)) * (1 + 0.01 * static_cast<double>(i % 7)));
+      m.weight.push_back(static_cast<double>(3 + 2 * j + i % 5));
+    }
+    m.option_begin.push_back(static_cast<int32_t>(m.revenue.size()));
+  }
+  m.capacity = 250;
+  m.penalty = 40;
+  std::vector<int32_t> ref;
+  anneal_clusters_cpu(m, 1e-3, 1.0, 80, 5, 70, 1, ref);
+  for (size_t cap : {size_t{0}, size_t{1}}) {
+    std::vector<int32_t> choices;
+    if (GetParam() == "cuda") {
+      std::string device;
+      anneal_clusters_cuda(m, 1e-3, 1.0, 80, 5, 70, choices, device, cap);
+    } else {
+      anneal_clusters_cpu(m, 1e-3, 1.0, 80, 5, 70, 0, choices);
+    }
+    EXPECT_EQ(choices, ref) << "shared memory cap " << cap;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cpu, ClusterAnneal, ::testing::Values(std::string("cpu")));

@@ -132,7 +132,21 @@ TEST(GridPrunedRead, SolvesTheWholeGridsProblemHoldingFewerCandidates) {
   }
 }
 
-// A box far from the answer, below it or above it: the solve finds its side holding the answer back and
+// Policies of up to 150 candidates (more bytes than the sample's first 4 KiB block around an offset, so the
+// block often ends inside a row or its id): the sample widens its block and the read is still pruned.
+TEST(GridPrunedRead, PoliciesLongerThanTheSampleBlockAreStillSampled) {
+  const fs::path dir = test::scratch_dir();
+  const fs::path path = dir / "grid.csv";
+  test::write_text_file(path, test::random_grid_csv(45, 2000, 150));
+  const GridOptions options = option_sets(path)[1];
+  const Whole whole = whole_solve(path, options);
+  GridBook grid;
+  const GridResult pruned = read_and_solve_grid(path.string(), options, grid);
+  EXPECT_GE(pruned.pruned_reads, 1);
+  expect_same_problem_solved(whole, grid, pruned, options);
+}
+
+// A box far from the answer, below it or above it, or at λ = 0: the solve finds its side holding the answer back and
 // the file is read again with a wider box, until the answer is the whole grid's.
 TEST(GridPrunedRead, ABoxAwayFromTheAnswerIsWidenedUntilItHoldsIt) {
   const fs::path dir = test::scratch_dir();
@@ -142,7 +156,8 @@ TEST(GridPrunedRead, ABoxAwayFromTheAnswerIsWidenedUntilItHoldsIt) {
   const Whole whole = whole_solve(path, options);
   ASSERT_EQ(whole.result.multipliers.size(), 2u);
   ASSERT_GT(whole.result.multipliers[0], 0);
-  for (double factor : {0.05, 3.0}) {
+  // 0: a sample that found the limits slack, while the whole grid's multipliers are not 0
+  for (double factor : {0.0, 0.05, 3.0}) {
     SCOPED_TRACE("start at " + std::to_string(factor) + " × the multipliers");
     GridMultipliers start{whole.result.multipliers, whole.result.multiplier_units};
     for (double& l : start.lambda) l *= factor;

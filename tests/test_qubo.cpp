@@ -92,6 +92,31 @@ TEST_P(Annealer, StatesMatchTheCpuPath) {
   EXPECT_EQ(anneal_qubo(q, options()).states, anneal_qubo(q, cpu).states);
 }
 
+// The GPU's warp per replica in each of its memory layouts (rows in shared memory, a dense QUBO's weights
+// alone in shared memory, rows in global memory, everything in global memory: shared memory capped to
+// reach the fallbacks) against the CPU on one thread, bit for bit; the CPU instance runs every core.
+TEST_P(Annealer, StatesMatchTheCpuPathInEveryMemoryLayout) {
+  struct Case {
+    Qubo q;
+    size_t shared_cap;
+  };
+  std::vector<Case> cases = {{random_qubo(156, 21, 1.0), 0}, {random_qubo(156, 21, 1.0), 65536},
+                             {random_qubo(156, 21, 1.0), 1}, {random_qubo(90, 22, 0.2), 0},
+                             {random_qubo(3, 23, 1.0), 0},   {random_qubo(300, 24, 1.0), 0}};
+  for (const Case& c : cases) {
+    const QuboRowStorage rows = qubo_rows(c.q);
+    std::vector<uint8_t> ref, states;
+    anneal_replicas_cpu(rows, 0.05, 5.0, 60, 9, 40, 1, ref);
+    if (GetParam() == "cuda") {
+      std::string device;
+      anneal_replicas_cuda(rows, 0.05, 5.0, 60, 9, 40, states, device, c.shared_cap);
+    } else {
+      anneal_replicas_cpu(rows, 0.05, 5.0, 60, 9, 40, 0, states);
+    }
+    EXPECT_EQ(states, ref) << "n " << c.q.n << " shared memory cap " << c.shared_cap;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Cpu, Annealer, ::testing::Values(std::string("cpu")));
 INSTANTIATE_TEST_SUITE_P(Gpu, Annealer, ::testing::Values(std::string("cuda")));
 

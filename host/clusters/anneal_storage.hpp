@@ -20,10 +20,12 @@ struct QuboRowStorage {
   anneal::QuboRows view() const { return {n, row_begin.data(), neighbour.data(), weight.data(), linear.data()}; }
 };
 
-/// Anneal `replicas` replicas on CUDA device 0; states come back replica-major (replicas × n).
-/// Throws DeviceError on any CUDA failure (a build without CUDA: host/optimise/backend/cuda_absent.cpp).
+/// Anneal `replicas` replicas on CUDA device 0 (a warp each); states come back replica-major (replicas × n),
+/// equal to the CPU's.  Throws DeviceError on any CUDA failure (a build without CUDA:
+/// host/optimise/backend/cuda_absent.cpp) and when a row repeats a neighbour (qubo_rows never does).
+/// shared_cap > 0 caps the shared memory a block may use, so that tests reach the global-memory fallbacks.
 void anneal_replicas_cuda(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
-                          int replicas, std::vector<uint8_t>& states, std::string& device_name);
+                          int replicas, std::vector<uint8_t>& states, std::string& device_name, size_t shared_cap = 0);
 
 /// The same on the CPU: OpenMP over replicas (threads 0 = every core).
 void anneal_replicas_cpu(const QuboRowStorage& rows, double beta_hot, double beta_cold, int64_t sweeps, uint64_t seed,
@@ -46,8 +48,10 @@ struct ClusterMoveStorage {
 
 /// One-hot re-pricing moves (anneal_math.hpp) for `replicas` replicas; choices come back replica-major
 /// (replicas × clusters).  DeviceError on a CUDA failure (a build without CUDA: host/optimise/backend/cuda_absent.cpp).
+/// shared_cap as for anneal_replicas_cuda.
 void anneal_clusters_cuda(const ClusterMoveStorage& moves, double beta_hot, double beta_cold, int64_t sweeps,
-                          uint64_t seed, int replicas, std::vector<int32_t>& choices, std::string& device_name);
+                          uint64_t seed, int replicas, std::vector<int32_t>& choices, std::string& device_name,
+                          size_t shared_cap = 0);
 void anneal_clusters_cpu(const ClusterMoveStorage& moves, double beta_hot, double beta_cold, int64_t sweeps,
                          uint64_t seed, int replicas, int threads, std::vector<int32_t>& choices);
 

@@ -33,6 +33,7 @@ namespace {
 
 constexpr size_t kChunkPolicies = 16384;              // policies parsed before their rows are pruned
 constexpr int kWidenings = 3;                         // wider boxes tried before the whole grid is read
+constexpr double kWidenedHalf = 0.05;                 // least half-width of a widened box (normalised λ)
 constexpr size_t kHashAheadBytes = size_t{64} << 20;  // grids hashed while their sample is read and solved
 
 // A file read by offset: the sample jumps to evenly spaced places.
@@ -96,7 +97,7 @@ std::optional<std::pair<size_t, size_t>> policy_at(const FileAt& file, size_t da
       return from_data ? std::make_optional<size_t>(0) : std::nullopt;
     };
     std::optional<size_t> begin = line_start(at - base);
-    if (!begin) continue;
+    if (!begin || (block.find('\n', *begin) == std::string::npos && !to_end)) continue;
     const std::optional<std::string_view> id = line_id(block, *begin);
     if (!id) return std::nullopt;
     bool wider = false;
@@ -118,14 +119,15 @@ std::optional<std::pair<size_t, size_t>> policy_at(const FileAt& file, size_t da
         wider = true;
         break;
       }
-      const std::optional<std::string_view> here = line_id(block, end);
-      if (!here) return std::nullopt;
-      if (*here != *id) break;
+      // A line the block cuts short (its id perhaps with it) is read whole from a wider block.
       const size_t nl = block.find('\n', end);
       if (nl == std::string::npos && !to_end) {
         wider = true;
         break;
       }
+      const std::optional<std::string_view> here = line_id(block, end);
+      if (!here) return std::nullopt;
+      if (*here != *id) break;
       end = nl == std::string::npos ? block.size() : nl + 1;
     }
     if (!wider) return std::make_pair(base + *begin, base + end);
@@ -515,9 +517,12 @@ GridResult read_and_solve_grid_from(const std::string& path, const GridOptions& 
     res.pruned_reads = read;
     if (!res.reached_box && res.status != SolveStatus::numerical_failure) return res;
     if (res.multipliers.size() != box->centre.size()) break;
-    // Around the answer, at least four times as wide.
+    // Around the answer, at least four times as wide, and at least kWidenedHalf normalised units either side:
+    // a sample that finds a limit slack (λ = 0) gives a box of almost no width, which widening by four
+    // alone would not take to a multiplier of normal size.
     LambdaBox wider = box_around(res.multipliers, res.multiplier_units);
-    for (size_t k = 0; k < wider.half.size(); ++k) wider.half[k] = std::max(wider.half[k], 4 * box->half[k]);
+    for (size_t k = 0; k < wider.half.size(); ++k)
+      wider.half[k] = std::max({wider.half[k], 4 * box->half[k], kWidenedHalf * res.multiplier_units[k]});
     box = wider;
   }
   grid = GridBook();

@@ -19,186 +19,19 @@
 #include "rateopt/math/philox.hpp"
 #include "rateopt/math/root_find.hpp"
 #include "reinsure/reinsure_risk.hpp"
+#include "reinsure/sample_risk.hpp"
 
 namespace rateopt {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// Fixed chunks: partial sums are added in chunk order, so results do not depend on the thread count.
-constexpr size_t kChunk = size_t{1} << 16;
-// Subsample size for the CVaR tail threshold.
-constexpr size_t kSubsample = size_t{1} << 16;
+using namespace sample_risk;
+
 // Samples used to choose the cession path, and the quantile levels of each line's retention ladder.
 constexpr size_t kPathSamples = 100000;
 constexpr double kLadder[] = {0.9999, 0.9995, 0.999, 0.998, 0.997, 0.995, 0.993, 0.99, 0.985, 0.98, 0.975, 0.97, 0.96,
                               0.95,   0.94,   0.93,  0.92,  0.9,   0.88,  0.85,  0.82, 0.8,   0.75, 0.7,   0.65, 0.6,
                               0.55,   0.5,    0.45,  0.4,   0.35,  0.3,   0.25,  0.2,  0.15,  0.1,  0.05,  0.0};
-
-int thread_count(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
-
-size_t chunk_count(size_t n) { return (n + kChunk - 1) / kChunk; }
-
-/// Σ_i term(i) over [0, n), in fixed chunks added in order.
-template <class Term>
-double chunked_sum(size_t n, int threads, const Term& term) {
-  const size_t chunks = chunk_count(n);
-  std::vector<double> partial(chunks, 0.0);
-#pragma omp parallel for schedule(static) num_threads(thread_count(threads))
-  for (long long c = 0; c < static_cast<long long>(chunks); ++c) {
-    const size_t begin = static_cast<size_t>(c) * kChunk, end = std::min(n, begin + kChunk);
-    double s = 0;
-    for (size_t i = begin; i < end; ++i) s += term(i);
-    partial[static_cast<size_t>(c)] = s;
-  }
-  double total = 0;
-  for (double p : partial) total += p;
-  return total;
-}
-
-/// CVaR_α of `population` values of which value(0..n−1) are given (n = population, or a subset known
-/// to hold every value from VaR up), exactly (see reinsure.hpp).  The values at or above a threshold
-/// taken from a fixed subsample are gathered in chunk order and the VaR is selected among them; when
-/// too few pass (the subsample misjudged the tail) every value is gathered.
-template <class Value>
-double cvar_of(size_t n, size_t population, double alpha, int threads, const Value& value, double* var_out) {
-  const size_t k = var_rank(population, alpha);
-  const size_t tail = population - k + 1;  // the values from VaR up
-  double threshold = -kInf;
-  const size_t sub_size = std::min(kSubsample, n / 8);
-  if (n >= 4096 && tail * 16 < n) {
-    const size_t stride = n / sub_size;
-    std::vector<double> sub(sub_size);
-    for (size_t j = 0; j < sub_size; ++j) sub[j] = value(j * stride);
-    // aim at about twice the tail plus a margin of several standard deviations of the count
-    const double keep = std::min(1.0, (2.0 * tail + 8.0 * std::sqrt(static_cast<double>(tail)) + 256.0) / n);
-    const size_t at = static_cast<size_t>((1.0 - keep) * static_cast<double>(sub_size - 1));
-    std::nth_element(sub.begin(), sub.begin() + static_cast<long>(at), sub.end());
-    threshold = sub[at];
-  }
-  const size_t chunks = chunk_count(n);
-  std::vector<double> kept;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    std::vector<std::vector<double>> per_chunk(chunks);
-#pragma omp parallel for schedule(static) num_threads(thread_count(threads))
-    for (long long c = 0; c < static_cast<long long>(chunks); ++c) {
-      const size_t begin = static_cast<size_t>(c) * kChunk, end = std::min(n, begin + kChunk);
-      std::vector<double>& out = per_chunk[static_cast<size_t>(c)];
-      for (size_t i = begin; i < end; ++i) {
-        const double v = value(i);
-        if (v >= threshold) out.push_back(v);
-      }
-    }
-    size_t total = 0;
-    for (const auto& v : per_chunk) total += v.size();
-    if (total < tail) {  // the subsample's threshold was too high: gather everything
-      threshold = -kInf;
-      continue;
-    }
-    kept.reserve(total);
-    for (const auto& v : per_chunk) kept.insert(kept.end(), v.begin(), v.end());
-    break;
-  }
-  const auto var_at = kept.end() - static_cast<long>(tail);
-  std::nth_element(kept.begin(), var_at, kept.end());
-  const double var = *var_at;
-  double excess = 0;
-  for (auto it = var_at + 1; it != kept.end(); ++it) excess += *it - var;
-  if (var_out) *var_out = var;
-  return var + excess / ((1.0 - alpha) * static_cast<double>(population));
-}
-
-/// Population variance of value(0..n−1), two passes (mean, then squared deviations).
-template <class Value>
-double variance_of(size_t n, int threads, const Value& value) {
-  const double mean = chunked_sum(n, threads, value) / static_cast<double>(n);
-  return chunked_sum(n, threads,
-                     [&](size_t i) {
-                       const double d = value(i) - mean;
-                       return d * d;
-                     }) /
-         static_cast<double>(n);
-}
-
-class CpuRiskEvaluator final : public RetainedRiskEvaluator {
- public:
-  CpuRiskEvaluator(RiskMeasure measure, double alpha, int threads)
-      : measure_(measure), alpha_(alpha), threads_(threads) {}
-  void load(const std::vector<double>& base, const std::vector<double>& marginal) override {
-    base_ = &base;
-    marginal_ = &marginal;
-    candidates_.clear();
-    restricted_ = false;
-  }
-  double risk(double retention, double* var_out) override {
-    const double* b = base_->data();
-    const double* m = marginal_->data();
-    double var = kNaN;
-    double result;
-    if (measure_ == RiskMeasure::variance) {
-      result = variance_of(base_->size(), threads_, [=](size_t i) { return b[i] + std::min(m[i], retention); });
-    } else if (restricted_ && retention >= restricted_from_) {
-      const uint32_t* c = candidates_.data();
-      result = cvar_of(
-          candidates_.size(), base_->size(), alpha_, threads_,
-          [=](size_t j) { return b[c[j]] + std::min(m[c[j]], retention); }, &var);
-    } else {
-      result = cvar_of(
-          base_->size(), base_->size(), alpha_, threads_, [=](size_t i) { return b[i] + std::min(m[i], retention); },
-          &var);
-    }
-    last_retention_ = retention;
-    last_var_ = var;
-    if (var_out) *var_out = var;
-    return result;
-  }
-  // Samples with base + marginal < VaR(d) stay below VaR(d') ≤ their value bound for every d' ≥ d,
-  // so only the others can be in the tail: keep their indices when they are few.
-  void restrict_to_retentions_from(double retention) override {
-    if (measure_ != RiskMeasure::cvar || retention != last_retention_ || !std::isfinite(last_var_)) return;
-    if (base_->size() > 0xFFFFFFFFull) return;  // indices are 32-bit
-    if (restricted_ && retention <= restricted_from_) return;
-    const double* b = base_->data();
-    const double* m = marginal_->data();
-    const double floor = last_var_;
-    const size_t n = restricted_ ? candidates_.size() : base_->size();
-    const std::vector<uint32_t> previous = restricted_ ? candidates_ : std::vector<uint32_t>();
-    const size_t chunks = chunk_count(n);
-    std::vector<std::vector<uint32_t>> per_chunk(chunks);
-#pragma omp parallel for schedule(static) num_threads(thread_count(threads_))
-    for (long long c = 0; c < static_cast<long long>(chunks); ++c) {
-      const size_t begin = static_cast<size_t>(c) * kChunk, end = std::min(n, begin + kChunk);
-      for (size_t j = begin; j < end; ++j) {
-        const uint32_t i = restricted_ ? previous[j] : static_cast<uint32_t>(j);
-        if (b[i] + m[i] >= floor) per_chunk[static_cast<size_t>(c)].push_back(i);
-      }
-    }
-    size_t total = 0;
-    for (const auto& v : per_chunk) total += v.size();
-    if (total * 4 > base_->size()) return;  // too many to be worth the indirection
-    candidates_.clear();
-    candidates_.reserve(total);
-    for (const auto& v : per_chunk) candidates_.insert(candidates_.end(), v.begin(), v.end());
-    restricted_ = true;
-    restricted_from_ = retention;
-  }
-  void clear_restriction() override {
-    restricted_ = false;
-    candidates_.clear();
-  }
-  std::string backend() const override { return "cpu"; }
-
- private:
-  RiskMeasure measure_;
-  double alpha_;
-  int threads_;
-  const std::vector<double>* base_ = nullptr;
-  const std::vector<double>* marginal_ = nullptr;
-  std::vector<uint32_t> candidates_;  // indices that can reach the tail for retentions ≥ restricted_from_
-  bool restricted_ = false;
-  double restricted_from_ = 0, last_retention_ = kNaN, last_var_ = kNaN;
-};
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -309,19 +142,8 @@ class CessionPath {
     return evaluator_.risk(retention, var);
   }
 
-  // base = Σ_{i ≠ marginal} min(X_i, d_i) in line order; the evaluator gets base and X_marginal.
-  void load(const std::vector<double>& d, size_t marginal) {
-    base_.assign(n_, 0.0);
-    for (size_t i = 0; i < lines_.size(); ++i) {
-      if (i == marginal) continue;
-      const std::vector<double>& x = samples_.loss[i];
-      const double cap = d[i];
-#pragma omp parallel for schedule(static) num_threads(thread_count(options_.threads))
-      for (long long s = 0; s < static_cast<long long>(n_); ++s)
-        base_[static_cast<size_t>(s)] += std::min(x[static_cast<size_t>(s)], cap);
-    }
-    evaluator_.load(base_, samples_.loss[marginal]);
-  }
+  // The evaluator forms base = Σ_{i ≠ marginal} min(X_i, d_i) in line order, and takes X_marginal.
+  void load(const std::vector<double>& d, size_t marginal) { evaluator_.load(d, marginal); }
 
   // The full-sample risk at path point k (cached).
   double risk_at(size_t k) {
@@ -417,7 +239,7 @@ class CessionPath {
   RetainedRiskEvaluator& evaluator_;
   const ReinsuranceOptions& options_;
   const size_t n_;
-  std::vector<double> mean_, max_, cost_, base_;
+  std::vector<double> mean_, max_, cost_;
   std::vector<std::vector<double>> path_;  // retentions at each path point; path_[0]: nothing ceded
   std::vector<size_t> step_line_;          // the line that moved to reach each point
   std::vector<int> order_;
@@ -432,14 +254,16 @@ std::unique_ptr<RetainedRiskEvaluator> choose_evaluator(const ReinsuranceOptions
   std::unique_ptr<RetainedRiskEvaluator> evaluator;
   const auto on_cuda = [&] {
     auto cuda = make_cuda_risk_evaluator(o.measure, o.alpha);
-    // A first load of the full sample size allocates every device buffer the search uses, so that
-    // samples that do not fit fall back to the CPU under --device auto (the search reloads later).
-    cuda->load(samples.loss[0], samples.loss[0]);
+    // The samples go to the device once, with every buffer the search uses, so that samples that do
+    // not fit fall back to the CPU under --device auto.
+    cuda->set_lines(samples.loss);
     evaluator = std::move(cuda);
     r.device_name = probe_cuda_device().name;
   };
-  if (!run_on_chosen_device(o.device, on_cuda, r.fallback_reason))
+  if (!run_on_chosen_device(o.device, on_cuda, r.fallback_reason)) {
     evaluator = make_cpu_risk_evaluator(o.measure, o.alpha, o.threads);
+    evaluator->set_lines(samples.loss);
+  }
   return evaluator;
 }
 
@@ -448,10 +272,6 @@ std::unique_ptr<RetainedRiskEvaluator> choose_evaluator(const ReinsuranceOptions
 void ReinsuranceOptions::validate() const {
   check_option_bounds(*this);
   if (frontier_points == 1) throw InputError("option frontier = 1 must be 0 or in [2,1000]");
-}
-
-std::unique_ptr<RetainedRiskEvaluator> make_cpu_risk_evaluator(RiskMeasure measure, double alpha, int threads) {
-  return std::make_unique<CpuRiskEvaluator>(measure, alpha, threads);
 }
 
 double sample_cvar(const std::vector<double>& values, double alpha, int threads, double* var) {

@@ -15,10 +15,13 @@ namespace rateopt {
 class RetainedRiskEvaluator {
  public:
   virtual ~RetainedRiskEvaluator() = default;
-  /// base[s]: the retained loss of every line but the marginal one; marginal[s]: that line's loss.
-  /// Same length.  The CPU evaluator keeps references (the caller keeps the vectors alive and
-  /// unchanged until the next load); the GPU one copies them to the device.
-  virtual void load(const std::vector<double>& base, const std::vector<double>& marginal) = 0;
+  /// The samples of every line (loss[line][sample], the lines of equal length), for the whole search: the
+  /// CPU evaluator keeps a reference (the caller keeps them alive and unchanged), the GPU one copies them to
+  /// the device once.
+  virtual void set_lines(const std::vector<std::vector<double>>& loss) = 0;
+  /// Prepares risk() for retentions d of the lines (d[marginal] unused): base[s] = Σ_{i ≠ marginal}
+  /// min(X_i[s], d_i), added in line order (so both evaluators hold the same doubles), and X_marginal.
+  virtual void load(const std::vector<double>& d, size_t marginal) = 0;
   /// ρ(base + min(marginal, retention)); retention = +∞ keeps the marginal line whole.  For CVaR,
   /// *var_out (when given) gets VaR_α; for the variance, NaN.
   virtual double risk(double retention, double* var_out = nullptr) = 0;
@@ -33,8 +36,9 @@ class RetainedRiskEvaluator {
 
 std::unique_ptr<RetainedRiskEvaluator> make_cpu_risk_evaluator(RiskMeasure measure, double alpha, int threads);
 
-/// Defined in kernels/reinsure_cuda.cu, in CUDA builds only: a CUB radix sort for VaR and device
-/// reductions for the excess (or the variance).  Throws DeviceError when the samples do not fit.
+/// Defined in kernels/reinsure_cuda.cu, in CUDA builds only: the samples resident on the device, the tail
+/// selected by a subsample's threshold (as on the CPU) and only it sorted for VaR, device reductions for
+/// the excess (or the variance).  Throws DeviceError when the samples do not fit.
 std::unique_ptr<RetainedRiskEvaluator> make_cuda_risk_evaluator(RiskMeasure measure, double alpha);
 
 /// The index ⌈α·S⌉ (1-based) of VaR_α among S sorted values, clamped to [1, S]; shared by both

@@ -3,7 +3,8 @@
 // none of the project's other libraries.
 //
 //   gpu_check self [--quick]  CPU on one thread against CPU on every core (no GPU; a ctest test)
-//   gpu_check gpu             CPU against GPU, field by field, then pass and annealer timings
+//   gpu_check gpu             CPU against GPU, field by field (passes, annealers, reinsurance risk), then
+//                             pass, annealer and reinsurance timings
 //   gpu_check grid            the price grid's argmax: CPU against GPU field by field (every lane
 //                             grouping), then pass timings at 1e6 × 41 and 1e7 × 11
 //   gpu_check small           a small case of every pass, annealer and grid shape (for compute-sanitizer)
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -29,6 +31,7 @@
 #include "grid_cases.hpp"
 #include "optimise/backend/backend.hpp"
 #include "rateopt/errors.hpp"
+#include "reinsure/reinsure_risk.hpp"
 
 #ifdef GPU_CHECK_CUDA
 #include "device_timing.hpp"
@@ -175,19 +178,21 @@ void check_passes(const std::function<std::unique_ptr<Backend>()>& make_test, bo
               g_failures == before ? "every field equal" : "MISMATCHES");
 }
 
-/// A dense random QUBO of n variables (n − 1 neighbours a row), in the solver's row storage.
-QuboRowStorage random_qubo(int32_t n, uint64_t seed) {
+/// A random QUBO of n variables in the solver's row storage: dense (n − 1 neighbours a row) or each pair
+/// coupled with probability `density`.
+QuboRowStorage random_qubo(int32_t n, uint64_t seed, double density = 1.0) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   std::vector<double> q(static_cast<size_t>(n) * n);
   for (int32_t k = 0; k < n; ++k)
-    for (int32_t l = k + 1; l < n; ++l) q[k * n + l] = q[l * n + k] = u(rng);
+    for (int32_t l = k + 1; l < n; ++l)
+      if (0.5 * (u(rng) + 1.0) < density) q[k * n + l] = q[l * n + k] = u(rng);
   QuboRowStorage s;
   s.n = n;
   s.row_begin.push_back(0);
   for (int32_t k = 0; k < n; ++k) {
     for (int32_t l = 0; l < n; ++l)
-      if (l != k) s.neighbour.push_back(l), s.weight.push_back(q[k * n + l]);
+      if (l != k && (density >= 1.0 || q[k * n + l] != 0)) s.neighbour.push_back(l), s.weight.push_back(q[k * n + l]);
     s.row_begin.push_back(static_cast<int64_t>(s.neighbour.size()));
     s.linear.push_back(2.0 * u(rng));
   }
@@ -213,8 +218,11 @@ ClusterMoveStorage random_clusters(int clusters, int options, uint64_t seed) {
   return m;
 }
 
-using QuboRun = std::function<void(const QuboRowStorage&, int64_t sweeps, int replicas, std::vector<uint8_t>&)>;
-using ClusterRun = std::function<void(const ClusterMoveStorage&, int64_t sweeps, int replicas, std::vector<int32_t>&)>;
+// shared_cap: the shared memory a GPU block may use (0: the device's), to reach the global-memory fallbacks
+using QuboRun =
+    std::function<void(const QuboRowStorage&, int64_t sweeps, int replicas, size_t shared_cap, std::vector<uint8_t>&)>;
+using ClusterRun = std::function<void(const ClusterMoveStorage&, int64_t sweeps, int replicas, size_t shared_cap,
+                                      std::vector<int32_t>&)>;
 
 double seconds_of(const std::function<void()>& f) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -222,25 +230,96 @@ double seconds_of(const std::function<void()>& f) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// The annealers on `test` against the CPU on one thread: the first `compared` replicas bit for bit.
+/// The annealers on `test` against the CPU on one thread: the first `compared` replicas bit for bit, timed.
+/// With every_layout, also a sparse QUBO (rows in shared memory), the dense one with the rows in global
+/// memory (cap 64 KiB) and with everything in global memory (cap 1 byte), and odd shapes.
 void check_annealers(const QuboRun& qubo_test, const ClusterRun& cluster_test, int64_t sweeps, int replicas,
-                     int compared) {
-  const QuboRowStorage q = random_qubo(156, 11);
-  std::vector<uint8_t> states, ref;
-  const double t = seconds_of([&] { qubo_test(q, sweeps, replicas, states); });
-  anneal_replicas_cpu(q, 0.05, 5.0, sweeps, 7, compared, 0, ref);
-  check(std::equal(ref.begin(), ref.end(), states.begin()), "QUBO annealer states differ from the CPU's");
-  std::printf("anneal: QUBO n=156, %d replicas x %lld sweeps: %.2f ms (first %d replicas %s)\n", replicas,
-              static_cast<long long>(sweeps), 1e3 * t, compared,
-              std::equal(ref.begin(), ref.end(), states.begin()) ? "equal to the CPU's" : "DIFFER");
-  const ClusterMoveStorage m = random_clusters(40, 9, 13);
-  std::vector<int32_t> choices, ref_choices;
-  const double tc = seconds_of([&] { cluster_test(m, sweeps, replicas, choices); });
-  anneal_clusters_cpu(m, 1e-3, 1.0, sweeps, 7, compared, 0, ref_choices);
-  const bool same = std::equal(ref_choices.begin(), ref_choices.end(), choices.begin());
-  check(same, "cluster annealer choices differ from the CPU's");
-  std::printf("anneal: clusters 40x9, %d replicas x %lld sweeps: %.2f ms (first %d replicas %s)\n", replicas,
-              static_cast<long long>(sweeps), 1e3 * tc, compared, same ? "equal to the CPU's" : "DIFFER");
+                     int compared, bool every_layout) {
+  struct QuboCase {
+    std::string label;
+    QuboRowStorage q;
+    size_t cap;
+  };
+  std::vector<QuboCase> qubos = {{"QUBO n=156 dense", random_qubo(156, 11), 0}};
+  if (every_layout) {
+    qubos.push_back({"QUBO n=156 density 0.3", random_qubo(156, 12, 0.3), 0});
+    qubos.push_back({"QUBO n=156 dense, rows in global memory", random_qubo(156, 11), 65536});
+    qubos.push_back({"QUBO n=156 dense, all in global memory", random_qubo(156, 11), 1});
+    qubos.push_back({"QUBO n=1", random_qubo(1, 13), 0});
+    qubos.push_back({"QUBO n=33 density 0.5", random_qubo(33, 14, 0.5), 0});
+    qubos.push_back({"QUBO n=400 dense", random_qubo(400, 15), 0});
+  }
+  for (const QuboCase& c : qubos) {
+    std::vector<uint8_t> states, ref;
+    const double t = seconds_of([&] { qubo_test(c.q, sweeps, replicas, c.cap, states); });
+    anneal_replicas_cpu(c.q, 0.05, 5.0, sweeps, 7, compared, 1, ref);
+    const bool same = states.size() >= ref.size() && std::equal(ref.begin(), ref.end(), states.begin());
+    check(same, c.label + ": annealer states differ from the CPU's");
+    std::printf("anneal: %s, %d replicas x %lld sweeps: %.2f ms (first %d replicas %s)\n", c.label.c_str(), replicas,
+                static_cast<long long>(sweeps), 1e3 * t, compared, same ? "equal to the CPU's" : "DIFFER");
+  }
+  for (size_t cap : every_layout ? std::vector<size_t>{0, 1} : std::vector<size_t>{0}) {
+    const ClusterMoveStorage m = random_clusters(40, 9, 13);
+    std::vector<int32_t> choices, ref_choices;
+    const double tc = seconds_of([&] { cluster_test(m, sweeps, replicas, cap, choices); });
+    anneal_clusters_cpu(m, 1e-3, 1.0, sweeps, 7, compared, 1, ref_choices);
+    const bool same =
+        choices.size() >= ref_choices.size() && std::equal(ref_choices.begin(), ref_choices.end(), choices.begin());
+    check(same, "cluster annealer choices differ from the CPU's");
+    std::printf("anneal: clusters 40x9%s, %d replicas x %lld sweeps: %.2f ms (first %d replicas %s)\n",
+                cap == 1 ? " (all in global memory)" : "", replicas, static_cast<long long>(sweeps), 1e3 * tc, compared,
+                same ? "equal to the CPU's" : "DIFFER");
+  }
+}
+
+using RiskRun = std::function<std::unique_ptr<RetainedRiskEvaluator>(RiskMeasure, double alpha)>;
+
+/// Loss samples of `lines` lines: lognormal-like, heavier tails for later lines, a few exact ties.
+std::vector<std::vector<double>> random_losses(int lines, size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> z(0.0, 1.0);
+  std::vector<std::vector<double>> loss(static_cast<size_t>(lines), std::vector<double>(n));
+  for (int j = 0; j < lines; ++j)
+    for (size_t s = 0; s < n; ++s)
+      loss[j][s] = s % 97 == 0 ? 100.0 : std::floor(100.0 * std::exp(0.5 + 0.3 * j * z(rng))) / 4.0;
+  return loss;
+}
+
+/// The reinsurance risk evaluator from `make_test` against the CPU one on one thread, both measures, every
+/// marginal line, retentions from 0 to ∞: VaR to the bit (an order statistic of the same doubles), the
+/// risk to count·2^−52 relative (the same non-negative terms summed in another order: the worst-case bound).
+void check_reinsurance(const RiskRun& make_test, bool small) {
+  const int before = g_failures;
+  int cases = 0;
+  const std::vector<size_t> sizes = small ? std::vector<size_t>{1, 5000} : std::vector<size_t>{1, 7, 4095, 4096, 70001};
+  for (size_t n : sizes) {
+    const auto loss = random_losses(3, n, 40 + n);
+    for (RiskMeasure measure : {RiskMeasure::cvar, RiskMeasure::variance})
+      for (double alpha : {0.5, 0.99, 0.9999}) {
+        if (measure == RiskMeasure::variance && alpha != 0.5) continue;
+        auto test = make_test(measure, alpha), ref = make_cpu_risk_evaluator(measure, alpha, 1);
+        test->set_lines(loss);
+        ref->set_lines(loss);
+        for (size_t marginal = 0; marginal < loss.size(); ++marginal) {
+          const std::vector<double> d = {30.0, 1e300, 55.5};
+          test->load(d, marginal);
+          ref->load(d, marginal);
+          for (double retention : {0.0, 20.0, 75.0, std::numeric_limits<double>::infinity()}) {
+            double var_t = 0, var_r = 0;
+            const double rt = test->risk(retention, &var_t), rr = ref->risk(retention, &var_r);
+            const std::string label =
+                "reinsurance n=" + std::to_string(n) +
+                (measure == RiskMeasure::cvar ? " cvar alpha=" + std::to_string(alpha) : std::string(" variance")) +
+                " marginal " + std::to_string(marginal) + " d=" + std::to_string(retention);
+            if (measure == RiskMeasure::cvar) check(var_t == var_r, label + ": VaR differs");
+            check(rel(rt, rr) <= 2.3e-16 * static_cast<double>(n) + 1e-15, label + ": risk differs");
+            ++cases;
+          }
+        }
+      }
+  }
+  std::printf("reinsurance: %d cases (n up to %zu, cvar at 0.5/0.99/0.9999 and variance, every marginal line), %s\n",
+              cases, sizes.back(), g_failures == before ? "VaR equal, risks within the summation bound" : "MISMATCHES");
 }
 
 #ifdef GPU_CHECK_CUDA
@@ -280,6 +359,29 @@ void time_passes(size_t n) {
     const double t = median_seconds(20, k.run);
     const double bw = k.bytes_per_policy * static_cast<double>(n) / t;
     std::printf("  %-18s %9.1f us  %7.1f GB/s  %5.1f%% of copy\n", k.name, 1e6 * t, bw / 1e9, 100 * bw / copy_bw);
+  }
+}
+
+// A reinsurance risk evaluation at n samples of 5 lines: upload once, a load (base on the device), then
+// CVaR at α = 0.99 (tail selected, then sorted) and the variance, median of 20; the CPU on every core for scale.
+void time_reinsurance(size_t n) {
+  const auto loss = random_losses(5, n, 3);
+  const std::vector<double> d = {60.0, 80.0, 1e300, 40.0, 90.0};
+  std::printf("reinsurance timing at %zu samples x 5 lines:\n", n);
+  for (RiskMeasure measure : {RiskMeasure::cvar, RiskMeasure::variance}) {
+    auto gpu = make_cuda_risk_evaluator(measure, 0.99);
+    const double up = seconds_of([&] { gpu->set_lines(loss); });
+    const double load = seconds_of([&] { gpu->load(d, 2); });
+    gpu->risk(50.0);  // warm-up
+    double r = 30.0;
+    const double t = median_seconds(20, [&] { gpu->risk(r += 1.0); });
+    auto cpu = make_cpu_risk_evaluator(measure, 0.99, 0);
+    cpu->set_lines(loss);
+    cpu->load(d, 2);
+    const double tc = median_seconds(3, [&] { cpu->risk(r += 1.0); });
+    std::printf("  %-8s GPU: upload %8.1f ms once, load %7.1f us, risk %8.1f us;  CPU %d threads: risk %9.1f us\n",
+                measure == RiskMeasure::cvar ? "cvar" : "variance", 1e3 * up, 1e6 * load, 1e6 * t,
+                omp_get_max_threads(), 1e6 * tc);
   }
 }
 #endif
@@ -345,10 +447,11 @@ int run(int argc, char** argv) {
   if (argc < 2) return usage();
   const std::string mode = argv[1];
   const auto cpu_all = [] { return make_cpu_backend(0); };
-  const QuboRun qubo_cpu = [](const QuboRowStorage& q, int64_t sweeps, int replicas, std::vector<uint8_t>& out) {
+  const QuboRun qubo_cpu = [](const QuboRowStorage& q, int64_t sweeps, int replicas, size_t,
+                              std::vector<uint8_t>& out) {
     anneal_replicas_cpu(q, 0.05, 5.0, sweeps, 7, replicas, 0, out);
   };
-  const ClusterRun cluster_cpu = [](const ClusterMoveStorage& m, int64_t sweeps, int replicas,
+  const ClusterRun cluster_cpu = [](const ClusterMoveStorage& m, int64_t sweeps, int replicas, size_t,
                                     std::vector<int32_t>& out) {
     anneal_clusters_cpu(m, 1e-3, 1.0, sweeps, 7, replicas, 0, out);
   };
@@ -356,7 +459,8 @@ int run(int argc, char** argv) {
     const bool quick = argc > 2 && std::string(argv[2]) == "--quick";
     std::printf("self check: CPU on %d threads against CPU on one\n", omp_get_max_threads());
     check_passes(cpu_all, quick, false);
-    check_annealers(qubo_cpu, cluster_cpu, 50, 32, 32);
+    check_annealers(qubo_cpu, cluster_cpu, 50, 32, 32, true);
+    check_reinsurance([](RiskMeasure m, double alpha) { return make_cpu_risk_evaluator(m, alpha, 0); }, quick);
     check_grid([] { return one_backend(make_grid_cpu_backend(0)); }, quick);
   } else {
 #ifdef GPU_CHECK_CUDA
@@ -367,17 +471,21 @@ int run(int argc, char** argv) {
     }
     std::printf("device: %s\n", probe.name.c_str());
     std::string device_name;
-    const QuboRun qubo_gpu = [&](const QuboRowStorage& q, int64_t sweeps, int replicas, std::vector<uint8_t>& out) {
-      anneal_replicas_cuda(q, 0.05, 5.0, sweeps, 7, replicas, out, device_name);
+    const QuboRun qubo_gpu = [&](const QuboRowStorage& q, int64_t sweeps, int replicas, size_t cap,
+                                 std::vector<uint8_t>& out) {
+      anneal_replicas_cuda(q, 0.05, 5.0, sweeps, 7, replicas, out, device_name, cap);
     };
-    const ClusterRun cluster_gpu = [&](const ClusterMoveStorage& m, int64_t sweeps, int replicas,
+    const ClusterRun cluster_gpu = [&](const ClusterMoveStorage& m, int64_t sweeps, int replicas, size_t cap,
                                        std::vector<int32_t>& out) {
-      anneal_clusters_cuda(m, 1e-3, 1.0, sweeps, 7, replicas, out, device_name);
+      anneal_clusters_cuda(m, 1e-3, 1.0, sweeps, 7, replicas, out, device_name, cap);
     };
     if (mode == "gpu") {
       check_passes(make_cuda_backend, false, false);
-      check_annealers(qubo_gpu, cluster_gpu, 100, 256, 256);  // warm-up and a full comparison
-      check_annealers(qubo_gpu, cluster_gpu, 1000, 1000, 64);
+      check_annealers(qubo_gpu, cluster_gpu, 100, 256, 256, true);  // warm-up and a full comparison
+      std::printf("target: QUBO n=156 dense, 1000 replicas x 1000 sweeps under 50 ms\n");
+      check_annealers(qubo_gpu, cluster_gpu, 1000, 1000, 64, false);
+      check_reinsurance(make_cuda_risk_evaluator, false);
+      for (size_t n : {size_t{1000000}, size_t{10000000}}) time_reinsurance(n);
       for (size_t n : {size_t{1000000}, size_t{10000000}}) time_passes(n);
     } else if (mode == "grid") {
       check_grid([] { return grid_cuda_backends({0, 8, 16, 32}); }, false);
@@ -385,7 +493,8 @@ int run(int argc, char** argv) {
       time_grid(10000000, 11);
     } else if (mode == "small") {
       check_passes(make_cuda_backend, false, true);
-      check_annealers(qubo_gpu, cluster_gpu, 20, 64, 64);
+      check_annealers(qubo_gpu, cluster_gpu, 20, 64, 64, true);
+      check_reinsurance(make_cuda_risk_evaluator, true);
       check_grid([] { return grid_cuda_backends({8, 32}); }, true);  // the narrowest and widest groups
     } else if (mode == "pass" && argc > 2) {
       const size_t n = std::strtoull(argv[2], nullptr, 10);

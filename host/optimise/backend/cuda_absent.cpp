@@ -22,13 +22,13 @@ CudaDeviceProbe probe_cuda_device() {
 }
 std::unique_ptr<Backend> make_cuda_backend() { no_cuda(); }
 void anneal_replicas_cuda(const QuboRowStorage&, double, double, int64_t, uint64_t, int, std::vector<uint8_t>&,
-                          std::string&) {
+                          std::string&, size_t) {
   no_cuda();
 }
 std::unique_ptr<RetainedRiskEvaluator> make_cuda_risk_evaluator(RiskMeasure, double) { no_cuda(); }
 std::unique_ptr<GridBackend> make_grid_cuda_backend(int) { no_cuda(); }
 void anneal_clusters_cuda(const ClusterMoveStorage&, double, double, int64_t, uint64_t, int, std::vector<int32_t>&,
-                          std::string&) {
+                          std::string&, size_t) {
   no_cuda();
 }
 

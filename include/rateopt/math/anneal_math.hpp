@@ -1,7 +1,9 @@
 // Simulated annealing of one QUBO replica, written once for the CPU (OpenMP over replicas) and the
-// CUDA kernel (one thread per replica): the counter-based random numbers, the geometric schedule and
-// the sweep loop with incremental local fields.  Both paths call exactly this code, so a replica's
-// trajectory depends only on (QUBO, schedule, seed, replica), not on the device.
+// CUDA kernels (a warp per replica): the counter-based random numbers, the geometric schedule, the
+// Metropolis test and the per-variable steps of the sweep with incremental local fields.  The CPU runs
+// the sweep loops below; the GPU runs the same steps in the same order with one flip's neighbour
+// updates (or one move's partner options) spread over a warp, so a replica's trajectory depends only
+// on (QUBO, schedule, seed, replica), not on the device.
 #pragma once
 
 #include <cmath>
@@ -48,17 +50,41 @@ struct QuboRows {
   const double* linear = nullptr;
 };
 
-/// Random initial state and its local fields h_k = linear_k + Σ_l Q_kl x_l.  State and fields of the
-/// replica are at x[k·stride], field[k·stride] (stride 1 on the CPU, the replica count on the GPU so
-/// that a warp's accesses coalesce).  Returns E(x) − offset.
+/// Initial bit of variable k (random, from the replica's initial-state key).
+RATEOPT_HD uint8_t initial_bit(uint64_t initial_key, int32_t k) {
+  return uniform(initial_key, static_cast<uint64_t>(k)) < 0.5 ? 1 : 0;
+}
+
+/// Local field h_k = linear_k + Σ_l Q_kl x_l, summed over row k in storage order.
+RATEOPT_HD double initial_field(const QuboRows& q, int32_t k, const uint8_t* x, int64_t stride) {
+  double h = q.linear[k];
+  for (int64_t e = q.row_begin[k]; e < q.row_begin[k + 1]; ++e) h += q.weight[e] * x[q.neighbour[e] * stride];
+  return h;
+}
+
+/// ΔE of flipping a variable with bit xk and local field h: (1 − 2x_k)·h_k.
+RATEOPT_HD double flip_delta(uint8_t xk, double h) { return xk ? -h : h; }
+
+/// Metropolis: accepted when ΔE ≤ 0 or u < exp(−βΔE).  u() is called only when it can matter (exp(−βΔE)
+/// below 2^−53 can never beat u, so hopeless moves skip the transcendental and the random number).
+template <class Uniform>
+RATEOPT_HD bool metropolis_accept(double delta, double beta, const Uniform& u) {
+  return delta <= 0 || (beta * delta < 36.7 && u() < exp(-beta * delta));
+}
+
+/// A neighbour's local field after variable k flipped (sign +1 when x_k became 1, −1 when it became 0;
+/// w = Q_kl).  Every path updates the fields with exactly this expression.
+RATEOPT_HD double field_after_flip(double h, double sign, double w) { return h + sign * w; }
+
+/// Random initial state and its local fields.  State and fields of the replica are at x[k·stride],
+/// field[k·stride].  Returns E(x) − offset.
 RATEOPT_HD double init_replica(const QuboRows& q, uint64_t seed, uint64_t replica, uint8_t* x, double* field,
                                int64_t stride) {
   const uint64_t key = sweep_key(seed, replica, kInitialSweep);
-  for (int32_t k = 0; k < q.n; ++k) x[k * stride] = uniform(key, static_cast<uint64_t>(k)) < 0.5 ? 1 : 0;
+  for (int32_t k = 0; k < q.n; ++k) x[k * stride] = initial_bit(key, k);
   double energy = 0;
   for (int32_t k = 0; k < q.n; ++k) {
-    double h = q.linear[k];
-    for (int64_t e = q.row_begin[k]; e < q.row_begin[k + 1]; ++e) h += q.weight[e] * x[q.neighbour[e] * stride];
+    const double h = initial_field(q, k, x, stride);
     field[k * stride] = h;
     if (x[k * stride]) energy += 0.5 * (q.linear[k] + h);  // each pair counted from both ends
   }
@@ -66,8 +92,9 @@ RATEOPT_HD double init_replica(const QuboRows& q, uint64_t seed, uint64_t replic
 }
 
 /// Metropolis sweeps s_begin ≤ s < s_end of n_sweeps over variables 0..n−1 in order: flipping k changes
-/// the energy by ΔE = (1 − 2x_k)·h_k; accepted when ΔE ≤ 0 or u < exp(−β_s ΔE), u from (seed, replica,
-/// s, k).  An accepted flip updates the neighbours' fields.  Returns the energy change.
+/// the energy by ΔE = flip_delta; accepted by metropolis_accept with u from (seed, replica, s, k).  An
+/// accepted flip updates the neighbours' fields.  Returns the energy change.  (The GPU runs the same
+/// steps with the neighbour updates of one flip spread over a warp's lanes: kernels/anneal_cuda.cu.)
 RATEOPT_HD double anneal_sweeps(const QuboRows& q, double beta_hot, double beta_cold, int64_t s_begin, int64_t s_end,
                                 int64_t n_sweeps, uint64_t seed, uint64_t replica, uint8_t* x, double* field,
                                 int64_t stride) {
@@ -77,16 +104,15 @@ RATEOPT_HD double anneal_sweeps(const QuboRows& q, double beta_hot, double beta_
     const uint64_t key = sweep_key(seed, replica, static_cast<uint64_t>(s));
     for (int32_t k = 0; k < q.n; ++k) {
       const uint8_t xk = x[k * stride];
-      const double delta = xk ? -field[k * stride] : field[k * stride];
-      // exp(−βΔE) below 2^−53 can never beat u: skip the transcendental for hopeless moves
-      const bool accept =
-          delta <= 0 || (beta * delta < 36.7 && uniform(key, static_cast<uint64_t>(k)) < exp(-beta * delta));
-      if (!accept) continue;
+      const double delta = flip_delta(xk, field[k * stride]);
+      if (!metropolis_accept(delta, beta, [&] { return uniform(key, static_cast<uint64_t>(k)); })) continue;
       x[k * stride] = xk ^ 1;
       change += delta;
       const double sign = xk ? -1.0 : 1.0;
-      for (int64_t e = q.row_begin[k]; e < q.row_begin[k + 1]; ++e)
-        field[q.neighbour[e] * stride] += sign * q.weight[e];
+      for (int64_t e = q.row_begin[k]; e < q.row_begin[k + 1]; ++e) {
+        double& h = field[q.neighbour[e] * stride];
+        h = field_after_flip(h, sign, q.weight[e]);
+      }
     }
   }
   return change;
@@ -126,13 +152,77 @@ RATEOPT_HD void init_cluster_replica(const ClusterMoves& m, uint64_t seed, uint6
   }
 }
 
+/// A cluster's option other than c, from u uniform over the r − 1 others.
+RATEOPT_HD int32_t other_option(double u, int32_t r, int32_t c) {
+  int32_t k = static_cast<int32_t>(u * (r - 1));
+  if (k >= r - 1) k = r - 2;
+  return k >= c ? k + 1 : k;
+}
+
+/// A move of cluster i to option k together with partner l (−1 when there is only one cluster), before
+/// l's best response is chosen: used/value hold the sums with i at k and l's current option removed.
+struct ClusterProposal {
+  int32_t k = 0, l = -1, partner_begin = 0, partner_options = 0;
+  double used = 0, value = 0;
+};
+
+/// Cluster i's proposal (i has begin = option_begin[i] and r ≥ 2 options): random numbers (s, 8i + 2)
+/// pick i's option and (s, 8i + 3) the partner.
+RATEOPT_HD ClusterProposal propose_cluster_move(const ClusterMoves& m, uint64_t key, int32_t i, int32_t begin,
+                                                int32_t r, const int32_t* choice, int64_t stride, double used,
+                                                double value) {
+  const uint64_t base = 8 * static_cast<uint64_t>(i);
+  const int32_t c = choice[i * stride];
+  ClusterProposal p;
+  p.k = other_option(uniform(key, base + 2), r, c);
+  p.used = used - m.weight[begin + c] + m.weight[begin + p.k];
+  p.value = value - m.revenue[begin + c] + m.revenue[begin + p.k];
+  if (m.n_clusters > 1) {
+    int32_t l = static_cast<int32_t>(uniform(key, base + 3) * (m.n_clusters - 1));
+    if (l >= m.n_clusters - 1) l = m.n_clusters - 2;
+    if (l >= i) ++l;
+    p.l = l;
+    p.partner_begin = m.option_begin[l];
+    p.partner_options = m.option_begin[l + 1] - p.partner_begin;
+    const int32_t lc = choice[l * stride];
+    p.used -= m.weight[p.partner_begin + lc];
+    p.value -= m.revenue[p.partner_begin + lc];
+  }
+  return p;
+}
+
+/// The partner's options q = first, first + step, … : the lowest energy of the move with l at q, the
+/// earliest q on a tie (best_e starts at +∞, best at 0).  The CPU scans every option (first 0, step 1);
+/// a GPU warp gives lane j the options j, j + 32, … and keeps the least (energy, option) pair of its
+/// lanes, which is the same option.
+RATEOPT_HD void scan_partner_options(const ClusterMoves& m, const ClusterProposal& p, int32_t first, int32_t step,
+                                     double& best_e, int32_t& best) {
+  for (int32_t q = first; q < p.partner_options; q += step) {  // written for conditional moves, not branches
+    const int32_t o = p.partner_begin + q;
+    const double e = -(p.value + m.revenue[o]) + cluster_excess_penalty(m, p.used + m.weight[o]);
+    const bool better = e < best_e;
+    best_e = better ? e : best_e;
+    best = better ? q : best;
+  }
+}
+
+/// The proposal with the partner at option `best`: its sums and energy.
+RATEOPT_HD double complete_cluster_move(const ClusterMoves& m, ClusterProposal& p, int32_t best) {
+  if (p.l >= 0) {
+    p.used += m.weight[p.partner_begin + best];
+    p.value += m.revenue[p.partner_begin + best];
+  }
+  return -p.value + cluster_excess_penalty(m, p.used);
+}
+
 /// Metropolis sweeps over the clusters in order.  Cluster i proposes another of its options uniformly
 /// together with the best response of a partner l (uniform among the other clusters): l's option that
 /// minimises the energy given i's move, its current one included (so a lone move of i is among the
 /// proposals).  One cluster raising its rate while another lowers it walks along the retention wall
 /// that lone moves cannot cross.  Accepted with probability min(1, exp(−β ΔE)); random numbers
 /// (s, 8i + 2) pick i's option, (s, 8i + 3) the partner, (s, 8i + 4) decides.  The lowest energy seen
-/// and its choices are kept in best_energy / best_choice.
+/// and its choices are kept in best_energy / best_choice.  (The GPU runs the same steps with the
+/// partner's options spread over a warp's lanes: kernels/anneal_cuda.cu.)
 RATEOPT_HD void anneal_cluster_sweeps(const ClusterMoves& m, double beta_hot, double beta_cold, int64_t s_begin,
                                       int64_t s_end, int64_t n_sweeps, uint64_t seed, uint64_t replica, int32_t* choice,
                                       int32_t* best_choice, int64_t stride, double& used, double& value,
@@ -145,47 +235,23 @@ RATEOPT_HD void anneal_cluster_sweeps(const ClusterMoves& m, double beta_hot, do
     }
   };
   remember();
-  const auto other_option = [](double u, int32_t r, int32_t c) {
-    int32_t k = static_cast<int32_t>(u * (r - 1));
-    if (k >= r - 1) k = r - 2;
-    return k >= c ? k + 1 : k;
-  };
   for (int64_t s = s_begin; s < s_end; ++s) {
     const double beta = beta_at(beta_hot, beta_cold, s, n_sweeps);
     const uint64_t key = sweep_key(seed, replica, static_cast<uint64_t>(s));
     for (int32_t i = 0; i < m.n_clusters; ++i) {
       const int32_t begin = m.option_begin[i], r = m.option_begin[i + 1] - begin;
       if (r < 2) continue;
-      const uint64_t base = 8 * static_cast<uint64_t>(i);
-      const int32_t c = choice[i * stride];
-      const int32_t k = other_option(uniform(key, base + 2), r, c);
-      double new_used = used - m.weight[begin + c] + m.weight[begin + k];
-      double new_value = value - m.revenue[begin + c] + m.revenue[begin + k];
-      int32_t l = -1, best = 0;
-      if (m.n_clusters > 1) {
-        l = static_cast<int32_t>(uniform(key, base + 3) * (m.n_clusters - 1));
-        if (l >= m.n_clusters - 1) l = m.n_clusters - 2;
-        if (l >= i) ++l;
-        const int32_t lb = m.option_begin[l], lr = m.option_begin[l + 1] - lb, lc = choice[l * stride];
-        new_used -= m.weight[lb + lc];
-        new_value -= m.revenue[lb + lc];
-        double best_e = INFINITY;
-        for (int32_t q = 0; q < lr; ++q) {  // written for conditional moves, not branches
-          const double e = -(new_value + m.revenue[lb + q]) + cluster_excess_penalty(m, new_used + m.weight[lb + q]);
-          const bool better = e < best_e;
-          best_e = better ? e : best_e;
-          best = better ? q : best;
-        }
-        new_used += m.weight[lb + best];
-        new_value += m.revenue[lb + best];
-      }
-      const double new_energy = -new_value + cluster_excess_penalty(m, new_used);
+      ClusterProposal p = propose_cluster_move(m, key, i, begin, r, choice, stride, used, value);
+      double best_e = INFINITY;
+      int32_t best = 0;
+      scan_partner_options(m, p, 0, 1, best_e, best);
+      const double new_energy = complete_cluster_move(m, p, best);
       const double delta = new_energy - energy;
-      if (delta <= 0 || (beta * delta < 36.7 && uniform(key, base + 4) < exp(-beta * delta))) {
-        choice[i * stride] = k;
-        if (l >= 0) choice[l * stride] = best;
-        used = new_used;
-        value = new_value;
+      if (metropolis_accept(delta, beta, [&] { return uniform(key, 8 * static_cast<uint64_t>(i) + 4); })) {
+        choice[i * stride] = p.k;
+        if (p.l >= 0) choice[p.l * stride] = best;
+        used = p.used;
+        value = p.value;
         energy = new_energy;
         if (delta < 0) remember();
       }
