@@ -1,7 +1,8 @@
 // Book CSV throughput (SPEC §1.1): a 1e6-row benchmark-profile book, parsed from memory and read from
-// a file (page cache warm), reported in MB/s.  The reader is single-threaded, so the figures are per
-// core; the requirement is at least 100 MB/s.
+// a file (page cache warm), reported in MB/s.  Parsing from memory and writing run on one thread (figures per
+// core; the requirement is at least 100 MB/s); reading a file runs on OMP_NUM_THREADS threads (all by default).
 #include <benchmark/benchmark.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -41,12 +42,12 @@ const CsvFixture& fixture() {
   return instance;
 }
 
-void report(benchmark::State& state, size_t bytes) {
+void report(benchmark::State& state, size_t bytes, int threads = 1) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
   state.counters["rows/s"] =
       benchmark::Counter(static_cast<double>(state.iterations() * kRows), benchmark::Counter::kIsRate);
   state.counters["file_MB"] = static_cast<double>(bytes) / 1e6;
-  state.SetLabel("1 thread");
+  state.SetLabel(std::to_string(threads) + (threads == 1 ? " thread" : " threads"));
 }
 
 void BM_ParseBookCsv(benchmark::State& state) {
@@ -65,7 +66,7 @@ void BM_ReadBookCsv(benchmark::State& state) {
     const rateopt::Book book = rateopt::read_book_csv(csv.path);
     benchmark::DoNotOptimize(book.technical_price.data());
   }
-  report(state, csv.text.size());
+  report(state, csv.text.size(), omp_get_max_threads());
 }
 BENCHMARK(BM_ReadBookCsv)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -142,8 +143,9 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("book_csv",
-                              "1e6-row benchmark profile; reader and writer are single-threaded, "
-                              "so bytes_per_second is per core (requirement: >= 100 MB/s)");
+                              "1e6-row benchmark profile; parsing from memory and writing are single-threaded, "
+                              "so their bytes_per_second is per core (requirement: >= 100 MB/s); reading a file "
+                              "runs on every OpenMP thread");
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,14 +1,11 @@
 // Book CSV reader and writer (SPEC §1.1, §6).
 //
-// The reader is a hand-written tokenizer over the raw bytes (memory-mapped for files): numbers go
-// straight from the buffer through std::from_chars, text is copied only when quoted or stored, and
-// rows allocate nothing beyond the amortised growth of the columns.  Anything unusual (spaces, quotes,
-// a leading '+', empty fields, errors) drops to a slow path, so the common case stays one from_chars
-// call and one comparison per field.
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
+// The reader is a hand-written tokenizer over the raw bytes (read_book_csv, in book_csv_parallel.cpp, maps
+// the file and runs it on every thread's share of the rows): a plain row is split at once (CsvCursor::
+// simple_row) and its numbers go straight from the buffer through long_decimal (exact, the common spelling)
+// or std::from_chars; text is copied only when quoted or stored, and rows allocate nothing beyond the
+// amortised growth of the columns.  Anything unusual (spaces, quotes, a leading '+', empty fields, errors)
+// drops to the field-by-field path, which gives every message.
 
 #include <algorithm>
 #include <charconv>
@@ -49,23 +46,38 @@ inline bool is_field_end(char c) { return c == ',' || c == '\n' || c == '\r'; }
 class BookCsvParser : private CsvCursor {
  public:
   BookCsvParser(const char* data, size_t size, const std::string& name, const CsvShard* shard = nullptr)
-      : CsvCursor(data, size, name), shard_(shard) {}
+      : CsvCursor(data, size, name), begin_(data), shard_(shard) {}
 
   Book parse();
+  /// The header alone: names, the book's flags and warnings; the cursor then sits on the first row.
+  BookCsvHeader parse_header();
+  /// Rows only, after a header read by another parser: from `first_line` on, and row numbers for default
+  /// ids from rows_before + 1 (no rows_before: an empty id throws RowsBeforeNeeded).
+  Book parse_rows(const std::vector<std::string>& names, uint64_t first_line, const uint64_t* rows_before,
+                  uint64_t& end_line);
 
  private:
   void read_header(Book& book);
+  void plan_columns(const std::vector<std::string>& names, Book& book, uint64_t header_line, bool warn);
+  size_t read_rows(Book& book);
+  bool read_simple_row(Book& book);
   std::string_view read_text_field(const std::string& column);
   bool read_number(const NumericColumn& column, double& value);
   bool read_number_slow(const NumericColumn& column, double& value);
   uint8_t read_renewal_flag();
   int32_t group_index(Book& book, std::string_view label);
+  void append_default_id(Book& book, size_t rows);
   [[noreturn]] void fail_field_count(const char* row_start) const;
   size_t estimate_rows() const;
 
+  const char* begin_;
   const CsvShard* shard_;  ///< null for a whole book
   uint64_t row_line_ = 0;  ///< line where the current row starts, for messages
+  uint64_t rows_before_ = 0;
+  bool rows_before_known_ = true;
   std::vector<FieldPlan> plan_;
+  std::vector<std::string_view> row_fields_;  ///< a simple row's fields
+  std::vector<double> row_numbers_;           ///< and its numbers, kept until the whole row has parsed
   std::string group_key_;
   std::unordered_map<std::string, int32_t> group_lookup_;
   int32_t last_group_ = -1;
@@ -156,10 +168,15 @@ void BookCsvParser::fail_field_count(const char* row_start) const {
 
 void BookCsvParser::read_header(Book& book) {
   const uint64_t header_line = line_;
+  plan_columns(CsvCursor::read_header(), book, header_line, true);
+}
+
+// What to do with each field of a row; `warn`: the header's warnings and checks (once a file).
+void BookCsvParser::plan_columns(const std::vector<std::string>& header, Book& book, uint64_t header_line, bool warn) {
   std::unordered_set<std::string> names;
-  for (std::string& name : CsvCursor::read_header()) {
+  for (const std::string& name : header) {
     FieldPlan field;
-    field.name = std::move(name);
+    field.name = name;
     names.insert(field.name);
     if (field.name == "policy_id") {
       field.kind = ColumnKind::policy_id;
@@ -176,10 +193,13 @@ void BookCsvParser::read_header(Book& book) {
         }
       }
     }
-    if (field.kind == ColumnKind::ignored)
+    if (warn && field.kind == ColumnKind::ignored)
       book.warnings.push_back(ignored_column_warning(name_, header_line, field.name, plan_.size() + 1));
     plan_.push_back(std::move(field));
   }
+  row_fields_.resize(plan_.size());
+  row_numbers_.resize(plan_.size());
+  if (!warn) return;
   for (const NumericColumn& column : book_numeric_columns()) {
     if (column.required && names.count(column.name) == 0) {
       fail(header_line, std::string("missing required column \"") + column.name + "\"");
@@ -201,14 +221,72 @@ size_t BookCsvParser::estimate_rows() const {
          16;
 }
 
-Book BookCsvParser::parse() {
-  Book book;
-  book.source = name_;
-  skip_to_header("book");
-  read_header(book);
-  if (shard_ != nullptr) line_ = shard_->first_row_line;
-  const uint64_t rows_before = shard_ != nullptr ? shard_->rows_before : 0;
+void BookCsvParser::append_default_id(Book& book, size_t rows) {
+  if (!rows_before_known_) throw RowsBeforeNeeded{};
+  book.id_chars += std::to_string(rows_before_ + rows + 1);  // the default id is the row number
+}
 
+// A row of plain fields (no quotes, no spaces, numbers as a program writes them), split at once and parsed
+// into row_numbers_ before anything is stored; false (the cursor back at the row's start) for any other row,
+// which the field-by-field loop then reads with its checks and messages.
+bool BookCsvParser::read_simple_row(Book& book) {
+  const char* const row_start = p_;
+  const size_t field_count = plan_.size();
+  if (!simple_row(row_fields_.data(), field_count)) return false;
+  for (size_t j = 0; j < field_count; ++j) {
+    const std::string_view text = row_fields_[j];
+    const FieldPlan& field = plan_[j];
+    bool plain = true;
+    switch (field.kind) {
+      case ColumnKind::number: {
+        const char* const end = text.data() + text.size();
+        double& value = row_numbers_[j];
+        if (!long_decimal(text.data(), end, value)) {
+          const auto parsed = std::from_chars(text.data(), end, value);
+          plain = parsed.ec == std::errc() && parsed.ptr == end && std::isfinite(value);
+        }
+        break;
+      }
+      case ColumnKind::renewal_flag:
+        plain = text.size() == 1 && (text[0] == '0' || text[0] == '1');
+        break;
+      case ColumnKind::policy_id:
+        plain = !text.empty() && invalid_utf8_at(text) == std::string_view::npos;
+        break;
+      case ColumnKind::group:
+      case ColumnKind::ignored:
+        break;
+    }
+    if (!plain) {
+      rewind(row_start, row_line_);
+      return false;
+    }
+  }
+  for (size_t j = 0; j < field_count; ++j) {
+    const FieldPlan& field = plan_[j];
+    switch (field.kind) {
+      case ColumnKind::number:
+        field.values->push_back(row_numbers_[j]);
+        break;
+      case ColumnKind::renewal_flag:
+        book.renewal_flag.push_back(static_cast<uint8_t>(row_fields_[j][0] - '0'));
+        break;
+      case ColumnKind::policy_id:
+        book.id_chars.append(row_fields_[j].data(), row_fields_[j].size());
+        book.id_offset.push_back(book.id_chars.size());
+        break;
+      case ColumnKind::group:
+        book.group.push_back(group_index(book, row_fields_[j]));
+        break;
+      case ColumnKind::ignored:
+        break;
+    }
+  }
+  return true;
+}
+
+// The rows from the cursor to the end of the buffer, into the book's columns; returns how many.
+size_t BookCsvParser::read_rows(Book& book) {
   const size_t expected_rows = estimate_rows();
   bool has_renewal_flag = false;
   bool has_policy_id = false;
@@ -234,6 +312,11 @@ Book BookCsvParser::parse() {
     }
     const char* row_start = p_;
     row_line_ = line_;
+    if (read_simple_row(book)) {
+      book.line_number.push_back(row_line_);
+      ++rows;
+      continue;
+    }
     for (size_t j = 0; j < field_count; ++j) {
       const FieldPlan& field = plan_[j];
       switch (field.kind) {
@@ -253,7 +336,7 @@ Book BookCsvParser::parse() {
           const std::string_view id = read_text_field(field.name);
           require_utf8(row_line_, id, "policy_id");
           if (id.empty()) {
-            book.id_chars += std::to_string(rows_before + rows + 1);  // the default id is the row number
+            append_default_id(book, rows);
           } else {
             book.id_chars.append(id.data(), id.size());
           }
@@ -277,71 +360,85 @@ Book BookCsvParser::parse() {
     book.line_number.push_back(row_line_);
     ++rows;
   }
-  if (rows == 0 && shard_ == nullptr) fail(0, "book is empty (a header but no rows)");
+  return rows;
+}
 
+Book BookCsvParser::parse() {
+  Book book;
+  book.source = name_;
+  skip_to_header("book");
+  read_header(book);
+  if (shard_ != nullptr) line_ = shard_->first_row_line;
+  rows_before_ = shard_ != nullptr ? shard_->rows_before : 0;
+  const size_t rows = read_rows(book);
+  if (shard_ == nullptr) {
+    finish_book_csv(book);
+    return book;
+  }
+  fill_absent_columns(book);  // the book-wide checks and warnings are the caller's
+  if (rows > 0) book.validate();
+  return book;
+}
+
+BookCsvHeader BookCsvParser::parse_header() {
+  BookCsvHeader header;
+  header.book.source = name_;
+  skip_to_header("book");
+  const uint64_t header_line = line_;
+  header.names = CsvCursor::read_header();
+  plan_columns(header.names, header.book, header_line, true);
+  header.first_row_line = line_;
+  header.rows_offset = static_cast<size_t>(p_ - begin_);
+  return header;
+}
+
+Book BookCsvParser::parse_rows(const std::vector<std::string>& names, uint64_t first_line, const uint64_t* rows_before,
+                               uint64_t& end_line) {
+  Book book;
+  book.source = name_;
+  plan_columns(names, book, 0, false);
+  book.has_group = std::find(names.begin(), names.end(), "group") != names.end();
+  line_ = first_line;
+  rows_before_known_ = rows_before != nullptr;
+  rows_before_ = rows_before != nullptr ? *rows_before : 0;
+  read_rows(book);
+  end_line = line_;
+  return book;
+}
+
+}  // namespace
+
+void fill_absent_columns(Book& book) {
+  const size_t rows = book.line_number.size();
   for (const NumericColumn& column : book_numeric_columns()) {
     std::vector<double>& values = book.*column.values;
     if (values.size() != rows) values.assign(rows, column.default_value);  // column absent from the file
   }
-  if (!has_renewal_flag) book.renewal_flag.assign(rows, 0);
+  if (book.renewal_flag.size() != rows) book.renewal_flag.assign(rows, 0);
   if (!book.has_group) {
     book.group.assign(rows, 0);
     book.group_names = {"all"};
   }
+}
 
-  if (shard_ != nullptr) {  // the book-wide checks and warnings are the caller's
-    if (rows > 0) book.validate();
-    return book;
-  }
+void finish_book_csv(Book& book) {
+  const size_t rows = book.line_number.size();
+  if (rows == 0) throw InputError(book.source, 0, "book is empty (a header but no rows)");
+  fill_absent_columns(book);
   book.validate();
-
   size_t positive = 0;
   uint64_t first_positive_line = 0;
   for (size_t i = 0; i < rows; ++i) {
     if (book.elasticity[i] > 0 && positive++ == 0) first_positive_line = book.line_number[i];
   }
   if (positive > 0) {
-    book.warnings.push_back(name_ + ": " + std::to_string(positive) +
+    book.warnings.push_back(book.source + ": " + std::to_string(positive) +
                             (positive == 1 ? " policy has" : " policies have") +
                             " positive elasticity (first at line " + std::to_string(first_positive_line) + ")");
   }
-  return book;
 }
 
-/// The whole file in memory: mapped when it is a regular file, read otherwise (pipes, /dev/stdin).
-class FileContents {
- public:
-  explicit FileContents(const std::string& path) {
-    const FileDescriptor file(open_for_reading(path));
-    struct stat info {};
-    if (::fstat(file.fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
-      int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-      flags |= MAP_POPULATE;  // one bulk fault instead of one per page
-#endif
-      void* mapped = ::mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, flags, file.fd, 0);
-      if (mapped != MAP_FAILED) {
-        ::madvise(mapped, static_cast<size_t>(info.st_size), MADV_SEQUENTIAL);
-        mapped_ = static_cast<const char*>(mapped);
-        size_ = static_cast<size_t>(info.st_size);
-      }
-    }
-    if (mapped_ == nullptr) buffer_ = read_whole_descriptor(file.fd, path);
-  }
-  ~FileContents() {
-    if (mapped_ != nullptr) ::munmap(const_cast<char*>(mapped_), size_);
-  }
-  FileContents(const FileContents&) = delete;
-  FileContents& operator=(const FileContents&) = delete;
-
-  const char* data() const { return mapped_ != nullptr ? mapped_ : buffer_.data(); }
-  size_t size() const { return mapped_ != nullptr ? size_ : buffer_.size(); }
-
- private:
-  const char* mapped_ = nullptr;
-  size_t size_ = 0;
-  std::string buffer_;
-};
+namespace {
 
 /// Buffered writes to a file; numbers are formatted straight into the buffer.
 class CsvOutput {
@@ -489,11 +586,15 @@ Book parse_book_csv_shard(const char* data, size_t size, const std::string& name
   return BookCsvParser(data, size, name, &shard).parse();
 }
 
-Book read_book_csv(const std::string& path) {
-  const FileContents file(path);
-  Book book = parse_book_csv(file.data(), file.size(), path);
-  book.source_sha256 = sha256_hex(std::string_view(file.data(), file.size()));
-  return book;
+BookCsvHeader parse_book_csv_header(const char* data, size_t size, const std::string& name) {
+  return BookCsvParser(data, size, name).parse_header();
+}
+
+Book parse_book_csv_rows(const char* begin, const char* end, const std::string& name,
+                         const std::vector<std::string>& names, uint64_t first_line, const uint64_t* rows_before,
+                         uint64_t& end_line) {
+  return BookCsvParser(begin, static_cast<size_t>(end - begin), name)
+      .parse_rows(names, first_line, rows_before, end_line);
 }
 
 void write_book_csv(const Book& book, const std::string& path) {

@@ -101,12 +101,51 @@ inline bool plain_decimal(std::string_view text, double& value) {
   return true;
 }
 
+// A plain decimal of up to 19 digits ("-1.7239528497658363", as a program writes a double's shortest text),
+// correctly rounded: the digits summed eight at a time, then the quotient when both sides are exact doubles,
+// else fast_float's exact decimal-to-binary step (Eisel-Lemire).  False for any other text, and for the rare
+// mantissa that step cannot settle: the caller's general parser then decides.
+inline bool long_decimal(const char* p, const char* const end, double& value) {
+  const bool negative = p != end && *p == '-';
+  p += negative ? 1 : 0;
+  const auto digits = [&](uint64_t& mantissa) {
+    const char* const first = p;
+    for (uint64_t word; end - p >= 8 && (std::memcpy(&word, p, 8), eight_digits(word, mantissa));) p += 8;
+    for (; p != end && static_cast<unsigned char>(*p - '0') < 10; ++p)
+      mantissa = 10 * mantissa + static_cast<uint64_t>(*p - '0');
+    return static_cast<size_t>(p - first);
+  };
+  uint64_t mantissa = 0;
+  size_t count = 0, decimals = 0;
+  if (end - p > 20) return false;  // 19 digits, a point and a digit more: eight_digits cannot overflow below
+  count = digits(mantissa);
+  if (p != end && *p == '.') {
+    ++p;
+    decimals = digits(mantissa);
+    count += decimals;
+  }
+  if (p != end || count == 0 || count > 19) return false;
+  static constexpr double kPowerOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                                           1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+  if (mantissa <= (uint64_t{1} << 53)) {  // both exact: one correctly rounded division
+    const double magnitude = static_cast<double>(mantissa) / kPowerOfTen[decimals];
+    value = negative ? -magnitude : magnitude;
+    return true;
+  }
+  using Format = fast_float::binary_format<double>;
+  const fast_float::adjusted_mantissa rounded =
+      fast_float::compute_float<Format>(-static_cast<int64_t>(decimals), mantissa);
+  if (rounded.power2 < 0) return false;  // a halfway case that needs the digits again
+  fast_float::to_float(negative, rounded, value);
+  return true;
+}
+
 // Why a whole trimmed field is not a double, or nullptr with value set.  A leading '+' is allowed; "inf"
 // and "nan" parse, then fail as not finite; a value past a double's range, either way, is out of range.
 inline const char* number_error(std::string_view text, double& value) {
   std::string_view number = text;
   if (number.size() > 1 && number[0] == '+' && number[1] != '-' && number[1] != '+') number.remove_prefix(1);
-  if (plain_decimal(number, value)) return nullptr;
+  if (plain_decimal(number, value) || long_decimal(number.data(), number.data() + number.size(), value)) return nullptr;
   const char* end = number.data() + number.size();
   const auto parsed = fast_float::from_chars(number.data(), end, value);
   if (parsed.ec != std::errc() || parsed.ptr != end || number.empty()) return "is not a number";
