@@ -603,6 +603,43 @@ TEST(Chart, RendersWithRsvgConvert) {
   EXPECT_GT(frontier.bytes, empty.bytes + empty.bytes / 10) << "the series and marker add nothing to the PNG";
 }
 
+TEST(Chart, BarPanelsDrawEveryBarAndRangeAndRender) {
+  std::vector<std::string> many;
+  for (int i = 0; i < 30; ++i) many.push_back("a rather long level label " + std::to_string(i));
+  BarSeries change{"mean change", {}, {}, {}, {}, {}, ""};
+  for (int i = 0; i < 30; ++i) {
+    change.values.push_back(i % 7 - 3.0);
+    change.range_lo.push_back(i % 7 - 8.0);
+    change.range_hi.push_back(i % 7 + 2.0);
+    change.box_lo.push_back(i % 7 - 5.0);
+    change.box_hi.push_back(i % 7 - 1.0);
+  }
+  change.values[4] = std::nan("");  // no bar there
+  const BarSeries before{"before", {0.8, 0.7}, {}, {}, {}, {}, "#999999"};
+  const BarSeries after{"after", {0.75, 0.72}, {}, {}, {}, {}, ""};
+  const std::vector<BarPanel> panels{{"change <by> level", "change %", many, {change}},
+                                     {"retention", "retention", {"north", "south"}, {before, after}}};
+  const std::string svg = render_bar_svg("impact & more", panels);
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = svg.find(what); at != std::string::npos; at = svg.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("class=\"bar\""), 29u + 4u);  // every finite value, in both panels
+  EXPECT_EQ(count("class=\"range\""), 30u);     // the ranges of the first panel, the NaN bar's included
+  EXPECT_EQ(count("class=\"category-label\""), 32u);
+  EXPECT_EQ(count("rotate(-45"), 30u);  // 30 long labels do not fit side by side; 2 short ones do
+  EXPECT_EQ(count("class=\"panel\""), 2u);
+  EXPECT_NE(svg.find("change &lt;by&gt; level"), std::string::npos);
+  EXPECT_NE(svg.find("a rather long level lab\xE2\x80\xA6"), std::string::npos);  // cut to 24 characters
+  const std::filesystem::path file = write_checked(svg, "bar_panels");
+  if (test::have_tool("rsvg-convert")) {
+    EXPECT_EQ(render_png(file).width, 900u);
+  }
+  EXPECT_THROW(render_bar_svg("x", {{"p", "", {"a", "b"}, {BarSeries{"s", {1.0}, {}, {}, {}, {}, ""}}}}),
+               std::invalid_argument);
+}
+
 TEST(Chart, RejectsMismatchedSeriesAndTinyCanvases) {
   Chart chart;
   chart.series.push_back(make_series("bad", {1, 2, 3}, {1, 2}));

@@ -9,6 +9,7 @@
 #include "rateopt/build_config.hpp"
 #include "rateopt/grid.hpp"
 #include "rateopt/grid_rule.hpp"
+#include "rateopt/impact.hpp"
 #include "rateopt/report.hpp"
 
 namespace rateopt {
@@ -95,18 +96,31 @@ std::string grid_policies_csv(const GridBook& g, const GridResult& r) {
 
 std::string write_grid_outputs(const std::string& out_dir, const GridBook& grid, const GridOptions& options,
                                const GridResult& result, bool force) {
+  return write_grid_outputs(out_dir, grid, options, result, force, {});
+}
+
+std::string write_grid_outputs(const std::string& out_dir, const GridBook& grid, const GridOptions& options,
+                               const GridResult& result, bool force, const std::vector<ImpactSegment>& segments) {
   // An infeasible grid fixes no constraint prices, so no rule (nor one of an earlier solve left beside it).
   const bool has_rule = !result.term_prices.empty();
   std::vector<std::string> outputs{"result.json", "policies.csv"};
   if (has_rule) outputs.push_back("pricing_rule.json");
+  const bool has_impact = !segments.empty();
+  if (has_impact) outputs.insert(outputs.end(), impact_output_files().begin(), impact_output_files().end());
   const std::string json = grid_result_json(grid, options, result);
   const std::string rule = has_rule ? GridPricingRule::from_solve(grid, options, result).to_json() : std::string();
+  const ImpactFiles impact = has_impact ? impact_files(grid_impact_policies(grid, result), segments) : ImpactFiles();
   OutputSet writer(out_dir, outputs, force);
   writer.write("policies.csv", grid_policies_csv(grid, result));
   writer.write("result.json", json);
   if (has_rule) writer.write("pricing_rule.json", rule);
+  if (has_impact) {
+    writer.write("impact.csv", impact.csv);
+    writer.write("impact.svg", impact.svg);
+  }
   writer.commit();
   if (!has_rule) remove_stale_output(out_dir, "pricing_rule.json", "the rule of an earlier solve");
+  if (!has_impact) remove_stale_impact_outputs(out_dir);
   return json;
 }
 

@@ -871,4 +871,184 @@ std::string render_svg(const Chart& chart, int width, int height) {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Bar panels (render_bar_svg)
+
+namespace {
+
+constexpr size_t kMaxCategoryChars = 24;
+constexpr double kPanelGap = 18;
+
+void check_bar_panels(const std::vector<BarPanel>& panels, int width) {
+  if (width < 320) throw std::invalid_argument("render_bar_svg: the chart must be at least 320 px wide");
+  for (const BarPanel& p : panels)
+    for (const BarSeries& s : p.series) {
+      const size_t n = p.categories.size();
+      for (const std::vector<double>* v : {&s.values, &s.range_lo, &s.range_hi, &s.box_lo, &s.box_hi})
+        if (v != &s.values && v->empty())
+          continue;
+        else if (v->size() != n)
+          throw std::invalid_argument("render_bar_svg: series '" + s.name + "' of panel '" + p.title + "' has " +
+                                      std::to_string(v->size()) + " values for " + std::to_string(n) + " categories");
+    }
+}
+
+/// A category label cut to kMaxCategoryChars characters ("…" marking the cut), "(blank)" for "".
+std::string category_label(const std::string& s) {
+  if (s.empty()) return "(blank)";
+  const std::vector<char32_t> cps = decode_utf8(s);
+  if (cps.size() <= kMaxCategoryChars) return s;
+  std::string out;
+  for (size_t i = 0; i + 1 < kMaxCategoryChars; ++i) append_utf8(out, cps[i]);
+  append_utf8(out, U'\u2026');
+  return out;
+}
+
+/// The y range of a panel: zero, every value and every range.
+Range bar_range(const BarPanel& p) {
+  Range r;
+  r.add(0);
+  for (const BarSeries& s : p.series)
+    for (const std::vector<double>* v : {&s.values, &s.range_lo, &s.range_hi, &s.box_lo, &s.box_hi})
+      for (double x : *v) r.add(x);
+  return r;
+}
+
+/// Where a panel's pieces go across the chart, and the room its category labels take below the plot.
+struct PanelGeometry {
+  std::vector<std::string> labels;
+  Axis ya;
+  double plot_left = 0, plot_right = 0, slot = 0, label_room = 0;
+  bool turned = false;  ///< category labels at −45° (they do not fit side by side)
+};
+
+PanelGeometry panel_geometry(const BarPanel& p, double width) {
+  PanelGeometry g;
+  double widest = 0;
+  for (const std::string& c : p.categories) {
+    g.labels.push_back(category_label(c));
+    widest = std::max(widest, text_width(g.labels.back(), kTickSize));
+  }
+  g.ya = make_axis(bar_range(p), 5, kTickSize);
+  g.plot_left = kPad + (p.y_label.empty() ? 0 : kLabelSize + 10) + g.ya.max_label_width + kTickLength + 4;
+  g.plot_right = width - kPad;
+  g.slot = (g.plot_right - g.plot_left) / static_cast<double>(std::max<size_t>(1, p.categories.size()));
+  g.turned = widest + 6 > g.slot;
+  g.label_room = g.turned ? widest * 0.71 + kTickSize + 8 : kTickSize + 10;
+  return g;
+}
+
+/// One panel drawn with its top-left corner at (0, top): title line, plot_height of plot, category labels.
+/// Returns its height.
+double draw_bar_panel(std::string& out, const BarPanel& p, double width, double top, double plot_height) {
+  PanelGeometry g = panel_geometry(p, width);
+  const std::vector<std::string>& labels = g.labels;
+  Axis& ya = g.ya;
+  const double plot_left = g.plot_left, plot_right = g.plot_right, slot = g.slot;
+  const bool turned = g.turned;
+  double y = top + kTitleSize;
+  text(out, "panel-title", plot_left, y, p.title,
+       "font-size=\"" + px(kLabelSize) + "\" font-weight=\"bold\" fill=\"" + kTextColour + "\"");
+  if (p.series.size() > 1) {  // legend on the title's line, right-aligned
+    double x = plot_right;
+    out += "<g class=\"legend\" font-size=\"" + px(kLegendSize) + "\" fill=\"" + kTextColour + "\">\n";
+    for (size_t k = p.series.size(); k-- > 0;) {
+      const std::string colour = p.series[k].colour.empty() ? kPalette[k % kPalette.size()] : p.series[k].colour;
+      x -= text_width(p.series[k].name, kLegendSize);
+      text(out, "legend-label", x, y, p.series[k].name);
+      x -= 16;
+      out += "<rect x=\"" + px(x) + "\" y=\"" + px(y - 10) + "\" width=\"11\" height=\"11\" fill=\"" + escape(colour) +
+             "\"/>\n";
+      x -= kEntryGap;
+    }
+    out += "</g>\n";
+  }
+  const double plot_top = y + 12, plot_bottom = plot_top + plot_height;
+  ya.p0 = plot_bottom - kInnerPad;
+  ya.p1 = plot_top + kInnerPad;
+  out += "<g class=\"grid\" stroke=\"" + std::string(kGridColour) +
+         "\" stroke-width=\"1\" shape-rendering=\"crispEdges\">\n";
+  for (const double t : ya.ticks.ticks) line(out, plot_left, crisp(ya.map(t)), plot_right, crisp(ya.map(t)), "");
+  out += "</g>\n";
+  for (size_t i = 0; i < ya.labels.size(); ++i)
+    text(out, "y-tick-label", plot_left - kTickLength - 4, ya.map(ya.ticks.ticks[i]) + kTickSize * 0.35, ya.labels[i],
+         "text-anchor=\"end\" font-size=\"" + px(kTickSize) + "\" fill=\"" + kTickTextColour + "\"");
+  if (!p.y_label.empty())
+    out += "<text class=\"y-label\" x=\"0\" y=\"0\" transform=\"translate(" + px(kPad + kLabelSize * 0.8) + " " +
+           px((plot_top + plot_bottom) / 2) + ") rotate(-90)\" text-anchor=\"middle\" font-size=\"" + px(kTickSize) +
+           "\" fill=\"" + kTextColour + "\">" + escape(p.y_label) + "</text>\n";
+  const double zero = ya.map(0);
+  const double group = slot * 0.8, bar = group / static_cast<double>(std::max<size_t>(1, p.series.size()));
+  for (size_t k = 0; k < p.series.size(); ++k) {
+    const BarSeries& s = p.series[k];
+    const std::string colour = escape(s.colour.empty() ? kPalette[k % kPalette.size()] : s.colour);
+    out += "<g class=\"bar-series\">\n<title>" + escape(s.name) + "</title>\n";
+    for (size_t c = 0; c < p.categories.size(); ++c) {
+      const double x0 = plot_left + slot * c + (slot - group) / 2 + bar * k, mid = x0 + bar / 2;
+      if (std::isfinite(s.values[c])) {
+        const double yv = ya.map(s.values[c]);
+        out += "<rect class=\"bar\" x=\"" + px(x0 + 0.5) + "\" y=\"" + px(std::min(yv, zero)) + "\" width=\"" +
+               px(std::max(bar - 1, 0.5)) + "\" height=\"" + px(std::max(std::abs(zero - yv), 0.5)) + "\" fill=\"" +
+               colour + "\"/>\n";
+      }
+      if (!s.range_lo.empty() && std::isfinite(s.range_lo[c]) && std::isfinite(s.range_hi[c])) {
+        const double cap = std::min(bar * 0.25, 5.0);
+        out += "<g class=\"range\" stroke=\"#333333\" stroke-width=\"1.2\">\n";
+        line(out, mid, ya.map(s.range_lo[c]), mid, ya.map(s.range_hi[c]), "");
+        line(out, mid - cap, ya.map(s.range_lo[c]), mid + cap, ya.map(s.range_lo[c]), "");
+        line(out, mid - cap, ya.map(s.range_hi[c]), mid + cap, ya.map(s.range_hi[c]), "");
+        if (!s.box_lo.empty() && std::isfinite(s.box_lo[c]) && std::isfinite(s.box_hi[c]))
+          line(out, mid, ya.map(s.box_lo[c]), mid, ya.map(s.box_hi[c]), "stroke-width=\"4\"");
+        out += "</g>\n";
+      }
+    }
+    out += "</g>\n";
+  }
+  out += "<g stroke=\"" + std::string(kAxisColour) + "\" stroke-width=\"1\" shape-rendering=\"crispEdges\">\n";
+  line(out, crisp(plot_left), plot_top, crisp(plot_left), plot_bottom, "");
+  line(out, plot_left, crisp(zero), plot_right, crisp(zero), "");
+  out += "</g>\n";
+  for (size_t c = 0; c < labels.size(); ++c) {
+    const double mid = plot_left + slot * (c + 0.5), ly = plot_bottom + kTickSize + 2;
+    const std::string common = "font-size=\"" + px(kTickSize) + "\" fill=\"" + kTickTextColour + "\"";
+    if (turned)
+      text(out, "category-label", mid, ly, labels[c],
+           "text-anchor=\"end\" transform=\"rotate(-45 " + px(mid) + " " + px(ly) + ")\" " + common);
+    else
+      text(out, "category-label", mid, ly, labels[c], "text-anchor=\"middle\" " + common);
+  }
+  return plot_bottom + g.label_room - top;
+}
+
+}  // namespace
+
+std::string render_bar_svg(const std::string& title, const std::vector<BarPanel>& panels, int width, int panel_height) {
+  check_bar_panels(panels, width);
+  // each panel: its title line, the plot, and the room its category labels need
+  const double title_line = kTitleSize + 12;
+  double total = kPad + (title.empty() ? 0 : kTitleSize + 10);
+  for (const BarPanel& p : panels) total += title_line + panel_height + panel_geometry(p, width).label_room + kPanelGap;
+  const int height = static_cast<int>(std::ceil(std::max(total + kPad, 120.0)));
+  Chart document;
+  document.title = title;
+  std::string out;
+  draw_document_start(out, document, width, height);
+  double top = kPad;
+  if (!title.empty()) {
+    text(out, "title", width / 2.0, top + kTitleSize * 0.8, title,
+         "text-anchor=\"middle\" font-size=\"" + px(kTitleSize) + "\" font-weight=\"bold\" fill=\"#111111\"");
+    top += kTitleSize + 10;
+  }
+  if (panels.empty())
+    text(out, "no-data", width / 2.0, top + 40, "No data",
+         "text-anchor=\"middle\" font-size=\"" + px(kLabelSize) + "\" fill=\"#999999\"");
+  for (size_t k = 0; k < panels.size(); ++k) {
+    out += "<g class=\"panel\">\n";
+    top += draw_bar_panel(out, panels[k], width, top, panel_height) + kPanelGap;
+    out += "</g>\n";
+  }
+  out += "</svg>\n";
+  return out;
+}
+
 }  // namespace rateopt

@@ -46,6 +46,31 @@ struct Chart {
 /// height is below 120.
 std::string render_svg(const Chart& chart, int width = 900, int height = 560);
 
+/// Bars of one series in a bar panel: one value per category (NaN: no bar), and optionally per category a
+/// range drawn as a whisker (range_lo..range_hi) with a thicker inner range (box_lo..box_hi) over the bar.
+struct BarSeries {
+  std::string name;
+  std::vector<double> values;
+  std::vector<double> range_lo, range_hi, box_lo, box_hi;  // empty, or one per category
+  std::string colour;                                      // empty: the palette's next
+};
+
+/// One panel: categories along x, the series' bars side by side in each category, from zero.
+struct BarPanel {
+  std::string title, y_label;
+  std::vector<std::string> categories;
+  std::vector<BarSeries> series;
+};
+
+/// Panels stacked top to bottom in one standalone SVG document under `title`, each panel_height px high
+/// (plus room for its category labels, turned when they do not fit side by side, and cut to 24
+/// characters).  The y axis of each panel has nice ticks over its values, ranges and zero; a legend shows
+/// when a panel has more than one series.  Elements carry classes (title, panel, panel-title, bar,
+/// range, category-label, y-tick-label, legend).  Throws std::invalid_argument when a series' lengths
+/// disagree with the categories, or the width is below 320.
+std::string render_bar_svg(const std::string& title, const std::vector<BarPanel>& panels, int width = 900,
+                           int panel_height = 280);
+
 /// Nice tick positions for an axis: a step of 1, 2 or 5 × 10^k giving about `target` intervals, the
 /// first tick at or below lo and the last at or above hi (so the ticks cover [lo, hi]).  lo == hi (or
 /// a non-finite bound) gives a small symmetric range around the value (around 0..1 when nothing is

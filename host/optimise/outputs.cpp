@@ -17,6 +17,7 @@
 #include "optimise/audit.hpp"
 #include "rateopt/build_config.hpp"
 #include "rateopt/errors.hpp"
+#include "rateopt/impact.hpp"
 #include "rateopt/pricing_rule.hpp"
 #include "rateopt/solve.hpp"
 
@@ -323,10 +324,17 @@ PricingRule solve_pricing_rule(const BookView& book, const OptimiseOptions& opti
 
 void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force) {
+  write_solve_outputs(out_dir, book, options, result, force, {});
+}
+
+void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,
+                         const SolveResult& result, bool force, const std::vector<ImpactSegment>& segments) {
   // A solve that stopped before its dual phase has no constraint prices, so no rule.
   const bool has_rule = !result.lagrangian.basis_prices.empty();
   std::vector<std::string> names{"policies.csv", "result.json"};
   if (has_rule) names.push_back("pricing_rule.json");
+  const bool has_impact = !segments.empty();
+  if (has_impact) names.insert(names.end(), impact_output_files().begin(), impact_output_files().end());
   OutputSet outputs(out_dir, names, force);
 
   // Everything that can fail for reasons other than I/O happens before the first byte is written.
@@ -341,13 +349,20 @@ void write_solve_outputs(const std::string& out_dir, const BookView& book, const
       has_rule ? PricingRule::from_solve(options, result, sha.is_string() ? sha.get<std::string>() : "", book.source)
                      .to_json()
                : std::string();
+  const ImpactFiles impact =
+      has_impact ? impact_files(solve_impact_policies(book, options, result.multiplier), segments) : ImpactFiles();
 
   write_policies_csv(outputs.file("policies.csv"), book, result, per_policy, options.threads);
   if (has_rule) outputs.write("pricing_rule.json", rule_text);
+  if (has_impact) {
+    outputs.write("impact.csv", impact.csv);
+    outputs.write("impact.svg", impact.svg);
+  }
   outputs.write("result.json", result_text);
   outputs.commit();
   // A rerun that makes no rule must not leave the rule of an earlier solve beside its result.
   if (!has_rule) remove_stale_output(out_dir, "pricing_rule.json", "the rule of an earlier solve");
+  if (!has_impact) remove_stale_impact_outputs(out_dir);
 }
 
 }  // namespace rateopt

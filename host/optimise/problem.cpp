@@ -394,13 +394,15 @@ void build_constraints(Problem& P, const BookView& /*book*/, const OptimiseOptio
 
 // ---------------------------------------------------------------- reporting
 
-PortfolioMetrics portfolio_metrics(const Problem& P, const Vec& T) {
+PortfolioMetrics portfolio_metrics(const Problem& P, const Vec& T) { return portfolio_metrics(T, P.renewal_weight); }
+
+PortfolioMetrics portfolio_metrics(const Vec& T, double renewal_weight) {
   PortfolioMetrics m;
   m.gwp = T[b::gwp];
   m.claims = T[b::claims];
   m.profit = T[b::gwp] - T[b::claims] - T[b::expense];
   m.loss_ratio = T[b::claims] / T[b::gwp];
-  m.retention = P.renewal_weight > 0 ? T[b::renewal] / P.renewal_weight : std::numeric_limits<double>::quiet_NaN();
+  m.retention = renewal_weight > 0 ? T[b::renewal] / renewal_weight : std::numeric_limits<double>::quiet_NaN();
   return m;
 }
 

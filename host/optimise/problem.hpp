@@ -96,6 +96,9 @@ struct PortfolioMetrics {
   double profit, gwp, claims, loss_ratio, retention;
 };
 PortfolioMetrics portfolio_metrics(const Problem& problem, const Vec& T);
+/// The same from sums laid out as the basis (math::basis: gwp, claims, expense, renewal) over any set of
+/// policies whose renewals weigh renewal_weight (Σ_R w; 0: retention NaN) — a segment of the impact report.
+PortfolioMetrics portfolio_metrics(const Vec& T, double renewal_weight);
 /// The same into a solve's result: expected profit, GWP, claims, loss ratio and retention.
 inline void store_portfolio_metrics(const PortfolioMetrics& m, SolveResult& result) {
   result.expected_profit = m.profit;

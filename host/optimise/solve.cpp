@@ -121,6 +121,10 @@ PortfolioFigures evaluate_portfolio(const BookView& book, const OptimiseOptions&
 }
 
 PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& options, const SolveResult& result) {
+  return policy_outputs(book, options, ColumnView<double>(result.multiplier));
+}
+
+PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& options, ColumnView<double> multipliers) {
   const size_t n = book.size();
   PolicyOutputs out;
   out.new_premium.resize(n);
@@ -131,7 +135,7 @@ PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& option
   const bool logistic = options.demand_model == DemandModel::logistic;
   const double buffer = options.enbp_buffer.value_or(0.0);
   for (size_t i = 0; i < n; ++i) {
-    const double m = result.multiplier[i], tc = book.technical_price[i];
+    const double m = multipliers[i], tc = book.technical_price[i];
     double d0 = book.p_demand[i], d1 = book.elasticity[i];
     if (logistic) math::logistic_parameters(book.p_demand[i], book.elasticity[i], d0, d1);
     const double x =

@@ -1,10 +1,12 @@
 // Ratebook mode's outputs: ratebook.csv, policies.csv and result.json (a solve's keys plus the ratebook's),
 // written all or nothing, and the human report.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "io/files.hpp"
 #include "io/format.hpp"
+#include "rateopt/impact.hpp"
 #include "rateopt/ratebook.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
@@ -135,14 +137,47 @@ std::string ratebook_result_json(const BookView& book, const OptimiseOptions& op
   return doc.dump(2) + '\n';
 }
 
+std::vector<ImpactSegment> factor_segments(const FactorColumns& factors, const RatebookResult& result) {
+  std::vector<ImpactSegment> segments;
+  for (size_t f = 0; f < factors.names.size(); ++f) {
+    std::vector<std::string> order;
+    for (const RatebookLevel& l : result.levels)
+      if (l.factor == factors.names[f]) order.push_back(l.level);
+    const std::string column = "factor." + factors.names[f];
+    segments.push_back(label_segment(column, factors.labels[f], column, order));
+  }
+  return segments;
+}
+
+const std::vector<std::string>& ratebook_output_files() {
+  static const std::vector<std::string> files{"ratebook.csv", "policies.csv", "result.json", "impact.csv",
+                                              "impact.svg"};
+  return files;
+}
+
 void write_ratebook_outputs(const std::string& out_dir, const BookView& book, const FactorColumns& factors,
                             const OptimiseOptions& options, const RatebookOptions& ratebook_options,
                             const RatebookResult& result, bool force) {
-  OutputSet outputs(out_dir, {"ratebook.csv", "policies.csv", "result.json"}, force);
+  write_ratebook_outputs(out_dir, book, factors, options, ratebook_options, result, force, {});
+}
+
+void write_ratebook_outputs(const std::string& out_dir, const BookView& book, const FactorColumns& factors,
+                            const OptimiseOptions& options, const RatebookOptions& ratebook_options,
+                            const RatebookResult& result, bool force,
+                            const std::vector<ImpactSegment>& extra_segments) {
+  OutputSet outputs(out_dir, ratebook_output_files(), force);
   const std::string result_text = ratebook_result_json(book, options, ratebook_options, result);
   const std::string policies_text = policies_csv(book, factors, options, result);
+  std::vector<ImpactSegment> segments = factor_segments(factors, result);
+  for (const ImpactSegment& s : extra_segments)  // a factor asked for again is reported once
+    if (std::none_of(segments.begin(), segments.end(), [&](const ImpactSegment& o) { return o.name == s.name; }))
+      segments.push_back(s);
+  const SolveResult& charged = result.capped ? *result.capped : result.solve;  // the prices policies.csv shows
+  const ImpactFiles impact = impact_files(solve_impact_policies(book, options, charged.multiplier), segments);
   outputs.write("ratebook.csv", ratebook_csv(result));
   outputs.write("policies.csv", policies_text);
+  outputs.write("impact.csv", impact.csv);
+  outputs.write("impact.svg", impact.svg);
   outputs.write("result.json", result_text);
   outputs.commit();
 }

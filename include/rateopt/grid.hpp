@@ -439,6 +439,10 @@ const std::vector<std::string>& grid_output_files();
 /// replace existing ones without force); returns the text of result.json.
 std::string write_grid_outputs(const std::string& out_dir, const GridBook& grid, const GridOptions& options,
                                const GridResult& result, bool force = false);
+/// The same with the impact report (impact.csv, impact.svg) by `segments` (rateopt/impact.hpp), all or nothing.
+struct ImpactSegment;
+std::string write_grid_outputs(const std::string& out_dir, const GridBook& grid, const GridOptions& options,
+                               const GridResult& result, bool force, const std::vector<ImpactSegment>& segments);
 /// A few lines for the terminal.
 std::string grid_report(const GridResult& result);
 

@@ -149,10 +149,19 @@ RatebookResult optimise_ratebook(const BookView& book, const FactorColumns& fact
 /// result.json text: optimise's summary keys plus ratebook, kkt and structure-cost keys, and the audit.
 std::string ratebook_result_json(const BookView& book, const OptimiseOptions& options,
                                  const RatebookOptions& ratebook_options, const RatebookResult& result);
-/// ratebook.csv, policies.csv (the capped prices with caps = after) and result.json, all or nothing.
+struct ImpactSegment;
+/// The impact report's segments of a ratebook solve: every factor.<name> column, its levels in ratebook order.
+std::vector<ImpactSegment> factor_segments(const FactorColumns& factors, const RatebookResult& result);
+/// ratebook.csv, policies.csv (the capped prices with caps = after), result.json, impact.csv and impact.svg
+/// (by every factor and then by extra_segments), all or nothing.
 void write_ratebook_outputs(const std::string& out_dir, const BookView& book, const FactorColumns& factors,
                             const OptimiseOptions& options, const RatebookOptions& ratebook_options,
                             const RatebookResult& result, bool force);
+void write_ratebook_outputs(const std::string& out_dir, const BookView& book, const FactorColumns& factors,
+                            const OptimiseOptions& options, const RatebookOptions& ratebook_options,
+                            const RatebookResult& result, bool force, const std::vector<ImpactSegment>& extra_segments);
+/// The files write_ratebook_outputs writes.
+const std::vector<std::string>& ratebook_output_files();
 /// One screen for humans.
 std::string ratebook_report(const RatebookResult& result);
 

@@ -19,10 +19,14 @@ std::string summary_json(const BookView& book, const OptimiseOptions& options, c
 /// The text of result.json: the summary with the audit trail under "audit".
 std::string result_json(const BookView& book, const OptimiseOptions& options, const SolveResult& result);
 
-/// Write DIR/result.json and DIR/policies.csv atomically (temporary file, then rename).  Refuses
-/// (InputError) to replace an existing output unless `force`.  Creates DIR when missing.
+/// Write DIR/result.json and DIR/policies.csv atomically (temporary file, then rename), with
+/// pricing_rule.json and, given segments, impact.csv and impact.svg (rateopt/impact.hpp), all or nothing.
+/// Refuses (InputError) to replace an existing output unless `force`.  Creates DIR when missing.
 void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,
                          const SolveResult& result, bool force);
+struct ImpactSegment;
+void write_solve_outputs(const std::string& out_dir, const BookView& book, const OptimiseOptions& options,
+                         const SolveResult& result, bool force, const std::vector<ImpactSegment>& segments);
 
 /// The solve's pricing rule as write_solve_outputs writes it to pricing_rule.json: the solved book's file and
 /// SHA-256 as the audit records them.  InputError when the solve stopped before its answer was certified.

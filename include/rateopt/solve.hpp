@@ -34,6 +34,8 @@ struct PolicyOutputs {
   std::vector<uint8_t> enbp_binding;    ///< renewal with an ENBP and m ≥ ENBP bound − 1e-9
 };
 PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& options, const SolveResult& result);
+/// The same at any multipliers (one per policy, e.g. the prior multipliers: today's prices).
+PolicyOutputs policy_outputs(const BookView& book, const OptimiseOptions& options, ColumnView<double> multipliers);
 
 /// The portfolio at given multipliers (SPEC §1.6), without a solve.  retention is NaN when the book has
 /// no renewals.

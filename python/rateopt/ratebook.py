@@ -9,13 +9,14 @@ import csv
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
 from . import _core, _frames, _options
 from ._columns import column_reader, native_book
 from .errors import InputError
+from .result import _segment_labels
 
 __all__ = ["optimise_ratebook", "RatebookResult"]
 
@@ -88,6 +89,12 @@ class RatebookResult:
     @property
     def ratebook_df(self) -> Any:
         return _frames.rows_frame(self._json["ratebook"])
+
+    def impact(self, segments: Mapping[str, Any] | None = None) -> Any:
+        """The impact report as ``rateopt ratebook`` writes impact.csv: the whole book, every factor's levels,
+        then each of ``segments`` ({name: one label per policy}); see ``rateopt.Result.impact``."""
+        names, labels = _segment_labels(segments)
+        return _frames.rows_frame(json.loads(self._native.impact_json(names, labels)))
 
     def report(self) -> str:
         return self._native.report()

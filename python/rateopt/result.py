@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -14,6 +14,12 @@ from ._fields import PolicyColumns, SummaryFields, none_if_nan
 from .pricing import PricingRule
 
 __all__ = ["Result"]
+
+
+def _segment_labels(segments: Mapping[str, Any] | None) -> tuple[list[str], list[list[str]]]:
+    """(names, labels as text) of {name: one label per policy}."""
+    items = list((segments or {}).items())
+    return [str(k) for k, _ in items], [[str(v) for v in values] for _, values in items]
 
 
 class Result(PolicyColumns, SummaryFields):
@@ -192,6 +198,14 @@ class Result(PolicyColumns, SummaryFields):
                      "rate_change_pct", "policy_id", "lower_bound", "upper_bound"):
             columns[name] = table[name]
         return _frames.frame(columns)
+
+    def impact(self, segments: Mapping[str, Any] | None = None) -> Any:
+        """The impact report (as ``rateopt optimise --segment-by`` writes impact.csv): the whole book, then one
+        row per level of each of ``segments`` ({name: one label per policy}, e.g. ``{"region": df["region"]}``):
+        policies, mean and p5–p95 of the premium change against today's price, shares over +5% and +10%,
+        retention and loss ratio before and after.  A DataFrame (polars, else pandas, else a dict)."""
+        names, labels = _segment_labels(segments)
+        return _frames.rows_frame(json.loads(self._solution.impact_json(names, labels)))
 
     def report(self) -> str:
         """One screen: portfolio, constraints with shadow prices, certificate, solver facts."""

@@ -4,6 +4,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings.hpp"
+#include "rateopt/impact.hpp"
 #include "rateopt/ratebook.hpp"
 
 namespace rateopt::python {
@@ -53,6 +54,19 @@ void bind_ratebook(nb::module_& m) {
           "result_json",
           [](const PyRatebook& s) { return ratebook_result_json(s.book(), s.options, s.ratebook_options, s.result); },
           "The text of result.json as `rateopt ratebook` writes it.")
+      .def(
+          "impact_json",
+          [](const PyRatebook& s, const std::vector<std::string>& names,
+             const std::vector<std::vector<std::string>>& labels) {
+            const BookView book = s.book();
+            const SolveResult& charged = s.result.capped ? *s.result.capped : s.result.solve;
+            std::vector<ImpactSegment> segments = factor_segments(s.factors, s.result);
+            for (ImpactSegment& extra : label_segments(names, labels, book.size(), "segments"))
+              segments.push_back(std::move(extra));
+            return impact_json(impact_rows(solve_impact_policies(book, s.options, charged.multiplier), segments));
+          },
+          nb::arg("names"), nb::arg("labels"),
+          "The impact report's rows by every factor, then by the given label columns, as JSON.")
       .def("report", [](const PyRatebook& s) { return ratebook_report(s.result); })
       .def(
           "write_outputs",

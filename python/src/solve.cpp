@@ -3,6 +3,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings.hpp"
+#include "rateopt/impact.hpp"
 #include "rateopt/pricing_rule.hpp"
 #include "rateopt/report.hpp"
 #include "rateopt/solve.hpp"
@@ -87,6 +88,15 @@ void bind_solve(nb::module_& m) {
       .def(
           "pricing_rule", [](const PySolution& s) { return solve_pricing_rule(s.book(), s.options, s.result); },
           "The solve's pricing rule, as `rateopt optimise` writes it to pricing_rule.json.")
+      .def(
+          "impact_json",
+          [](const PySolution& s, const std::vector<std::string>& names,
+             const std::vector<std::vector<std::string>>& labels) {
+            const BookView book = s.book();
+            const std::vector<ImpactSegment> segments = label_segments(names, labels, book.size(), "segments");
+            return impact_json(impact_rows(solve_impact_policies(book, s.options, s.result.multiplier), segments));
+          },
+          nb::arg("names"), nb::arg("labels"), "The impact report's rows (impact.csv's columns) as JSON.")
       .def("brief_report", [](const PySolution& s) { return s.result.brief_report(); })
       .def("full_report", [](const PySolution& s) { return s.result.full_report(); })
       .def(
