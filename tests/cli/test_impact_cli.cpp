@@ -260,6 +260,22 @@ TEST(CliImpact, RatebookReportsEveryFactorAndSegments) {
   expect_impact(impact, solved_policies(book, out, "region"), "region", {"east", "north", "south"});
 }
 
+// With the caps applied after the ratebook, the report shows the capped prices policies.csv charges.
+TEST(CliImpact, RatebookWithCapsAfterReportsTheCappedPrices) {
+  const fs::path dir = scratch_dir();
+  write_text_file(dir / "book.csv", book_text());
+  write_text_file(dir / "ratebook.csv", "factor,level,relativity\nage,young,1.2\nage,mid,1\nage,old,1.1\n");
+  const CliRun r = run_rateopt(
+      dir, {"ratebook", "--book", (dir / "book.csv").string(), "--ratebook", (dir / "ratebook.csv").string(),
+            "--out-dir", (dir / "out").string(), "--lr-max", "0.62", "--caps", "after", "--max-rate-change", "0.02"});
+  ASSERT_EQ(r.rc, 0) << describe(r);
+  const Csv book = read_csv(dir / "book.csv");
+  const Csv out = read_csv(dir / "out" / "policies.csv");
+  const Csv impact = read_csv(dir / "out" / "impact.csv");
+  expect_impact(impact, solved_policies(book, out, "factor.age"), "factor.age", kAges);
+  for (size_t row = 0; row < impact.rows.size(); ++row) EXPECT_LE(field(impact, row, "p95_change_pct"), 2.0 + 1e-9);
+}
+
 // A grid of 30 policies × 4 candidates, the baseline on step 1, loss cost varying per candidate.
 std::string grid_text() {
   std::string text = "policy_id,step,premium,demand,expected_loss_cost,renewal_flag,weight,baseline,channel\n";
