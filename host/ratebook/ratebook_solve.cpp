@@ -160,7 +160,10 @@ bool RatebookSolver::newton_solve() {
     if (d.lpNorm<Eigen::Infinity>() <= 1e-12 || slope <= 1e-16 * (1.0 + std::fabs(value))) return true;
     double alpha = 1.0;
     bool accepted = false;
-    for (int halving = 0; halving < 40 && !accepted; ++halving, alpha *= 0.5) {
+    // A step whose predicted gain is below the round-off of the merit's sums over the book cannot show
+    // progress; halving further only spends passes.
+    const double round_off = 1e-13 * (1.0 + std::fabs(value));
+    for (int halving = 0; halving < 40 && !accepted && alpha * slope > round_off; ++halving, alpha *= 0.5) {
       const Vec trial = (theta_ + alpha * d).cwiseMax(lo_).cwiseMin(hi_);
       RatebookPass t = pass(trial, nullptr);
       const double trial_value = merit_.value(t.T);
@@ -171,7 +174,7 @@ bool RatebookSolver::newton_solve() {
         accepted = true;
       }
     }
-    if (!accepted) return slope <= 1e-10 * (1.0 + std::fabs(value));  // no progress left to make
+    if (!accepted) return slope <= 1e-10 * (1.0 + std::fabs(value)) || alpha * slope <= round_off;
     if (slope < 1e-14 * (1.0 + std::fabs(value))) return true;
   }
   return false;
